@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on a fresh machine: installs the npm
+# packages, a Docker engine and the host image when they are missing, then runs
+# unit, integration and end-to-end tests against real containers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/vitest ] && [ -f dist/src/cli/main.js ] || npm ci --no-audit --no-fund
+bash docker/setup-engine.sh
+bash docker/build-image.sh bookworm
+exec npx vitest run "$@"

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import type { RunState } from './program.js';
+
+export type Register = (program: Command, state: RunState) => void;
+
+/** Every m1 command, in the order `m1 --help` lists them. */
+export const commands: Register[] = [];

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../packageRoot.js';
+import { newProgram, reportError, type RunState } from './program.js';
+import { commands } from './commands.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const state: RunState = { exitCode: 0 };
+  const program = newProgram().version(version());
+  for (const register of commands) register(program, state);
+  try {
+    await program.parseAsync(argv);
+    return state.exitCode;
+  } catch (err) {
+    return reportError(err, (s) => process.stderr.write(s));
+  }
+}

@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { M1Error } from '../errors.js';
+import { ExitCode } from '../exitCodes.js';
+
+/**
+ * Runs a command's action and records its exit status. Actions return the
+ * status rather than calling process.exit, so the CLI stays testable in-process.
+ */
+export type Action<A extends unknown[]> = (...args: A) => Promise<ExitCode | number> | ExitCode | number;
+
+export interface RunState {
+  exitCode: number;
+}
+
+export function wrap<A extends unknown[]>(state: RunState, fn: Action<A>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    state.exitCode = await fn(...args);
+  };
+}
+
+/** A user-facing failure: its message only, no stack. Anything else is a bug. */
+export function reportError(err: unknown, stderr: (s: string) => void): number {
+  if (err instanceof M1Error) {
+    stderr(`m1: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof CommanderError) {
+    // commander already printed its message; --help and --version are success.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return ExitCode.Ok;
+    }
+    return ExitCode.BadInput;
+  }
+  const e = err as Error;
+  stderr(`m1: internal error: ${e?.stack ?? String(err)}\n`);
+  return ExitCode.Failed;
+}
+
+export function newProgram(): Command {
+  return new Command()
+    .name('m1')
+    .description(
+      'Configure, provision, deploy and operate PostgreSQL M1 clusters (primary, replicas,\n' +
+        'repmgr / EFM / Patroni, Barman, PgBouncer / HAProxy), agentlessly over SSH.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+}
