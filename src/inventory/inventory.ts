@@ -3,7 +3,7 @@
  * `m1 provision` to <cluster-dir>/inventory.json, read by every command that
  * connects. Paths inside are relative to the cluster directory.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { M1Error } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
@@ -40,4 +40,24 @@ export async function readInventory(clusterDir: string): Promise<Inventory> {
     throw new M1Error(`${path}: no inventory; run \`m1 provision ${clusterDir}\` first`, ExitCode.BadInput);
   }
   return JSON.parse(text) as Inventory;
+}
+
+/**
+ * Writes <cluster-dir>/inventory.json (temporary file, then rename); true when
+ * the content changed.
+ */
+export async function writeInventory(clusterDir: string, inventory: Inventory): Promise<boolean> {
+  const path = join(clusterDir, INVENTORY_FILE);
+  const text = JSON.stringify(inventory, null, 2) + '\n';
+  let current: string | undefined;
+  try {
+    current = await readFile(path, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === text) return false;
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text, { mode: 0o644 });
+  await rename(tmp, path);
+  return true;
 }

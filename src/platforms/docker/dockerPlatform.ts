@@ -1,0 +1,282 @@
+/**
+ * The docker platform: one bridge network per cluster (its subnet from
+ * config.yml), one systemd container per instance (name = hostname = instance
+ * Name, static address), the cluster's host keys and public key put in before
+ * first boot, each host ready (systemd up, sshd answering with the right key)
+ * before provision returns. Anything on the engine that is not this cluster's
+ * is refused, never touched.
+ */
+import { access, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { ConfigError, HostError, RefusedError } from '../../errors.js';
+import type { Cluster } from '../../inventory/cluster.js';
+import { INVENTORY_FILE, writeInventory, type Inventory } from '../../inventory/inventory.js';
+import {
+  ensureClusterKey,
+  ensureGitignore,
+  ensureHostKeys,
+  hostPattern,
+  KNOWN_HOSTS_FILE,
+  updateKnownHosts,
+  writeSshConfig,
+  type HostKey,
+} from '../clusterFiles.js';
+import type { DeprovisionOptions, DeprovisionResult, HostReport, Platform, ProvisionOptions, ProvisionResult } from '../platform.js';
+import { fingerprint, keyLabel, parsePublicKey, type PublicKey } from '../sshKeys.js';
+import { waitForSsh, type ProbeOutcome, type SshTarget } from '../sshProbe.js';
+import { bootstrapEntries, hostKeyEntries, repairCommand } from './bootstrapFiles.js';
+import { containerSpec, networkNameOf } from './containerSpec.js';
+import { connectEngine, execIn, observeContainers, observeNetworks } from './engine.js';
+import { ensureImage } from './image.js';
+import { ownership, ownerLabels } from './labels.js';
+import { planDocker, type ContainerStep } from './plan.js';
+import { tarArchive } from './tar.js';
+
+/** Prints `running` or `degraded` once boot is over; bounded so a stuck boot cannot hang provision. */
+const READY_COMMAND = 'timeout 90 systemctl is-system-running --wait';
+const DEFAULT_READY_TIMEOUT_MS = 120_000;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+interface HostOutcome {
+  report?: HostReport;
+  address?: string;
+  error?: string;
+  warning?: string;
+}
+
+interface Context {
+  docker: Docker;
+  cluster: Cluster;
+  privateKey: string;
+  clusterPublicKey: string;
+  hostKeys: HostKey[];
+  hostPublicKeys: PublicKey[];
+  deadline: number;
+  started: number;
+}
+
+async function addressOf(docker: Docker, id: string, network: string): Promise<string | undefined> {
+  const info = await docker.getContainer(id).inspect();
+  const n = info.NetworkSettings.Networks[network];
+  return n?.IPAMConfig?.IPv4Address || n?.IPAddress || undefined;
+}
+
+function readyProblem(o: ProbeOutcome): string | undefined {
+  if (!o.ok) return o.message;
+  const state = o.stdout.trim();
+  if (state === 'running' || state === 'degraded') return undefined;
+  return `systemd did not finish booting (is-system-running: ${state || 'no answer'})`;
+}
+
+/** Creates / starts one container as the plan says, then waits until it answers. */
+async function bringUp(ctx: Context, step: ContainerStep): Promise<HostOutcome> {
+  const { docker, cluster } = ctx;
+  const name = step.instance.name;
+  const network = networkNameOf(cluster);
+  let id = step.id;
+  let status: HostReport['status'] = 'unchanged';
+  try {
+    if (step.action === 'create') {
+      const container = await docker.createContainer(containerSpec(cluster, step.instance));
+      id = container.id;
+      // Before the first boot, so sshd starts with the cluster's host keys.
+      await container.putArchive(tarArchive(bootstrapEntries(ctx.hostKeys, ctx.clusterPublicKey)), { path: '/' });
+      await container.start();
+      status = 'created';
+    } else if (step.action === 'start') {
+      await docker.getContainer(id!).start();
+      status = 'started';
+    } else if (step.action === 'unpause') {
+      await docker.getContainer(id!).unpause();
+      status = 'started';
+    }
+  } catch (err) {
+    return { error: `container ${name}: ${step.action} failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const address = step.instance.ipAddress ?? (await addressOf(docker, id!, network));
+  if (!address) return { error: `container ${name}: no address on network ${network}` };
+  const target: SshTarget = { name, address, port: 22, user: 'root' };
+  const probe = () =>
+    waitForSsh(target, { privateKey: ctx.privateKey, knownKeys: ctx.hostPublicKeys, command: READY_COMMAND, deadline: ctx.deadline });
+  let outcome = await probe();
+  if (!outcome.ok && (outcome.reason === 'hostkey-mismatch' || outcome.reason === 'auth') && step.action !== 'create') {
+    // An existing host of this cluster with other keys (hostkeys/ or id_ regenerated): reinstall ours.
+    const container = docker.getContainer(id!);
+    await container.putArchive(tarArchive(hostKeyEntries(ctx.hostKeys)), { path: '/' });
+    const r = await execIn(docker, id!, repairCommand(ctx.clusterPublicKey));
+    if (r.exitCode !== 0) return { address, error: `container ${name}: reinstalling SSH keys failed: ${r.output.trim().split('\n').pop()}` };
+    status = 'repaired';
+    outcome = await probe();
+  }
+  const problem = readyProblem(outcome);
+  if (problem) return { address, error: `host ${name} ${address}: not ready: ${problem}` };
+  const ok = outcome as Extract<ProbeOutcome, { ok: true }>;
+  return {
+    address,
+    report: { name, address, status, fingerprint: fingerprint(ok.hostKey), readyMs: Date.now() - ctx.started },
+    warning: ok.stdout.trim() === 'degraded' ? `host ${name}: systemd reports degraded (see systemctl --failed there)` : undefined,
+  };
+}
+
+async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise<ProvisionResult> {
+  const started = Date.now();
+  const progress = opts.progress ?? (() => {});
+  const docker = await connectEngine();
+  const [containers, networks] = await Promise.all([observeContainers(docker), observeNetworks(docker)]);
+  const outcome = planDocker(cluster, containers, networks);
+  if (!outcome.ok) {
+    if (outcome.problems.length) {
+      throw new ConfigError(outcome.problems.map((p) => ({ ...p, file: join(cluster.dir, p.file) })));
+    }
+    throw new RefusedError(outcome.refusals.join('\n'));
+  }
+  const plan = outcome.plan;
+  const changed: string[] = [];
+  const warnings = [...plan.warnings];
+  for (const w of plan.warnings) progress(`warning: ${w}`);
+
+  for (const image of new Set(plan.containers.filter((s) => s.action === 'create').map((s) => s.image))) {
+    if (await ensureImage(docker, image, progress)) changed.push(`image ${image} built`);
+  }
+  const key = await ensureClusterKey(cluster);
+  if (key.changed) changed.push(`key ${key.privateKeyFile} generated`);
+  const hostKeys = await ensureHostKeys(cluster);
+  if (hostKeys.changed) changed.push('host keys generated in hostkeys/');
+  if (await ensureGitignore(cluster.dir)) changed.push('.gitignore written');
+  const hostPublicKeys = hostKeys.keys.map((k) => parsePublicKey(k.publicKey)!);
+
+  const net = plan.network;
+  if (net.action === 'create') {
+    await docker.createNetwork({
+      Name: net.name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      IPAM: { Driver: 'default', Config: [{ Subnet: net.subnet }] },
+      Labels: ownerLabels({ name: cluster.name, dir: cluster.dir }),
+    });
+    changed.push(`network ${net.name} created`);
+  }
+  progress(`network ${net.name} ${net.subnet}: ${net.action === 'create' ? 'created' : 'unchanged'}`);
+
+  const ctx: Context = {
+    docker,
+    cluster,
+    privateKey: await readFile(key.privateKeyPath, 'utf8'),
+    clusterPublicKey: key.publicKey,
+    hostKeys: hostKeys.keys,
+    hostPublicKeys,
+    deadline: Date.now() + (opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS),
+    started,
+  };
+  const outcomes = await Promise.all(
+    plan.containers.map(async (step) => {
+      const o = await bringUp(ctx, step);
+      if (o.report) progress(`host ${o.report.name} ${o.report.address}: ${o.report.status} (ready at ${seconds(o.report.readyMs ?? 0)})`);
+      if (o.error) progress(`host ${step.instance.name}: FAILED: ${o.error}`);
+      if (o.warning) progress(`warning: ${o.warning}`);
+      return o;
+    }),
+  );
+
+  const hosts: HostReport[] = [];
+  for (const o of outcomes) {
+    if (o.report) {
+      hosts.push(o.report);
+      if (o.report.status !== 'unchanged') changed.push(`container ${o.report.name} ${o.report.status}`);
+    }
+    if (o.warning) warnings.push(o.warning);
+  }
+  const addressed = plan.containers.map((s, i) => ({ instance: s.instance, address: outcomes[i]!.address }));
+  const inventory: Inventory = {
+    cluster: cluster.name,
+    platform: 'docker',
+    privateKeyFile: key.privateKeyFile,
+    knownHostsFile: KNOWN_HOSTS_FILE,
+    hosts: addressed
+      .filter((a): a is { instance: typeof a.instance; address: string } => a.address !== undefined)
+      .map((a) => ({ name: a.instance.name, address: a.address, port: 22, user: 'root' })),
+  };
+  if (await updateKnownHosts(cluster.dir, inventory.hosts.map((h) => ({ pattern: hostPattern(h.address, h.port), keys: hostPublicKeys })))) {
+    changed.push('known_hosts updated');
+  }
+  if (await writeInventory(cluster.dir, inventory)) changed.push(`${INVENTORY_FILE} written`);
+  if (await writeSshConfig(cluster.dir, inventory)) changed.push('ssh_config written');
+  progress(`host keys: ${hostPublicKeys.map((k) => `${keyLabel(k.algorithm)} ${fingerprint(k)}`).join(', ')}`);
+
+  const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
+  if (errors.length) throw new HostError(errors.join('\n'));
+  return { cluster: cluster.name, platform: 'docker', hosts, changed, warnings, inventory, durationMs: Date.now() - started };
+}
+
+interface Removal {
+  containers: { id: string; name: string }[];
+  network?: { id: string; name: string };
+}
+
+async function removalOf(docker: Docker, cluster: Cluster): Promise<Removal> {
+  const owner = { name: cluster.name, dir: cluster.dir };
+  const [containers, networks] = await Promise.all([observeContainers(docker), observeNetworks(docker)]);
+  const netName = networkNameOf(cluster);
+  const network = networks.find((n) => n.name === netName && ownership(n.labels, owner) === 'ours');
+  return {
+    containers: containers.filter((c) => ownership(c.labels, owner) === 'ours').map((c) => ({ id: c.id, name: c.name })),
+    network: network && { id: network.id, name: network.name },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function deprovisionPlan(cluster: Cluster): Promise<string[]> {
+  const docker = await connectEngine();
+  const r = await removalOf(docker, cluster);
+  const items = r.containers.map((c) => `container ${c.name}`);
+  if (r.network) items.push(`network ${r.network.name}`);
+  if (await exists(join(cluster.dir, INVENTORY_FILE))) items.push(INVENTORY_FILE);
+  return items;
+}
+
+async function deprovision(cluster: Cluster, opts: DeprovisionOptions = {}): Promise<DeprovisionResult> {
+  const started = Date.now();
+  const progress = opts.progress ?? (() => {});
+  const docker = await connectEngine();
+  const r = await removalOf(docker, cluster);
+  if (r.network) {
+    // Removing the network would fail half-way if something else is attached: refuse before touching anything.
+    const info = (await docker.getNetwork(r.network.id).inspect()) as { Containers?: Record<string, { Name: string }> };
+    const ours = new Set(r.containers.map((c) => c.id));
+    const foreign = Object.entries(info.Containers ?? {}).filter(([id]) => !ours.has(id)).map(([, c]) => c.Name);
+    if (foreign.length) {
+      throw new RefusedError(
+        `network ${r.network.name} has containers of something else attached (${foreign.join(', ')}): disconnect them first (docker network disconnect ${r.network.name} <container>)`,
+      );
+    }
+  }
+  const removed: string[] = [];
+  await Promise.all(
+    r.containers.map(async (c) => {
+      await docker.getContainer(c.id).remove({ force: true, v: true });
+      removed.push(`container ${c.name}`);
+      progress(`container ${c.name}: removed`);
+    }),
+  );
+  if (r.network) {
+    await docker.getNetwork(r.network.id).remove();
+    removed.push(`network ${r.network.name}`);
+    progress(`network ${r.network.name}: removed`);
+  }
+  const inv = join(cluster.dir, INVENTORY_FILE);
+  if (await exists(inv)) {
+    await rm(inv, { force: true });
+    removed.push(INVENTORY_FILE);
+  }
+  return { removed, durationMs: Date.now() - started };
+}
+
+export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision };

@@ -1,0 +1,66 @@
+/**
+ * One interface for every platform: provision makes the cluster's hosts exist
+ * and answer over SSH, writes the inventory and the cluster directory's keys;
+ * deprovision removes what provision made (docker) or forgets it (bare).
+ */
+import type { Cluster, Platform as PlatformName } from '../inventory/cluster.js';
+import type { Inventory } from '../inventory/inventory.js';
+
+/** What happened to one host during provision. */
+export type HostStatus =
+  /** docker: container created and started. */
+  | 'created'
+  /** docker: an existing, stopped container started. */
+  | 'started'
+  /** docker: host keys or authorized key reinstalled in an existing container. */
+  | 'repaired'
+  /** bare: first contact, host key recorded in known_hosts. */
+  | 'recorded'
+  /** Nothing to do: it exists, runs and answers. */
+  | 'unchanged';
+
+export interface HostReport {
+  name: string;
+  address: string;
+  status: HostStatus;
+  /** SHA256 fingerprint of the host key it presented (bare) or that was installed (docker). */
+  fingerprint?: string;
+  /** Time from the start of provision until this host answered over SSH, in ms. */
+  readyMs?: number;
+}
+
+export interface ProvisionOptions {
+  /** One line per event (network, host, key...), as it happens. */
+  progress?: (line: string) => void;
+  /** How long a host may take to answer over SSH, in ms. */
+  readyTimeoutMs?: number;
+}
+
+export interface ProvisionResult {
+  cluster: string;
+  platform: PlatformName;
+  hosts: HostReport[];
+  /** One entry per change: `container alpha created`, `key id_x generated`... Empty on a converged rerun. */
+  changed: string[];
+  warnings: string[];
+  inventory: Inventory;
+  durationMs: number;
+}
+
+export interface DeprovisionOptions {
+  progress?: (line: string) => void;
+}
+
+export interface DeprovisionResult {
+  /** What was removed: `container alpha`, `network x`, `inventory.json`. */
+  removed: string[];
+  durationMs: number;
+}
+
+export interface Platform {
+  readonly name: PlatformName;
+  provision(cluster: Cluster, opts?: ProvisionOptions): Promise<ProvisionResult>;
+  /** What deprovision would remove, for the confirmation prompt; changes nothing. */
+  deprovisionPlan(cluster: Cluster): Promise<string[]>;
+  deprovision(cluster: Cluster, opts?: DeprovisionOptions): Promise<DeprovisionResult>;
+}
