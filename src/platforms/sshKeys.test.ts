@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { blobAlgorithm, fingerprint, generateKeyPair, keyLabel, parsePublicKey } from './sshKeys.js';
+
+describe('ssh keys', () => {
+  for (const type of ['ed25519', 'ecdsa'] as const) {
+    it(`generates ${type} pairs that OpenSSH reads, with ssh-keygen's fingerprint`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'm1-keys-'));
+      const pair = generateKeyPair(type, 'm1-test');
+      writeFileSync(join(dir, 'k'), pair.privateKey, { mode: 0o600 });
+      writeFileSync(join(dir, 'k.pub'), pair.publicKey + '\n');
+      // ssh-keygen -y derives the public key from the private one: both halves agree.
+      const derived = execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'k')]).toString().trim();
+      const pub = parsePublicKey(pair.publicKey)!;
+      expect(parsePublicKey(derived)).toEqual(pub);
+      const listed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'k.pub')]).toString();
+      expect(listed).toContain(fingerprint(pub));
+      expect(listed).toContain(`(${keyLabel(pub.algorithm)})`);
+      expect(blobAlgorithm(Buffer.from(pub.base64, 'base64'))).toBe(pub.algorithm);
+    });
+  }
+  it('rejects a line that is not a public key', () => {
+    expect(parsePublicKey('hello')).toBeUndefined();
+    expect(parsePublicKey('ssh-ed25519 not*base64')).toBeUndefined();
+  });
+});
