@@ -19,7 +19,7 @@ function myers(a: string[], b: string[]): Edit[] {
   const m = b.length;
   const max = n + m;
   const offset = max + 1;
-  let v = new Int32Array(2 * max + 3);
+  let v: Int32Array = new Int32Array(2 * max + 3);
   const trace: Int32Array[] = [];
   let found = false;
   for (let d = 0; d <= max && !found; d++) {
