@@ -54,6 +54,8 @@ export interface Instance {
   ipAddress?: string;
   /** instance_defaults.vars merged with the instance's own vars (instance wins). */
   vars: Vars;
+  /** The instance's own `vars` as written in config.yml (before merging); kept for round trips. */
+  ownVars?: Vars;
   /** Every other key of the instance (image, platform, volumes...), kept for round trips. */
   extra: Vars;
 }
@@ -95,4 +97,12 @@ export function runsPostgres(instance: Instance, fm: FailoverManager): boolean {
 
 export function instanceByName(cluster: Cluster, name: string): Instance | undefined {
   return cluster.instances.find((i) => i.name === name);
+}
+
+/**
+ * An instance key with instance_defaults applied (instance wins): image,
+ * platform, volumes... as TPA's set_instance_defaults merges them.
+ */
+export function instanceSetting(cluster: Cluster, instance: Instance, key: string): unknown {
+  return key in instance.extra ? instance.extra[key] : cluster.instanceDefaults[key];
 }
