@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../../src/errors.js';
+import {
+  etcdClusterToken,
+  etcdDataDir,
+  etcdEnvFile,
+  etcdEnvironment,
+  etcdTiming,
+} from '../../../../roles/etcd/environment.js';
+import { etcdEndpoints, etcdInitialCluster, etcdMembers } from '../../../../roles/etcd/members.js';
+import { instance, patroniCluster } from '../patroni/fixture.js';
+
+function envMap(cluster = patroniCluster(), name = 'kaput'): Map<string, string> {
+  return new Map(etcdEnvironment(cluster, instance(cluster, name)).map((e) => [e.key, e.value]));
+}
+
+describe('etcd members', () => {
+  it('are the etcd instances in node order, on their IPs', () => {
+    const members = etcdMembers(patroniCluster());
+    expect(members.map((m) => m.name)).toEqual(['kapok', 'kaput', 'karakul']);
+    expect(members.map((m) => m.peerUrl)).toEqual([
+      'http://10.33.0.5:2380',
+      'http://10.33.0.6:2380',
+      'http://10.33.0.7:2380',
+    ]);
+    expect(etcdEndpoints(members)).toBe('http://10.33.0.5:2379,http://10.33.0.6:2379,http://10.33.0.7:2379');
+    expect(etcdInitialCluster(members)).toBe(
+      'kapok=http://10.33.0.5:2380,kaput=http://10.33.0.6:2380,karakul=http://10.33.0.7:2380',
+    );
+  });
+
+  it('a cluster without etcd instances is a config error naming the fix', () => {
+    const c = patroniCluster();
+    c.instances = c.instances.filter((i) => !i.roles.includes('etcd'));
+    expect(() => etcdMembers(c)).toThrow(ConfigError);
+    expect(() => etcdMembers(c)).toThrow(/role etcd/);
+  });
+});
+
+describe('etcd environment file', () => {
+  it('names the member after its instance and lists all three members statically', () => {
+    const env = envMap();
+    expect(env.get('ETCD_NAME')).toBe('kaput');
+    expect(env.get('ETCD_INITIAL_CLUSTER')).toBe(
+      'kapok=http://10.33.0.5:2380,kaput=http://10.33.0.6:2380,karakul=http://10.33.0.7:2380',
+    );
+    expect(env.get('ETCD_INITIAL_CLUSTER_STATE')).toBe('new');
+    expect(env.get('ETCD_INITIAL_CLUSTER_TOKEN')).toBe('m1-patroni1');
+  });
+
+  it('listens for peers on its IP and for clients on its IP and loopback, advertising its IP', () => {
+    const env = envMap();
+    expect(env.get('ETCD_LISTEN_PEER_URLS')).toBe('http://10.33.0.6:2380');
+    expect(env.get('ETCD_LISTEN_CLIENT_URLS')).toBe('http://10.33.0.6:2379,http://127.0.0.1:2379');
+    expect(env.get('ETCD_INITIAL_ADVERTISE_PEER_URLS')).toBe('http://10.33.0.6:2380');
+    expect(env.get('ETCD_ADVERTISE_CLIENT_URLS')).toBe('http://10.33.0.6:2379');
+  });
+
+  it('without an IP, advertises the name and listens on every interface (etcd cannot bind a name)', () => {
+    const env = envMap(patroniCluster({ noAddresses: true }));
+    expect(env.get('ETCD_LISTEN_PEER_URLS')).toBe('http://0.0.0.0:2380');
+    expect(env.get('ETCD_ADVERTISE_CLIENT_URLS')).toBe('http://kaput:2379');
+    expect(env.get('ETCD_INITIAL_CLUSTER')).toContain('kapok=http://kapok:2380');
+  });
+
+  it('uses its own data dir, never the package one, and the v3 API only', () => {
+    const env = envMap();
+    expect(env.get('ETCD_DATA_DIR')).toBe('/var/lib/etcd/patroni1');
+    expect(etcdDataDir(patroniCluster())).not.toBe('/var/lib/etcd/default');
+    expect(env.get('ETCD_ENABLE_V2')).toBe('false');
+  });
+
+  it('slows raft timing for a loaded 2-core machine, keeping the 10x ratio', () => {
+    const env = envMap();
+    expect(env.get('ETCD_HEARTBEAT_INTERVAL')).toBe('250');
+    expect(env.get('ETCD_ELECTION_TIMEOUT')).toBe('2500');
+    expect(Number(env.get('ETCD_ELECTION_TIMEOUT'))).toBe(10 * Number(env.get('ETCD_HEARTBEAT_INTERVAL')));
+  });
+
+  it('takes timing from cluster_vars and rejects what etcd would refuse', () => {
+    const ok = patroniCluster({ clusterVars: { etcd_heartbeat_interval: 300, etcd_election_timeout: 3000 } });
+    expect(etcdTiming(ok)).toEqual({ heartbeatIntervalMs: 300, electionTimeoutMs: 3000 });
+    const tooShort = patroniCluster({ clusterVars: { etcd_heartbeat_interval: 500, etcd_election_timeout: 1000 } });
+    expect(() => etcdTiming(tooShort)).toThrow(/at least 5 × etcd_heartbeat_interval/);
+    const notNumber = patroniCluster({ clusterVars: { etcd_election_timeout: '2s' } });
+    expect(() => etcdTiming(notNumber)).toThrow(/whole number of milliseconds/);
+  });
+
+  it('rejects a cluster name that cannot name a path or token', () => {
+    const c = patroniCluster();
+    c.name = 'bad name/x';
+    expect(() => etcdClusterToken(c)).toThrow(ConfigError);
+  });
+
+  it('renders KEY="value" lines that systemd reads, one per variable', () => {
+    const c = patroniCluster();
+    const text = etcdEnvFile(c, instance(c, 'kapok'));
+    const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(lines).toHaveLength(etcdEnvironment(c, instance(c, 'kapok')).length);
+    for (const l of lines) expect(l).toMatch(/^ETCD_[A-Z0-9_]+="[^"\\$`]*"$/);
+    expect(lines).toContain('ETCD_NAME="kapok"');
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('refuses to render for an instance that is not an etcd member', () => {
+    const c = patroniCluster();
+    expect(() => etcdEnvFile(c, instance(c, 'kaboom'))).toThrow(/not an etcd member/);
+  });
+});
