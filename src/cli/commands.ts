@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import type { RunState } from './program.js';
 import { register as configure } from './configure.js';
 import { register as validate } from './validate.js';
+import { register as provision } from './provision.js';
+import { register as deprovision } from './deprovision.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate];
+export const commands: Register[] = [configure, validate, provision, deprovision];

@@ -6,7 +6,10 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader does not see `utils` as a named export.
+const { utils } = ssh2;
 import type { Cluster } from '../inventory/cluster.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { mergeGitignore } from './gitignore.js';

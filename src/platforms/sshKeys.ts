@@ -3,7 +3,10 @@
  * and the SHA256 fingerprints OpenSSH prints.
  */
 import { createHash } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader does not see `utils` as a named export.
+const { utils } = ssh2;
 
 export type KeyType = 'ed25519' | 'ecdsa';
 
