@@ -27,14 +27,6 @@ export interface EfmConfSettings {
   warnings: string[];
 }
 
-function source(cluster: Cluster, instance: Instance | undefined): { value: unknown; path: string } {
-  const own = instance?.vars['efm_conf_settings'];
-  if (instance && own !== undefined) {
-    return { value: own, path: `instances[${instance.name}].vars.efm_conf_settings` };
-  }
-  return { value: cluster.clusterVars['efm_conf_settings'], path: 'cluster_vars.efm_conf_settings' };
-}
-
 /** A property value as text: EFM takes values unquoted, one per line. */
 function propertyValue(value: unknown): string | undefined {
   if (value === null) return '';
@@ -45,54 +37,62 @@ function propertyValue(value: unknown): string | undefined {
 }
 
 /**
- * The efm_conf_settings that apply to `instance` (its own vars win over
- * cluster_vars as a whole, as Ansible's precedence does), validated.
- * Throws ConfigError for keys or values that cannot be written as a property
- * line; returns warnings for keys EFM `version` does not know.
+ * The efm_conf_settings that apply to `instance`: cluster_vars', with the
+ * instance's own keys overriding them one by one (as mergedMapVar does for
+ * other settings maps), validated. Throws ConfigError for keys or values that
+ * cannot be written as a property line; returns warnings for keys EFM
+ * `version` does not know.
  */
 export function efmConfSettings(cluster: Cluster, instance: Instance | undefined, version: EfmVersion): EfmConfSettings {
-  const { value, path } = source(cluster, instance);
   const entries = new Map<string, string>();
   const warnings: string[] = [];
-  if (value === undefined || value === null) return { entries, warnings };
-
   const file = join(cluster.dir, 'config.yml');
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError([{ file, path, message: 'expected a mapping of EFM property names to values' }]);
-  }
   const problems: ConfigProblem[] = [];
   const startupNote = versionAtLeast(version, parseVersionText('5.1'))
     ? `EFM ${version.text} refuses to start with a property it does not know`
     : `EFM ${version.text} ignores it silently`;
 
-  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
-    const where = `${path}['${key}']`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
-      problems.push({ file, path: where, message: 'not a property name (letters, digits, dots, dashes and underscores only)' });
+  const layers: [unknown, string][] = [[cluster.clusterVars['efm_conf_settings'], 'cluster_vars.efm_conf_settings']];
+  if (instance) layers.push([instance.vars['efm_conf_settings'], `instances[${instance.name}].vars.efm_conf_settings`]);
+  for (const [value, path] of layers) {
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ file, path, message: 'expected a mapping of EFM property names to values' });
       continue;
     }
-    const text = propertyValue(raw);
-    if (text === undefined) {
-      problems.push({ file, path: where, message: 'expected a string, number, boolean or null on one line' });
-      continue;
-    }
-    entries.set(key, text);
-
-    const known = knownProperty(key);
-    if (!known) {
-      const guess = closestProperty(key, version);
-      const hint = guess ? `; did you mean '${guess}'?` : '';
-      warnings.push(`${file} ${where}: not an EFM property${hint} (written as given; ${startupNote})`);
-    } else if (!isPropertyOf(key, version)) {
-      const since = parseVersionText(known.since);
-      const which = versionAtLeast(version, since)
-        ? `EFM ${known.until} replaced it${RENAMED[key] ? ` with ${RENAMED[key]}` : ''}`
-        : `it appeared in EFM ${known.since}`;
-      warnings.push(`${file} ${where}: not a property of EFM ${version.text}, ${which} (written as given; ${startupNote})`);
-    } else if (PER_NODE.includes(key)) {
-      warnings.push(`${file} ${where}: sets the same value on every EFM node, while m1 computes it per node`);
+    for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+      const where = `${path}['${key}']`;
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
+        problems.push({ file, path: where, message: 'not a property name (letters, digits, dots, dashes and underscores only)' });
+        continue;
+      }
+      const text = propertyValue(raw);
+      if (text === undefined) {
+        problems.push({ file, path: where, message: 'expected a string, number, boolean or null on one line' });
+        continue;
+      }
+      entries.set(key, text);
+      const warning = keyWarning(key, version, startupNote);
+      if (warning) warnings.push(`${file} ${where}: ${warning}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { entries, warnings };
+}
+
+function keyWarning(key: string, version: EfmVersion, startupNote: string): string | undefined {
+  const known = knownProperty(key);
+  if (!known) {
+    const guess = closestProperty(key, version);
+    const hint = guess ? `; did you mean '${guess}'?` : '';
+    return `not an EFM property${hint} (written as given; ${startupNote})`;
+  }
+  if (!isPropertyOf(key, version)) {
+    const which = versionAtLeast(version, parseVersionText(known.since))
+      ? `EFM ${known.until} replaced it${RENAMED[key] ? ` with ${RENAMED[key]}` : ''}`
+      : `it appeared in EFM ${known.since}`;
+    return `not a property of EFM ${version.text}, ${which} (written as given; ${startupNote})`;
+  }
+  if (PER_NODE.includes(key)) return 'sets the same value on every EFM node, while m1 computes it per node';
+  return undefined;
 }

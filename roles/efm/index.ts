@@ -10,7 +10,6 @@ export type { EfmConfSettings } from './confSettings.js';
 export { efmHbaLine, efmHbaLines, efmUserPasswordEncryption } from './hba.js';
 export { KNOWN_PROPERTIES, closestProperty, isPropertyOf, knownProperty } from './knownProperties.js';
 export {
-  configuredPrimary,
   efmAddress,
   efmBindByHostname,
   efmBindPort,

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { type Cluster, type Instance, hasRole } from '../../src/inventory/cluster.js';
+import { boolVar, intVar } from '../common/vars.js';
 
 /** EFM agents talk to each other on this port (TPA's efm_bind_port). */
 export const DEFAULT_EFM_BIND_PORT = 7800;
@@ -35,13 +36,13 @@ export function efmNodeInstances(cluster: Cluster): Instance[] {
   );
 }
 
+/** Cluster-wide: every agent must name the others the same way. */
 export function efmBindByHostname(cluster: Cluster): boolean {
-  return cluster.clusterVars['efm_bind_by_hostname'] === true;
+  return boolVar(cluster, undefined, 'efm_bind_by_hostname', false);
 }
 
 export function efmBindPort(cluster: Cluster): number {
-  const port = cluster.clusterVars['efm_bind_port'];
-  return typeof port === 'number' && Number.isInteger(port) ? port : DEFAULT_EFM_BIND_PORT;
+  return intVar(cluster, undefined, 'efm_bind_port', DEFAULT_EFM_BIND_PORT, 1, 65535);
 }
 
 /**
@@ -69,9 +70,4 @@ export function efmNodes(cluster: Cluster): string {
   return efmNodeInstances(cluster)
     .map((i) => `${efmAddress(cluster, i)}:${port}\n`)
     .join('');
-}
-
-/** The instance config.yml calls primary (the live one may differ). */
-export function configuredPrimary(cluster: Cluster): Instance | undefined {
-  return cluster.instances.find((i) => hasRole(i, 'primary'));
 }

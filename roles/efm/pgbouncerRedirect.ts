@@ -13,7 +13,8 @@
  */
 import { type Cluster, type Instance, hasRole } from '../../src/inventory/cluster.js';
 import { postgresSettings } from './postgresVars.js';
-import { renderEfmTemplate, shQuote } from './render.js';
+import { shq } from '../common/shell.js';
+import { renderEfmTemplate } from './render.js';
 
 /** Root-owned, outside EFM's efm-owned conf dir: efm may run it as postgres, not rewrite it. */
 export const PGBOUNCER_REDIRECT_SCRIPT = '/usr/local/bin/m1-efm-pgbouncer-redirect';
@@ -71,10 +72,10 @@ export function redirectScript(cluster: Cluster, instance: Instance, options: Re
   return renderEfmTemplate('pgbouncer-redirect.sh.hbs', {
     scriptPath: PGBOUNCER_REDIRECT_SCRIPT,
     hasPgbouncer: hasRole(instance, 'pgbouncer'),
-    databasesFile: shQuote(options.databasesFile ?? PGBOUNCER_DATABASES_FILE),
-    owner: shQuote(options.owner ?? pg.user),
-    lineBefore: shQuote(parts[0]!),
-    lineAfter: shQuote(parts[1]!),
+    databasesFile: shq(options.databasesFile ?? PGBOUNCER_DATABASES_FILE),
+    owner: shq(options.owner ?? pg.user),
+    lineBefore: shq(parts[0]!),
+    lineAfter: shq(parts[1]!),
     service,
   });
 }

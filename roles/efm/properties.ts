@@ -5,9 +5,10 @@
  * key of efm_conf_settings on top.
  */
 import { type Cluster, type Instance, hasRole } from '../../src/inventory/cluster.js';
+import { type LiveState, NOTHING_LIVE, effectivePrimary, effectiveUpstream } from '../common/liveTopology.js';
 import { efmConfSettings } from './confSettings.js';
 import { isPropertyOf } from './knownProperties.js';
-import { configuredPrimary, efmAddress, efmBindPort, efmNodeInstances, isEfmWitness } from './nodes.js';
+import { efmAddress, efmBindPort, efmNodeInstances, isEfmWitness } from './nodes.js';
 import { postgresSettings } from './postgresVars.js';
 import { type EfmVersion, efmPaths, efmVersion } from './version.js';
 
@@ -16,14 +17,12 @@ export const EFM_SENSITIVE_PROPERTIES: readonly string[] = ['db.password.encrypt
 
 /** What the cluster looks like now, where that matters to the properties. */
 export interface EfmLive {
-  /** Name of the instance that is primary now; default: config.yml's primary. */
-  primary?: string;
   /**
-   * Live upstream of instances whose replication differs from config.yml
-   * (null: streams from nobody, i.e. the primary). Others keep their
-   * configured upstream.
+   * Who is primary and who streams from whom now (facts); default: nothing
+   * runs yet, config.yml's topology. After a switchover the properties
+   * follow the live topology, as TPA's upstream_primary does.
    */
-  upstreamOf?: Record<string, string | null>;
+  topology?: LiveState;
   /**
    * What `efm encrypt <cluster> --from-env` printed on this host (see
    * commands/encrypt.ts). Absent: db.password.encrypted is left out and
@@ -51,12 +50,6 @@ export function efmNotificationScriptPath(cluster: Cluster, version: EfmVersion 
   return `${efmPaths(version).confDir}/${cluster.name}-efm.notification.sh`;
 }
 
-function upstreamOf(instance: Instance, live: EfmLive): string | undefined {
-  const override = live.upstreamOf?.[instance.name];
-  if (override === null) return undefined;
-  return override ?? instance.upstream;
-}
-
 /**
  * A cascaded standby streams from another standby: EFM must neither promote
  * it (it may lag) nor repoint it at a new primary (its upstream still
@@ -64,9 +57,9 @@ function upstreamOf(instance: Instance, live: EfmLive): string | undefined {
  */
 export function isCascadedStandby(cluster: Cluster, instance: Instance, live: EfmLive = {}): boolean {
   if (isEfmWitness(cluster, instance)) return false;
-  const primary = live.primary ?? configuredPrimary(cluster)?.name;
-  const upstream = upstreamOf(instance, live);
-  return upstream !== undefined && upstream !== primary;
+  const topology = live.topology ?? NOTHING_LIVE;
+  const upstream = effectiveUpstream(cluster, topology, instance.name);
+  return upstream !== undefined && upstream !== effectivePrimary(cluster, topology);
 }
 
 export function efmProperties(cluster: Cluster, instance: Instance, live: EfmLive = {}): EfmPropertiesResult {

@@ -3,7 +3,7 @@
  * pure. Secrets travel on stdin, never in argv (argv is visible to every
  * user of the host through ps and /proc).
  */
-import { shQuote } from '../render.js';
+import { shellJoin } from '../../common/shell.js';
 
 export interface HostCommand {
   /** Program and arguments, passed as they are (no shell expansion on our side). */
@@ -20,7 +20,7 @@ export interface HostCommand {
 
 /** argv as one POSIX shell line (what an SSH exec channel takes). */
 export function shellLine(cmd: HostCommand): string {
-  return cmd.argv.map(shQuote).join(' ');
+  return shellJoin(cmd.argv);
 }
 
 /** EFM addresses are IPs or hostnames; anything else is refused before it reaches a shell. */

@@ -5,6 +5,7 @@
  */
 import { RefusedError } from '../../../src/errors.js';
 import type { Cluster, Instance } from '../../../src/inventory/cluster.js';
+import { NOTHING_LIVE, effectiveUpstream } from '../../common/liveTopology.js';
 import { isEfmWitness } from '../nodes.js';
 import { type EfmLive, isCascadedStandby } from '../properties.js';
 import { efmPaths, efmVersion } from '../version.js';
@@ -49,7 +50,7 @@ export function refuseEfmSwitchoverTarget(cluster: Cluster, target: Instance, li
     throw new RefusedError(`${target.name} is the EFM witness and has no database to promote; choose a replica`);
   }
   if (isCascadedStandby(cluster, target, live)) {
-    const upstream = live.upstreamOf?.[target.name] ?? target.upstream;
+    const upstream = effectiveUpstream(cluster, live.topology ?? NOTHING_LIVE, target.name);
     throw new RefusedError(
       `${target.name} is a cascaded replica (it streams from ${upstream}) and EFM does not promote those; choose a replica of the primary`,
     );

@@ -215,7 +215,7 @@ describe('efmProperties: a cascaded standby', () => {
 
   it('follows the live topology after a switchover', () => {
     // kaftan was promoted: kaboom now streams from it, kaput and karakul are unchanged.
-    const live: EfmLive = { primary: 'kaftan', upstreamOf: { kaftan: null, kaboom: 'kaftan', kaput: 'kaftan' } };
+    const live: EfmLive = { topology: { primary: 'kaftan', upstreams: { kaboom: 'kaftan', kaput: 'kaftan', karakul: 'kaput' } } };
     const after = (name: string) => efmProperties(c, byName(c, name), live).properties;
     expect(after('kaftan').get('promotable')).toBe('true');
     expect(after('kaboom').get('promotable')).toBe('true');
@@ -277,12 +277,22 @@ describe('efmProperties: efm_conf_settings', () => {
     }
   });
 
-  it('prefers an instance’s own efm_conf_settings', () => {
+  it('lets an instance’s own efm_conf_settings override keys one by one', () => {
     const c = defaultLayout({ efm_conf_settings: vip });
-    byName(c, 'quack').vars['efm_conf_settings'] = { 'virtual.ip': '10.33.48.231' };
+    byName(c, 'quack').vars['efm_conf_settings'] = { 'virtual.ip': '10.33.48.231', 'virtual.ip.single': false };
     const p = efmProperties(c, byName(c, 'quack')).properties;
     expect(p.get('virtual.ip')).toBe('10.33.48.231');
-    expect(p.get('virtual.ip.interface')).toBe('');
+    expect(p.get('virtual.ip.single')).toBe('false');
+    expect(p.get('virtual.ip.interface')).toBe('eth0');
+    expect(efmProperties(c, byName(c, 'quash')).properties.get('virtual.ip')).toBe('10.33.48.230');
+  });
+
+  it('names the instance in warnings about its own keys', () => {
+    const c = defaultLayout();
+    byName(c, 'quack').vars['efm_conf_settings'] = { 'promotible': false };
+    expect(efmProperties(c, byName(c, 'quack')).warnings[0]).toMatch(
+      /instances\[quack\]\.vars\.efm_conf_settings\['promotible'\]: not an EFM property; did you mean 'promotable'\?/,
+    );
   });
 });
 
