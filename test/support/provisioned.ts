@@ -9,10 +9,13 @@
  * provision only checks them: keep names unique per suite.
  */
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { configureClusterDir } from '../../src/architectures/configure.js';
+import type { RawConfigureOptions } from '../../src/architectures/options.js';
+import { loadCluster } from '../../src/config/load.js';
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { readInventory, type Inventory } from '../../src/inventory/inventory.js';
 import { ensureClusterKey } from '../../src/platforms/clusterFiles.js';
@@ -165,4 +168,54 @@ export async function removeTestClusters(prefix: string): Promise<string[]> {
     removed.push(`network ${n.Name}`);
   }
   return removed;
+}
+
+export interface ConfiguredTestClusterOptions {
+  /** Cluster name, also the directory's name: <root>/<name>. Start with your suite's prefix. */
+  name: string;
+  /** `m1 configure` options; architecture M1, platform docker and cluster-prefixed hostnames by default. */
+  configure?: RawConfigureOptions;
+  /** Replaces instance_defaults.image in config.yml, e.g. m1/debian-packages:bookworm (deploy's packages preinstalled). */
+  image?: string;
+  /** Parent directory; default <tmp>/m1-test-configured. */
+  root?: string;
+  /** Deprovision and delete an earlier run's directory first (else it is reused as is). */
+  fresh?: boolean;
+  progress?: (line: string) => void;
+}
+
+/**
+ * A cluster made the way a user makes one: `m1 configure` (library call) then
+ * provision. An existing directory is reused (config.yml not rewritten),
+ * so reruns of a suite only check the containers.
+ */
+export async function provisionConfiguredCluster(opts: ConfiguredTestClusterOptions): Promise<ProvisionedTestCluster> {
+  const dir = join(opts.root ?? join(tmpdir(), 'm1-test-configured'), opts.name);
+  const configFile = join(dir, 'config.yml');
+  const present = await access(configFile).then(
+    () => true,
+    () => false,
+  );
+  if (present && opts.fresh) {
+    const { cluster } = await loadCluster(dir);
+    await platformFor(cluster).deprovision(cluster);
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (!present || opts.fresh) {
+    await configureClusterDir(dir, {
+      architecture: 'M1',
+      platform: 'docker',
+      clusterPrefixedHostnames: true,
+      git: false,
+      ...(opts.configure ?? {}),
+    });
+  }
+  if (opts.image) {
+    const text = await readFile(configFile, 'utf8');
+    // instance_defaults.image is the only two-space-indented image key configure writes.
+    const next = text.replace(/^ {2}image: .*$/m, `  image: ${opts.image}`);
+    if (next !== text) await writeFile(configFile, next);
+  }
+  const { cluster } = await loadCluster(dir);
+  return provisionCluster(cluster, { progress: opts.progress });
 }

@@ -124,6 +124,20 @@ describe('docker platform', () => {
     expect(readFileSync(join(main.dir, 'known_hosts'), 'utf8')).toBe(known);
   });
 
+  it('reinstalls the cluster keys on a host of the cluster whose sshd lost them', async () => {
+    const id = (await docker.getContainer('m1provd-3').inspect()).Id;
+    const wipe = await docker.getContainer(id).exec({
+      Cmd: ['sh', '-c', 'rm -f /etc/ssh/ssh_host_* && ssh-keygen -q -A && : > /root/.ssh/authorized_keys && systemctl restart ssh'],
+    });
+    await wipe.start({});
+    for (let i = 0; i < 50 && (await wipe.inspect()).Running; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await main.ssh('m1provd-3', 'true')).code).not.toBe(0);
+    const r = await platformFor(main.cluster).provision(main.cluster);
+    expect(r.hosts.map((h) => h.status)).toEqual(['unchanged', 'unchanged', 'repaired']);
+    expect(r.changed).toEqual(['container m1provd-3 repaired']);
+    expect((await main.ssh('m1provd-3', 'hostname')).stdout.trim()).toBe('m1provd-3');
+  });
+
   it('an added instance gets its container, a stopped one is started, the rest unchanged', async () => {
     await docker.getContainer('m1provd-2').stop({ t: 5 });
     const grown = testCluster({ name: 'm1provd', dir: main.dir, count: 4 });
