@@ -70,8 +70,22 @@ function readyProblem(o: ProbeOutcome): string | undefined {
   return `systemd did not finish booting (is-system-running: ${state || 'no answer'})`;
 }
 
-/** Creates / starts one container as the plan says, then waits until it answers. */
+/** Engine errors carry the daemon's JSON reason; one line of it is enough. */
+function reason(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return (e.json?.message ?? e.message ?? String(err)).split('\n')[0]!;
+}
+
+/** Creates / starts one container as the plan says, then waits until it answers; never throws. */
 async function bringUp(ctx: Context, step: ContainerStep): Promise<HostOutcome> {
+  try {
+    return await bringUpOrThrow(ctx, step);
+  } catch (err) {
+    return { error: `container ${step.instance.name}: ${reason(err)}` };
+  }
+}
+
+async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOutcome> {
   const { docker, cluster } = ctx;
   const name = step.instance.name;
   const network = networkNameOf(cluster);
@@ -93,7 +107,7 @@ async function bringUp(ctx: Context, step: ContainerStep): Promise<HostOutcome> 
       status = 'started';
     }
   } catch (err) {
-    return { error: `container ${name}: ${step.action} failed: ${(err as Error).message.split('\n')[0]}` };
+    return { error: `container ${name}: ${step.action} failed: ${reason(err)}` };
   }
   const address = step.instance.ipAddress ?? (await addressOf(docker, id!, network));
   if (!address) return { error: `container ${name}: no address on network ${network}` };
@@ -149,13 +163,18 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
 
   const net = plan.network;
   if (net.action === 'create') {
-    await docker.createNetwork({
-      Name: net.name,
-      Driver: 'bridge',
-      CheckDuplicate: true,
-      IPAM: { Driver: 'default', Config: [{ Subnet: net.subnet }] },
-      Labels: ownerLabels({ name: cluster.name, dir: cluster.dir }),
-    });
+    try {
+      await docker.createNetwork({
+        Name: net.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: net.subnet }] },
+        Labels: ownerLabels({ name: cluster.name, dir: cluster.dir }),
+      });
+    } catch (err) {
+      // E.g. another network took the subnet since we looked.
+      throw new HostError(`network ${net.name} ${net.subnet}: create failed: ${reason(err)}`);
+    }
     changed.push(`network ${net.name} created`);
   }
   progress(`network ${net.name} ${net.subnet}: ${net.action === 'create' ? 'created' : 'unchanged'}`);
@@ -259,18 +278,29 @@ async function deprovision(cluster: Cluster, opts: DeprovisionOptions = {}): Pro
     }
   }
   const removed: string[] = [];
+  const failed: string[] = [];
+  const gone = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
   await Promise.all(
     r.containers.map(async (c) => {
-      await docker.getContainer(c.id).remove({ force: true, v: true });
+      try {
+        await docker.getContainer(c.id).remove({ force: true, v: true });
+      } catch (err) {
+        if (!gone(err)) return void failed.push(`container ${c.name}: remove failed: ${reason(err)}`);
+      }
       removed.push(`container ${c.name}`);
       progress(`container ${c.name}: removed`);
     }),
   );
-  if (r.network) {
-    await docker.getNetwork(r.network.id).remove();
-    removed.push(`network ${r.network.name}`);
-    progress(`network ${r.network.name}: removed`);
+  if (r.network && failed.length === 0) {
+    try {
+      await docker.getNetwork(r.network.id).remove();
+      removed.push(`network ${r.network.name}`);
+      progress(`network ${r.network.name}: removed`);
+    } catch (err) {
+      if (!gone(err)) failed.push(`network ${r.network.name}: remove failed: ${reason(err)}`);
+    }
   }
+  if (failed.length) throw new HostError(failed.join('\n'));
   const inv = join(cluster.dir, INVENTORY_FILE);
   if (await exists(inv)) {
     await rm(inv, { force: true });

@@ -41,6 +41,7 @@ describe('docker platform', () => {
     await removeTestClusters('m1prov');
     for (const n of ['m1provx-foreign', 'm1provr']) await docker.getNetwork(n).remove().catch(() => undefined);
     await docker.getContainer('m1provr-2').remove({ force: true }).catch(() => undefined);
+    await docker.getContainer('m1provx-intruder').remove({ force: true }).catch(() => undefined);
   });
   afterAll(async () => {
     await removeTestClusters('m1prov');
@@ -190,6 +191,24 @@ describe('docker platform', () => {
     expect(err2.message).toMatch(/^network m1provr already exists and it is not labelled/);
     expect((await docker.listContainers({ all: true, filters: { name: ['m1provr-'] } })).length).toBe(0);
     await docker.getNetwork('m1provr').remove();
+  });
+
+  it('deprovision refuses (exit 3) while something else is attached to the network, removing nothing', async () => {
+    const intruder = await docker.createContainer({
+      name: 'm1provx-intruder',
+      Image: 'm1/debian:bookworm',
+      Cmd: ['sleep', '600'],
+      HostConfig: { NetworkMode: 'm1provd' },
+    });
+    try {
+      await intruder.start();
+      const err = await refusal(platformFor(main.cluster).deprovision(main.cluster));
+      expect(err.exitCode).toBe(ExitCode.Refused);
+      expect(err.message).toMatch(/^network m1provd has containers of something else attached \(m1provx-intruder\)/);
+      expect((await clusterObjects('m1provd')).containers).toHaveLength(4);
+    } finally {
+      await intruder.remove({ force: true });
+    }
   });
 
   it('deprovision removes this cluster only', async () => {
