@@ -193,6 +193,14 @@ describe('docker platform', () => {
     await docker.getNetwork('m1provr').remove();
   });
 
+  it('an image m1 cannot build is a bad input (exit 2), nothing created', async () => {
+    const c = testCluster({ name: 'm1provi', image: 'm1/nosuch:1' });
+    const err = await refusal(platformFor(c).provision(c));
+    expect(err.exitCode).toBe(ExitCode.BadInput);
+    expect(err.message).toMatch(/^config.yml: image m1\/nosuch:1 is not on this engine and m1 builds only m1\/debian/);
+    expect(await clusterObjects('m1provi')).toEqual({ containers: [], networks: [] });
+  });
+
   it('deprovision refuses (exit 3) while something else is attached to the network, removing nothing', async () => {
     const intruder = await docker.createContainer({
       name: 'm1provx-intruder',
