@@ -7,11 +7,12 @@ import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import { nameHash } from './network.js';
 
-/** Trees, birds, stones, rivers, fish and mammals: short, distinct, valid hostnames. */
+/** Trees and plants, birds, stones, rivers, fish and mammals: short, distinct, valid hostnames. */
 export const DEFAULT_HOSTNAMES: readonly string[] = `
 alder aspen birch cedar elm fir hazel hemlock holly juniper larch linden maple oak olive pine
 poplar rowan spruce willow yew acacia beech cypress ebony hawthorn hickory laurel magnolia
 mulberry myrtle redwood sequoia sycamore tamarack teak walnut wisteria catalpa
+lotus fern moss ivy reed sage thyme basil clover heather
 albatross bittern bunting buzzard condor crane curlew dipper dunlin egret falcon finch gannet
 godwit goshawk grebe heron ibis jackdaw kestrel kite lapwing linnet magpie merlin osprey owl
 petrel plover puffin raven redstart robin rook shrike siskin skylark snipe sparrow starling

@@ -301,7 +301,8 @@ function addressing(o: M1Options, count: number, locations: string[]): { subnets
         `The subnet '${formatCidr(subnet)}' is too small for the specified cluster (${count} instances); use --subnet-prefix ${subnetPrefixFor(count) ?? 23} or less to specify a larger subnet`,
       );
     }
-    return { subnets: [subnet], addresses: hostAddresses(subnet, count), network };
+    // Every usable address, in order; instances take them in node order.
+    return { subnets: [subnet], addresses: hostAddresses(subnet, hostCapacity(prefix)), network };
   }
   if (o.platform === 'bare') return { subnets: [], network };
   // aws: one subnet per location.
@@ -341,6 +342,9 @@ export function configureM1(options: M1Options): ConfigDocument {
   });
   const name = (i: number): string => entries[i]!.name;
 
+  // Addresses from a hostnames file are taken first; the others get the next free ones.
+  const fileAddresses = new Set(entries.flatMap((e) => (e.ipAddress === undefined ? [] : [e.ipAddress])));
+  const free = (addresses ?? []).filter((a) => !fileAddresses.has(a));
   const instances: ConfigInstance[] = slots.map((slot, i) => {
     const entry = entries[i]!;
     const inst: ConfigInstance = { Name: entry.name, location: slot.location, node: i + 1, role: [...slot.roles] };
@@ -350,7 +354,7 @@ export function configureM1(options: M1Options): ConfigDocument {
     if (Object.keys(vars).length > 0) inst.vars = vars;
     if (platform === 'docker') {
       checkFileAddress(o, entry, subnets[0]);
-      inst.ip_address = entry.ipAddress ?? addresses![i]!;
+      inst.ip_address = entry.ipAddress ?? free.shift()!;
     } else if (entry.ipAddress !== undefined) {
       inst.ip_address = entry.ipAddress;
     } else if (entry.publicIp !== undefined) {
