@@ -3,7 +3,7 @@
  * connections): connect with the cluster key, verify the host key against what
  * known_hosts holds (or capture it on first contact), run one command, close.
  */
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import { blobAlgorithm, type PublicKey } from './sshKeys.js';
 
 export interface SshTarget {
@@ -29,8 +29,8 @@ export type ProbeOutcome =
   | { ok: false; reason: ProbeFailure; message: string; hostKey?: PublicKey };
 
 /** Host key algorithms that can present a key of a known_hosts key type. */
-function algorithmsFor(keyType: string): string[] {
-  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+function algorithmsFor(keyType: string): ServerHostKeyAlgorithm[] {
+  return (keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType]) as ServerHostKeyAlgorithm[];
 }
 
 export function probeSsh(target: SshTarget, opts: ProbeOptions): Promise<ProbeOutcome> {
@@ -69,7 +69,7 @@ export function probeSsh(target: SshTarget, opts: ProbeOptions): Promise<ProbeOu
     };
     if (opts.knownKeys.length > 0) {
       // Ask for a key type known_hosts holds, as OpenSSH does, so a match is decidable.
-      config.algorithms = { serverHostKey: [...new Set(opts.knownKeys.flatMap((k) => algorithmsFor(k.algorithm)))] as never };
+      config.algorithms = { serverHostKey: [...new Set(opts.knownKeys.flatMap((k) => algorithmsFor(k.algorithm)))] };
     }
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       if (mismatch) {
