@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { statSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,7 @@ describe('docker platform', () => {
   });
   afterAll(async () => {
     await removeTestClusters('m1prov');
+    if (main) await rm(main.dir, { recursive: true, force: true });
     await docker.getNetwork('m1provx-foreign').remove().catch(() => undefined);
     await docker.getNetwork('m1provr').remove().catch(() => undefined);
     await docker.getContainer('m1provr-2').remove({ force: true }).catch(() => undefined);
