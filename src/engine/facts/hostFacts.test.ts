@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { FakeConnector } from '../connectors/fake.js';
+import { LocalConnector } from '../connectors/local.js';
+import { defineFact } from './fact.js';
+import { HostFacts } from './hostFacts.js';
+
+describe('HostFacts', () => {
+  it('batches every stat, content and service need into one command each', async () => {
+    const fake = new FakeConnector('h')
+      .on(/^set --; .*stat -c/, { stdout: 'regular file|644|root|root|2|/a\ndirectory|755|root|root|4096|/d\n--m1-hashes--\n' + 'f'.repeat(64) + '  /a\n' })
+      .on(/stat -L -c/, { stdout: `2|/a\n--m1-contents--\n${Buffer.from('hi').toString('base64')}` })
+      .on(/^systemctl show/, { stdout: 'Id=x.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nNeedDaemonReload=no\n\nId=y.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\nNeedDaemonReload=no\n' });
+    const f = new HostFacts(fake);
+    await f.prefetch([
+      { kind: 'stat', path: '/a' }, { kind: 'stat', path: '/d' }, { kind: 'stat', path: '/missing' },
+      { kind: 'content', path: '/a' }, { kind: 'service', unit: 'x' }, { kind: 'service', unit: 'y.service' },
+    ]);
+    expect(fake.commands).toHaveLength(3);
+    expect((await f.stat('/a'))?.sha256).toBe('f'.repeat(64));
+    expect((await f.stat('/d'))?.type).toBe('directory');
+    expect(await f.stat('/missing')).toBeNull();
+    expect((await f.content('/a'))?.toString()).toBe('hi');
+    expect((await f.service('y')).activeState).toBe('inactive');
+    expect(fake.commands).toHaveLength(3); // all served from the cache
+    f.invalidatePaths('/a');
+    await f.stat('/a');
+    expect(fake.commands).toHaveLength(4);
+  });
+
+  it('shares one command between concurrent readers and reports failures with the command', async () => {
+    const fake = new FakeConnector('h').on(/dpkg-query/, { code: 2, stderr: 'dpkg-query: error: broken\n' });
+    const f = new HostFacts(fake);
+    const [a, b] = await Promise.allSettled([f.packages(), f.packages()]);
+    expect(fake.commands).toHaveLength(1);
+    expect(a.status === 'rejected' && String(a.reason)).toMatch(/reading installed packages: `dpkg-query .*` exited 2: dpkg-query: error: broken/);
+    expect(b.status).toBe('rejected');
+  });
+
+  it('reads real facts through a shell, and role-defined facts', async () => {
+    const local = new LocalConnector();
+    const f = new HostFacts(local);
+    expect((await f.os()).id).toBe('debian');
+    expect((await f.accounts()).users.get('root')?.uid).toBe(0);
+    const uptimeFact = defineFact('has-proc', 'test -d /proc', (r) => r.code === 0);
+    expect(await f.fact(uptimeFact)).toBe(true);
+    await local.close();
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The fact cache of one host for one run. Reads are batched: `prefetch`
+ * takes what a list of operations will need and fetches each kind in one
+ * command (all file stats together, all service states together...).
+ * Operations that change something invalidate the facts they touched.
+ */
+import { buildOsRelease, parseOsRelease, type OsRelease } from '../commands/osRelease.js';
+import { buildPackageQuery, parsePackageQuery } from '../commands/packages.js';
+import { buildReadFiles, parseReadFiles } from '../commands/readFiles.js';
+import { buildStatFiles, parseStatFiles, type FileStat } from '../commands/statFiles.js';
+import { buildServiceQuery, parseServiceQuery, unitName, type ServiceState } from '../commands/systemctl.js';
+import { buildAccountsQuery, parseAccountsQuery, type Accounts } from '../commands/users.js';
+import type { CommandResult, Connector } from '../connectors/types.js';
+import { FactError, type FactDef, type FactNeed } from './fact.js';
+
+/** Paths per stat/read command: keeps command lines far below any limit. */
+const BATCH = 400;
+
+export class HostFacts {
+  private readonly connector: Connector;
+  private readonly stats = new Map<string, Promise<FileStat | null>>();
+  private readonly contents = new Map<string, Promise<Buffer | null>>();
+  private readonly services = new Map<string, Promise<ServiceState>>();
+  private readonly custom = new Map<string, Promise<unknown>>();
+  private packagesP: Promise<Map<string, string>> | undefined;
+  private accountsP: Promise<Accounts> | undefined;
+  private osP: Promise<OsRelease> | undefined;
+  /** Commands run to gather facts (for tests and the benchmark). */
+  reads = 0;
+
+  constructor(connector: Connector) {
+    this.connector = connector;
+  }
+
+  private async read(what: string, command: string): Promise<CommandResult> {
+    this.reads++;
+    const r = await this.connector.run(command, { idempotent: true });
+    if (r.code !== 0) throw new FactError(what, command, r);
+    return r;
+  }
+
+  /** Fetches, in as few commands as possible, every fact in `needs` not cached yet. */
+  async prefetch(needs: readonly FactNeed[]): Promise<void> {
+    const stat = new Set<string>();
+    const content = new Set<string>();
+    const units = new Set<string>();
+    const others: Promise<unknown>[] = [];
+    for (const n of needs) {
+      if (n.kind === 'stat' && !this.stats.has(n.path)) stat.add(n.path);
+      else if (n.kind === 'content' && !this.contents.has(n.path)) content.add(n.path);
+      else if (n.kind === 'service' && !this.services.has(unitName(n.unit))) units.add(unitName(n.unit));
+      else if (n.kind === 'packages') others.push(this.packages());
+      else if (n.kind === 'accounts') others.push(this.accounts());
+      else if (n.kind === 'os') others.push(this.os());
+    }
+    const work: Promise<unknown>[] = [...others];
+    if (stat.size) work.push(this.fetchStats([...stat]));
+    if (content.size) work.push(this.fetchContents([...content]));
+    if (units.size) work.push(this.fetchServices([...units]));
+    await Promise.all(work);
+  }
+
+  /** A path's type, mode, owner, group, size and sha256, or null when it does not exist. */
+  stat(path: string): Promise<FileStat | null> {
+    if (!this.stats.has(path)) void this.fetchStats([path]);
+    return this.stats.get(path)!;
+  }
+
+  /** A regular file's content, or null when it is missing or not a regular file. */
+  content(path: string): Promise<Buffer | null> {
+    if (!this.contents.has(path)) void this.fetchContents([path]);
+    return this.contents.get(path)!;
+  }
+
+  service(unit: string): Promise<ServiceState> {
+    const name = unitName(unit);
+    if (!this.services.has(name)) void this.fetchServices([name]);
+    return this.services.get(name)!;
+  }
+
+  /** Installed packages (name -> version). */
+  packages(): Promise<Map<string, string>> {
+    this.packagesP ??= this.read('installed packages', buildPackageQuery()).then((r) => parsePackageQuery(r.stdout));
+    return this.packagesP;
+  }
+
+  accounts(): Promise<Accounts> {
+    this.accountsP ??= this.read('users and groups', buildAccountsQuery()).then((r) => parseAccountsQuery(r.stdout));
+    return this.accountsP;
+  }
+
+  os(): Promise<OsRelease> {
+    this.osP ??= this.read('OS release', buildOsRelease()).then((r) => parseOsRelease(r.stdout));
+    return this.osP;
+  }
+
+  /** A role-defined fact. */
+  fact<T>(def: FactDef<T>): Promise<T> {
+    let p = this.custom.get(def.key) as Promise<T> | undefined;
+    if (!p) {
+      this.reads++;
+      p = this.connector.run(def.command, { idempotent: true }).then((r) => def.parse(r));
+      this.custom.set(def.key, p);
+      p.catch(() => this.custom.delete(def.key)); // a failed read is not cached
+    }
+    return p;
+  }
+
+  /** Forgets what is known about paths (after writing them). */
+  invalidatePaths(...paths: string[]): void {
+    for (const p of paths) {
+      this.stats.delete(p);
+      this.contents.delete(p);
+    }
+  }
+
+  invalidateService(unit: string): void {
+    this.services.delete(unitName(unit));
+  }
+
+  invalidateAccounts(): void {
+    this.accountsP = undefined;
+  }
+
+  /** Forgets everything (after a command or a package install, which may change anything). */
+  invalidateAll(): void {
+    this.stats.clear();
+    this.contents.clear();
+    this.services.clear();
+    this.custom.clear();
+    this.packagesP = undefined;
+    this.accountsP = undefined;
+  }
+
+  private fetchStats(paths: string[]): Promise<void> {
+    return this.batched(paths, this.stats, async (chunk) => {
+      const r = await this.read('file status', buildStatFiles(chunk));
+      return parseStatFiles(chunk, r.stdout);
+    });
+  }
+
+  private fetchContents(paths: string[]): Promise<void> {
+    return this.batched(paths, this.contents, async (chunk) => {
+      const command = buildReadFiles(chunk);
+      const r = await this.read('file contents', command);
+      try {
+        return parseReadFiles(chunk, r.stdout);
+      } catch {
+        // a file changed between its size and its content: read once more
+        return parseReadFiles(chunk, (await this.read('file contents', command)).stdout);
+      }
+    });
+  }
+
+  private fetchServices(units: string[]): Promise<void> {
+    return this.batched(units, this.services, async (chunk) => {
+      const r = await this.read('service states', buildServiceQuery(chunk));
+      return parseServiceQuery(chunk, r.stdout);
+    });
+  }
+
+  /** Puts a pending promise for every key into the cache at once, so concurrent readers share one command. */
+  private async batched<T>(keys: string[], cache: Map<string, Promise<T>>, fetch: (chunk: string[]) => Promise<Map<string, T>>): Promise<void> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH) chunks.push(keys.slice(i, i + BATCH));
+    await Promise.all(
+      chunks.map((chunk) => {
+        const all = fetch(chunk);
+        for (const k of chunk) {
+          const one = all.then((m) => m.get(k) as T);
+          cache.set(k, one);
+          one.catch(() => {
+            if (cache.get(k) === one) cache.delete(k);
+          });
+        }
+        return all.then(
+          () => undefined,
+          () => undefined, // the error reaches whoever awaits the key
+        );
+      }),
+    );
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Progress on a terminal with listr2: per stage, one line per host showing
+ * the role and task it is on; changes and failures scroll above; the recap
+ * at the end. Falls back to plain lines when stdout is not a terminal.
+ */
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { OpResult, RunResult, Stage } from './playbook.js';
+import { plainReporter } from './plainReporter.js';
+import { formatRecap, type Reporter } from './reporter.js';
+
+export interface ProgressOptions {
+  diff?: boolean;
+  verbose?: boolean;
+  /** Where plain lines go (default stdout). */
+  write?: (text: string) => void;
+  /** Force the listr2 display (default: when stdout is a terminal). */
+  tty?: boolean;
+}
+
+interface HostTask {
+  task?: ListrTaskWrapper<unknown, never, never>;
+  done?: (failed: string | undefined) => void;
+  counts: { changed: number; failed: number };
+}
+
+/** listr2 on a terminal, plain lines otherwise. */
+export function progressReporter(options: ProgressOptions = {}): Reporter {
+  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+  const tty = options.tty ?? Boolean(process.stdout.isTTY);
+  if (!tty) return plainReporter({ write, diff: options.diff, verbose: options.verbose });
+  let hosts = new Map<string, HostTask>();
+  let running: Promise<unknown> | undefined;
+  return {
+    stageStart(stage: Stage, names: readonly string[]) {
+      hosts = new Map(names.map((h) => [h, { counts: { changed: 0, failed: 0 } }]));
+      const list = new Listr(
+        names.map((h) => ({
+          title: h,
+          task: (_: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
+            new Promise<void>((resolve, reject) => {
+              const entry = hosts.get(h)!;
+              entry.task = task;
+              entry.done = (failed) => (failed ? reject(new Error(failed)) : resolve());
+            }),
+        })),
+        { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } } as never,
+      );
+      process.stdout.write(`stage ${stage.name}${stage.serial ? ' (one at a time)' : ''}\n`);
+      running = list.run().catch(() => undefined);
+    },
+    taskStart(host: string, role: string, task: string) {
+      const t = hosts.get(host)?.task;
+      if (t) t.output = `${role} › ${task}`;
+    },
+    taskEnd(r: OpResult) {
+      const entry = hosts.get(r.host);
+      if (!entry) return;
+      if (r.status === 'changed') entry.counts.changed++;
+      if (r.status === 'failed') entry.counts.failed++;
+      if (entry.task) entry.task.title = `${r.host}  changed=${entry.counts.changed}${entry.counts.failed ? ` failed=${entry.counts.failed}` : ''}`;
+      if (options.diff && r.diff && entry.task) entry.task.output = `${r.task}\n${r.diff}`;
+    },
+    hostEnd(_stage: Stage, host: string, failed: string | undefined) {
+      hosts.get(host)?.done?.(failed);
+    },
+    async stageEnd() {
+      await running;
+    },
+    runEnd(result: RunResult) {
+      write(`recap (${(result.durationMs / 1000).toFixed(1)} s):\n${formatRecap(result).replace(/^/gm, '    ')}\n`);
+      if (result.failures.length) write(`failed:\n${result.failures.map((f) => `    ${f}`).join('\n')}\n`);
+    },
+  };
+}
