@@ -69,7 +69,7 @@ export function checkInstances(all: IndexedInstance[], ctx: CheckContext): Confi
 
   // Exactly one primary.
   const primaries = all.filter((e) => hasRole(e.instance, 'primary'));
-  if (primaries.length === 0 && complete) {
+  if (primaries.length === 0 && complete && all.length > 0) {
     problems.push(ctx.problem(['instances'], 'no instance has role primary; an M1 cluster needs exactly one'));
   }
   for (const e of primaries.slice(1)) {

@@ -58,12 +58,12 @@ class Collector {
   readonly warnings: string[] = [];
   constructor(readonly src: YamlSource) {}
 
-  error(path: YamlPath, message: string, onKey = false): void {
-    this.problems.push(this.src.problem(path, message, onKey));
+  error(path: YamlPath, message: string): void {
+    this.problems.push(this.src.problem(path, message));
   }
 
   warn(path: YamlPath, message: string): void {
-    const line = this.src.line(path, true);
+    const line = this.src.line(path);
     const where = line === undefined ? this.src.file : `${this.src.file}:${line}`;
     this.warnings.push(`${where} ${formatPath(path)}: ${message}`);
   }
@@ -99,7 +99,7 @@ class Collector {
     for (const key of Object.keys(m)) {
       if (allowed.has(key)) continue;
       const suggestion = didYouMean(key, allowed);
-      this.error([...path, key], `unknown key${suggestion}${suggestion ? '' : `; ${hint}`}`, true);
+      this.error([...path, key], `unknown key${suggestion}${suggestion ? '' : `; ${hint}`}`);
     }
   }
 }

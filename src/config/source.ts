@@ -60,20 +60,20 @@ export class YamlSource {
   }
 
   /**
-   * Line of the value at `path` (or of its key, with `onKey`). For a missing
-   * key, the line of the nearest existing parent.
+   * Line of `path`: its key's line for a mapping entry, the item's first line
+   * for a list item; for a missing key, the line of the nearest existing parent.
    */
-  line(path: YamlPath, onKey = false): number | undefined {
+  line(path: YamlPath): number | undefined {
     for (let n = path.length; n >= 0; n--) {
       const { node, pair } = this.walk(path.slice(0, n));
-      if (n === path.length && onKey && pair && isScalar(pair.key)) return this.lineOf(pair.key.range?.[0]);
+      // A mapping entry is located by its key ("cluster_vars:"), a list item by its value.
+      if (pair && isScalar(pair.key) && pair.key.range) return this.lineOf(pair.key.range[0]);
       if (node && node.range) return this.lineOf(node.range[0]);
-      if (pair && isScalar(pair.key)) return this.lineOf(pair.key.range?.[0]);
     }
     return undefined;
   }
 
-  problem(path: YamlPath, message: string, onKey = false): ConfigProblem {
-    return { file: this.file, line: this.line(path, onKey), path: formatPath(path), message };
+  problem(path: YamlPath, message: string): ConfigProblem {
+    return { file: this.file, line: this.line(path), path: formatPath(path), message };
   }
 }

@@ -11,8 +11,12 @@ import type { Cluster, Instance, Vars } from '../inventory/cluster.js';
 import { CONFIG_FILE, type ConfigDocument, type ConfigInstance } from './document.js';
 import { TOP_LEVEL_ORDER } from './keys.js';
 
-/** Keys written together at the head of the file, without blank lines between them. */
+/**
+ * Groups written without blank lines inside: the head with the top-level
+ * settings, and the platform settings (TPA renders each as one block).
+ */
 const HEAD_KEYS = new Set(['architecture', 'cluster_name', 'cluster_tags', 'keyring_backend', 'vault_name', 'compliance', 'use_ssh_agent', 'forward_ssh_agent']);
+const PLATFORM_KEYS = new Set(['docker_networks', 'docker_images', 'cluster_rules', 'ec2_ami', 'ec2_ami_user', 'ec2_instance_reachability', 'ec2_vpc', 'ec2_vpc_subnets']);
 
 /** Nested mappings sorted by key (code-point order, like Python's sort: "Name" before "backup"). */
 function sortDeep(value: unknown): unknown {
@@ -36,9 +40,12 @@ export function renderConfig(doc: ConfigDocument): string {
   const others = keys.filter((k) => !known.includes(k));
   const order = [...known.slice(0, known.indexOf('cluster_vars')), ...others, ...known.slice(known.indexOf('cluster_vars'))];
   let out = '---\n';
+  let previous = '';
   for (const key of order) {
     if (!keys.includes(key)) continue;
-    if (!HEAD_KEYS.has(key)) out += '\n';
+    const sameGroup = (HEAD_KEYS.has(key) && HEAD_KEYS.has(previous)) || (PLATFORM_KEYS.has(key) && PLATFORM_KEYS.has(previous));
+    if (previous !== '' && !sameGroup) out += '\n';
+    previous = key;
     // YAML 1.1, as TPA (PyYAML) reads it: strings like 'on' or '16' get quoted.
     out += stringify({ [key]: sortDeep(doc[key]) }, { indentSeq: false, singleQuote: true, lineWidth: 0, version: '1.1' });
   }
