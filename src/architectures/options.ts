@@ -209,6 +209,17 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
       if (value !== undefined) warnings.push(`${flag} is used only with --platform aws; ignored on ${platform}`);
     }
   }
+  if (platform === 'bare') {
+    // Bare hosts have their own addresses (from --hostnames-from or edited in later).
+    const netOnly: [string, unknown][] = [
+      ['--network', raw.network],
+      ['--subnet-prefix', raw.subnetPrefix],
+      ['--no-shuffle-subnets', raw.shuffleSubnets === false ? true : undefined],
+    ];
+    for (const [flag, value] of netOnly) {
+      if (value !== undefined) warnings.push(`${flag} is not used with --platform bare; ignored`);
+    }
+  }
   if (raw.patroniDcs !== undefined && failoverManager !== 'patroni') {
     warnings.push(`--patroni-dcs is used only with patroni; ignored with ${failoverManager}`);
   }

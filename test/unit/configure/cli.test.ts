@@ -98,6 +98,11 @@ describe('m1 configure', () => {
     const r = await runCli(['configure', dir, ...BASE, '--platform', 'docker', '--region', 'us-east-1']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('m1: warning: --region is used only with --platform aws; ignored on docker\n');
+    const bare = await runCli(['configure', `${dir}-bare`, ...BASE, '--platform', 'bare', '--network', '10.0.0.0/8', '--subnet-prefix', '24']);
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).toBe(
+      'm1: warning: --network is not used with --platform bare; ignored\nm1: warning: --subnet-prefix is not used with --platform bare; ignored\n',
+    );
   });
 });
 
