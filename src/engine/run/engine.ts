@@ -6,7 +6,7 @@
  * Every operation is reported (progress, JSONL log, recap), redacted.
  */
 import PQueue from 'p-queue';
-import { buildServiceAction, unitName } from '../commands/systemctl.js';
+import { buildDaemonReload, buildServiceAction, unitName } from '../commands/systemctl.js';
 import type { Connector } from '../connectors/types.js';
 import { AccessError, UnreachableError } from '../connectors/types.js';
 import type { FactDef } from '../facts/fact.js';
@@ -367,7 +367,13 @@ export class Engine {
       const records: CommandRecord[] = [];
       const ctx = this.context(host, records, startedAt);
       try {
-        const state = await ctx.facts.service(unit);
+        let state = await ctx.facts.service(unit);
+        if (state.needDaemonReload && !this.check) {
+          // the unit file changed in this role: restart with the new definition, not the old one
+          await ctx.change({ cmd: buildDaemonReload() });
+          ctx.facts.invalidateAll();
+          state = await ctx.facts.service(unit);
+        }
         if (p.action === 'reload' && state.activeState !== 'active') {
           last = this.result(stage, host, role, op, 'ok', records, t0, { status: 'ok', message: `${unit} is not running: nothing to reload` });
         } else {

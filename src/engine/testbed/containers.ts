@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { packageRoot } from '../../packageRoot.js';
 import type { SshTarget } from '../connectors/ssh.js';
 
 const run = promisify(execFile);
@@ -79,8 +80,17 @@ async function waitBooted(container: string): Promise<void> {
   }
 }
 
+/** Builds the host image when it is missing (docker/build-image.sh, no registry). */
+async function ensureImage(image: string): Promise<void> {
+  const found = await docker('image', 'inspect', image).then(() => true, () => false);
+  if (found) return;
+  const release = image.split(':')[1] ?? 'bookworm';
+  await run('bash', [join(packageRoot, 'docker', 'build-image.sh'), release], { maxBuffer: 16 * 1024 * 1024 });
+}
+
 export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
   const { prefix, count = 3, image = 'm1/debian:bookworm' } = options;
+  await ensureImage(image);
   await removeTestbed(prefix);
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
   const privateKeyFile = join(dir, 'id_test');

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench:engine`: times a converged run of 100 operations per host
+ * (25 each of directory, file, line in file, service started) on 3
+ * containers, over SSH, and prints the figures as JSON on stdout.
+ * The containers (prefix m1eng-bench) are started first and removed after.
+ */
+import { SshConnector } from '../connectors/ssh.js';
+import { directory } from '../operations/directory.js';
+import { file } from '../operations/file.js';
+import { lineInFile } from '../operations/lineInFile.js';
+import { service } from '../operations/service.js';
+import { runPlaybook } from '../run/engine.js';
+import { defineRole, type Playbook, type RunResult } from '../run/playbook.js';
+import { startTestbed, type Testbed } from '../testbed/containers.js';
+
+const N = 25;
+const pad = (i: number) => String(i).padStart(2, '0');
+
+function benchPlaybook(hosts: string[]): Playbook {
+  const ops = defineRole('bench', (h) => [
+    ...Array.from({ length: N }, (_, i) => directory({ path: `/srv/m1bench/d${pad(i)}`, mode: '0755' })),
+    ...Array.from({ length: N }, (_, i) => file({ path: `/srv/m1bench/f${pad(i)}.conf`, content: `# file ${i} on ${h.host}\nvalue = ${i}\n`, mode: '0644' })),
+    ...Array.from({ length: N }, (_, i) => lineInFile({ path: `/srv/m1bench/lines${i % 5}.conf`, line: `key_${pad(i)} = ${i}`, regexp: new RegExp(`^key_${pad(i)}\\s*=`), create: true })),
+    ...Array.from({ length: N }, (_, i) => service({ service: `m1bench@${pad(i)}`, state: 'started' })),
+  ]);
+  return { name: 'bench-engine', stages: [{ name: 'bench', hosts, roles: [ops] }] };
+}
+
+/** The unit template the 25 services are instances of (set up before timing, not counted). */
+function setupPlaybook(hosts: string[]): Playbook {
+  const unit = '[Unit]\nDescription=m1 engine benchmark %i\n[Service]\nExecStart=/bin/sleep infinity\n';
+  return {
+    name: 'bench-setup',
+    stages: [{ name: 'setup', hosts, roles: [defineRole('setup', () => [directory({ path: '/srv/m1bench' }), file({ path: '/etc/systemd/system/m1bench@.service', content: unit })])] }],
+  };
+}
+
+/** A run on fresh connections: the wall time includes connecting to every host. */
+async function timed(bed: Testbed, playbook: Playbook): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number }> {
+  const connectors = new Map(bed.targets().map((t) => [t.host, new SshConnector(t)]));
+  let commands = 0;
+  for (const c of connectors.values()) {
+    const run = c.run.bind(c);
+    c.run = (cmd, o) => (commands++, run(cmd, o));
+  }
+  const t = performance.now();
+  await Promise.all([...connectors.values()].map((c) => c.connect()));
+  const connectMs = Math.round(performance.now() - t);
+  const result = await runPlaybook(playbook, { connectors });
+  return { ms: Math.round(performance.now() - t), connectMs, result, commands };
+}
+
+function totals(r: RunResult) {
+  const sum = { ok: 0, changed: 0, skipped: 0, failed: 0 };
+  for (const x of Object.values(r.recap)) for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += x[k];
+  return sum;
+}
+
+async function main(): Promise<void> {
+  const log = (s: string) => process.stderr.write(`bench:engine: ${s}\n`);
+  log('starting 3 containers');
+  const bed = await startTestbed({ prefix: 'm1eng-bench', count: 3 });
+  try {
+    const hosts = bed.hosts.map((h) => h.name);
+    const setup = await timed(bed, setupPlaybook(hosts));
+    if (setup.result.exitCode) throw new Error(setup.result.failures.join('\n'));
+    const playbook = benchPlaybook(hosts);
+    log('first run (converging)');
+    const first = await timed(bed, playbook);
+    if (first.result.exitCode) throw new Error(first.result.failures.join('\n'));
+    const runs: Awaited<ReturnType<typeof timed>>[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await timed(bed, playbook));
+    const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
+    const converged = runs[0]!;
+    const out = {
+      benchmark: 'converged run, 100 operations per host (25 directory, 25 file, 25 line in file, 25 service started)',
+      hosts: hosts.length,
+      operations: converged.result.results.length,
+      first_run_ms: first.ms,
+      first_run: totals(first.result),
+      converged_run_ms: { median: ms[Math.floor(ms.length / 2)], min: ms[0], max: ms[ms.length - 1], runs: ms },
+      connect_ms: runs.map((r) => r.connectMs),
+      converged_run: totals(converged.result),
+      remote_commands_per_converged_run: converged.commands,
+      target_ms: 2000,
+      pass: ms[Math.floor(ms.length / 2)]! < 2000 && runs.every((r) => totals(r.result).changed === 0 && r.result.exitCode === 0),
+    };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } finally {
+    await bed.teardown();
+  }
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench:engine: ${e.message}\n`);
+  process.exitCode = 1;
+});
