@@ -33,8 +33,9 @@ export function curlConfigQuote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/** Marker between the body and the HTTP status curl appends (-w). */
-const STATUS_PREFIX = '\nm1-http-status:';
+/** Marker between the body and the HTTP status curl appends (-w); curl expands the \n itself. */
+const STATUS_MARK = 'm1-http-status:';
+const STATUS_PREFIX = `\n${STATUS_MARK}`;
 
 export function curlCommand(baseUrl: string, req: RestRequest, password?: string): CommandSpec {
   const config: string[] = [`request = ${curlConfigQuote(req.method)}`];
@@ -54,7 +55,7 @@ export function curlCommand(baseUrl: string, req: RestRequest, password?: string
     '--max-time',
     String(req.timeoutSeconds),
     '-w',
-    `${STATUS_PREFIX}%{http_code}`,
+    `\\n${STATUS_MARK}%{http_code}`,
     '-K',
     '-',
     `${baseUrl}${req.path}`,
