@@ -1,0 +1,26 @@
+/**
+ * The `postgres` systemd unit (m1's own, as TPA's): one server per host,
+ * from /opt/postgres/data, started and stopped only through systemd.
+ *
+ * Type=notify: Debian builds PostgreSQL with systemd support (the server
+ * links libsystemd), so `systemctl start postgres` returns once the server
+ * accepts connections (a hot standby: read-only ones), and a failed start is
+ * reported by systemctl itself. No polling loop is needed after a start or a
+ * restart. TimeoutStartSec=infinity: crash recovery may take longer than any
+ * fixed limit, and killing it mid-way helps nobody (PostgreSQL's docs).
+ * KillMode=mixed + SIGINT: a fast shutdown of the postmaster, which then
+ * stops its children itself.
+ */
+import type { PostgresVersion } from '../../src/inventory/cluster.js';
+import { renderTemplate } from '../../src/templates/render.js';
+import { DATA_DIR, POSTGRES_GROUP, POSTGRES_USER, binDir } from './layout.js';
+
+export function postgresServiceUnit(version: PostgresVersion): string {
+  return renderTemplate('roles/postgres/templates/postgres.service.hbs', {
+    version,
+    user: POSTGRES_USER,
+    group: POSTGRES_GROUP,
+    dataDir: DATA_DIR,
+    postgres: `${binDir(version)}/postgres`,
+  });
+}
