@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { scramVerifier } from '../../../../src/secrets/scram.js';
+import { databaseLine, databasesIni, databasesTarget, pgbouncerDatabases } from '../../../../roles/pgbouncer/databases.js';
+import { pgbouncerIni } from '../../../../roles/pgbouncer/ini.js';
+import { pgbouncerChangeAction, pgbouncerServiceUnit } from '../../../../roles/pgbouncer/service.js';
+import { adminVerifierIn, userlistTxt } from '../../../../roles/pgbouncer/userlist.js';
+import { byName, twoLocationCluster } from '../fixtures.js';
+
+function ini(c = twoLocationCluster(), host = 'beta'): Record<string, string> {
+  const text = pgbouncerIni({ cluster: c, instance: byName(c, host), memoryMb: 4096 });
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[a-z_]+ = /.test(l))
+      .map((l) => l.split(' = ', 2) as [string, string]),
+  );
+}
+
+describe('pgbouncer.databases.ini', () => {
+  it('sends every database to the primary with pgbouncer_auth_user', () => {
+    const text = databasesIni(pgbouncerDatabases(twoLocationCluster()), 'alpha');
+    expect(text.split('\n')[1]).toBe('* = host=alpha port=5432 auth_user=pgbouncer_auth_user');
+    expect(databasesTarget(text)).toBe('alpha');
+  });
+
+  it('is the same text whoever renders it for the same primary (deploy and the promote hook)', () => {
+    const dbs = pgbouncerDatabases(twoLocationCluster());
+    expect(databasesIni(dbs, 'gamma')).toBe(databasesIni(dbs, 'gamma'));
+    expect(databasesIni(dbs, 'gamma')).not.toBe(databasesIni(dbs, 'alpha'));
+  });
+
+  it('takes pgbouncer_databases with options, keeping host/port/auth_user to itself', () => {
+    const c = twoLocationCluster({ pgbouncer_databases: ['*', { name: 'app', options: { pool_size: 5, dbname: 'appdb' } }] });
+    const dbs = pgbouncerDatabases(c);
+    expect(databaseLine(dbs[1]!, 'beta')).toBe('app = host=beta port=5432 auth_user=pgbouncer_auth_user dbname=appdb pool_size=5');
+    const bad = twoLocationCluster({ pgbouncer_databases: [{ name: 'app', options: { host: 'x' } }] });
+    expect(() => pgbouncerDatabases(bad)).toThrow(/pgbouncer_databases\[0\]\.options\.host: host is set by m1/);
+  });
+});
+
+describe('pgbouncer.ini', () => {
+  it('listens on 6432 on every address, TLS required for clients and servers', () => {
+    const s = ini();
+    expect(s['listen_addr']).toBe('*');
+    expect(s['listen_port']).toBe('6432');
+    expect(s['client_tls_sslmode']).toBe('require');
+    expect(s['client_tls_cert_file']).toBe('/etc/m1/ssl/beta.crt');
+    expect(s['client_tls_key_file']).toBe('/etc/m1/ssl/beta.key');
+    expect(s['server_tls_sslmode']).toBe('require');
+  });
+
+  it('authenticates through auth_query with pgbouncer_auth_user and SCRAM', () => {
+    const s = ini();
+    expect(s['auth_type']).toBe('scram-sha-256');
+    expect(s['auth_user']).toBe('pgbouncer_auth_user');
+    expect(s['auth_query']).toBe('SELECT * FROM public.pgbouncer_get_auth($1)');
+    expect(s['auth_file']).toBe('/etc/pgbouncer/userlist.txt');
+    expect(s['auth_dbname']).toBeUndefined(); // unknown to PgBouncer 1.18
+  });
+
+  it('pools by session by default, 90% of the backends\' max_connections for clients', () => {
+    const s = ini();
+    expect(s['pool_mode']).toBe('session');
+    expect(s['max_client_conn']).toBe('225');
+    expect(ini(twoLocationCluster({ max_connections: 100, pgbouncer_pool_mode: 'transaction' }))).toMatchObject({ max_client_conn: '90', pool_mode: 'transaction' });
+    expect(() => ini(twoLocationCluster({ pgbouncer_pool_mode: 'sessions' }))).toThrow(/expected one of session, transaction, statement/);
+  });
+
+  it('includes the databases file in [databases]', () => {
+    const c = twoLocationCluster();
+    expect(pgbouncerIni({ cluster: c, instance: byName(c, 'alpha'), memoryMb: 4096 })).toContain('[databases]\n%include /etc/pgbouncer/pgbouncer.databases.ini\n');
+  });
+});
+
+describe('userlist.txt', () => {
+  const v = scramVerifier('admin-pw', { salt: Buffer.alloc(16, 3) });
+  it('holds the admin verifier and the auth user password', () => {
+    expect(userlistTxt('authpw', v)).toBe(`"pgbouncer" "${v}"\n"pgbouncer_auth_user" "authpw"\n`);
+  });
+  it('gives back the stored admin verifier so its salt can be reused', () => {
+    expect(adminVerifierIn(userlistTxt('authpw', v))).toBe(v);
+    expect(adminVerifierIn('')).toBeUndefined();
+  });
+  it('refuses a plaintext admin password', () => {
+    expect(() => userlistTxt('a', 'plain')).toThrow(/needs a SCRAM verifier/);
+  });
+});
+
+describe('pgbouncer.service', () => {
+  it('runs PgBouncer in the foreground as postgres, reload = HUP', () => {
+    const unit = pgbouncerServiceUnit();
+    expect(unit).toMatch(/^User=postgres$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/sbin\/pgbouncer \/etc\/pgbouncer\/pgbouncer\.ini$/m);
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    expect(unit).not.toContain(' -d ');
+  });
+  it('restarts for the ini, reloads for databases and users', () => {
+    expect(pgbouncerChangeAction(['databases'])).toBe('reload');
+    expect(pgbouncerChangeAction(['userlist', 'ini'])).toBe('restart');
+    expect(pgbouncerChangeAction([])).toBe('none');
+  });
+});
