@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { FAILOVER_TUNING, formatRepmgrValue, nodeConninfo, repmgrConf } from '../../../../roles/repmgr/repmgrConf.js';
+import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
+
+function conf(c = defaultCluster(), host = 'beta'): Record<string, string> {
+  return Object.fromEntries(
+    repmgrConf(c, byName(c, host))
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(' = ', 2) as [string, string]),
+  );
+}
+
+describe('repmgr.conf', () => {
+  it('identifies the node and how to reach it, with connect_timeout=2', () => {
+    const s = conf();
+    expect(s['node_id']).toBe('2');
+    expect(s['node_name']).toBe("'beta'");
+    expect(s['conninfo']).toBe("'host=beta port=5432 dbname=repmgr user=repmgr application_name=beta connect_timeout=2'");
+    expect(s['data_directory']).toBe("'/opt/postgres/data'");
+    expect(s['pg_bindir']).toBe("'/usr/lib/postgresql/15/bin'");
+    expect(s['passfile']).toBe("'/var/lib/postgresql/.pgpass'");
+  });
+
+  it('is tuned to replace a dead primary well within 30 s', () => {
+    const s = conf();
+    expect(s['failover']).toBe("'automatic'");
+    expect(s['monitor_interval_secs']).toBe('2');
+    expect(s['reconnect_attempts']).toBe('3');
+    expect(s['reconnect_interval']).toBe('5');
+    // Worst case before the election: every attempt times out, with the waits between them.
+    const t = FAILOVER_TUNING;
+    const detection = t.monitor_interval_secs + t.reconnect_attempts * t.connect_timeout + (t.reconnect_attempts - 1) * t.reconnect_interval;
+    expect(detection).toBeLessThanOrEqual(20);
+  });
+
+  it('lets config.yml tune the failover timing', () => {
+    const s = conf(defaultCluster({ repmgr_reconnect_attempts: 6, repmgr_reconnect_interval: 10 }));
+    expect([s['reconnect_attempts'], s['reconnect_interval']]).toEqual(['6', '10']);
+  });
+
+  it('uses the hook scripts beside it, follow_command with the target node id', () => {
+    const s = conf();
+    expect(s['promote_command']).toBe("'/etc/repmgr/15/promote_command.sh'");
+    expect(s['follow_command']).toBe("'/etc/repmgr/15/follow_command.sh %n'");
+  });
+
+  it('controls Postgres and repmgrd through systemd (sudo rule in roles/postgres)', () => {
+    const s = conf();
+    expect(s['service_start_command']).toBe("'sudo systemctl start postgres'");
+    expect(s['service_stop_command']).toBe("'sudo systemctl stop postgres'");
+    expect(s['service_restart_command']).toBe("'sudo systemctl restart postgres'");
+    expect(s['service_reload_command']).toBe("'sudo systemctl reload postgres'");
+    expect(s['repmgrd_service_start_command']).toBe("'sudo systemctl start repmgr'");
+  });
+
+  it('restores WAL from the cluster\'s Barman server, whose name does not depend on the primary', () => {
+    expect(conf()['restore_command']).toBe("'/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 gamma m1 %f %p'");
+    expect(conf(twoLocationCluster(), 'delta')['restore_command']).toBe("'/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 epsilon m1b %f %p'");
+    const noBackup = defaultCluster();
+    delete noBackup.instances[0]!.backup;
+    expect(conf(noBackup)['restore_command']).toBeUndefined();
+  });
+
+  it('writes location and priority only when config.yml sets them', () => {
+    expect(conf()['location']).toBeUndefined();
+    expect(conf()['priority']).toBeUndefined();
+    const c = defaultCluster();
+    byName(c, 'beta').vars['repmgr_location'] = 'dc1';
+    byName(c, 'beta').vars['repmgr_priority'] = 0;
+    expect(conf(c)).toMatchObject({ location: "'dc1'", priority: '0' });
+  });
+
+  it('refuses a bad failover mode and a value with a quote', () => {
+    expect(() => conf(defaultCluster({ repmgr_failover: 'auto' }))).toThrow(/expected automatic or manual/);
+    expect(() => formatRepmgrValue("a'b")).toThrow(/quotes/);
+    expect(nodeConninfo('x')).toContain('connect_timeout=2');
+  });
+});
