@@ -15,6 +15,8 @@ import { FactError, type FactDef, type FactNeed } from './fact.js';
 
 /** Paths per stat/read command: keeps command lines far below any limit. */
 const BATCH = 400;
+/** A fact read that takes longer than this is a hung host, not a slow one. */
+const READ_TIMEOUT_MS = 120_000;
 
 export class HostFacts {
   private readonly connector: Connector;
@@ -34,7 +36,7 @@ export class HostFacts {
 
   private async read(what: string, command: string): Promise<CommandResult> {
     this.reads++;
-    const r = await this.connector.run(command, { idempotent: true });
+    const r = await this.connector.run(command, { idempotent: true, timeoutMs: READ_TIMEOUT_MS });
     if (r.code !== 0) throw new FactError(what, command, r);
     return r;
   }
@@ -99,7 +101,7 @@ export class HostFacts {
     let p = this.custom.get(def.key) as Promise<T> | undefined;
     if (!p) {
       this.reads++;
-      p = this.connector.run(def.command, { idempotent: true }).then((r) => def.parse(r));
+      p = this.connector.run(def.command, { idempotent: true, timeoutMs: READ_TIMEOUT_MS }).then((r) => def.parse(r));
       this.custom.set(def.key, p);
       p.catch(() => this.custom.delete(def.key)); // a failed read is not cached
     }

@@ -26,8 +26,8 @@ export interface EngineOptions {
   forks?: number;
   /** Report what would change, change nothing. */
   check?: boolean;
-  /** Show diffs in progress output (they are always in the log). */
-  diff?: boolean;
+  /** Longest a change or check command may run (default 10 min; packages take their own). */
+  commandTimeoutMs?: number;
   secrets?: Secrets;
   reporter?: Reporter;
   /** Cluster directory: holds the lock and the logs/ of each run. */
@@ -291,7 +291,7 @@ export class Engine {
       const rec: CommandRecord = { command: this.secrets.redact(cmd.display ?? cmd.cmd), exit: null };
       if (probe) rec.probe = true;
       records.push(rec);
-      const r = await st.connector.run(cmd.cmd, { stdin: cmd.stdin, timeoutMs: cmd.timeoutMs, idempotent: probe });
+      const r = await st.connector.run(cmd.cmd, { stdin: cmd.stdin, timeoutMs: cmd.timeoutMs ?? this.options.commandTimeoutMs ?? 600_000, idempotent: probe });
       rec.exit = r.code;
       if (r.stderr.trim()) rec.stderrTail = this.secrets.redact(tail(r.stderr));
       return r;

@@ -20,6 +20,10 @@ export interface ProgressOptions {
 interface HostTask {
   task?: ListrTaskWrapper<unknown, never, never>;
   done?: (failed: string | undefined) => void;
+  /** Why the host sat the stage out. */
+  skipped?: string;
+  /** Set when the host finished before listr2 started its task. */
+  ended?: { failed: string | undefined };
   counts: { changed: number; failed: number };
 }
 
@@ -33,19 +37,30 @@ export function progressReporter(options: ProgressOptions = {}): Reporter {
   return {
     stageStart(stage: Stage, names: readonly string[]) {
       hosts = new Map(names.map((h) => [h, { counts: { changed: 0, failed: 0 } }]));
+      const hostTasks = names.map((h) => ({
+        title: h,
+        task: (_: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
+          new Promise<void>((resolve, reject) => {
+            const entry = hosts.get(h)!;
+            entry.task = task;
+            entry.done = (failed) => {
+              if (failed) return reject(new Error(failed));
+              if (entry.skipped) task.skip(`${h}: skipped (${entry.skipped})`);
+              resolve();
+            };
+            if (entry.ended) entry.done(entry.ended.failed);
+          }),
+      }));
+      // One parent task per stage, its hosts below it, running side by side.
       const list = new Listr(
-        names.map((h) => ({
-          title: h,
-          task: (_: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
-            new Promise<void>((resolve, reject) => {
-              const entry = hosts.get(h)!;
-              entry.task = task;
-              entry.done = (failed) => (failed ? reject(new Error(failed)) : resolve());
-            }),
-        })),
-        { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } } as never,
+        [
+          {
+            title: `stage ${stage.name}${stage.serial ? ' (one at a time)' : ''}`,
+            task: (_: unknown, t: ListrTaskWrapper<unknown, never, never>) => t.newListr(hostTasks as never, { concurrent: true, exitOnError: false } as never),
+          },
+        ] as never,
+        { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } } as never,
       );
-      process.stdout.write(`stage ${stage.name}${stage.serial ? ' (one at a time)' : ''}\n`);
       running = list.run().catch(() => undefined);
     },
     taskStart(host: string, role: string, task: string) {
@@ -55,13 +70,17 @@ export function progressReporter(options: ProgressOptions = {}): Reporter {
     taskEnd(r: OpResult) {
       const entry = hosts.get(r.host);
       if (!entry) return;
+      if (r.kind === 'stage' && r.status === 'skipped') entry.skipped = r.message;
       if (r.status === 'changed') entry.counts.changed++;
       if (r.status === 'failed') entry.counts.failed++;
       if (entry.task) entry.task.title = `${r.host}  changed=${entry.counts.changed}${entry.counts.failed ? ` failed=${entry.counts.failed}` : ''}`;
       if (options.diff && r.diff && entry.task) entry.task.output = `${r.task}\n${r.diff}`;
     },
     hostEnd(_stage: Stage, host: string, failed: string | undefined) {
-      hosts.get(host)?.done?.(failed);
+      const entry = hosts.get(host);
+      if (!entry) return;
+      entry.ended = { failed };
+      entry.done?.(failed);
     },
     async stageEnd() {
       await running;

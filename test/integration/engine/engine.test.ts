@@ -29,7 +29,6 @@ async function converge(port: number, options: { check?: boolean; user?: string 
     connectors: connectors(options.user),
     secrets,
     check: options.check,
-    diff: true,
     clusterDir: cluster,
     command: 'test',
     reporter: plainReporter({ write: (t) => output.push(t), diff: true, verbose: true }),
