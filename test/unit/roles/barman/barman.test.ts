@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { NOTHING_LIVE } from '../../../../roles/common/liveTopology.js';
+import { backupCron, barmanCron } from '../../../../roles/barman/cron.js';
+import { barmanConf } from '../../../../roles/barman/globalConf.js';
+import { formatBarmanValue } from '../../../../roles/barman/ini.js';
+import { barmanPgpass } from '../../../../roles/barman/pgpass.js';
+import { barmanPlan } from '../../../../roles/barman/plan.js';
+import { barmanServerConf, serverConfTarget } from '../../../../roles/barman/serverConf.js';
+import { backupTarget, barmanServerName, barmanServers, barmanSlotName, sanitizeServerName } from '../../../../roles/barman/serverName.js';
+import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
+
+function settings(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => / = /.test(l) && !l.startsWith(';'))
+      .map((l) => l.split(' = ', 2) as [string, string]),
+  );
+}
+
+describe('Barman server naming', () => {
+  it('names the server after the cluster, so it survives a change of primary', () => {
+    const c = defaultCluster();
+    expect(barmanServers(c)).toEqual([{ name: 'm1', barmanHost: 'gamma', configuredInstance: 'alpha', followsPrimary: true }]);
+    expect(barmanServerName(c)).toBe('m1');
+  });
+
+  it('sanitizes names and avoids Barman\'s reserved "all"', () => {
+    expect(sanitizeServerName('My.Cluster 1')).toBe('my_cluster_1');
+    expect(sanitizeServerName('all')).toBe('m1_all');
+  });
+
+  it('honours backup_name, checked', () => {
+    const c = defaultCluster();
+    byName(c, 'alpha').vars['backup_name'] = 'prod';
+    expect(barmanServerName(c)).toBe('prod');
+    byName(c, 'alpha').vars['backup_name'] = 'Prod DB';
+    expect(() => barmanServers(c)).toThrow(/backup_name: "Prod DB": use lower-case letters/);
+  });
+
+  it('refuses backup: naming a host without the barman role', () => {
+    const c = defaultCluster();
+    byName(c, 'alpha').backup = 'beta';
+    expect(() => barmanServers(c)).toThrow(/instances\[alpha\]\.backup: beta is not an instance with the barman role/);
+  });
+
+  it('slot backup_<barman host>, sanitized as TPA', () => {
+    expect(barmanSlotName('gamma')).toBe('backup_gamma');
+    expect(barmanSlotName('bar-man.example')).toBe('backup_bar_manexample');
+  });
+});
+
+describe('server conf follows the live primary', () => {
+  const c = twoLocationCluster();
+  const server = barmanServers(c)[0]!;
+
+  it('points at config.yml\'s primary before anything runs', () => {
+    const s = settings(barmanServerConf(c, NOTHING_LIVE, server));
+    expect(s['conninfo']).toBe('host=alpha port=5432 dbname=postgres user=barman application_name=barman connect_timeout=10');
+    expect(s['streaming_conninfo']).toBe('host=alpha port=5432 dbname=postgres user=streaming_barman application_name=barman_streaming connect_timeout=10');
+    expect(s['ssh_command']).toBe('ssh -q -o BatchMode=yes -o ConnectTimeout=10 postgres@alpha');
+  });
+
+  it('points at the live primary after a failover, nothing else changes', () => {
+    const live = { primary: 'beta', upstreams: { alpha: 'beta', gamma: 'beta', delta: 'gamma' } };
+    expect(backupTarget(c, live, server)).toBe('beta');
+    const before = barmanServerConf(c, NOTHING_LIVE, server).split('\n');
+    const after = barmanServerConf(c, live, server).split('\n');
+    const changed = after.filter((l, i) => l !== before[i]).map((l) => l.split(' = ')[0]);
+    expect(changed).toEqual(['conninfo', 'streaming_conninfo', 'ssh_command']);
+    expect(serverConfTarget(after.join('\n'))).toBe('beta');
+  });
+
+  it('streams WAL through the Barman host\'s slot, creating it when missing', () => {
+    const s = settings(barmanServerConf(c, NOTHING_LIVE, server));
+    expect(s).toMatchObject({
+      streaming_archiver: 'true',
+      archiver: 'false',
+      slot_name: 'backup_epsilon',
+      create_slot: 'auto',
+      backup_method: 'rsync',
+      reuse_backup: 'link',
+      path_prefix: '/usr/lib/postgresql/15/bin',
+    });
+    expect(barmanServerConf(c, NOTHING_LIVE, server)).toMatch(/^\[m1b\]$/m);
+  });
+
+  it('postgres backup method drops the rsync-only options', () => {
+    const pg = twoLocationCluster({ barman_backup_method: 'postgres' });
+    const s = settings(barmanServerConf(pg, NOTHING_LIVE, barmanServers(pg)[0]!));
+    expect(s['backup_method']).toBe('postgres');
+    expect(s['reuse_backup']).toBeUndefined();
+  });
+});
+
+describe('global conf, cron, pgpass', () => {
+  it('barman.conf: one backup is enough for barman check; recover copies WAL (no get-wal)', () => {
+    const s = settings(barmanConf(defaultCluster()));
+    expect(s).toMatchObject({ barman_user: 'barman', barman_home: '/var/lib/barman', configuration_files_directory: '/etc/barman.d', minimum_redundancy: '1' });
+    expect(s['recovery_options']).toBeUndefined();
+    expect(s['retention_policy']).toBe('RECOVERY WINDOW OF 4 WEEKS');
+  });
+
+  it('escapes % for ConfigParser', () => {
+    expect(formatBarmanValue('100%')).toBe('100%%');
+  });
+
+  it('runs barman cron every minute and backups on the schedule', () => {
+    expect(barmanCron()).toContain('* * * * * barman [ -x /usr/bin/barman ] && /usr/bin/barman -q cron');
+    expect(backupCron(defaultCluster(), 'm1')).toContain('0 4 * * wed,sat barman [ -x /usr/bin/barman ] && /usr/bin/barman -q backup m1');
+    expect(() => backupCron(defaultCluster({ barman_backup_interval: '@daily' }), 'm1')).toThrow(/expected five cron fields/);
+  });
+
+  it('~barman/.pgpass matches any host', () => {
+    expect(barmanPgpass({ barman: 'a', streaming_barman: 'b' })).toBe('*:*:*:barman:a\n*:*:*:streaming_barman:b\n');
+  });
+});
+
+describe('barmanPlan', () => {
+  const server = barmanServers(defaultCluster())[0]!;
+  const cmds = (steps: ReturnType<typeof barmanPlan>) => steps.map((s) => `${s.host}/${s.user}: ${s.command.split('\n')[0]}`);
+
+  it('first deploy: slot, cron, a WAL switch, the initial backup, check', () => {
+    expect(cmds(barmanPlan({ server, target: 'alpha', hasBackups: false, confChanges: true }))).toEqual([
+      'gamma/barman: /usr/bin/barman receive-wal --create-slot m1',
+      'gamma/barman: /usr/bin/barman cron',
+      'gamma/barman: /usr/bin/barman switch-wal --force --archive --archive-timeout 60 m1',
+      'gamma/barman: /usr/bin/barman backup --wait m1',
+      'gamma/barman: /usr/bin/barman check m1',
+    ]);
+  });
+
+  it('a redeploy with nothing moved does nothing', () => {
+    expect(barmanPlan({ server, target: 'alpha', previousTarget: 'alpha', hasBackups: true, confChanges: false })).toEqual([]);
+  });
+
+  it('after a failover: slot on the new primary, reset streaming, new backup, old slots dropped', () => {
+    const steps = barmanPlan({ server, target: 'beta', previousTarget: 'alpha', hasBackups: true, confChanges: true, otherPostgresHosts: ['alpha', 'beta', 'gamma'] });
+    expect(cmds(steps)).toEqual([
+      'gamma/barman: /usr/bin/barman receive-wal --create-slot m1',
+      'gamma/barman: /usr/bin/barman receive-wal --stop m1',
+      'gamma/barman: /usr/bin/barman receive-wal --reset m1',
+      'gamma/barman: /usr/bin/barman cron',
+      'gamma/barman: /usr/bin/barman switch-wal --force --archive --archive-timeout 60 m1',
+      'gamma/barman: /usr/bin/barman backup --wait m1',
+      "alpha/postgres: SELECT 'dropped' FROM (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots",
+      "gamma/postgres: SELECT 'dropped' FROM (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots",
+      'gamma/barman: /usr/bin/barman check m1',
+    ]);
+    expect(steps.find((s) => s.host === 'alpha')!.tolerateFailure).toBe(true);
+    expect(steps.some((s) => s.host === 'beta' && s.user === 'postgres')).toBe(false);
+    expect(steps[0]!.alreadyDone!.test("Replication slot 'backup_gamma' already exists")).toBe(true);
+  });
+});
