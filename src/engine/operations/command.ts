@@ -39,7 +39,7 @@ export function command(options: CommandOptions): Operation {
       // An arbitrary command may change anything.
       ctx.facts.invalidateAll();
       const changed = options.changed ? options.changed(result) : true;
-      return { status: changed ? 'changed' : 'ok', result };
+      return { status: changed ? 'changed' : 'ok' };
     },
   };
 }

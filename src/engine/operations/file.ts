@@ -70,6 +70,7 @@ export async function converge(
   const stat = await ctx.facts.stat(path);
   if (stat && stat.type !== 'file') throw new OperationError(`${path} is a ${stat.type}, not a regular file`);
   if (content === undefined) {
+    if (!stat && ctx.check) return { status: 'skipped', message: `check mode: ${path} does not exist yet` };
     if (!stat) throw new OperationError(`${path} does not exist (give content to create it)`);
     const changes = attributeChanges(stat, attrs);
     if (!changes.length) return { status: 'ok' };

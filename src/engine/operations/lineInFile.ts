@@ -22,6 +22,8 @@ export function lineInFile(options: LineInFileOptions): Operation {
       const stat = await ctx.facts.stat(path);
       if (!stat) {
         if (options.state === 'absent') return { status: 'ok' };
+        // In check mode an earlier step that would create it has not run.
+        if (!create && ctx.check) return { status: 'skipped', message: `check mode: ${path} does not exist yet` };
         if (!create) throw new OperationError(`${path} does not exist (set create: true to create it)`);
       } else if (stat.type !== 'file') {
         throw new OperationError(`${path} is a ${stat.type}, not a regular file`);

@@ -48,8 +48,6 @@ export interface Report {
   diff?: string;
   /** A short note ("would install x y", "creates /x exists"). */
   message?: string;
-  /** Output of the operation's command, for roles that read results back (command operation). */
-  result?: CommandResult;
 }
 
 export interface OpContext {

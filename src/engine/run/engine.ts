@@ -6,13 +6,14 @@
  * Every operation is reported (progress, JSONL log, recap), redacted.
  */
 import PQueue from 'p-queue';
+import { UsageError } from '../../errors.js';
 import { buildDaemonReload, buildServiceAction, unitName } from '../commands/systemctl.js';
 import type { Connector } from '../connectors/types.js';
 import { AccessError, UnreachableError } from '../connectors/types.js';
 import type { FactDef } from '../facts/fact.js';
 import { HostFacts } from '../facts/hostFacts.js';
 import { FLUSH_KIND } from '../operations/flushHandlers.js';
-import { CommandFailedError, type Cmd, type Notify, type OpContext, type Operation, type Report, type Status } from '../operations/types.js';
+import { CommandFailedError, OperationError, type Cmd, type Notify, type OpContext, type Operation, type Report, type Status } from '../operations/types.js';
 import { Secrets } from '../secrets.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { CommandRecord, HostContext, OpResult, Playbook, Recap, Role, RunResult, Stage, Task, Tasks } from './playbook.js';
@@ -109,7 +110,7 @@ export class Engine {
     let s = this.hosts.get(host);
     if (!s) {
       const connector = this.connectors.get(host);
-      if (!connector) throw new Error(`host ${host} is not in the inventory`);
+      if (!connector) throw new UsageError(`host ${host} is not in the inventory (hosts: ${[...this.connectors.keys()].join(', ') || 'none'})`);
       s = { connector, facts: new HostFacts(connector) };
       this.hosts.set(host, s);
     }
@@ -288,6 +289,7 @@ export class Engine {
   private context(host: string, records: CommandRecord[], startedAt: Map<string, number>): OpContext {
     const st = this.state(host);
     const run = async (cmd: Cmd, probe: boolean) => {
+      this.refuseSecretArguments(cmd);
       const rec: CommandRecord = { command: this.secrets.redact(cmd.display ?? cmd.cmd), exit: null };
       if (probe) rec.probe = true;
       records.push(rec);
@@ -303,6 +305,7 @@ export class Engine {
       secrets: this.secrets,
       change: async (cmd) => {
         if (this.check) {
+          this.refuseSecretArguments(cmd);
           records.push({ command: this.secrets.redact(cmd.display ?? cmd.cmd), exit: null });
           return undefined;
         }
@@ -316,6 +319,13 @@ export class Engine {
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       started: (service) => startedAt.set(unitName(service), ++this.seq),
     };
+  }
+
+  /** Secrets travel on stdin or in files: a command line is visible to every user of the host (ps, /proc). */
+  private refuseSecretArguments(cmd: Cmd): void {
+    if (this.secrets.contains(cmd.cmd)) {
+      throw new OperationError(`refusing to run a command with a secret in its arguments (\`${this.secrets.redact(cmd.cmd)}\`); pass the secret on stdin`);
+    }
   }
 
   private async runOp(stage: Stage, host: string, role: string, op: Operation, pending: Map<string, Pending>, startedAt: Map<string, number>): Promise<OpResult> {

@@ -203,6 +203,16 @@ describe('secrets, log and lock', () => {
     expect(r.failures[0]).toMatch(/^h r › echo \*{8}: `false` exited 1: bad: \*{8}$/);
   });
 
+  it('refuses to put a registered secret in a command line', async () => {
+    const { Secrets } = await import('../../../src/engine/secrets.js');
+    const s = new Secrets();
+    const pw = s.register('another-Secret-42');
+    const fake = new FakeConnector('h');
+    const r = await runOps(fake, [command({ name: 'set pw', cmd: `echo ${pw} | chpasswd` })], { secrets: s });
+    expect(fake.commands).toEqual([]);
+    expect(r.failures).toEqual(['h r › set pw: refusing to run a command with a secret in its arguments (`echo ******** | chpasswd`); pass the secret on stdin']);
+  });
+
   it('writes one JSONL line per operation with host, role, task, status, duration, commands', async () => {
     const cluster = await mkdtemp(join(dir, 'cluster-'));
     const r = await runPlaybook({ name: 'logged', stages: [{ name: 's', hosts: ['h'], roles: [defineRole('r', () => [command({ cmd: 'echo x >&2' })])] }] }, { connectors: { h: local }, clusterDir: cluster });
