@@ -30,6 +30,12 @@ describe('LocalConnector (long-lived sh)', () => {
     const r = await c.run('cat', { stdin: data });
     expect(r.stdout).toBe(data);
   });
+  it('reads a large output quickly (no quadratic buffering)', async () => {
+    const t = performance.now();
+    const r = await c.run('head -c 20000000 /dev/zero | tr "\\0" x');
+    expect(r.stdout.length).toBe(20_000_000);
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
   it('sets a C locale and no apt prompts', async () => {
     expect((await c.run('echo $LC_ALL $DEBIAN_FRONTEND')).stdout).toBe('C noninteractive\n');
   });

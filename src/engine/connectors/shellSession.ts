@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { Capture } from './capture.js';
 import { frameCommand, stderrMarker, stdoutMarker } from './frame.js';
 import { CommandTimeoutError, type CommandResult, type RunOptions } from './types.js';
 
@@ -24,8 +25,8 @@ const PRELUDE = 'export LC_ALL=C LANG=C DEBIAN_FRONTEND=noninteractive; umask 02
 
 interface Pending {
   token: string;
-  out: Buffer;
-  err: Buffer;
+  out: Capture;
+  err: Capture;
   code?: number;
   stdoutEnd?: number;
   stderrEnd?: number;
@@ -93,7 +94,7 @@ export class ShellSession {
     const token = `M1_${this.secret}_${++this.counter}`;
     const stdin = options.stdin === undefined ? undefined : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin, 'utf8');
     return new Promise<CommandResult>((resolve, reject) => {
-      const p: Pending = { token, out: Buffer.alloc(0), err: Buffer.alloc(0), resolve, reject };
+      const p: Pending = { token, out: new Capture(stdoutMarker(token)), err: new Capture(stderrMarker(token)), resolve, reject };
       this.pending = p;
       if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
         const ms = options.timeoutMs;
@@ -113,15 +114,14 @@ export class ShellSession {
   private onStdout(chunk: Buffer): void {
     const p = this.pending;
     if (!p || p.stdoutEnd !== undefined) return; // stray output of a background process: dropped
-    const from = Math.max(0, p.out.length - p.token.length - 2);
-    p.out = Buffer.concat([p.out, chunk]);
-    const at = p.out.indexOf(stdoutMarker(p.token), from);
-    if (at < 0) return;
-    const statusStart = at + p.token.length + 2;
-    const eol = p.out.indexOf(10, statusStart);
+    if (!p.out.push(chunk)) return;
+    // The marker is followed by the exit status and a newline, which may come in a later chunk.
+    const all = p.out.all();
+    const statusStart = p.out.markerOffset + p.token.length + 2;
+    const eol = all.indexOf(10, statusStart);
     if (eol < 0) return;
-    p.code = Number(p.out.subarray(statusStart, eol).toString('latin1'));
-    p.stdoutEnd = at;
+    p.code = Number(all.subarray(statusStart, eol).toString('latin1'));
+    p.stdoutEnd = p.out.markerOffset;
     this.settle(p);
   }
 
@@ -131,11 +131,8 @@ export class ShellSession {
       this.strayErr = (this.strayErr + chunk.toString('utf8')).slice(-2000);
       return;
     }
-    const from = Math.max(0, p.err.length - p.token.length - 2);
-    p.err = Buffer.concat([p.err, chunk]);
-    const at = p.err.indexOf(stderrMarker(p.token), from);
-    if (at < 0) return;
-    p.stderrEnd = at;
+    if (!p.err.push(chunk)) return;
+    p.stderrEnd = p.err.markerOffset;
     this.settle(p);
   }
 
@@ -145,8 +142,8 @@ export class ShellSession {
     if (p.timer) clearTimeout(p.timer);
     p.resolve({
       code: p.code ?? 255,
-      stdout: p.out.subarray(0, p.stdoutEnd).toString('utf8'),
-      stderr: p.err.subarray(0, p.stderrEnd).toString('utf8'),
+      stdout: p.out.all().subarray(0, p.stdoutEnd).toString('utf8'),
+      stderr: p.err.all().subarray(0, p.stderrEnd).toString('utf8'),
     });
   }
 
