@@ -136,10 +136,11 @@ export class Engine {
       this.reporter.taskEnd?.(r);
     };
     this.reporter.runStart?.(playbook, this.check);
+    let result!: RunResult;
     try {
       for (const stage of playbook.stages) await this.runStage(stage, record);
     } finally {
-      const result: RunResult = {
+      result = {
         playbook: playbook.name,
         check: this.check,
         exitCode: failures.length ? 1 : 0,
@@ -151,13 +152,10 @@ export class Engine {
       };
       log?.write({ event: 'end', exitCode: result.exitCode, durationMs: result.durationMs, recap, failures });
       log?.close();
-      this.lastResult = result;
     }
-    await this.reporter.runEnd?.(this.lastResult!);
-    return this.lastResult!;
+    await this.reporter.runEnd?.(result);
+    return result;
   }
-
-  private lastResult: RunResult | undefined;
 
   private skip(stage: Stage, host: string, message: string, record: (r: OpResult) => void): void {
     record({ host, stage: stage.name, role: '-', task: `stage ${stage.name}`, kind: 'stage', status: 'skipped', durationMs: 0, commands: [], message });
@@ -390,7 +388,7 @@ export class Engine {
           await ctx.change({ cmd: buildServiceAction(p.action, unit) });
           ctx.started(unit);
           ctx.facts.invalidateService(unit);
-          last = this.result(stage, host, role, op, 'changed', records, t0, { status: 'changed', message: `${unit} ${p.action}ed` });
+          last = this.result(stage, host, role, op, 'changed', records, t0, { status: 'changed', message: this.check ? `would ${p.action} ${unit}` : `${unit} ${p.action}ed` });
         }
       } catch (e) {
         last = this.failure(stage, host, role, name, 'handler', e, records, t0);
