@@ -32,3 +32,4 @@ export { silentReporter, formatRecap, type Reporter } from './run/reporter.js';
 export { plainReporter } from './run/plainReporter.js';
 export { progressReporter } from './run/listrReporter.js';
 export { acquireLock, LOCK_FILE } from './run/lock.js';
+export { openClusterEngine, type ClusterEngineOptions } from './run/cluster.js';
