@@ -159,6 +159,12 @@ export class SshConnector implements Connector {
     } catch (e) {
       ssh.dispose();
       if (refusal) throw new AccessError(this.host, refusal);
+      if (algorithms.length && /no matching host key/i.test((e as Error).message)) {
+        throw new AccessError(
+          this.host,
+          `${t.address}:${t.port} offers none of the host key types ${t.knownHostsFile} lists for it (${knownKeys.map((k) => k.type).join(', ')}); its keys changed or the file is wrong`,
+        );
+      }
       throw this.connectError(e as Error & { level?: string; code?: string });
     }
     const conn = ssh.connection as Client;
