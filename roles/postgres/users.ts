@@ -282,3 +282,14 @@ export function pgbouncerGetAuthCheckSql(): string {
     '',
   ].join('\n');
 }
+
+/** Connectable databases, one per line (psql -At). */
+export const DATABASES_SQL = "SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname;\n";
+
+/**
+ * Where pgbouncer_get_auth() must exist for PgBouncer 1.18: template1 (so
+ * databases created later have it) and every connectable database.
+ */
+export function pgbouncerAuthDatabases(connectable: readonly string[]): string[] {
+  return [...new Set(['template1', 'postgres', ...connectable.filter((d) => d !== 'template0')])].sort();
+}

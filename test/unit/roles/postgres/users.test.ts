@@ -119,3 +119,10 @@ describe('~postgres/.pgpass', () => {
     expect(postgresPgpass({ repmgr: 'r', postgres: 'p:1', replication: 'x' })).toBe('*:*:*:postgres:p\\:1\n*:*:*:replication:x\n*:*:*:repmgr:r\n');
   });
 });
+
+import { pgbouncerAuthDatabases } from '../../../../roles/postgres/users.js';
+describe('pgbouncerAuthDatabases', () => {
+  it('covers template1, postgres and every user database, never template0', () => {
+    expect(pgbouncerAuthDatabases(['app', 'postgres', 'template0', 'repmgr'])).toEqual(['app', 'postgres', 'repmgr', 'template1']);
+  });
+});
