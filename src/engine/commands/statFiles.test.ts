@@ -1,35 +1,26 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalConnector } from '../connectors/local.js';
+import { describe, expect, it } from 'vitest';
+import { scratch } from '../../../test/unit/engine/scratch.js';
 import { buildStatFiles, parseStatFiles } from './statFiles.js';
 
-let dir: string;
-const sh = new LocalConnector();
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'm1-stat-'));
-});
-afterAll(async () => {
-  await sh.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = scratch('m1-stat-');
 
 describe('statFiles', () => {
   it('stats and hashes many paths in one command, missing ones as null', async () => {
-    const file = join(dir, "it's a|file");
-    const empty = join(dir, 'empty');
-    const sub = join(dir, 'sub');
-    const link = join(dir, 'link');
+    const file = join(tmp.dir, "it's a|file");
+    const empty = join(tmp.dir, 'empty');
+    const sub = join(tmp.dir, 'sub');
+    const link = join(tmp.dir, 'link');
     await writeFile(file, 'hello\n');
     await chmod(file, 0o640);
     await writeFile(empty, '');
     await mkdir(sub, { mode: 0o1750 });
     await chmod(sub, 0o1750);
     await symlink(file, link);
-    const paths = [file, empty, sub, link, join(dir, 'missing')];
-    const r = await sh.run(buildStatFiles(paths));
+    const paths = [file, empty, sub, link, join(tmp.dir, 'missing')];
+    const r = await tmp.sh.run(buildStatFiles(paths));
     expect(r.code).toBe(0);
     const stats = parseStatFiles(paths, r.stdout);
     expect(stats.get(file)).toEqual({
@@ -41,7 +32,7 @@ describe('statFiles', () => {
     expect(stats.get(sub)).toMatchObject({ type: 'directory', mode: '1750' });
     expect(stats.get(sub)?.sha256).toBeUndefined();
     expect(stats.get(link)?.type).toBe('symlink');
-    expect(stats.get(join(dir, 'missing'))).toBeNull();
+    expect(stats.get(join(tmp.dir, 'missing'))).toBeNull();
   });
   it('refuses relative paths and paths with newlines', () => {
     expect(() => buildStatFiles(['etc/x'])).toThrow(/absolute/);

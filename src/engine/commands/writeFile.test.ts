@@ -1,24 +1,15 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalConnector } from '../connectors/local.js';
+import { describe, expect, it } from 'vitest';
+import { scratch } from '../../../test/unit/engine/scratch.js';
 import { buildWriteFile } from './writeFile.js';
 
-let dir: string;
-const sh = new LocalConnector();
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'm1-write-'));
-});
-afterAll(async () => {
-  await sh.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = scratch('m1-write-');
 
 describe('writeFile', () => {
   it('creates a file with content from stdin, owner and mode', async () => {
-    const path = join(dir, "new 'file'.conf");
-    const r = await sh.run(buildWriteFile({ path, owner: 'root', group: 'daemon', mode: '0640' }), { stdin: 'a=1\n' });
+    const path = join(tmp.dir, "new 'file'.conf");
+    const r = await tmp.sh.run(buildWriteFile({ path, owner: 'root', group: 'daemon', mode: '0640' }), { stdin: 'a=1\n' });
     expect(r.code).toBe(0);
     expect(await readFile(path, 'utf8')).toBe('a=1\n');
     const s = await stat(path);
@@ -26,25 +17,25 @@ describe('writeFile', () => {
     expect(s.gid).toBe(1); // daemon
   });
   it('defaults a new file to 0644 and keeps an existing file\'s mode', async () => {
-    const fresh = join(dir, 'fresh');
-    await sh.run(buildWriteFile({ path: fresh }), { stdin: 'x' });
+    const fresh = join(tmp.dir, 'fresh');
+    await tmp.sh.run(buildWriteFile({ path: fresh }), { stdin: 'x' });
     expect((await stat(fresh)).mode & 0o7777).toBe(0o644);
-    const kept = join(dir, 'kept');
+    const kept = join(tmp.dir, 'kept');
     await writeFile(kept, 'old');
     await chmod(kept, 0o600);
-    await sh.run(buildWriteFile({ path: kept }), { stdin: 'new' });
+    await tmp.sh.run(buildWriteFile({ path: kept }), { stdin: 'new' });
     expect(await readFile(kept, 'utf8')).toBe('new');
     expect((await stat(kept)).mode & 0o7777).toBe(0o600);
   });
   it('fails without leaving a temporary file when the owner does not exist', async () => {
-    const path = join(dir, 'bad-owner');
-    const r = await sh.run(buildWriteFile({ path, owner: 'no-such-user-m1' }), { stdin: 'x' });
+    const path = join(tmp.dir, 'bad-owner');
+    const r = await tmp.sh.run(buildWriteFile({ path, owner: 'no-such-user-m1' }), { stdin: 'x' });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/invalid (user|spec)/);
-    expect((await readdir(dir)).filter((f) => f.startsWith('.m1-'))).toEqual([]);
+    expect((await readdir(tmp.dir)).filter((f) => f.startsWith('.m1-'))).toEqual([]);
   });
   it('fails when the directory is missing', async () => {
-    const r = await sh.run(buildWriteFile({ path: join(dir, 'nodir', 'f') }), { stdin: 'x' });
+    const r = await tmp.sh.run(buildWriteFile({ path: join(tmp.dir, 'nodir', 'f') }), { stdin: 'x' });
     expect(r.code).not.toBe(0);
   });
   it('rejects a bad mode before running anything', () => {

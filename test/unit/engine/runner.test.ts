@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalConnector } from '../../../src/engine/connectors/local.js';
+import { describe, expect, it } from 'vitest';
+import { scratch } from './scratch.js';
 import { FakeConnector } from '../../../src/engine/connectors/fake.js';
 import { UnreachableError } from '../../../src/engine/connectors/types.js';
 import { command, waitUntil } from '../../../src/engine/operations/command.js';
@@ -17,15 +16,7 @@ import { RefusedError } from '../../../src/errors.js';
 import { fakeHost } from './fakeHost.js';
 import { runOps, statuses } from './helpers.js';
 
-let dir: string;
-const local = new LocalConnector('h');
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'm1-run-'));
-});
-afterAll(async () => {
-  await local.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = scratch('m1-run-');
 
 describe('handlers', () => {
   it('restart each service once at the role end, restart winning over reload', async () => {
@@ -59,26 +50,26 @@ describe('handlers', () => {
 
 describe('command and wait until', () => {
   it('guards make a command idempotent', async () => {
-    const marker = join(dir, 'created');
+    const marker = join(tmp.dir, 'created');
     const op = () => command({ cmd: `touch ${marker}`, creates: marker });
-    expect(statuses(await runOps(local, [op()]))).toEqual(['changed']);
-    expect(statuses(await runOps(local, [op()]))).toEqual(['ok']);
-    expect(statuses(await runOps(local, [command({ cmd: 'exit 1', unless: `test -e ${marker}` })]))).toEqual(['ok']);
-    expect(statuses(await runOps(local, [command({ cmd: 'exit 1', onlyIf: 'false' })]))).toEqual(['ok']);
+    expect(statuses(await runOps(tmp.sh, [op()]))).toEqual(['changed']);
+    expect(statuses(await runOps(tmp.sh, [op()]))).toEqual(['ok']);
+    expect(statuses(await runOps(tmp.sh, [command({ cmd: 'exit 1', unless: `test -e ${marker}` })]))).toEqual(['ok']);
+    expect(statuses(await runOps(tmp.sh, [command({ cmd: 'exit 1', onlyIf: 'false' })]))).toEqual(['ok']);
   });
   it('a failing command names the command, exit status and stderr tail', async () => {
-    const r = await runOps(local, [command({ name: 'init db', cmd: 'echo one >&2; echo two >&2; exit 3' })]);
+    const r = await runOps(tmp.sh, [command({ name: 'init db', cmd: 'echo one >&2; echo two >&2; exit 3' })]);
     expect(r.failures).toEqual(['h r › init db: `echo one >&2; echo two >&2; exit 3` exited 3: one | two']);
     expect(r.exitCode).toBe(1);
   });
   it('wait until polls until ready, bounded', async () => {
-    const flag = join(dir, 'ready');
+    const flag = join(tmp.dir, 'ready');
     setTimeout(() => void writeFile(flag, ''), 300);
-    const r = await runOps(local, [waitUntil({ cmd: `test -e ${flag}`, intervalMs: 100, timeoutMs: 5000 })]);
+    const r = await runOps(tmp.sh, [waitUntil({ cmd: `test -e ${flag}`, intervalMs: 100, timeoutMs: 5000 })]);
     expect(r.results[0]).toMatchObject({ status: 'ok' });
     expect(r.results[0]!.message).toMatch(/ready after \d+ checks/);
     const t = performance.now();
-    const late = await runOps(local, [waitUntil({ cmd: 'echo not yet >&2; false', intervalMs: 100, timeoutMs: 400 })]);
+    const late = await runOps(tmp.sh, [waitUntil({ cmd: 'echo not yet >&2; false', intervalMs: 100, timeoutMs: 400 })]);
     expect(performance.now() - t).toBeLessThan(2000);
     expect(late.failures[0]).toMatch(/not ready after 0 s \(\d+ checks\): `echo not yet >&2; false` last exited 1: not yet/);
   });
@@ -161,14 +152,14 @@ describe('stages', () => {
       const r = yield command({ cmd: 'echo hi' });
       seen.push(`${os.id}:${(r as unknown as { status: string }).status}`);
     });
-    await runPlaybook({ name: 'p', stages: [{ name: 's', hosts: ['h'], roles: [role] }] }, { connectors: { h: local } });
+    await runPlaybook({ name: 'p', stages: [{ name: 's', hosts: ['h'], roles: [role] }] }, { connectors: { h: tmp.sh } });
     expect(seen).toEqual(['debian:changed']);
   });
 });
 
 describe('secrets, log and lock', () => {
   it('a registered secret appears in no output, diff, error or log line, and travels on stdin', async () => {
-    const cluster = await mkdtemp(join(dir, 'cluster-'));
+    const cluster = await mkdtemp(join(tmp.dir, 'cluster-'));
     const secrets = (await import('../../../src/engine/secrets.js')).Secrets;
     const s = new secrets();
     const pw = s.register('Sup3r-S3cret-pw');
@@ -214,8 +205,8 @@ describe('secrets, log and lock', () => {
   });
 
   it('writes one JSONL line per operation with host, role, task, status, duration, commands', async () => {
-    const cluster = await mkdtemp(join(dir, 'cluster-'));
-    const r = await runPlaybook({ name: 'logged', stages: [{ name: 's', hosts: ['h'], roles: [defineRole('r', () => [command({ cmd: 'echo x >&2' })])] }] }, { connectors: { h: local }, clusterDir: cluster });
+    const cluster = await mkdtemp(join(tmp.dir, 'cluster-'));
+    const r = await runPlaybook({ name: 'logged', stages: [{ name: 's', hosts: ['h'], roles: [defineRole('r', () => [command({ cmd: 'echo x >&2' })])] }] }, { connectors: { h: tmp.sh }, clusterDir: cluster });
     const lines = (await readFile(r.logFile!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.event)).toEqual(['start', 'op', 'end']);
     expect(lines[1]).toMatchObject({ host: 'h', role: 'r', status: 'changed', commands: [{ command: 'echo x >&2', exit: 0, stderrTail: 'x' }] });
@@ -224,7 +215,7 @@ describe('secrets, log and lock', () => {
   });
 
   it('refuses a second engine on the same cluster while one runs', async () => {
-    const cluster = await mkdtemp(join(dir, 'cluster-'));
+    const cluster = await mkdtemp(join(tmp.dir, 'cluster-'));
     const first = await Engine.open({ connectors: {}, clusterDir: cluster, command: 'deploy' });
     await expect(Engine.open({ connectors: {}, clusterDir: cluster })).rejects.toBeInstanceOf(RefusedError);
     await first.close();
