@@ -8,7 +8,7 @@ import type { Cluster } from '../../src/inventory/cluster.js';
 import { boolVar } from '../common/vars.js';
 import { isObject, mergeWithDeletes, type JsonObject } from './json.js';
 import { barmanHosts, barmanSlotName, patroniMembers, patroniSlotName } from './members.js';
-import { dcsParameters, M1_DCS_DEFAULT_PARAMETERS, type Parameters } from './parameters.js';
+import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parameters.js';
 
 /** Patroni's defaults, written out so GET /config shows them and a diff sees changes. */
 export const DCS_TIMING = {
@@ -20,7 +20,7 @@ export const DCS_TIMING = {
 } as const;
 
 export interface DynamicConfigOptions {
-  /** Cluster-wide parameter defaults under config.yml's; default M1_DCS_DEFAULT_PARAMETERS. */
+  /** Cluster-wide parameter defaults under config.yml's; default m1DcsDefaultParameters. */
   defaultParameters?: Readonly<Parameters>;
 }
 
@@ -42,7 +42,7 @@ export function patroniDynamicConfig(cluster: Cluster, opts: DynamicConfigOption
       // (it needs wal_log_hints, which Patroni forces on).
       use_pg_rewind: boolVar(cluster, undefined, 'patroni_rewind_enabled', true),
       use_slots: true,
-      parameters: dcsParameters(cluster, opts.defaultParameters ?? M1_DCS_DEFAULT_PARAMETERS),
+      parameters: dcsParameters(cluster, opts.defaultParameters ?? m1DcsDefaultParameters(cluster)),
     },
     slots,
     ignore_slots: ignoreSlots,

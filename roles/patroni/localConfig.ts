@@ -18,6 +18,7 @@ import { isObject, mergeWithDeletes, type JsonObject } from './json.js';
 import { pgbouncerHosts } from './members.js';
 import { ON_ROLE_CHANGE_PATH } from './onRoleChange.js';
 import { localParameters } from './parameters.js';
+import { pgHbaConf } from '../postgres/hba.js';
 import {
   PATRONI_REST_USER,
   PATRONI_REWIND_USER,
@@ -31,8 +32,11 @@ export interface PatroniSecrets {
   /** The postgres superuser's password. */
   superuser: string;
   replication: string;
-  /** The `rewind` user's (pg_rewind connects with it). */
-  rewind: string;
+  /**
+   * The `rewind` user's password (pg_rewind connects with it; the user needs
+   * rewindGrantStatements). Absent: pg_rewind connects as the superuser.
+   */
+  rewind?: string;
   /** REST API basic auth for user `patroni`; also what patronictl sends. */
   restApi: string;
 }
@@ -41,30 +45,19 @@ export interface LocalConfigInputs extends DynamicConfigOptions {
   cluster: Cluster;
   instance: Instance;
   secrets: PatroniSecrets;
-  /** pg_hba.conf lines (the postgres role's); default defaultPatroniPgHba(cluster). */
+  /** pg_hba.conf lines; default the postgres role's (postgresRoleHbaLines). */
   pgHba?: readonly string[];
 }
 
 /**
- * A pg_hba.conf for a Patroni node when the postgres role provides none:
- * local peer for the postgres user, then password (SCRAM) access for every
- * host of the cluster, over TCP, for replication (replicas, pg_basebackup,
- * Barman) and for databases (pg_rewind, Barman, PgBouncer, HAProxy clients).
+ * The pg_hba lines Patroni writes: the postgres role's pg_hba.conf, line for
+ * line (Patroni owns pg_hba.conf once it runs, so the rules must come to it).
  */
-export function defaultPatroniPgHba(cluster: Cluster, instance?: Instance): string[] {
-  const pg = postgresNode(cluster, instance ?? cluster.instances[0]!);
-  const lines = [
-    `local all ${pg.user} peer`,
-    'local replication all peer',
-    'local all all peer',
-    'host all all 127.0.0.1/32 scram-sha-256',
-    'host replication all 127.0.0.1/32 scram-sha-256',
-  ];
-  for (const i of cluster.instances) {
-    if (!i.ipAddress) continue;
-    lines.push(`host all all ${i.ipAddress}/32 scram-sha-256`, `host replication all ${i.ipAddress}/32 scram-sha-256`);
-  }
-  return lines;
+export function postgresRoleHbaLines(cluster: Cluster): string[] {
+  return pgHbaConf(cluster)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 /** replicatefrom: only for a replica configured under another replica (cascading). */
@@ -82,7 +75,7 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
   const pg = postgresNode(cluster, instance);
   const address = instanceAddress(instance);
   const restPort = patroniRestPort(cluster, instance);
-  const hba = [...(inputs.pgHba ?? defaultPatroniPgHba(cluster, instance))];
+  const hba = [...(inputs.pgHba ?? postgresRoleHbaLines(cluster))];
   const clientPort = etcdClientPort(cluster);
 
   const postgresql: JsonObject = {
@@ -96,7 +89,10 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
     authentication: {
       superuser: { username: pg.user, password: secrets.superuser },
       replication: { username: pg.replicationUser, password: secrets.replication },
-      rewind: { username: PATRONI_REWIND_USER, password: secrets.rewind },
+      rewind:
+        secrets.rewind === undefined
+          ? { username: pg.user, password: secrets.superuser }
+          : { username: PATRONI_REWIND_USER, password: secrets.rewind },
     },
     parameters: { unix_socket_directories: pg.socketDir, ...localParameters(cluster, instance) },
     pg_hba: hba,

@@ -7,8 +7,7 @@
  * It writes the whole file, not a sed of `host=` (TPA's way), so the result is
  * byte-for-byte what `m1 deploy` writes for that leader and a redeploy after a
  * failover reports no change — provided deploy renders the databases file for
- * the *live* leader with the same function (pass the pgbouncer role's
- * renderer as `databasesFile`).
+ * the *live* leader (the default here is the pgbouncer role's databasesIni).
  *
  * Needs from other roles: /etc/pgbouncer writable by the postgres user and
  * PgBouncer running as that user (pkill -HUP), and postgres-to-postgres SSH
@@ -18,38 +17,30 @@ import { quote } from '../../src/engine/shell/quote.js';
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
 import { renderTemplate } from '../../src/templates/render.js';
 import { instanceAddress } from '../etcd/members.js';
+import { databasesIni, pgbouncerDatabases } from '../pgbouncer/databases.js';
+import { DATABASES_INI } from '../pgbouncer/layout.js';
 import { pgbouncerHosts } from './members.js';
 import { PATRONI_CONF_DIR, postgresNode } from './settings.js';
 
 export const ON_ROLE_CHANGE_PATH = `${PATRONI_CONF_DIR}/on_role_change.sh`;
 export const ON_ROLE_CHANGE_TEMPLATE = 'roles/patroni/templates/on_role_change.sh.hbs';
-/** Where PgBouncer's [databases] entries live (included from pgbouncer.ini, reference 5.6). */
-export const PGBOUNCER_DATABASES_FILE = '/etc/pgbouncer/pgbouncer.databases.ini';
-
 export interface Backend {
-  /** How PgBouncer names the leader (instance name, resolved through /etc/hosts). */
+  /** How PgBouncer names the leader: its instance name (resolved through /etc/hosts), as deploy writes it. */
   host: string;
   port: number;
 }
 
-/**
- * m1's default databases line: every database (`*`) to the leader, with
- * PgBouncer's auth user (reference 5.6). Replace with the pgbouncer role's
- * renderer once it exists, so both produce the same bytes.
- */
-export function pgbouncerDatabasesLine(host: string, port: number): string {
-  return `* = host=${host} port=${port} auth_user=pgbouncer_auth_user`;
-}
-
-export function defaultDatabasesFile(leader: Backend): string {
-  return `${pgbouncerDatabasesLine(leader.host, leader.port)}\n`;
+/** The pgbouncer role's databases file for a leader: the one function deploy also uses. */
+export function defaultDatabasesFile(cluster: Cluster): (leader: Backend) => string {
+  const databases = pgbouncerDatabases(cluster);
+  return (leader) => databasesIni(databases, leader.host, leader.port);
 }
 
 export interface OnRoleChangeInputs {
   cluster: Cluster;
   /** The data node this script is installed on (the would-be leader). */
   instance: Instance;
-  /** The databases file content for a given leader; default defaultDatabasesFile. */
+  /** The databases file content for a given leader; default the pgbouncer role's (defaultDatabasesFile). */
   databasesFile?: (leader: Backend) => string;
   databasesPath?: string;
 }
@@ -60,8 +51,8 @@ export function onRoleChangeScript(inputs: OnRoleChangeInputs): string | undefin
   const bouncers = pgbouncerHosts(cluster);
   if (bouncers.length === 0) return undefined;
   const pg = postgresNode(cluster, instance);
-  const path = inputs.databasesPath ?? PGBOUNCER_DATABASES_FILE;
-  const content = (inputs.databasesFile ?? defaultDatabasesFile)({ host: instance.name, port: pg.port });
+  const path = inputs.databasesPath ?? DATABASES_INI;
+  const content = (inputs.databasesFile ?? defaultDatabasesFile(cluster))({ host: instance.name, port: pg.port });
   const remote = `f=${quote(path)}; cat > "$f.m1-new" && mv -f "$f.m1-new" "$f" && pkill -HUP -x pgbouncer`;
   return renderTemplate(ON_ROLE_CHANGE_TEMPLATE, {
     cluster: cluster.name,

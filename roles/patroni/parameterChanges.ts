@@ -16,86 +16,16 @@
  * - a change that raises one of those and lowers another cannot be ordered:
  *   m1 refuses and asks for two deploys.
  */
+import type { PostgresVersion } from '../../src/inventory/cluster.js';
+import { PRIMARY_FIRST_WHEN_LOWERED, settingContext } from '../postgres/gucContext.js';
 import type { Json, JsonObject } from './json.js';
 import { pgValueKey } from './dcsPatch.js';
 
 /** Context of a setting, as pg_settings.context reports it. */
 export type PgContext = 'internal' | 'postmaster' | 'sighup' | 'superuser-backend' | 'backend' | 'superuser' | 'user';
 
-/**
- * Settings with context `postmaster` in PostgreSQL 12 to 17 (restart needed),
- * for when the live pg_settings is not at hand. Extension settings are
- * unknown here (their context comes with the library).
- */
-export const POSTMASTER_PARAMETERS: ReadonlySet<string> = new Set([
-  'archive_mode',
-  'autovacuum_freeze_max_age',
-  'autovacuum_max_workers',
-  'autovacuum_multixact_freeze_max_age',
-  'bonjour',
-  'bonjour_name',
-  'cluster_name',
-  'commit_timestamp_buffers',
-  'config_file',
-  'data_directory',
-  'data_sync_retry',
-  'debug_io_direct',
-  'dynamic_shared_memory_type',
-  'event_source',
-  'external_pid_file',
-  'hba_file',
-  'hot_standby',
-  'huge_page_size',
-  'huge_pages',
-  'ident_file',
-  'ignore_invalid_pages',
-  'jit_provider',
-  'listen_addresses',
-  'logging_collector',
-  'max_connections',
-  'max_files_per_process',
-  'max_locks_per_transaction',
-  'max_logical_replication_workers',
-  'max_notify_queue_pages',
-  'max_pred_locks_per_transaction',
-  'max_prepared_transactions',
-  'max_replication_slots',
-  'max_wal_senders',
-  'max_worker_processes',
-  'min_dynamic_shared_memory',
-  'multixact_member_buffers',
-  'multixact_offset_buffers',
-  'notify_buffers',
-  'old_snapshot_threshold',
-  'port',
-  'recovery_init_sync_method',
-  'reserved_connections',
-  'serializable_buffers',
-  'shared_buffers',
-  'shared_memory_type',
-  'shared_preload_libraries',
-  'subtransaction_buffers',
-  'superuser_reserved_connections',
-  'track_activity_query_size',
-  'track_commit_timestamp',
-  'transaction_buffers',
-  'unix_socket_directories',
-  'unix_socket_group',
-  'unix_socket_permissions',
-  'wal_buffers',
-  'wal_decode_buffer_size',
-  'wal_level',
-  'wal_log_hints',
-]);
-
-/** A standby needs these at least as high as its primary's. */
-export const HOT_STANDBY_MINIMUM_PARAMETERS: ReadonlySet<string> = new Set([
-  'max_connections',
-  'max_worker_processes',
-  'max_wal_senders',
-  'max_prepared_transactions',
-  'max_locks_per_transaction',
-]);
+/** A standby needs these at least as high as its primary's (the postgres role's list). */
+export const HOT_STANDBY_MINIMUM_PARAMETERS: ReadonlySet<string> = new Set(PRIMARY_FIRST_WHEN_LOWERED);
 
 /**
  * Defaults Patroni passes when a hot-standby parameter is not in the DCS
@@ -142,8 +72,6 @@ export interface ChangeClassification {
   reload: string[];
   /** Need a restart (context postmaster). */
   restart: string[];
-  /** Context unknown (extension settings without a live pg_settings): restart only if Patroni flags pending_restart. */
-  unknown: string[];
   /** Wait for pending_restart flags and restart flagged members. */
   mayNeedRestart: boolean;
   order: RestartOrder;
@@ -159,25 +87,25 @@ function numeric(name: string, v: Json | undefined): number | undefined {
 }
 
 /**
- * `contextOf` is the live pg_settings (name -> context) when available; names
- * it does not know fall back to POSTMASTER_PARAMETERS for core settings.
+ * Restart or reload per changed parameter: the live pg_settings context when
+ * given (parsePgSettingsContext), else the postgres role's per-version table
+ * (roles/postgres/gucContext.ts; extension settings count as restart unless
+ * known reloadable, and Patroni restarts only members it flags anyway).
  */
 export function classifyParameterChanges(
   changes: readonly ParameterChange[],
-  contextOf?: (name: string) => PgContext | undefined,
+  version: PostgresVersion,
+  live?: ReadonlyMap<string, PgContext>,
 ): ChangeClassification {
   const reload: string[] = [];
   const restart: string[] = [];
-  const unknown: string[] = [];
   const lowered: string[] = [];
   const raised: string[] = [];
   for (const c of changes) {
     const name = c.name.toLowerCase();
-    const ctx = contextOf?.(name);
-    if (ctx === 'postmaster' || (ctx === undefined && POSTMASTER_PARAMETERS.has(name))) restart.push(c.name);
-    else if (ctx !== undefined) reload.push(c.name);
-    else if (name.includes('.')) unknown.push(c.name);
-    else reload.push(c.name);
+    const ctx = live?.get(name);
+    const needsRestart = ctx !== undefined ? ctx === 'postmaster' : settingContext(name, version) === 'restart';
+    (needsRestart ? restart : reload).push(c.name);
     if (HOT_STANDBY_MINIMUM_PARAMETERS.has(name)) {
       const from = numeric(name, c.from);
       const to = numeric(name, c.to);
@@ -187,7 +115,7 @@ export function classifyParameterChanges(
   }
   const order: RestartOrder =
     lowered.length > 0 && raised.length > 0 ? 'conflict' : lowered.length > 0 ? 'leader-first' : 'replicas-first';
-  return { reload, restart, unknown, mayNeedRestart: restart.length + unknown.length > 0, order, lowered, raised };
+  return { reload, restart, mayNeedRestart: restart.length > 0, order, lowered, raised };
 }
 
 /** `SELECT name, context FROM pg_settings` as `name|context` lines (psql -AtX). */

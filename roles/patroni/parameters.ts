@@ -15,26 +15,48 @@
  */
 import { ConfigError, type ConfigProblem } from '../../src/errors.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
+import { configuredPrimary } from '../common/liveTopology.js';
+import { m1Settings } from '../postgres/settings.js';
 
 export type ParamValue = string | number;
 export type Parameters = Record<string, ParamValue>;
 
 /**
- * m1's cluster-wide defaults (TPA's, reference 4.4), below config.yml's
- * postgres_conf_settings. Only settings independent of the host's size:
- * memory sizing stays with the postgres role.
+ * The postgres role's defaults that must be the same on every member, hence
+ * live in the DCS: Patroni's command-line settings (it passes them from the
+ * DCS, or its own defaults, overriding postgresql.conf: without them here
+ * max_connections would drop from the role's 250 to Patroni's 100 when Patroni
+ * takes over), plus preload libraries and archiving. Host-sized and per-host
+ * settings stay in the postgres role's conf.d files.
  */
-export const M1_DCS_DEFAULT_PARAMETERS: Readonly<Parameters> = {
-  max_connections: 250,
-  // TPA's level: logical decoding stays possible without a restart.
-  wal_level: 'logical',
-  // Barman streams WAL through its slot; archive_mode on lets barman_archiver be enabled with a reload.
-  archive_mode: 'on',
-  archive_command: '/bin/true',
-  hot_standby_feedback: 'on',
-  password_encryption: 'scram-sha-256',
-  shared_preload_libraries: 'pg_stat_statements',
-};
+export const DCS_DEFAULT_KEYS: readonly string[] = [
+  'wal_level',
+  'max_connections',
+  'max_wal_senders',
+  'max_replication_slots',
+  'max_worker_processes',
+  'max_prepared_transactions',
+  'max_locks_per_transaction',
+  'track_commit_timestamp',
+  'wal_keep_size',
+  'shared_preload_libraries',
+  'archive_mode',
+  'archive_command',
+  'hot_standby_feedback',
+  'password_encryption',
+];
+
+/** Those defaults, from roles/postgres (same-named config.yml variables applied there). */
+export function m1DcsDefaultParameters(cluster: Cluster): Parameters {
+  // Sized settings are not picked, so the memory figure does not matter here.
+  const all = m1Settings({ cluster, instance: configuredPrimary(cluster), memoryMb: 1024 });
+  const out: Parameters = {};
+  for (const key of DCS_DEFAULT_KEYS) {
+    const v = normalizeParamValue(all[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
 
 /** Set by Patroni from its own keys or forced by it: never in DCS or local parameters. */
 export const PATRONI_OWNED_PARAMETERS: ReadonlySet<string> = new Set([
@@ -137,10 +159,11 @@ function readParameters(cluster: Cluster, src: Source, problems: ConfigProblem[]
 }
 
 /**
- * Parameters for the DCS: m1 defaults, then cluster_vars.postgres_conf_settings.
+ * Parameters for the DCS: m1's defaults, then cluster_vars.postgres_conf_settings
+ * (shared_preload_libraries: the role's computed list, which already merges it).
  * Values Patroni would silently replace are errors naming the key.
  */
-export function dcsParameters(cluster: Cluster, defaults: Readonly<Parameters> = M1_DCS_DEFAULT_PARAMETERS): Parameters {
+export function dcsParameters(cluster: Cluster, defaults: Readonly<Parameters> = m1DcsDefaultParameters(cluster)): Parameters {
   const problems: ConfigProblem[] = [];
   const fromConfig = readParameters(
     cluster,
@@ -148,6 +171,8 @@ export function dcsParameters(cluster: Cluster, defaults: Readonly<Parameters> =
     problems,
   );
   const merged: Parameters = { ...defaults, ...fromConfig };
+  // The postgres role's list already holds config.yml's libraries after its own (pg_stat_statements...).
+  if (defaults.shared_preload_libraries !== undefined) merged.shared_preload_libraries = defaults.shared_preload_libraries;
   for (const [name, value] of Object.entries(fromConfig)) {
     const rule = CLUSTER_WIDE_PARAMETERS.get(name.toLowerCase());
     if (rule && !rule.check(value)) {

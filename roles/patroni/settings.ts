@@ -14,6 +14,15 @@
 import { ConfigError } from '../../src/errors.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { intVar, stringVar } from '../common/vars.js';
+import {
+  DATA_DIR,
+  POSTGRES_HOME,
+  POSTGRES_PORT,
+  POSTGRES_SERVICE,
+  POSTGRES_USER,
+  SOCKET_DIR,
+  binDir,
+} from '../postgres/layout.js';
 import { instanceAddress } from '../etcd/members.js';
 
 export const PATRONI_CONF_DIR = '/etc/patroni';
@@ -23,7 +32,7 @@ export const PATRONI_REWIND_USER = 'rewind';
 /** The generic unit the package enables; m1 disables it (it never starts: its config file is never written). */
 export const PATRONI_GENERIC_SERVICE = 'patroni.service';
 /** The systemd unit m1's Postgres runs under before Patroni takes over (the postgres role's). */
-export const POSTGRES_SERVICE = 'postgres';
+export { POSTGRES_SERVICE };
 
 function checkedClusterName(cluster: Cluster): string {
   // The name becomes a systemd instance name and a file name; "config" would collide with
@@ -60,7 +69,10 @@ export function patroniRestPort(cluster: Cluster, instance: Instance): number {
   return intVar(cluster, instance, 'patroni_listen_port', PATRONI_REST_PORT, 1, 65535);
 }
 
-/** Postgres settings of a data node, as the postgres role uses them (TPA's defaults). */
+/**
+ * Postgres layout of a data node: the postgres role's (roles/postgres/layout.ts),
+ * so Patroni runs exactly the server that role set up.
+ */
 export interface PostgresNode {
   port: number;
   /** OS user and superuser name. */
@@ -72,15 +84,15 @@ export interface PostgresNode {
   replicationUser: string;
 }
 
-export function postgresNode(cluster: Cluster, instance: Instance): PostgresNode {
+export function postgresNode(cluster: Cluster, _instance: Instance): PostgresNode {
   return {
-    port: intVar(cluster, instance, 'postgres_port', 5432, 1, 65535),
-    user: stringVar(cluster, instance, 'postgres_user', 'postgres'),
-    home: stringVar(cluster, instance, 'postgres_home', '/var/lib/postgresql'),
-    dataDir: stringVar(cluster, instance, 'postgres_data_dir', '/opt/postgres/data'),
-    binDir: stringVar(cluster, instance, 'postgres_bin_dir', `/usr/lib/postgresql/${cluster.postgresVersion}/bin`),
-    socketDir: '/var/run/postgresql',
-    replicationUser: stringVar(cluster, instance, 'replication_user', 'replication'),
+    port: POSTGRES_PORT,
+    user: POSTGRES_USER,
+    home: POSTGRES_HOME,
+    dataDir: DATA_DIR,
+    binDir: binDir(cluster.postgresVersion),
+    socketDir: SOCKET_DIR,
+    replicationUser: 'replication',
   };
 }
 

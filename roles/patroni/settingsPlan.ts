@@ -14,7 +14,7 @@
  *    leader; the leader first when a hot-standby minimum is lowered), each
  *    back to healthy before the next.
  */
-import type { Cluster } from '../../src/inventory/cluster.js';
+import type { Cluster, PostgresVersion } from '../../src/inventory/cluster.js';
 import { pendingRestartOrder, type PatroniClusterStatus } from './clusterStatus.js';
 import { dcsConfigPatch } from './dcsPatch.js';
 import type { JsonObject } from './json.js';
@@ -48,11 +48,12 @@ function params(config: JsonObject): JsonObject | undefined {
 export function dcsSync(
   current: JsonObject,
   desired: JsonObject,
-  contextOf?: (name: string) => PgContext | undefined,
+  version: PostgresVersion,
+  live?: ReadonlyMap<string, PgContext>,
 ): DcsSync {
   const patch = dcsConfigPatch(current, desired);
   const changes = parameterChanges(params(current), params(desired));
-  const classification = classifyParameterChanges(changes, contextOf);
+  const classification = classifyParameterChanges(changes, version, live);
   if (classification.order === 'conflict') {
     throw new PatroniPlanRefused(
       `config.yml raises ${classification.raised.join(', ')} and lowers ${classification.lowered.join(', ')}: ` +
@@ -91,7 +92,7 @@ export function settingsSteps(
       // Patroni applies a DCS change within loop_wait (10 s) on every member.
       timeoutMs: opts.pendingTimeoutMs ?? 30_000,
       intervalMs: opts.intervalMs ?? 1000,
-      why: `${[...sync.classification.restart, ...sync.classification.unknown].join(', ')} may need a restart`,
+      why: `${sync.classification.restart.join(', ')} may need a restart`,
     });
   }
   return steps;

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { ConfigError } from '../../../../src/errors.js';
 import { patroniFiles } from '../../../../roles/patroni/files.js';
 import { patroniConfigFile, patroniLocalConfig, type PatroniSecrets } from '../../../../roles/patroni/localConfig.js';
+import { pgHbaConf } from '../../../../roles/postgres/hba.js';
 import { instance, patroniCluster } from './fixture.js';
 
 const secrets: PatroniSecrets = { superuser: 'su-pw', replication: 'off', rewind: 'rw: #x', restApi: 'api"pw\\' };
@@ -62,15 +63,23 @@ describe('patroni.yml', () => {
     expect(c.bootstrap.dcs.ignore_slots).toEqual([{ name: 'backup_kaolin', type: 'physical' }]);
   });
 
-  it('uses the given pg_hba lines, else lines for every cluster host', () => {
+  it("uses the given pg_hba lines, else the postgres role's pg_hba.conf line for line", () => {
     const cl = patroniCluster();
     const given = patroniLocalConfig({ cluster: cl, instance: instance(cl, 'kaboom'), secrets, pgHba: ['local all all peer'] }) as any;
     expect(given.postgresql.pg_hba).toEqual(['local all all peer']);
     const hba: string[] = config().postgresql.pg_hba;
-    expect(hba).toContain('local all postgres peer');
-    expect(hba).toContain('host replication all 10.33.0.2/32 scram-sha-256');
-    expect(hba).toContain('host all all 10.33.0.4/32 scram-sha-256'); // Barman
-    expect(hba.some((l) => l.includes('0.0.0.0/0'))).toBe(false);
+    const role = pgHbaConf(cl).split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).map((l) => l.trim());
+    expect(hba).toEqual(role);
+    expect(hba.some((l) => /^hostssl\s+replication\s+all\s+10\.33\.0\.3\/32\s+scram-sha-256$/.test(l))).toBe(true);
+    expect(hba.some((l) => /^hostssl\s+replication\s+streaming_barman\s+10\.33\.0\.4\/32/.test(l))).toBe(true);
+    expect(config().bootstrap.pg_hba).toEqual(hba);
+  });
+
+  it('without a rewind password, pg_rewind uses the superuser', () => {
+    const cl = patroniCluster();
+    const { rewind: _r, ...noRewind } = secrets;
+    const c = patroniLocalConfig({ cluster: cl, instance: instance(cl, 'kaftan'), secrets: noRewind }) as any;
+    expect(c.postgresql.authentication.rewind).toEqual({ username: 'postgres', password: 'su-pw' });
   });
 
   it('turns the watchdog off and sets plain tags; no callback without PgBouncer', () => {

@@ -3,11 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  defaultDatabasesFile,
-  onRoleChangeScript,
-  pgbouncerDatabasesLine,
-} from '../../../../roles/patroni/onRoleChange.js';
+import { defaultDatabasesFile, onRoleChangeScript } from '../../../../roles/patroni/onRoleChange.js';
+import { databasesIni, pgbouncerDatabases } from '../../../../roles/pgbouncer/databases.js';
 import { instance, patroniCluster } from './fixture.js';
 
 /** Runs the script with fake ssh and pkill that record what they were asked. */
@@ -36,16 +33,18 @@ describe('on_role_change script', () => {
     const c = patroniCluster({ pgbouncer: true, haproxy: false });
     const probe = mkdtempSync(join(tmpdir(), 'm1-orc-db-'));
     const dbFile = join(probe, 'pgbouncer.databases.ini');
-    writeFileSync(dbFile, defaultDatabasesFile({ host: 'kaboom', port: 5432 }));
+    writeFileSync(dbFile, defaultDatabasesFile(c)({ host: 'kaboom', port: 5432 }));
     const script = onRoleChangeScript({ cluster: c, instance: instance(c, 'kaftan'), databasesPath: dbFile })!;
     const { read } = run(script, 'master');
-    // Local file: exactly what deploy writes for leader kaftan.
-    expect(readFileSync(dbFile, 'utf8')).toBe('* = host=kaftan port=5432 auth_user=pgbouncer_auth_user\n');
+    // Local file: exactly what deploy (the pgbouncer role) writes for leader kaftan.
+    const expected = databasesIni(pgbouncerDatabases(c), 'kaftan', 5432);
+    expect(expected).toContain('* = host=kaftan port=5432 auth_user=pgbouncer_auth_user');
+    expect(readFileSync(dbFile, 'utf8')).toBe(expected);
     expect(read('pkill.calls')).toBe('-HUP -x pgbouncer\n');
     // Remote: postgres@kaboom's address, batch mode, same content on stdin.
     const args = read('ssh.args')!.trim().split('\n');
     expect(args.slice(0, 5)).toEqual(['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', 'postgres@10.33.0.2']);
-    expect(read('ssh.stdin')).toBe('* = host=kaftan port=5432 auth_user=pgbouncer_auth_user\n');
+    expect(read('ssh.stdin')).toBe(expected);
     // The remote command, run here against another file, replaces it and HUPs.
     const remoteFile = join(probe, 'remote.ini');
     const remote = args[5]!.replace(dbFile, remoteFile);
@@ -71,7 +70,7 @@ describe('on_role_change script', () => {
     expect(readFileSync(dbFile, 'utf8')).toBe('untouched\n');
   });
 
-  it("takes the pgbouncer role's renderer so both write the same bytes", () => {
+  it('takes another renderer when given', () => {
     const c = patroniCluster({ pgbouncer: true, haproxy: false });
     const script = onRoleChangeScript({
       cluster: c,
@@ -79,6 +78,5 @@ describe('on_role_change script', () => {
       databasesFile: (l) => `appdb = host=${l.host} port=${l.port} dbname=app\n`,
     })!;
     expect(script).toContain("content='appdb = host=kaboom port=5432 dbname=app\n'");
-    expect(pgbouncerDatabasesLine('kaboom', 5433)).toBe('* = host=kaboom port=5433 auth_user=pgbouncer_auth_user');
   });
 });

@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
-import { dcsParameters, localParameters, M1_DCS_DEFAULT_PARAMETERS } from '../../../../roles/patroni/parameters.js';
+import { dcsParameters, localParameters, m1DcsDefaultParameters } from '../../../../roles/patroni/parameters.js';
 import { instance, patroniCluster } from './fixture.js';
 
 describe('DCS parameters', () => {
+  it("carry the postgres role's values for what Patroni passes on the command line", () => {
+    const p = m1DcsDefaultParameters(patroniCluster());
+    // Without these, Patroni's own defaults (100, 10, 10, 8) would replace the role's on takeover.
+    expect(p).toMatchObject({ max_connections: 250, max_wal_senders: 10, max_replication_slots: 10, max_worker_processes: 16, wal_level: 'logical', track_commit_timestamp: 'off' });
+    expect(p).toMatchObject({ archive_mode: 'on', archive_command: '/bin/true', shared_preload_libraries: 'pg_stat_statements' });
+    // Per-host and host-sized settings stay out of the DCS.
+    for (const k of ['shared_buffers', 'cluster_name', 'port', 'ssl_cert_file', 'listen_addresses']) expect(p[k], k).toBeUndefined();
+  });
+
+  it('follow same-named config.yml variables, as the postgres role does', () => {
+    expect(m1DcsDefaultParameters(patroniCluster({ clusterVars: { max_connections: 300 } })).max_connections).toBe(300);
+  });
+
+  it('keep pg_stat_statements when config.yml preloads another library', () => {
+    const c = patroniCluster({ clusterVars: { postgres_conf_settings: { shared_preload_libraries: 'auto_explain' } } });
+    expect(dcsParameters(c).shared_preload_libraries).toBe('pg_stat_statements,auto_explain');
+  });
+
   it("are m1's defaults overridden by cluster_vars.postgres_conf_settings, booleans as on/off", () => {
     const c = patroniCluster({ clusterVars: { postgres_conf_settings: { max_connections: 300, work_mem: '32MB', log_connections: true, jit: false } } });
     const p = dcsParameters(c);
@@ -11,7 +29,7 @@ describe('DCS parameters', () => {
     expect(p.work_mem).toBe('32MB');
     expect(p.log_connections).toBe('on');
     expect(p.jit).toBe('off');
-    expect(p.wal_level).toBe(M1_DCS_DEFAULT_PARAMETERS.wal_level);
+    expect(p.wal_level).toBe(m1DcsDefaultParameters(c).wal_level);
     expect(Object.keys(p)).toEqual([...Object.keys(p)].sort());
   });
 

@@ -12,13 +12,13 @@ const dcsOf = (settings: Record<string, unknown> = {}): JsonObject =>
 
 describe('settings through Patroni', () => {
   it('no change: nothing to send, nothing to restart', () => {
-    const sync = dcsSync(dcsOf(), patroniDynamicConfig(cluster));
+    const sync = dcsSync(dcsOf(), patroniDynamicConfig(cluster), 15);
     expect(sync.patch).toBeUndefined();
     expect(settingsSteps(cluster, 'kaboom', sync)).toEqual([]);
   });
 
   it('a reload-only change: one PATCH on the leader, no wait for restarts', () => {
-    const sync = dcsSync(dcsOf(), dcsOf({ work_mem: '64MB' }));
+    const sync = dcsSync(dcsOf(), dcsOf({ work_mem: '64MB' }), 15);
     const steps = settingsSteps(cluster, 'kaftan', sync);
     expect(steps).toHaveLength(1);
     expect(steps[0]).toMatchObject({ kind: 'rest', host: 'kaftan', request: { method: 'PATCH', path: '/config', body: { postgresql: { parameters: { work_mem: '64MB' } } } } });
@@ -26,7 +26,7 @@ describe('settings through Patroni', () => {
   });
 
   it('a restart-only change: PATCH, then wait for pending_restart on every member', () => {
-    const sync = dcsSync(dcsOf(), dcsOf({ shared_buffers: '256MB' }));
+    const sync = dcsSync(dcsOf(), dcsOf({ shared_buffers: '256MB' }), 15);
     const steps = settingsSteps(cluster, 'kaboom', sync);
     expect(steps.map((s) => s.kind)).toEqual(['rest', 'wait-pending-restart']);
     expect(steps[1]).toMatchObject({ members: ['kaboom', 'kaftan'], request: { path: '/cluster' } });
@@ -34,7 +34,7 @@ describe('settings through Patroni', () => {
   });
 
   it('restarts the flagged replica, then the leader, each waited for', () => {
-    const sync = dcsSync(dcsOf(), dcsOf({ shared_buffers: '256MB' }));
+    const sync = dcsSync(dcsOf(), dcsOf({ shared_buffers: '256MB' }), 15);
     const status = parseClusterJson(
       JSON.stringify({
         members: [
@@ -53,7 +53,7 @@ describe('settings through Patroni', () => {
   });
 
   it('lowering max_connections restarts the leader first', () => {
-    const sync = dcsSync(dcsOf(), dcsOf({ max_connections: 200 }));
+    const sync = dcsSync(dcsOf(), dcsOf({ max_connections: 200 }), 15);
     const status = parseClusterJson(
       JSON.stringify({
         members: [
@@ -66,7 +66,7 @@ describe('settings through Patroni', () => {
   });
 
   it('refuses changes no restart order can apply, naming them', () => {
-    expect(() => dcsSync(dcsOf(), dcsOf({ max_connections: 300, max_wal_senders: 5 }))).toThrow(PatroniPlanRefused);
-    expect(() => dcsSync(dcsOf(), dcsOf({ max_connections: 300, max_wal_senders: 5 }))).toThrow(/raises max_connections and lowers max_wal_senders/);
+    expect(() => dcsSync(dcsOf(), dcsOf({ max_connections: 300, max_wal_senders: 5 }), 15)).toThrow(PatroniPlanRefused);
+    expect(() => dcsSync(dcsOf(), dcsOf({ max_connections: 300, max_wal_senders: 5 }), 15)).toThrow(/raises max_connections and lowers max_wal_senders/);
   });
 });
