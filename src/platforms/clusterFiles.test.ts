@@ -42,9 +42,10 @@ describe('cluster directory files', () => {
     expect(await ensureGitignore(c.dir)).toBe(false);
     expect(readFileSync(join(c.dir, '.gitignore'), 'utf8')).toContain('/hostkeys/');
     const key = { algorithm: 'ssh-ed25519', base64: 'AAAAC3NzaC1lZDI1NTE5' };
-    expect(await updateKnownHosts(c.dir, [{ pattern: '10.0.0.2', keys: [key] }])).toBe(true);
-    expect(await updateKnownHosts(c.dir, [{ pattern: '10.0.0.2', keys: [key] }])).toBe(false);
-    expect(await readKnownHosts(c.dir)).toBe('10.0.0.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n');
+    const hosts = [{ address: '10.0.0.2', port: 22, keys: [key] }, { address: '10.0.0.3', port: 2222, keys: [key] }];
+    expect(await updateKnownHosts(c.dir, hosts)).toBe(true);
+    expect(await updateKnownHosts(c.dir, hosts)).toBe(false);
+    expect(await readKnownHosts(c.dir)).toBe('10.0.0.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n[10.0.0.3]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n');
   });
 
   it('renders ssh_config with strict checking and one block per host', () => {

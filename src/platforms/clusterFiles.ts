@@ -13,8 +13,8 @@ const { utils } = ssh2;
 import type { Cluster } from '../inventory/cluster.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { mergeGitignore } from './gitignore.js';
-import { setHostKeys, hostPattern, parseKnownHosts } from './knownHosts.js';
-import { generateKeyPair, parsePublicKey, type KeyType, type PublicKey } from './sshKeys.js';
+import { generateKeyPair, parsePublicKey, type KeyType, type PublicKey } from '../ssh/keys.js';
+import { hasExactly, parseKnownHosts, setHostKeys } from '../ssh/knownHosts.js';
 
 export const KNOWN_HOSTS_FILE = 'known_hosts';
 export const SSH_CONFIG_FILE = 'ssh_config';
@@ -131,15 +131,11 @@ export async function readKnownHosts(dir: string): Promise<string> {
   return (await readText(join(dir, KNOWN_HOSTS_FILE))) ?? '';
 }
 
-/** Sets the keys of each host pattern in known_hosts; true when the file changed. */
-export async function updateKnownHosts(dir: string, hosts: { pattern: string; keys: PublicKey[] }[]): Promise<boolean> {
+/** Sets the keys of each host (address and port) in known_hosts; true when the file changed. */
+export async function updateKnownHosts(dir: string, hosts: { address: string; port: number; keys: PublicKey[] }[]): Promise<boolean> {
   let text = await readKnownHosts(dir);
   for (const h of hosts) {
-    const current = parseKnownHosts(text).filter((e) => e.host === h.pattern);
-    const same =
-      current.length === h.keys.length &&
-      h.keys.every((k) => current.some((c) => c.algorithm === k.algorithm && c.base64 === k.base64));
-    if (!same) text = setHostKeys(text, h.pattern, h.keys);
+    if (!hasExactly(parseKnownHosts(text), h.address, h.port, h.keys)) text = setHostKeys(text, h.address, h.port, h.keys);
   }
   return writeIfChanged(join(dir, KNOWN_HOSTS_FILE), text);
 }
@@ -165,5 +161,3 @@ export function sshConfigText(inv: Inventory): string {
 export async function writeSshConfig(dir: string, inv: Inventory): Promise<boolean> {
   return writeIfChanged(join(dir, SSH_CONFIG_FILE), sshConfigText(inv));
 }
-
-export { hostPattern };

@@ -4,7 +4,9 @@
  * known_hosts holds (or capture it on first contact), run one command, close.
  */
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import { blobAlgorithm, type PublicKey } from './sshKeys.js';
+import { publicKeyOf, type PublicKey } from '../ssh/keys.js';
+import { hostKeyAlgorithms, matchHostKey, type KnownKey } from '../ssh/knownHosts.js';
+import { describeNetError } from '../ssh/netError.js';
 
 export interface SshTarget {
   name: string;
@@ -16,28 +18,23 @@ export interface SshTarget {
 export interface ProbeOptions {
   privateKey: string;
   /** The host's keys from known_hosts; empty means first contact: accept and report the key. */
-  knownKeys: PublicKey[];
+  knownKeys: KnownKey[];
   command: string;
   /** Whole attempt, connect to close, in ms. */
   timeoutMs: number;
 }
 
-export type ProbeFailure = 'unreachable' | 'hostkey-mismatch' | 'auth' | 'timeout';
+export type ProbeFailure = 'unreachable' | 'hostkey-mismatch' | 'hostkey-revoked' | 'auth' | 'timeout';
 
 export type ProbeOutcome =
   | { ok: true; hostKey: PublicKey; exitCode: number; stdout: string; stderr: string }
   | { ok: false; reason: ProbeFailure; message: string; hostKey?: PublicKey };
 
-/** Host key algorithms that can present a key of a known_hosts key type. */
-function algorithmsFor(keyType: string): ServerHostKeyAlgorithm[] {
-  return (keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType]) as ServerHostKeyAlgorithm[];
-}
-
 export function probeSsh(target: SshTarget, opts: ProbeOptions): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     const client = new Client();
     let presented: PublicKey | undefined;
-    let mismatch = false;
+    let refused: 'hostkey-mismatch' | 'hostkey-revoked' | undefined;
     let settled = false;
     const finish = (o: ProbeOutcome) => {
       if (settled) return;
@@ -60,24 +57,24 @@ export function probeSsh(target: SshTarget, opts: ProbeOptions): Promise<ProbeOu
       agent: undefined,
       tryKeyboard: false,
       hostVerifier: (key: Buffer) => {
-        presented = { algorithm: blobAlgorithm(key), base64: key.toString('base64') };
-        if (opts.knownKeys.length === 0) return true;
-        const ok = opts.knownKeys.some((k) => k.base64 === presented!.base64);
-        mismatch = !ok;
-        return ok;
+        presented = publicKeyOf(key);
+        const match = matchHostKey(opts.knownKeys, key);
+        if (match === 'changed') refused = 'hostkey-mismatch';
+        if (match === 'revoked') refused = 'hostkey-revoked';
+        return refused === undefined;
       },
     };
-    if (opts.knownKeys.length > 0) {
-      // Ask for a key type known_hosts holds, as OpenSSH does, so a match is decidable.
-      config.algorithms = { serverHostKey: [...new Set(opts.knownKeys.flatMap((k) => algorithmsFor(k.algorithm)))] };
-    }
+    const algorithms = hostKeyAlgorithms(opts.knownKeys);
+    // Ask for a key type known_hosts holds, as OpenSSH does, so a match is decidable.
+    if (algorithms.length) config.algorithms = { serverHostKey: algorithms as ServerHostKeyAlgorithm[] };
     client.on('error', (err: Error & { level?: string; code?: string }) => {
-      if (mismatch) {
-        finish({ ok: false, reason: 'hostkey-mismatch', message: 'host key differs from known_hosts', hostKey: presented });
+      if (refused) {
+        const message = refused === 'hostkey-revoked' ? 'host key is marked @revoked in known_hosts' : 'host key differs from known_hosts';
+        finish({ ok: false, reason: refused, message, hostKey: presented });
       } else if (err.level === 'client-authentication') {
         finish({ ok: false, reason: 'auth', message: `key not accepted for ${target.user}`, hostKey: presented });
       } else {
-        finish({ ok: false, reason: 'unreachable', message: err.code ? `${err.code}` : err.message, hostKey: presented });
+        finish({ ok: false, reason: 'unreachable', message: describeNetError(err), hostKey: presented });
       }
     });
     client.on('ready', () => {

@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
-import { hostKeyAlgorithms, keysFor, parseKnownHosts, verifyHostKey, type KnownKey } from './knownHosts.js';
+import { hostKeyAlgorithms, keysFor, parseKnownHosts, verifyHostKey, type KnownKey } from '../../ssh/knownHosts.js';
+import { describeNetError } from '../../ssh/netError.js';
 import { ShellClosedError, ShellSession } from './shellSession.js';
 import { AccessError, ConnectionLostError, UnreachableError, type CommandResult, type Connector, type RunOptions } from './types.js';
 
@@ -162,7 +163,7 @@ export class SshConnector implements Connector {
       if (algorithms.length && /no matching host key/i.test((e as Error).message)) {
         throw new AccessError(
           this.host,
-          `${t.address}:${t.port} offers none of the host key types ${t.knownHostsFile} lists for it (${knownKeys.map((k) => k.type).join(', ')}); its keys changed or the file is wrong`,
+          `${t.address}:${t.port} offers none of the host key types ${t.knownHostsFile} lists for it (${knownKeys.map((k) => k.algorithm).join(', ')}); its keys changed or the file is wrong`,
         );
       }
       throw this.connectError(e as Error & { level?: string; code?: string });
@@ -235,25 +236,5 @@ export class SshConnector implements Connector {
     }
     this.session = session;
     return session;
-  }
-}
-
-/** Node's network error codes in words. */
-function describeNetError(e: Error & { code?: string }): string {
-  switch (e.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'EHOSTUNREACH':
-      return 'no route to host';
-    case 'ENETUNREACH':
-      return 'network unreachable';
-    case 'ETIMEDOUT':
-      return 'timed out';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-      return 'unknown host name';
-    default:
-      return e.message.replace(/\s+/g, ' ').toLowerCase();
   }
 }

@@ -10,9 +10,9 @@ import { ConfigError, HostError, RefusedError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
 import { INVENTORY_FILE, writeInventory, type Inventory } from '../../inventory/inventory.js';
 import { ensureClusterKey, ensureGitignore, KNOWN_HOSTS_FILE, readKnownHosts, updateKnownHosts, writeSshConfig } from '../clusterFiles.js';
-import { hostPattern, keysFor, parseKnownHosts } from '../knownHosts.js';
+import { fingerprint, showKey, type PublicKey } from '../../ssh/keys.js';
+import { keysFor, parseKnownHosts, type KnownKey } from '../../ssh/knownHosts.js';
 import type { DeprovisionOptions, DeprovisionResult, HostReport, Platform, ProvisionOptions, ProvisionResult } from '../platform.js';
-import { fingerprint, keyLabel, type PublicKey } from '../sshKeys.js';
 import { probeSsh, type SshTarget } from '../sshProbe.js';
 import { bareTargets, rootCheckCommand } from './targets.js';
 
@@ -27,16 +27,19 @@ function where(t: SshTarget): string {
   return `host ${t.name} ${t.port === 22 ? t.address : `${t.address}:${t.port}`}`;
 }
 
-const show = (k: PublicKey) => `${keyLabel(k.algorithm)} ${fingerprint(k)}`;
-
-async function checkHost(t: SshTarget, privateKey: string, keyFile: string, known: PublicKey[], timeoutMs: number): Promise<Checked> {
+async function checkHost(t: SshTarget, privateKey: string, keyFile: string, known: KnownKey[], timeoutMs: number): Promise<Checked> {
   const o = await probeSsh(t, { privateKey, knownKeys: known, command: rootCheckCommand(t.user), timeoutMs });
   if (!o.ok) {
     switch (o.reason) {
       case 'hostkey-mismatch':
         return {
           kind: 'refused',
-          message: `${where(t)}: host key changed (it presents ${o.hostKey ? show(o.hostKey) : 'another key'}, known_hosts has ${known.map(show).join(', ')}): if the host was reinstalled, delete its line from known_hosts and provision again`,
+          message: `${where(t)}: host key changed (it presents ${o.hostKey ? showKey(o.hostKey) : 'another key'}, known_hosts has ${known.filter((k) => !k.revoked).map(showKey).join(', ')}): if the host was reinstalled, delete its line from known_hosts and provision again`,
+        };
+      case 'hostkey-revoked':
+        return {
+          kind: 'refused',
+          message: `${where(t)}: it presents ${o.hostKey ? showKey(o.hostKey) : 'a key'}, marked @revoked in known_hosts: give the host new keys, then replace its line`,
         };
       case 'auth':
         return { kind: 'failed', message: `${where(t)}: key ${keyFile} not accepted for ${t.user}: add ${keyFile}.pub to ~${t.user}/.ssh/authorized_keys there` };
@@ -71,10 +74,10 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
 
   const checked = await Promise.all(
     targets.map(async (t) => {
-      const c = await checkHost(t, privateKey, key.privateKeyFile, keysFor(entries, hostPattern(t.address, t.port)), opts.readyTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const c = await checkHost(t, privateKey, key.privateKeyFile, keysFor(entries, t.address, t.port), opts.readyTimeoutMs ?? DEFAULT_TIMEOUT_MS);
       if (c.kind === 'ok') {
         const r = c.report;
-        progress(`${where(t)}: ${r.status === 'recorded' ? `host key recorded, ${show(c.record!)}` : 'unchanged'} (as ${t.user})`);
+        progress(`${where(t)}: ${r.status === 'recorded' ? `host key recorded, ${showKey(c.record!)}` : 'unchanged'} (as ${t.user})`);
       } else {
         progress(`${where(t)}: ${c.kind === 'refused' ? 'REFUSED' : 'FAILED'}`);
       }
@@ -85,7 +88,7 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
   // Trust on first contact: keys of the hosts that answered are recorded even if another host failed.
   const toRecord = targets.flatMap((t, i) => {
     const c = checked[i]!;
-    return c.kind === 'ok' && c.record ? [{ pattern: hostPattern(t.address, t.port), keys: [c.record] }] : [];
+    return c.kind === 'ok' && c.record ? [{ address: t.address, port: t.port, keys: [c.record] }] : [];
   });
   if (toRecord.length && (await updateKnownHosts(cluster.dir, toRecord))) changed.push('known_hosts updated');
 

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { contains, defaultGateway, formatIpv4, overlaps, parseCidr, parseIpv4 } from './cidr.js';
+import { ipToNumber, numberToIp } from '../../architectures/network.js';
+import { contains, defaultGateway, overlaps, parseCidr } from './cidr.js';
 
 describe('cidr', () => {
-  it('parses addresses and rejects garbage', () => {
-    expect(parseIpv4('10.33.48.226')).toBe(((10 * 256 + 33) * 256 + 48) * 256 + 226);
-    expect(formatIpv4(parseIpv4('192.168.1.20')!)).toBe('192.168.1.20');
-    expect(parseIpv4('10.0.0.256')).toBeUndefined();
-    expect(parseIpv4('10.0.0')).toBeUndefined();
+  it('parses blocks and rejects garbage', () => {
+    expect(parseCidr('10.33.48.226/32')).toEqual({ first: ((10 * 256 + 33) * 256 + 48) * 256 + 226, last: ((10 * 256 + 33) * 256 + 48) * 256 + 226, prefix: 32 });
+    expect(parseCidr(' 10.0.0.0/8 ')).toEqual({ first: 10 * 2 ** 24, last: 11 * 2 ** 24 - 1, prefix: 8 });
+    expect(parseCidr('10.0.0.256/24')).toBeUndefined();
+    expect(parseCidr('10.0.0/24')).toBeUndefined();
     expect(parseCidr('fd00::/64')).toBeUndefined();
     expect(parseCidr('10.0.0.0/33')).toBeUndefined();
   });
   it('normalises a block to its first address', () => {
     const c = parseCidr('10.33.48.230/28')!;
-    expect(formatIpv4(c.first)).toBe('10.33.48.224');
-    expect(formatIpv4(c.last)).toBe('10.33.48.239');
-    expect(formatIpv4(defaultGateway(c))).toBe('10.33.48.225');
+    expect(numberToIp(c.first)).toBe('10.33.48.224');
+    expect(numberToIp(c.last)).toBe('10.33.48.239');
+    expect(numberToIp(defaultGateway(c))).toBe('10.33.48.225');
   });
   it('detects overlap and membership', () => {
     const a = parseCidr('10.33.0.0/16')!;
@@ -23,7 +24,7 @@ describe('cidr', () => {
     expect(overlaps(a, b)).toBe(true);
     expect(overlaps(b, a)).toBe(true);
     expect(overlaps(b, c)).toBe(false);
-    expect(contains(b, parseIpv4('10.33.48.239')!)).toBe(true);
-    expect(contains(b, parseIpv4('10.33.48.240')!)).toBe(false);
+    expect(contains(b, ipToNumber('10.33.48.239')!)).toBe(true);
+    expect(contains(b, ipToNumber('10.33.48.240')!)).toBe(false);
   });
 });

@@ -16,14 +16,13 @@ import {
   ensureClusterKey,
   ensureGitignore,
   ensureHostKeys,
-  hostPattern,
   KNOWN_HOSTS_FILE,
   updateKnownHosts,
   writeSshConfig,
   type HostKey,
 } from '../clusterFiles.js';
 import type { DeprovisionOptions, DeprovisionResult, HostReport, Platform, ProvisionOptions, ProvisionResult } from '../platform.js';
-import { fingerprint, keyLabel, parsePublicKey, type PublicKey } from '../sshKeys.js';
+import { fingerprint, parsePublicKey, showKey, type PublicKey } from '../../ssh/keys.js';
 import { waitForSsh, type ProbeOutcome, type SshTarget } from '../sshProbe.js';
 import { bootstrapEntries, hostKeyEntries, repairCommand } from './bootstrapFiles.js';
 import { containerSpec, networkNameOf } from './containerSpec.js';
@@ -217,12 +216,12 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
       .filter((a): a is { instance: typeof a.instance; address: string } => a.address !== undefined)
       .map((a) => ({ name: a.instance.name, address: a.address, port: 22, user: 'root' })),
   };
-  if (await updateKnownHosts(cluster.dir, inventory.hosts.map((h) => ({ pattern: hostPattern(h.address, h.port), keys: hostPublicKeys })))) {
+  if (await updateKnownHosts(cluster.dir, inventory.hosts.map((h) => ({ address: h.address, port: h.port, keys: hostPublicKeys })))) {
     changed.push('known_hosts updated');
   }
   if (await writeInventory(cluster.dir, inventory)) changed.push(`${INVENTORY_FILE} written`);
   if (await writeSshConfig(cluster.dir, inventory)) changed.push('ssh_config written');
-  progress(`host keys: ${hostPublicKeys.map((k) => `${keyLabel(k.algorithm)} ${fingerprint(k)}`).join(', ')}`);
+  progress(`host keys: ${hostPublicKeys.map(showKey).join(', ')}`);
 
   const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
   if (errors.length) throw new HostError(errors.join('\n'));

@@ -4,7 +4,8 @@
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import type { ConfigProblem } from '../../errors.js';
-import { contains, defaultGateway, overlaps, parseCidr, parseIpv4 } from './cidr.js';
+import { ipToNumber } from '../../architectures/network.js';
+import { contains, defaultGateway, overlaps, parseCidr } from './cidr.js';
 import { imageOf, networkNameOf } from './containerSpec.js';
 import { describeOwner, ownership, type Owner } from './labels.js';
 
@@ -64,7 +65,7 @@ function configProblems(cluster: Cluster): ConfigProblem[] {
   const seen = new Map<string, string>();
   cluster.instances.forEach((inst, i) => {
     if (!inst.ipAddress) return;
-    const ip = parseIpv4(inst.ipAddress);
+    const ip = ipToNumber(inst.ipAddress.trim());
     const path = `instances[${i}].ip_address`;
     if (ip === undefined) problems.push({ file: CONFIG, path, message: `"${inst.ipAddress}" is not an IPv4 address` });
     else if (!contains(subnet, ip) || ip === subnet.first || ip === subnet.last)

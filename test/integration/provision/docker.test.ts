@@ -10,7 +10,8 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/exitCodes.js';
 import { M1Error } from '../../../src/errors.js';
-import { formatIpv4, parseCidr } from '../../../src/platforms/docker/cidr.js';
+import { numberToIp } from '../../../src/architectures/network.js';
+import { parseCidr } from '../../../src/platforms/docker/cidr.js';
 import { platformFor } from '../../../src/platforms/index.js';
 import { provisionTestCluster, removeTestClusters, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { addressIn, subnetFor, testCluster } from '../../support/testCluster.js';
@@ -179,7 +180,7 @@ describe('docker platform', () => {
     const c = testCluster({ name: 'm1provr' });
     // The /27 holding the cluster's /28: a wider foreign network over the same addresses.
     const wider = parseCidr(subnetFor('m1provr').replace(/\/28$/, '/27'))!;
-    await docker.createNetwork({ Name: 'm1provx-foreign', IPAM: { Config: [{ Subnet: `${formatIpv4(wider.first)}/27` }] } });
+    await docker.createNetwork({ Name: 'm1provx-foreign', IPAM: { Config: [{ Subnet: `${numberToIp(wider.first)}/27` }] } });
     const err = await refusal(platformFor(c).provision(c));
     expect(err.exitCode).toBe(ExitCode.Refused);
     expect(err.message).toMatch(/network m1provx-foreign \(.*\/27\) overlaps the cluster's subnet/);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blobAlgorithm, fingerprint, generateKeyPair, keyLabel, parsePublicKey } from './sshKeys.js';
+import { blobAlgorithm, fingerprint, generateKeyPair, keyLabel, parsePublicKey, publicKeyOf, showKey } from './keys.js';
 
 describe('ssh keys', () => {
   for (const type of ['ed25519', 'ecdsa'] as const) {
@@ -20,6 +20,10 @@ describe('ssh keys', () => {
       expect(listed).toContain(fingerprint(pub));
       expect(listed).toContain(`(${keyLabel(pub.algorithm)})`);
       expect(blobAlgorithm(Buffer.from(pub.base64, 'base64'))).toBe(pub.algorithm);
+      expect(publicKeyOf(Buffer.from(pub.base64, 'base64'))).toEqual(pub);
+      // ssh-keygen -l prints `<bits> SHA256:... <comment> (ED25519)`: showKey is its label and fingerprint.
+      const [label, fp] = showKey(pub).split(' ');
+      expect(listed).toMatch(new RegExp(`^\\d+ ${fp!.replace(/[+/]/g, '\\$&')} m1-test \\(${label}\\)$`, 'm'));
     });
   }
   it('rejects a line that is not a public key', () => {
