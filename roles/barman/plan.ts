@@ -3,21 +3,23 @@
  * retarget after the primary moved (a failover or a switchover). Pure: the
  * deploy supplies the facts (the target the server conf names now, whether
  * the server has backups) and runs the steps in order, stopping at the first
- * failure that is not marked tolerable, after writing the server conf. See
- * README.md for the reasoning.
+ * failure that is not marked tolerable, after writing the server conf; then
+ * `barman check` (the role runs it on every deploy). See README.md for the
+ * reasoning. Every step runs on the Barman host as barman (checked against
+ * Barman 3.4 and PostgreSQL 15: a non-superuser barman cannot
+ * `switch-wal --force`, which wants a CHECKPOINT, so WAL is written instead).
  */
-import { shellJoin } from '../common/shell.js';
-import { dropInactiveSlotSql } from '../repmgr/sql.js';
-import { BARMAN_BIN, BARMAN_USER } from './layout.js';
+import type { PostgresVersion } from '../../src/inventory/cluster.js';
+import { barmanCmd, dropSlotCommand, withWalNudge } from './commands.js';
+import { BARMAN_USER } from './layout.js';
 import { barmanSlotName, type BarmanServer } from './serverName.js';
 
 export interface BarmanStep {
-  /** Host the step runs on. */
+  /** Host the step runs on (the Barman host). */
   host: string;
   /** OS user it runs as. */
-  user: 'barman' | 'postgres';
-  /** Shell command; for kind 'sql', SQL for psql's stdin. */
-  kind: 'shell' | 'sql';
+  user: 'barman';
+  /** Shell command. */
   command: string;
   why: string;
   /** Output that means "already done" rather than failure (e.g. a slot that exists). */
@@ -28,6 +30,8 @@ export interface BarmanStep {
 
 export interface BarmanPlanInput {
   server: BarmanServer;
+  /** PostgreSQL major version of the cluster (pg_receivewal to drop stale slots). */
+  version: PostgresVersion;
   /** The host the server must back up now (backupTarget()). */
   target: string;
   /** The host the server conf names now; undefined before the first deploy. */
@@ -43,9 +47,7 @@ export interface BarmanPlanInput {
   otherPostgresHosts?: readonly string[];
 }
 
-function barman(...args: string[]): string {
-  return shellJoin([BARMAN_BIN, ...args]);
-}
+const barman = barmanCmd;
 
 export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
   const { server, target } = p;
@@ -53,8 +55,8 @@ export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
   const name = server.name;
   const retarget = p.previousTarget !== undefined && p.previousTarget !== target;
   const steps: BarmanStep[] = [];
-  const step = (s: Omit<BarmanStep, 'host' | 'user' | 'kind'> & Partial<Pick<BarmanStep, 'host' | 'user' | 'kind'>>): void => {
-    steps.push({ host, user: BARMAN_USER, kind: 'shell', ...s });
+  const step = (s: Omit<BarmanStep, 'host' | 'user'>): void => {
+    steps.push({ host, user: BARMAN_USER, ...s });
   };
 
   if (!retarget && !p.confChanges && p.hasBackups) return steps; // nothing moved: nothing to do
@@ -66,39 +68,53 @@ export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
   });
   if (retarget) {
     step({
-      command: barman('receive-wal', '--stop', name),
-      why: `stop pg_receivewal if it still streams from ${p.previousTarget}`,
-      tolerateFailure: true,
+      command: stopAndResetReceiveWal(name),
+      why: `stop pg_receivewal if it still streams from ${p.previousTarget}, restart streaming on ${target}'s timeline`,
     });
-    // The streamed WAL on disk ends on the old timeline at a position the new primary may no
-    // longer serve (its last old-timeline segment is renamed .partial at promotion): restart
-    // streaming at the new slot's position on the new timeline.
-    step({ command: barman('receive-wal', '--reset', name), why: `restart WAL streaming on ${target}'s timeline` });
   }
   step({ command: barman('cron'), why: 'start receive-wal' });
   step({
-    command: barman('switch-wal', '--force', '--archive', '--archive-timeout', '60', name),
-    why: `make ${target} switch WAL and wait until Barman has archived a segment`,
+    command: withWalNudge(barman('switch-wal', '--archive', '--archive-timeout', '60', name), target, 60),
+    why: `make ${target} switch WAL and wait until Barman has archived the segment`,
   });
   if (retarget || !p.hasBackups) {
     step({
-      command: barman('backup', '--wait', name),
+      command: withWalNudge(barman('backup', '--wait', name), target, 3600),
       why: retarget ? `first base backup of ${target} on its timeline (the earlier backups stay listed)` : 'initial base backup',
     });
   }
   if (retarget) {
     const stale = [p.previousTarget!, ...(p.otherPostgresHosts ?? [])].filter((h, i, all) => h !== target && all.indexOf(h) === i);
     for (const h of stale) {
-      steps.push({
-        host: h,
-        user: 'postgres',
-        kind: 'sql',
-        command: dropInactiveSlotSql(barmanSlotName(host)),
+      step({
+        command: dropSlotCommand(p.version, h, barmanSlotName(host)),
         why: `drop an unused Barman slot on ${h}, which would keep WAL there forever (or later hand Barman an old position)`,
         tolerateFailure: true,
       });
     }
   }
-  step({ command: barman('check', name), why: 'every check OK' });
   return steps;
+}
+
+/**
+ * `receive-wal --stop`, then `--reset`: the streamed WAL on disk ends on the
+ * old timeline at a position the new primary may not serve, so streaming
+ * restarts at the new slot's position on the new timeline. `barman cron`
+ * (every minute) may start receive-wal again between the two; Barman's reset
+ * then only says "Process is still running" (exit 0), so stop and retry, a
+ * bounded number of times.
+ */
+export function stopAndResetReceiveWal(server: string, attempts = 5): string {
+  return [
+    `i=0`,
+    `while [ "$i" -lt ${attempts} ]; do`,
+    `  i=$((i + 1))`,
+    `  ${barman('receive-wal', '--stop', server)} >/dev/null 2>&1`,
+    `  out=$(${barman('receive-wal', '--reset', server)} 2>&1); rc=$?`,
+    `  printf '%s\n' "$out"`,
+    `  case "$out" in *'still running'*) sleep 1 ;; *) exit "$rc" ;; esac`,
+    `done`,
+    `echo "receive-wal kept running after ${attempts} attempts to stop it" >&2`,
+    `exit 1`,
+  ].join('\n');
 }

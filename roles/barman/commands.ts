@@ -1,0 +1,89 @@
+/**
+ * Shell commands the Barman role runs on the Barman host (pure builders).
+ * Every Barman command runs as the barman user (Barman refuses other users,
+ * and ~barman/.pgpass must be the one libpq reads).
+ */
+import type { PostgresVersion } from '../../src/inventory/cluster.js';
+import { shellJoin, shq } from '../common/shell.js';
+import { binDir, POSTGRES_PORT } from '../postgres/layout.js';
+import { BARMAN_BIN, BARMAN_USER } from './layout.js';
+
+/** Runs a shell command as barman, with barman's HOME (runuser sets it), so .pgpass and ~/.ssh are barman's. */
+export function asBarman(command: string): string {
+  return `runuser -u ${BARMAN_USER} -- sh -c ${shq(command)}`;
+}
+
+/** `barman <args>` as a command line. */
+export function barmanCmd(...args: string[]): string {
+  return shellJoin([BARMAN_BIN, ...args]);
+}
+
+/** Lists a server's backups as JSON (`barman -f json list-backups`); fails when the server is unknown. */
+export function listBackupsCommand(server: string): string {
+  return asBarman(barmanCmd('-f', 'json', 'list-backups', server));
+}
+
+export interface BackupSummary {
+  /** Backups whose status is DONE (restorable). */
+  done: number;
+  /** All backups Barman lists, whatever their status. */
+  total: number;
+}
+
+/**
+ * Parses `barman -f json list-backups <server>`:
+ * `{"<server>": [{"backup_id": ..., "status": "DONE", ...}, ...]}`.
+ * Anything else (unknown server, no output) counts as no backups.
+ */
+export function parseListBackups(stdout: string, server: string): BackupSummary {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    return { done: 0, total: 0 };
+  }
+  const list = (parsed as Record<string, unknown> | null)?.[server];
+  if (!Array.isArray(list)) return { done: 0, total: 0 };
+  return { done: list.filter((b) => (b as { status?: unknown })?.status === 'DONE').length, total: list.length };
+}
+
+/** A libpq connection string to a host's Postgres as barman, for the SQL nudge below. */
+function barmanConninfo(host: string): string {
+  return `host=${host} port=${POSTGRES_PORT} dbname=postgres user=barman application_name=m1_wal_nudge connect_timeout=5`;
+}
+
+/**
+ * Runs `command` (as barman) while nudging WAL on `host` once a second, at
+ * most `maxNudges` times, and exits with the command's status.
+ *
+ * Why: Barman archives a streamed segment only once pg_receivewal has opened
+ * the next one, i.e. once WAL is written after the switch. On an idle server
+ * that is the next standby snapshot (up to 15 s later). `select
+ * txid_current()` writes a commit record (an ordinary user can run it), so a
+ * `switch-wal --archive` or `backup --wait` returns in about a second.
+ */
+export function withWalNudge(command: string, host: string, maxNudges = 120): string {
+  const psql = shellJoin(['psql', '-XAtq', '-c', 'select txid_current()', barmanConninfo(host)]);
+  return [
+    `${command} &`,
+    'pid=$!',
+    'n=0',
+    `while [ "$n" -lt ${maxNudges} ] && kill -0 "$pid" 2>/dev/null; do`,
+    '  sleep 1',
+    `  ${psql} >/dev/null 2>&1`,
+    '  n=$((n + 1))',
+    'done',
+    'wait "$pid"',
+  ].join('\n');
+}
+
+/**
+ * Drops Barman's slot on a host that is no longer the backed-up one, over a
+ * replication connection as streaming_barman (the password is in .pgpass):
+ * DROP_REPLICATION_SLOT refuses an active slot, so only an unused one goes.
+ * Prints `dropped` when it did.
+ */
+export function dropSlotCommand(version: PostgresVersion, host: string, slot: string): string {
+  const conninfo = `host=${host} port=${POSTGRES_PORT} user=streaming_barman connect_timeout=5`;
+  return `${shellJoin([`${binDir(version)}/pg_receivewal`, '--drop-slot', `--slot=${slot}`, `--dbname=${conninfo}`, '--no-password'])} && echo dropped`;
+}

@@ -1,0 +1,42 @@
+/**
+ * One step of barmanPlan() as an engine operation: runs the step's shell
+ * command as barman on the Barman host. Output matching `alreadyDone` means
+ * the step had nothing to do (ok); a step marked `tolerateFailure` reports a
+ * failure as a note and lets the plan go on (ok); any other failure fails the
+ * host with the command's stderr. In check mode nothing runs (changed).
+ */
+import type { Operation } from '../../src/engine/index.js';
+import { asBarman } from './commands.js';
+import type { BarmanStep } from './plan.js';
+
+/** The first line of a step's command, for progress lines and errors (the full script is long). */
+export function stepDisplay(step: BarmanStep): string {
+  const first = step.command.split('\n').find((l) => /\bbarman\b|pg_receivewal/.test(l)) ?? step.command.split('\n')[0]!;
+  return `${step.user}: ${first.replace(/ &$/, '').trim()}`;
+}
+
+function tail(s: string): string {
+  return s.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+}
+
+export function barmanStepOperation(step: BarmanStep): Operation {
+  const display = stepDisplay(step);
+  return {
+    kind: 'command',
+    name: step.why,
+    when: true,
+    notify: [],
+    needs: () => [],
+    async apply(ctx) {
+      const r = await ctx.change({ cmd: asBarman(step.command), display, okCodes: Array.from({ length: 256 }, (_, i) => i), timeoutMs: 2 * 3600_000 });
+      if (!r) return { status: 'changed', message: 'check mode: not run' };
+      ctx.facts.invalidateAll();
+      const out = `${r.stdout}\n${r.stderr}`;
+      if (step.alreadyDone?.test(out)) return { status: 'ok', message: 'already done' };
+      if (r.code === 0) return { status: 'changed', message: tail(r.stdout) || undefined };
+      const why = `\`${display}\` exited ${r.code}${tail(r.stderr || r.stdout) ? `: ${tail(r.stderr || r.stdout)}` : ''}`;
+      if (step.tolerateFailure) return { status: 'ok', message: `not done (tolerated): ${why}` };
+      throw new Error(why);
+    },
+  };
+}
