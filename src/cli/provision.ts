@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadCluster } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { platformFor } from '../platforms/index.js';
+import { provisionCluster } from '../platforms/index.js';
 import { wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
@@ -10,7 +10,8 @@ export function register(program: Command, state: RunState): void {
     .command('provision')
     .description(
       'make the hosts of <cluster-dir> exist and answer over SSH (docker: image, network, containers;\n' +
-        'bare: check SSH and record host keys); writes the keys, known_hosts and inventory.json',
+        'bare: check SSH and record host keys); writes the keys, known_hosts and inventory.json.\n' +
+        'Refused (exit 3) while another m1 run (deploy...) holds the cluster lock',
     )
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml)')
     .option('--ready-timeout <seconds>', 'how long each host may take to answer over SSH', '120')
@@ -21,7 +22,7 @@ export function register(program: Command, state: RunState): void {
         const { cluster, warnings } = await loadCluster(dir);
         for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
         const out = (line: string) => process.stdout.write(`${line}\n`);
-        const r = await platformFor(cluster).provision(cluster, { progress: out, readyTimeoutMs: seconds * 1000 });
+        const r = await provisionCluster(cluster, { progress: out, readyTimeoutMs: seconds * 1000 });
         const n = r.hosts.length;
         out(`provision ${r.cluster} (${r.platform}): ${n} host${n === 1 ? '' : 's'} ready, ${r.changed.length} changed in ${(r.durationMs / 1000).toFixed(1)} s`);
         return ExitCode.Ok;

@@ -1,23 +1,9 @@
 /**
- * The platform of a cluster, by config.yml's platform. aws is refused for now.
+ * Platforms: what makes a cluster's hosts exist (docker) or checks them (bare).
+ * provisionCluster / deprovisionCluster are what `m1 provision` / `m1
+ * deprovision` run (under the cluster lock); platformFor gives the bare
+ * Platform for callers that manage the lock themselves.
  */
-import { UsageError } from '../errors.js';
-import type { Cluster } from '../inventory/cluster.js';
-import { barePlatform } from './bare/barePlatform.js';
-import { dockerPlatform } from './docker/dockerPlatform.js';
-import type { Platform } from './platform.js';
-
+export { platformFor } from './platformFor.js';
+export { provisionCluster, deprovisionCluster, type DeprovisionRequest, type DeprovisionOutcome } from './locked.js';
 export type { Platform, ProvisionResult, ProvisionOptions, DeprovisionResult, DeprovisionOptions, HostReport, HostStatus } from './platform.js';
-
-export function platformFor(cluster: Pick<Cluster, 'platform' | 'name'>): Platform {
-  switch (cluster.platform) {
-    case 'docker':
-      return dockerPlatform;
-    case 'bare':
-      return barePlatform;
-    default:
-      throw new UsageError(
-        `config.yml: platform ${cluster.platform} is not supported yet (cluster ${cluster.name}); use docker or bare`,
-      );
-  }
-}

@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { loadCluster } from '../../../src/config/load.js';
+import { acquireLock } from '../../../src/engine/run/lock.js';
 import { removeTestClusters } from '../../support/provisioned.js';
 
 const docker = new Docker();
@@ -67,6 +68,21 @@ describe('m1 provision / deprovision (CLI)', () => {
     const r = await m1('provision', dir);
     expect(r.code, r.err).toBe(0);
     expect(r.out.trim().split('\n').at(-1)).toMatch(/^provision m1provc \(docker\): 3 hosts ready, 0 changed in /);
+  });
+
+  it('provision and deprovision are refused (exit 3) while a deploy holds the cluster lock', async () => {
+    const deploy = acquireLock(dir, 'deploy');
+    try {
+      for (const args of [['provision', dir], ['deprovision', dir, '--yes']]) {
+        const r = await m1(...args);
+        expect(r.code, args[0]).toBe(3);
+        expect(r.err).toMatch(/^m1: .*another m1 run holds the cluster lock \(deploy, pid \d+ on .+\); wait for it to finish/);
+        expect(r.out).toBe('');
+      }
+    } finally {
+      deploy.release();
+    }
+    expect(await names()).toHaveLength(3);
   });
 
   it('deprovision without --yes and without a terminal refuses (exit 3) with the hint', async () => {
