@@ -1,7 +1,9 @@
 /**
  * The engine acceptance playbook: every operation kind, more than 30
  * operations per host, three stages (parallel, serial with a health check,
- * dependent on the first host).
+ * dependent on the first host). Everything it manages is named after
+ * `vars.app` (user, group, service, /opt/<app>, /etc/<app>), so the same
+ * playbook can converge the same hosts again from scratch under another name.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,34 +17,39 @@ const fixtures = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures');
 export interface Vars {
   port: number;
   password: string;
+  /** Name of everything the playbook manages; default m1eng. */
+  app?: string;
 }
 
 export function acceptancePlaybook(hosts: string[], vars: Vars): Playbook {
-  const app = 'm1eng-app';
+  const name = vars.app ?? 'm1eng';
+  const app = `${name}-app`;
+  const opt = `/opt/${name}`;
+  const etc = `/etc/${name}`;
   const common = defineRole('common', (h) => [
     group({ group: app, system: true }),
     user({ user: app, system: true, group: app, home: `/var/lib/${app}`, shell: '/bin/sh' }),
     packages({ names: ['tree', 'less'] }),
-    directory({ path: '/opt/m1eng', mode: '0755' }),
-    directory({ path: '/opt/m1eng/conf.d', mode: '0755' }),
-    directory({ path: '/opt/m1eng/data', owner: app, group: app, mode: '0750' }),
-    directory({ path: '/opt/m1eng/log', owner: app, group: app, mode: '0750' }),
-    directory({ path: '/etc/m1eng', mode: '0755' }),
-    ...[1, 2, 3, 4].map((i) => file({ path: `/opt/m1eng/conf.d/${i}.conf`, content: `setting_${i} = ${i * 10}\n`, mode: '0644' })),
-    file({ path: '/opt/m1eng/VERSION', content: '1.0\n', owner: app, group: app, mode: '0640' }),
-    file({ path: '/etc/m1eng/password', content: `${vars.password}\n`, owner: 'root', group: app, mode: '0640', sensitive: true }),
-    template({ path: '/etc/m1eng/app.conf', src: join(fixtures, 'app.conf.hbs'), vars: { host: h.host, listen: '*', port: vars.port, peers: hosts.filter((x) => x !== h.host) }, notify: reload(app) }),
-    template({ path: '/etc/m1eng/secret.conf', src: join(fixtures, 'secret.conf.hbs'), vars: { user: app, password: vars.password }, mode: '0600', notify: restart(app) }),
+    directory({ path: opt, mode: '0755' }),
+    directory({ path: `${opt}/conf.d`, mode: '0755' }),
+    directory({ path: `${opt}/data`, owner: app, group: app, mode: '0750' }),
+    directory({ path: `${opt}/log`, owner: app, group: app, mode: '0750' }),
+    directory({ path: etc, mode: '0755' }),
+    ...[1, 2, 3, 4].map((i) => file({ path: `${opt}/conf.d/${i}.conf`, content: `setting_${i} = ${i * 10}\n`, mode: '0644' })),
+    file({ path: `${opt}/VERSION`, content: '1.0\n', owner: app, group: app, mode: '0640' }),
+    file({ path: `${etc}/password`, content: `${vars.password}\n`, owner: 'root', group: app, mode: '0640', sensitive: true }),
+    template({ path: `${etc}/app.conf`, src: join(fixtures, 'app.conf.hbs'), vars: { host: h.host, listen: '*', port: vars.port, peers: hosts.filter((x) => x !== h.host) }, notify: reload(app) }),
+    template({ path: `${etc}/secret.conf`, src: join(fixtures, 'secret.conf.hbs'), vars: { user: app, password: vars.password }, mode: '0600', notify: restart(app) }),
     template({ path: `/etc/systemd/system/${app}.service`, src: join(fixtures, 'app.service.hbs'), vars: { user: app }, notify: restart(app) }),
-    lineInFile({ path: '/etc/m1eng/limits.conf', line: 'nofile = 1024', create: true }),
-    lineInFile({ path: '/etc/m1eng/limits.conf', line: 'nproc = 64', regexp: /^nproc\s*=/ }),
-    lineInFile({ path: '/etc/m1eng/limits.conf', line: 'core = 0', insertAfter: /^nofile/ }),
-    lineInFile({ path: '/etc/m1eng/limits.conf', line: 'obsolete = 1', state: 'absent' }),
-    command({ name: 'initialise data', cmd: `echo initialised > /opt/m1eng/data/initialised && chown ${app}: /opt/m1eng/data/initialised`, creates: '/opt/m1eng/data/initialised' }),
-    command({ name: 'link current', cmd: 'ln -sfn /opt/m1eng /opt/m1eng-current', unless: 'test -L /opt/m1eng-current' }),
-    command({ name: 'store token', cmd: 'cat > /etc/m1eng/token && chmod 600 /etc/m1eng/token', stdin: `token:${vars.password}\n`, creates: '/etc/m1eng/token' }),
-    command({ name: 'set app password', cmd: 'chpasswd', stdin: `${app}:${vars.password}\n`, unless: `test -e /opt/m1eng/data/password-set` }),
-    command({ name: 'mark password set', cmd: 'touch /opt/m1eng/data/password-set', creates: '/opt/m1eng/data/password-set' }),
+    lineInFile({ path: `${etc}/limits.conf`, line: 'nofile = 1024', create: true }),
+    lineInFile({ path: `${etc}/limits.conf`, line: 'nproc = 64', regexp: /^nproc\s*=/ }),
+    lineInFile({ path: `${etc}/limits.conf`, line: 'core = 0', insertAfter: /^nofile/ }),
+    lineInFile({ path: `${etc}/limits.conf`, line: 'obsolete = 1', state: 'absent' }),
+    command({ name: 'initialise data', cmd: `echo initialised > ${opt}/data/initialised && chown ${app}: ${opt}/data/initialised`, creates: `${opt}/data/initialised` }),
+    command({ name: 'link current', cmd: `ln -sfn ${opt} ${opt}-current`, unless: `test -L ${opt}-current` }),
+    command({ name: 'store token', cmd: `cat > ${etc}/token && chmod 600 ${etc}/token`, stdin: `token:${vars.password}\n`, creates: `${etc}/token` }),
+    command({ name: 'set app password', cmd: 'chpasswd', stdin: `${app}:${vars.password}\n`, unless: `test -e ${opt}/data/password-set` }),
+    command({ name: 'mark password set', cmd: `touch ${opt}/data/password-set`, creates: `${opt}/data/password-set` }),
     flushHandlers(),
     service({ service: app, enabled: true, state: 'started' }),
     service({ service: 'ssh', enabled: true, state: 'started' }),
@@ -51,12 +58,12 @@ export function acceptancePlaybook(hosts: string[], vars: Vars): Playbook {
   const rolling = defineRole('rolling', async function* (h) {
     const os = await h.facts.os();
     yield [
-      file({ path: '/etc/m1eng/os', content: `${os.id} ${os.versionId}\n` }),
-      lineInFile({ path: '/etc/m1eng/rolling.conf', line: `host = ${h.host}`, create: true }),
+      file({ path: `${etc}/os`, content: `${os.id} ${os.versionId}\n` }),
+      lineInFile({ path: `${etc}/rolling.conf`, line: `host = ${h.host}`, create: true }),
     ];
-    yield command({ name: 'mark rolled', cmd: 'date > /etc/m1eng/rolled', creates: '/etc/m1eng/rolled' });
+    yield command({ name: 'mark rolled', cmd: `date > ${etc}/rolled`, creates: `${etc}/rolled` });
   });
-  const after = defineRole('after-first', () => [file({ path: '/etc/m1eng/after-first', content: `follows ${hosts[0]}\n` })]);
+  const after = defineRole('after-first', () => [file({ path: `${etc}/after-first`, content: `follows ${hosts[0]}\n` })]);
   return {
     name: 'engine-acceptance',
     stages: [
