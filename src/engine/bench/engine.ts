@@ -2,16 +2,28 @@
  * `npm run bench:engine`: times a converged run of 100 operations per host
  * (25 each of directory, file, line in file, service started) on 3
  * containers, over SSH, and prints the figures as JSON on stdout.
- * The containers (prefix m1eng-bench) are started first and removed after.
+ * The hosts are made the way a user makes them: `m1 configure` (an M1
+ * cluster, docker platform) and `m1 provision` in <tmp>/m1-bench/m1bench;
+ * deprovisioned and deleted after (and first, if an interrupted run left
+ * them). Setup is not timed.
  */
-import { SshConnector } from '../connectors/ssh.js';
+import { access, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureClusterDir } from '../../architectures/configure.js';
+import { loadCluster } from '../../config/load.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import { deprovisionCluster, provisionCluster } from '../../platforms/index.js';
+import { connectorsFromInventory } from '../connectors/fromInventory.js';
 import { directory } from '../operations/directory.js';
 import { file } from '../operations/file.js';
 import { lineInFile } from '../operations/lineInFile.js';
 import { service } from '../operations/service.js';
 import { runPlaybook } from '../run/engine.js';
 import { defineRole, type Playbook, type RunResult } from '../run/playbook.js';
-import { startTestbed, type Testbed } from '../testbed/containers.js';
+
+/** Also the network's and (with the cluster prefix) the containers' names. */
+const CLUSTER = 'm1bench';
 
 const N = 25;
 const pad = (i: number) => String(i).padStart(2, '0');
@@ -36,8 +48,8 @@ function setupPlaybook(hosts: string[]): Playbook {
 }
 
 /** A run on fresh connections: the wall time includes connecting to every host. */
-async function timed(bed: Testbed, playbook: Playbook): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number }> {
-  const connectors = new Map(bed.targets().map((t) => [t.host, new SshConnector(t)]));
+async function timedRun(dir: string, inventory: Inventory, playbook: Playbook): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number }> {
+  const connectors = connectorsFromInventory(dir, inventory);
   let commands = 0;
   for (const c of connectors.values()) {
     const run = c.run.bind(c);
@@ -58,23 +70,35 @@ function totals(r: RunResult) {
 
 async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`bench:engine: ${s}\n`);
-  log('starting 3 containers');
-  const bed = await startTestbed({ prefix: 'm1eng-bench', count: 3 });
+  const root = join(tmpdir(), 'm1-bench');
+  const dir = join(root, CLUSTER);
+  if (await access(join(dir, 'config.yml')).then(() => true, () => false)) {
+    log(`removing what an earlier run left in ${dir}`);
+    await deprovisionCluster((await loadCluster(dir)).cluster, { confirm: async () => true });
+    await rm(root, { recursive: true, force: true });
+  }
+  log(`m1 configure + provision ${dir}`);
+  await configureClusterDir(dir, { architecture: 'M1', postgresql: '15', failoverManager: 'repmgr', platform: 'docker', clusterPrefixedHostnames: true, git: false });
+  const { cluster } = await loadCluster(dir);
   try {
-    const hosts = bed.hosts.map((h) => h.name);
-    const setup = await timed(bed, setupPlaybook(hosts));
+    const provisioned = await provisionCluster(cluster);
+    const inventory = provisioned.inventory;
+    const hosts = inventory.hosts.map((h) => h.name);
+    const timed = (p: Playbook) => timedRun(dir, inventory, p);
+    const setup = await timed(setupPlaybook(hosts));
     if (setup.result.exitCode) throw new Error(setup.result.failures.join('\n'));
     const playbook = benchPlaybook(hosts);
     log('first run (converging)');
-    const first = await timed(bed, playbook);
+    const first = await timed(playbook);
     if (first.result.exitCode) throw new Error(first.result.failures.join('\n'));
-    const runs: Awaited<ReturnType<typeof timed>>[] = [];
-    for (let i = 0; i < 5; i++) runs.push(await timed(bed, playbook));
+    const runs: Awaited<ReturnType<typeof timedRun>>[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await timed(playbook));
     const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
     const converged = runs[0]!;
     const out = {
       benchmark: 'converged run, 100 operations per host (25 directory, 25 file, 25 line in file, 25 service started)',
       hosts: hosts.length,
+      provision_ms: provisioned.durationMs,
       operations: converged.result.results.length,
       first_run_ms: first.ms,
       first_run: totals(first.result),
@@ -87,7 +111,8 @@ async function main(): Promise<void> {
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } finally {
-    await bed.teardown();
+    await deprovisionCluster(cluster, { confirm: async () => true });
+    await rm(root, { recursive: true, force: true });
   }
 }
 
