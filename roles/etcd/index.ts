@@ -24,3 +24,4 @@ export { compareMembership, etcdMemberListCommand, membershipMatches, parseMembe
 export type { LiveEtcdMember, MembershipDiff } from './memberListCommand.js';
 export { etcdDeployPlan, etcdFactsCommand, etcdRollingRestartPlan, parseEtcdFacts } from './plan.js';
 export type { EtcdHostFacts, EtcdPlanOptions, EtcdStage, EtcdStep } from './plan.js';
+export { ETCD_FORM_TIMEOUT_MS, ETCD_PACKAGES, ETCD_REJOIN_TIMEOUT_MS, etcdHealthRole, etcdRole, etcdSettingsRole } from './role.js';

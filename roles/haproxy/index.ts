@@ -8,3 +8,4 @@ export type { HaproxyPorts, HaproxyServer } from './config.js';
 export { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from './validateCommand.js';
 export { haproxyDeploySteps } from './plan.js';
 export type { HaproxyFacts, HaproxyStep } from './plan.js';
+export { HAPROXY_PACKAGES, haproxyRole } from './role.js';

@@ -77,3 +77,7 @@ export type { PatroniNodeFacts, PatroniPlanOptions, PatroniStage, PatroniStep } 
 export { dcsSync, pendingRestartStages, settingsSteps } from './settingsPlan.js';
 export type { DcsSync, SettingsStep } from './settingsPlan.js';
 export { rewindGrantStatements, rewindGrantsPresentQuery } from './rewindUser.js';
+export { PATRONI_PACKAGES, PATRONI_REST_SECRET, patroniRole, patroniSecrets, patroniSettingsRole } from './role.js';
+export { PATRONI_BASE_CONF, patroniOwnsPostgres } from './ownership.js';
+export { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
+export type { PollOptions, RestCallOptions } from './restOps.js';

@@ -1,0 +1,32 @@
+/**
+ * The haproxy role as an engine role (plan.ts's steps): a changed
+ * configuration goes to a candidate file beside the live one, `haproxy -c`
+ * checks it, and only then is it moved into place and HAProxy reloaded
+ * (Debian's unit reloads without dropping connections). A failed check stops
+ * the role with the live configuration and HAProxy untouched.
+ */
+import type { DeployContext } from '../../src/deploy/context.js';
+import { command, defineRole, file, packages, reload, service, type Role } from '../../src/engine/index.js';
+import { quote } from '../../src/engine/shell/quote.js';
+import { instanceByName } from '../../src/inventory/cluster.js';
+import { HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig } from './config.js';
+import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from './validateCommand.js';
+
+export const HAPROXY_PACKAGES = ['haproxy'];
+
+export function haproxyRole(ctx: DeployContext): Role {
+  return defineRole('haproxy', async function* (h) {
+    const instance = instanceByName(ctx.cluster, h.host)!;
+    const want = haproxyConfig(ctx.cluster, instance);
+    yield packages({ names: HAPROXY_PACKAGES, when: !ctx.skipPackages.has('haproxy') });
+    const live = await h.facts.content(HAPROXY_CONFIG_PATH);
+    if (live === null || live.toString('utf8') !== want) {
+      yield file({ name: `${HAPROXY_CANDIDATE_PATH} (checked before use)`, path: HAPROXY_CANDIDATE_PATH, content: want, owner: 'root', group: 'root', mode: '0644' });
+      yield command({ name: 'haproxy -c accepts the new configuration', cmd: haproxyValidateCommand(HAPROXY_CANDIDATE_PATH) });
+      // The diff of the live file, then the move: the file op shows what changes and writes it atomically.
+      yield file({ path: HAPROXY_CONFIG_PATH, content: want, owner: 'root', group: 'root', mode: '0644', notify: reload(HAPROXY_SERVICE) });
+      yield command({ name: `remove ${HAPROXY_CANDIDATE_PATH}`, cmd: `rm -f -- ${quote(HAPROXY_CANDIDATE_PATH)}`, removes: HAPROXY_CANDIDATE_PATH });
+    }
+    yield service({ service: HAPROXY_SERVICE, enabled: true, state: 'started' });
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Engine operations around Patroni's REST API: a call whose HTTP status must
+ * be one of a few (curl exits 0 on a 503, so the status is checked here), and
+ * bounded polls whose success is decided on the answer. Credentials and
+ * bodies travel on curl's stdin (curlCommand), never in a command line.
+ */
+import type { CommandResult, Operation } from '../../src/engine/index.js';
+import { argv } from '../../src/engine/shell/quote.js';
+import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from './curlCommand.js';
+
+export interface RestCallOptions {
+  name: string;
+  /** http://host:port of the member to call. */
+  url: string;
+  request: RestRequest;
+  /** The REST API password (when request.auth). */
+  password?: string;
+  /** Statuses that count as success. */
+  expect: readonly number[];
+  when?: boolean;
+}
+
+function describe(r: RestResponse): string {
+  const body = r.body.trim().replace(/\s+/g, ' ');
+  return `HTTP ${r.status || 'no answer'}${body ? `: ${body.slice(0, 200)}` : ''}`;
+}
+
+/** One REST call that changes something (POST, PATCH): reported changed, failed unless the status is expected. */
+export function restCall(o: RestCallOptions): Operation {
+  return {
+    kind: 'rest',
+    name: o.name,
+    when: o.when ?? true,
+    notify: [],
+    needs: () => [],
+    async apply(ctx) {
+      const spec = curlCommand(o.url, o.request, o.password);
+      const r = await ctx.change({
+        cmd: spec.command,
+        stdin: spec.stdin,
+        display: `curl ${o.request.method} ${o.url}${o.request.path}`,
+        timeoutMs: (o.request.timeoutSeconds + 15) * 1000,
+      });
+      if (!r) return { status: 'changed', message: 'check mode: not called' };
+      ctx.facts.invalidateAll();
+      const res = parseCurlOutput(r.stdout);
+      if (!o.expect.includes(res.status)) {
+        throw new Error(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').pop()})` : ''}`);
+      }
+      return { status: 'changed', message: describe(res) };
+    },
+  };
+}
+
+/** A GET without credentials as one command line (for facts and polls: no stdin there). */
+export function restGetCommand(url: string, path: string, timeoutSeconds = 5): string {
+  return argv('curl', '-sS', '--noproxy', '*', '--max-time', String(timeoutSeconds), '-w', '\\nm1-http-status:%{http_code}', `${url}${path}`);
+}
+
+/** The answer of restGetCommand. */
+export function parseRestGet(r: CommandResult): RestResponse {
+  return parseCurlOutput(r.stdout);
+}
+
+/** A GET that exits 0 only on HTTP 200 (for waitUntil). */
+export function restOkCommand(url: string, path: string, timeoutSeconds = 5): string {
+  return argv('curl', '-sf', '-o', '/dev/null', '--noproxy', '*', '--max-time', String(timeoutSeconds), `${url}${path}`);
+}
+
+export interface PollOptions {
+  name: string;
+  /** A read-only command. */
+  cmd: string;
+  /** True when done. */
+  until: (r: CommandResult) => boolean;
+  timeoutMs: number;
+  intervalMs?: number;
+  /** On timeout: fail (default) or go on, reporting ok with a note. */
+  onTimeout?: 'fail' | 'continue';
+  /** What the last answer said, for the failure message. */
+  explain?: (r: CommandResult) => string;
+  when?: boolean;
+}
+
+/** Bounded polling decided in code (waitUntil only looks at the exit status). */
+export function poll(o: PollOptions): Operation {
+  const interval = Math.max(o.intervalMs ?? 1000, 50);
+  return {
+    kind: 'wait',
+    name: o.name,
+    when: o.when ?? true,
+    notify: [],
+    needs: () => [],
+    async apply(ctx) {
+      const deadline = Date.now() + o.timeoutMs;
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        const r = await ctx.probe({ cmd: o.cmd, timeoutMs: 30_000 });
+        if (o.until(r)) return { status: 'ok', message: attempts > 1 ? `after ${attempts} checks` : undefined };
+        if (ctx.check) return { status: 'skipped', message: 'check mode: not waiting' };
+        if (Date.now() + interval > deadline) {
+          const why = o.explain ? o.explain(r) : `last exit ${r.code}`;
+          if (o.onTimeout === 'continue') return { status: 'ok', message: `gave up waiting after ${Math.round(o.timeoutMs / 1000)} s: ${why}` };
+          throw new Error(`${o.name}: not done after ${Math.round(o.timeoutMs / 1000)} s (${attempts} checks): ${why}`);
+        }
+        await ctx.sleep(interval);
+      }
+    },
+  };
+}

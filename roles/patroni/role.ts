@@ -1,0 +1,226 @@
+/**
+ * The Patroni roles of a deploy, as engine roles (the logic of
+ * bootstrapPlan.ts and settingsPlan.ts, per host):
+ *
+ * `patroniRole` on each data node, after the postgres role:
+ * - patroni.yml (secret: never in a diff) and the on_role_change callback;
+ *   a change reloads a running Patroni (SIGHUP);
+ * - the package's generic patroni.service disabled, patroni@<cluster> enabled;
+ * - the DCS holds no cluster yet (first deploy): only the primary starts
+ *   Patroni, which adopts the running Postgres (leader lock, no promotion,
+ *   same timeline); once GET /primary answers 200 a POST /restart hands
+ *   Postgres over from the `postgres` unit to Patroni, and the unit is
+ *   disabled;
+ * - the cluster exists: a stopped member leaves the `postgres` unit and its
+ *   Patroni is started (a replica cloned by the postgres role comes up
+ *   streaming); nothing ever moves the leader.
+ *
+ * `patroniSettingsRole` on the leader, after every member runs: GET /config,
+ * PATCH the difference from config.yml, and restart the members Patroni
+ * flags pending_restart through the REST API, one at a time (replicas before
+ * the leader; the leader first when a hot-standby minimum is lowered).
+ */
+import type { DeployContext } from '../../src/deploy/context.js';
+import { passwordOf } from '../../src/deploy/context.js';
+import { defineFact, defineRole, directory, file, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { instanceByName } from '../../src/inventory/cluster.js';
+import { effectivePrimary, effectiveRole } from '../common/liveTopology.js';
+import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from './bootstrapPlan.js';
+import { allPendingRestart, parseClusterJson, parsePatronictlList, pendingRestartOrder, type PatroniClusterStatus } from './clusterStatus.js';
+import { patroniDynamicConfig } from './dynamicConfig.js';
+import { patroniDirs, patroniFiles } from './files.js';
+import { isObject, type JsonObject } from './json.js';
+import type { PatroniSecrets } from './localConfig.js';
+import { patroniMembers } from './members.js';
+import { patronictlListCommand } from './patronictl.js';
+import { configPatchRequest, restartRequest } from './restRequests.js';
+import { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
+import { PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniServiceName } from './settings.js';
+import { dcsSync } from './settingsPlan.js';
+
+export const PATRONI_PACKAGES = ['patroni', 'curl'];
+/** The secret (cluster-dir/secrets/<user>) holding the REST API password. */
+export const PATRONI_REST_SECRET = 'patroni';
+
+/** Bounds: the first leader appearing, a member running after a (re)start, a restart through Patroni. */
+export const LEADER_TIMEOUT_MS = 60_000;
+export const MEMBER_TIMEOUT_MS = 300_000;
+export const RESTART_TIMEOUT_MS = 120_000;
+/** Patroni notices a DCS change within loop_wait (10 s); then flags pending_restart. */
+export const PENDING_TIMEOUT_MS = 30_000;
+
+export function patroniSecrets(ctx: DeployContext): PatroniSecrets {
+  return {
+    superuser: passwordOf(ctx, 'postgres'),
+    replication: passwordOf(ctx, 'replication'),
+    restApi: passwordOf(ctx, PATRONI_REST_SECRET),
+  };
+}
+
+const octal = (mode: number) => `0${mode.toString(8)}`;
+
+/** The DCS' view: GET /cluster from a running Patroni, else patronictl (reads etcd directly). */
+function dcsFact(cluster: DeployContext['cluster'], url: string, patroniActive: boolean, check: boolean) {
+  if (patroniActive) {
+    return defineFact<PatroniClusterStatus | undefined>(`patroni-cluster-rest`, restGetCommand(url, '/cluster'), (r) => {
+      const res = parseRestGet(r);
+      return res.status === 200 ? parseClusterJson(res.body) : undefined;
+    });
+  }
+  return defineFact<PatroniClusterStatus | undefined>(`patroni-cluster-dcs`, patronictlListCommand(cluster), (r) => {
+    if (r.code !== 0) {
+      if (check) return undefined;
+      throw new Error(`patronictl list failed (is etcd healthy?): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    }
+    const text = r.stdout.trim();
+    return text === '' ? { members: [], paused: false } : parsePatronictlList(text);
+  });
+}
+
+export function patroniRole(ctx: DeployContext): Role {
+  return defineRole('patroni', async function* (h) {
+    const cluster = ctx.cluster;
+    const inst = instanceByName(cluster, h.host)!;
+    const svc = patroniServiceName(cluster);
+    const url = patroniLocalApiUrl(cluster, inst);
+    const password = patroniSecrets(ctx).restApi;
+
+    yield packages({ names: PATRONI_PACKAGES, when: !ctx.skipPackages.has('patroni') });
+    yield patroniDirs(cluster, inst).map((d) => directory({ path: d.path, owner: d.owner, group: d.group, mode: octal(d.mode) }));
+    let configChanged = false;
+    for (const f of patroniFiles({ cluster, instance: inst, secrets: patroniSecrets(ctx) })) {
+      const r = (yield file({ path: f.path, content: f.content, owner: f.owner, group: f.group, mode: octal(f.mode), sensitive: f.secret, notify: reload(svc) })) as { status?: string } | undefined;
+      if (r?.status === 'changed') configChanged = true;
+    }
+    yield service({ name: `disable the package's generic ${PATRONI_GENERIC_SERVICE}`, service: PATRONI_GENERIC_SERVICE, enabled: false });
+
+    const facts = await h.fact(defineFact(`patroni-node`, patroniFactsCommand(cluster, h.host), (r) => parsePatroniFacts(h.host, r.stdout, configChanged)));
+    const handOver = () => [
+      restCall({
+        name: `hand Postgres over to Patroni (POST /restart: the postgres unit's server stops, Patroni's starts)`,
+        url,
+        request: restartRequest({ timeoutSeconds: RESTART_TIMEOUT_MS / 1000 }),
+        password,
+        expect: [200],
+      }),
+    ];
+    const leaveUnit = service({ name: `disable the ${POSTGRES_SERVICE} unit (only Patroni starts Postgres)`, service: POSTGRES_SERVICE, enabled: false });
+
+    if (facts.patroniActive) {
+      // Leftover of an interrupted hand-over: Patroni runs, Postgres is still the unit's.
+      if (facts.postgresUnitActive) yield handOver();
+      yield leaveUnit;
+      return;
+    }
+
+    const dcs = await h.fact(dcsFact(cluster, url, false, h.check));
+    const role = effectiveRole(cluster, ctx.live, h.host);
+    const primary = effectivePrimary(cluster, ctx.live);
+    if (dcs === undefined || (dcs.members.length === 0 && !dcs.leader)) {
+      // The cluster's first start: the primary only, adopting its running Postgres.
+      if (role !== 'primary') {
+        if (h.check) return;
+        throw new PatroniPlanRefused(`the DCS holds no Patroni cluster yet and ${primary} (the primary) has not started it; deploy again once ${primary} runs`);
+      }
+      const others = Object.entries(ctx.hosts).filter(([n, f]) => n !== h.host && f.postgresRunning && f.inRecovery === false && patroniMembers(cluster).some((m) => m.name === n));
+      if (others.length > 0) {
+        throw new PatroniPlanRefused(`Postgres runs as a primary on ${[h.host, ...others.map(([n]) => n)].join(' and ')}: refusing to start Patroni on two primaries; stop the one that must not lead and deploy again`);
+      }
+      if (!facts.dataDirInitialised && !h.check) {
+        throw new PatroniPlanRefused(`${h.host}: no data in the data directory; the postgres role initialises it before Patroni starts`);
+      }
+      // A stopped data directory would be started as a standby and promoted (a new timeline): start it first.
+      yield service({ name: `start the ${POSTGRES_SERVICE} unit so Patroni adopts a running primary`, service: POSTGRES_SERVICE, state: 'started', when: !facts.postgresRunning });
+      yield service({ service: svc, enabled: true, state: 'started' });
+      yield waitUntil({ name: `${h.host} holds the leader lock (GET /primary)`, cmd: restOkCommand(url, '/primary'), timeoutMs: LEADER_TIMEOUT_MS, intervalMs: 1000 });
+      const after = await h.fact(defineFact(`patroni-node`, patroniFactsCommand(cluster, h.host), (r) => parsePatroniFacts(h.host, r.stdout, configChanged)));
+      if (after.postgresUnitActive || h.check) yield handOver();
+      yield leaveUnit;
+      yield waitUntil({ name: `${h.host} leads with Postgres under Patroni`, cmd: restOkCommand(url, '/primary'), timeoutMs: LEADER_TIMEOUT_MS, intervalMs: 1000 });
+      return;
+    }
+
+    // The cluster exists: this member joins (or comes back); the leader stays where it is.
+    yield service({ name: `stop the ${POSTGRES_SERVICE} unit (Patroni runs this Postgres)`, service: POSTGRES_SERVICE, state: 'stopped', when: facts.postgresUnitActive });
+    yield leaveUnit;
+    yield service({ service: svc, enabled: true, state: 'started' });
+    const known = dcs.members.some((m) => m.name === h.host);
+    yield waitUntil({
+      name: known ? `${h.host} runs under Patroni (GET /health)` : `${h.host} streams as a replica (GET /replica)`,
+      cmd: restOkCommand(url, known ? '/health' : '/replica'),
+      timeoutMs: MEMBER_TIMEOUT_MS,
+      intervalMs: 1000,
+    });
+  });
+}
+
+/** What a PATCH changes, for the task name: parameter names and other DCS keys. */
+function describePatch(sync: ReturnType<typeof dcsSync>): string {
+  const parts = sync.changes.map((c) => c.name);
+  for (const [k, v] of Object.entries(sync.patch ?? {})) {
+    if (k !== 'postgresql') parts.push(k);
+    else if (isObject(v)) parts.push(...Object.keys(v).filter((x) => x !== 'parameters').map((x) => `postgresql.${x}`));
+  }
+  return parts.join(', ') || 'configuration';
+}
+
+/** On the leader, once every member runs: the DCS configuration as config.yml says, pending restarts done. */
+export function patroniSettingsRole(ctx: DeployContext): Role {
+  return defineRole('patroni settings', async function* (h) {
+    const cluster = ctx.cluster;
+    const inst = instanceByName(cluster, h.host)!;
+    const url = patroniLocalApiUrl(cluster, inst);
+    const password = patroniSecrets(ctx).restApi;
+    const current = await h.fact(
+      defineFact<JsonObject | undefined>('patroni-config', restGetCommand(url, '/config'), (r) => {
+        const res = parseRestGet(r);
+        if (res.status !== 200) return undefined;
+        const doc: unknown = JSON.parse(res.body);
+        return isObject(doc) ? doc : undefined;
+      }),
+    );
+    if (current === undefined) {
+      if (h.check) return;
+      throw new Error(`GET ${url}/config: Patroni does not answer with the DCS configuration`);
+    }
+    const sync = dcsSync(current, patroniDynamicConfig(cluster), cluster.postgresVersion);
+    const members = patroniMembers(cluster).map((m) => m.name);
+    if (sync.patch) {
+      yield restCall({ name: `DCS configuration (${describePatch(sync)})`, url, request: configPatchRequest(sync.patch), password, expect: [200] });
+      if (sync.classification.mayNeedRestart) {
+        yield poll({
+          name: `Patroni flags pending_restart (${sync.classification.restart.join(', ')})`,
+          cmd: restGetCommand(url, '/cluster'),
+          until: (r) => {
+            const res = parseRestGet(r);
+            return res.status === 200 && allPendingRestart(parseClusterJson(res.body), members);
+          },
+          timeoutMs: PENDING_TIMEOUT_MS,
+          onTimeout: 'continue',
+          explain: (r) => `GET /cluster: ${parseRestGet(r).body.slice(0, 200)}`,
+        });
+      }
+    }
+    const status = await h.fact(
+      defineFact<PatroniClusterStatus | undefined>('patroni-cluster-pending', restGetCommand(url, '/cluster'), (r) => {
+        const res = parseRestGet(r);
+        return res.status === 200 ? parseClusterJson(res.body) : undefined;
+      }),
+    );
+    if (!status) return;
+    const order = pendingRestartOrder(status, sync.classification.order === 'conflict' ? 'replicas-first' : sync.classification.order);
+    for (const name of order) {
+      const member = instanceByName(cluster, name);
+      if (!member) throw new Error(`Patroni reports a member ${name} that config.yml does not name`);
+      const murl = patroniApiUrl(cluster, member);
+      yield restCall({
+        name: `restart Postgres on ${name} through Patroni (pending restart${name === status.leader ? ', the leader' : ''})`,
+        url: murl,
+        request: restartRequest({ pending: true, timeoutSeconds: RESTART_TIMEOUT_MS / 1000 }),
+        password,
+        expect: [200],
+      });
+      yield waitUntil({ name: `${name} runs again (GET /health)`, cmd: restOkCommand(murl, '/health'), timeoutMs: RESTART_TIMEOUT_MS, intervalMs: 1000 });
+    }
+  });
+}
