@@ -2,28 +2,20 @@
  * m1 provision on the bare platform: the containers of a docker test cluster
  * declared as bare hosts (their addresses in the config).
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { M1Error } from '../../../src/errors.js';
 import { ExitCode } from '../../../src/exitCodes.js';
 import { readInventory } from '../../../src/inventory/inventory.js';
 import { keysFor, parseKnownHosts } from '../../../src/ssh/knownHosts.js';
 import { platformFor } from '../../../src/platforms/index.js';
 import { generateKeyPair } from '../../../src/ssh/keys.js';
+import { m1Error } from '../../support/errors.js';
 import { bareTwinOf, provisionTestCluster, removeTestClusters, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { addressIn, subnetFor } from '../../support/testCluster.js';
 import type { Cluster } from '../../../src/inventory/cluster.js';
 import { rm } from 'node:fs/promises';
-
-async function failure(p: Promise<unknown>): Promise<M1Error> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(M1Error);
-  return err as M1Error;
-}
 
 describe('bare platform', () => {
   let hosts: ProvisionedTestCluster;
@@ -74,11 +66,31 @@ describe('bare platform', () => {
     const addr = hosts.inventory.hosts[1]!.address;
     const bad = good.replace(new RegExp(`^${addr.replace(/\./g, '\\.')} .*$`, 'm'), `${addr} ${forged[0]} ${forged[1]}`);
     writeFileSync(path, bad);
-    const err = await failure(platformFor(bare).provision(bare));
+    const err = await m1Error(platformFor(bare).provision(bare));
     expect(err.exitCode).toBe(ExitCode.Refused);
     expect(err.message).toMatch(new RegExp(`^host ${hosts.cluster.instances[1]!.name} ${addr.replace(/\./g, '\\.')}: host key changed \\(it presents ED25519 SHA256:`));
     expect(err.message.split('\n')).toHaveLength(1);
     expect(readFileSync(path, 'utf8')).toBe(bad);
+    writeFileSync(path, good);
+  });
+
+  it('refuses (exit 3) a host whose key is @revoked, even when it is also listed; hashed entries count', async () => {
+    const path = join(bare.dir, 'known_hosts');
+    const good = readFileSync(path, 'utf8');
+    const addr = hosts.inventory.hosts[0]!.address;
+    const line = good.split('\n').find((l) => l.startsWith(`${addr} `))!;
+    // The same key, its host field hashed as `ssh-keygen -H` writes it, then revoked.
+    const salt = randomBytes(20);
+    const hashedLine = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(addr).digest('base64')} ${line.split(' ').slice(1).join(' ')}`;
+    writeFileSync(path, good.replace(`${line}\n`, `${hashedLine}\n@revoked ${line}\n`));
+    const err = await m1Error(platformFor(bare).provision(bare));
+    expect(err.exitCode).toBe(ExitCode.Refused);
+    expect(err.message).toMatch(new RegExp(`^host ${hosts.cluster.instances[0]!.name} ${addr.replace(/\./g, '\\.')}: it presents ED25519 SHA256:\\S+, marked @revoked in known_hosts`));
+    // Without the revocation the hashed entry alone is enough: nothing to record, nothing changed.
+    writeFileSync(path, good.replace(`${line}\n`, `${hashedLine}\n`));
+    const r = await platformFor(bare).provision(bare);
+    expect(r.changed).toEqual([]);
+    expect(r.hosts[0]!.status).toBe('unchanged');
     writeFileSync(path, good);
   });
 
@@ -89,7 +101,7 @@ describe('bare platform', () => {
       instances: [...bare.instances, { ...bare.instances[0]!, name: 'm1provbare-ghost', node: 9, ipAddress: gone }],
     };
     const started = Date.now();
-    const err = await failure(platformFor(withGhost).provision(withGhost, { readyTimeoutMs: 5000 }));
+    const err = await m1Error(platformFor(withGhost).provision(withGhost, { readyTimeoutMs: 5000 }));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(err.exitCode).toBe(ExitCode.Failed);
     expect(err.message).toMatch(new RegExp(`^host m1provbare-ghost ${gone.replace(/\./g, '\\.')}: no SSH answer \\(.+\\)$`));
@@ -104,7 +116,7 @@ describe('bare platform', () => {
       expect(a.stdout.trim()).toBe('0');
       const victim = hosts.inventory.hosts[2]!.name;
       expect((await hosts.ssh(victim, 'rm /etc/sudoers.d/m1admin')).code).toBe(0);
-      const err = await failure(platformFor(sudo).provision(sudo));
+      const err = await m1Error(platformFor(sudo).provision(sudo));
       expect(err.exitCode).toBe(ExitCode.Failed);
       expect(err.message).toMatch(new RegExp(`^host ${victim} [0-9.]+: m1admin cannot act as root without a password \\(sudo -n true: .*password.*\\)$`));
     } finally {

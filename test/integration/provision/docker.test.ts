@@ -9,25 +9,16 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/exitCodes.js';
-import { M1Error } from '../../../src/errors.js';
 import { numberToIp } from '../../../src/architectures/network.js';
 import { parseCidr } from '../../../src/platforms/docker/cidr.js';
 import { platformFor } from '../../../src/platforms/index.js';
+import { m1Error } from '../../support/errors.js';
 import { provisionTestCluster, removeTestClusters, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { addressIn, subnetFor, testCluster } from '../../support/testCluster.js';
 
 const docker = new Docker();
 const lines: string[] = [];
 const progress = (l: string) => lines.push(l);
-
-async function refusal(p: Promise<unknown>): Promise<M1Error> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(M1Error);
-  return err as M1Error;
-}
 
 async function clusterObjects(name: string) {
   const containers = await docker.listContainers({ all: true, filters: { label: [`m1.cluster=${name}`] } });
@@ -163,14 +154,14 @@ describe('docker platform', () => {
   it('refuses (exit 3) a container of the same name that is not this cluster, changing nothing', async () => {
     await docker.createContainer({ name: 'm1provr-2', Image: 'm1/debian:bookworm', Cmd: ['sleep', '600'] });
     const c = testCluster({ name: 'm1provr' });
-    const err = await refusal(platformFor(c).provision(c));
+    const err = await m1Error(platformFor(c).provision(c));
     expect(err.exitCode).toBe(ExitCode.Refused);
     expect(err.message).toMatch(/^container m1provr-2 already exists and it is not labelled as an m1 cluster/);
     expect(await clusterObjects('m1provr')).toEqual({ containers: [], networks: [] });
 
     // The same cluster name from another directory does not adopt m1provd's containers.
     const twin = testCluster({ name: 'm1provd', dir: `${main.dir}-elsewhere`, subnet: subnetFor('m1provd') });
-    const err2 = await refusal(platformFor(twin).provision(twin));
+    const err2 = await m1Error(platformFor(twin).provision(twin));
     expect(err2.exitCode).toBe(ExitCode.Refused);
     expect(err2.message).toContain(`belongs to m1 cluster m1provd (${main.dir})`);
   });
@@ -181,7 +172,7 @@ describe('docker platform', () => {
     // The /27 holding the cluster's /28: a wider foreign network over the same addresses.
     const wider = parseCidr(subnetFor('m1provr').replace(/\/28$/, '/27'))!;
     await docker.createNetwork({ Name: 'm1provx-foreign', IPAM: { Config: [{ Subnet: `${numberToIp(wider.first)}/27` }] } });
-    const err = await refusal(platformFor(c).provision(c));
+    const err = await m1Error(platformFor(c).provision(c));
     expect(err.exitCode).toBe(ExitCode.Refused);
     expect(err.message).toMatch(/network m1provx-foreign \(.*\/27\) overlaps the cluster's subnet/);
     expect(await clusterObjects('m1provr')).toEqual({ containers: [], networks: [] });
@@ -189,7 +180,7 @@ describe('docker platform', () => {
     await docker.getNetwork('m1provx-foreign').remove();
 
     await docker.createNetwork({ Name: 'm1provr', IPAM: { Config: [{ Subnet: '10.201.7.0/28' }] } });
-    const err2 = await refusal(platformFor(c).provision(c));
+    const err2 = await m1Error(platformFor(c).provision(c));
     expect(err2.exitCode).toBe(ExitCode.Refused);
     expect(err2.message).toMatch(/^network m1provr already exists and it is not labelled/);
     expect((await docker.listContainers({ all: true, filters: { name: ['m1provr-'] } })).length).toBe(0);
@@ -198,7 +189,7 @@ describe('docker platform', () => {
 
   it('an image m1 cannot build is a bad input (exit 2), nothing created', async () => {
     const c = testCluster({ name: 'm1provi', image: 'm1/nosuch:1' });
-    const err = await refusal(platformFor(c).provision(c));
+    const err = await m1Error(platformFor(c).provision(c));
     expect(err.exitCode).toBe(ExitCode.BadInput);
     expect(err.message).toMatch(/^config.yml: image m1\/nosuch:1 is not on this engine and m1 builds only m1\/debian/);
     expect(await clusterObjects('m1provi')).toEqual({ containers: [], networks: [] });
@@ -213,7 +204,7 @@ describe('docker platform', () => {
     });
     try {
       await intruder.start();
-      const err = await refusal(platformFor(main.cluster).deprovision(main.cluster));
+      const err = await m1Error(platformFor(main.cluster).deprovision(main.cluster));
       expect(err.exitCode).toBe(ExitCode.Refused);
       expect(err.message).toMatch(/^network m1provd has containers of something else attached \(m1provx-intruder\)/);
       expect((await clusterObjects('m1provd')).containers).toHaveLength(4);
@@ -244,7 +235,7 @@ describe('docker platform', () => {
     process.env['DOCKER_HOST'] = 'unix:///nonexistent/docker.sock';
     try {
       const c = testCluster({ name: 'm1provn' });
-      const err = await refusal(platformFor(c).provision(c));
+      const err = await m1Error(platformFor(c).provision(c));
       expect(err.exitCode).toBe(ExitCode.Failed);
       expect(err.message).toMatch(/^no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock .*docker\/setup-engine\.sh/);
       expect(err.message).not.toContain('\n');
