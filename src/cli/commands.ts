@@ -4,8 +4,10 @@ import { register as configure } from './configure.js';
 import { register as validate } from './validate.js';
 import { register as provision } from './provision.js';
 import { register as deprovision } from './deprovision.js';
+import { register as deploy } from './deploy.js';
+import { register as showPassword } from './showPassword.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword];

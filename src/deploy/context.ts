@@ -42,4 +42,22 @@ export interface DeployContext {
   memoryMb: Readonly<Record<string, number>>;
   /** Test aid: package groups whose install and start deploy skips (e.g. 'efm'). */
   skipPackages: ReadonlySet<string>;
+  /**
+   * Passwords by user (postgres, repmgr, barman, streaming_barman, replication,
+   * pgbouncer_auth_user, pgbouncer), already registered in `secrets`. Set by deploy.
+   */
+  passwords?: Readonly<Record<string, string>>;
+  /** The cluster's service key pairs (keys/id_postgres, keys/id_barman). Set by deploy. */
+  serviceKeys?: Readonly<Record<'postgres' | 'barman', { privateKey: string; publicKey: string }>>;
+  /** /etc/ssh/ssh_known_hosts for every host: each cluster host's keys by name and address. Set by deploy. */
+  sshKnownHosts?: string;
+  /** Inventory address of each host, by instance name. Set by deploy. */
+  addresses?: Readonly<Record<string, string>>;
+}
+
+/** A password deploy generated (and registered); an error naming the user when the context lacks it. */
+export function passwordOf(ctx: DeployContext, user: string): string {
+  const p = ctx.passwords?.[user];
+  if (p === undefined) throw new Error(`deploy context: no password for ${user}`);
+  return p;
 }

@@ -1,0 +1,82 @@
+/**
+ * The deploy playbook of a repmgr M1 cluster, in the order of the LIVE
+ * replication topology:
+ *   1. common: every host at once (/etc/hosts, packages, SSH between service users);
+ *   2. the primary (postgres, repmgr: initdb, users, registration);
+ *   3. its replicas and the witness, in parallel (clone, register);
+ *   4. cascaded replicas, each level after the one it streams from;
+ *   5. Barman, then PgBouncer;
+ *   6. restarts the settings need, one host at a time, replicas before the
+ *      primary (the primary first when a standby-sensitive setting is lowered).
+ * A host whose upstream failed sits the later stages out.
+ */
+import type { DeployContext } from '../src/deploy/context.js';
+import { command, waitUntil, defineRole, type Playbook, type Role, type Stage } from '../src/engine/index.js';
+import type { Cluster } from '../src/inventory/cluster.js';
+import { hasRole, runsPostgres } from '../src/inventory/cluster.js';
+import { effectivePrimary, effectiveRole, effectiveUpstream, type LiveState } from '../roles/common/liveTopology.js';
+import { commonRole } from '../roles/common/index.js';
+import { postgresRole } from '../roles/postgres/index.js';
+import { POSTGRES_PORT, POSTGRES_SERVICE, SOCKET_DIR, binDir } from '../roles/postgres/layout.js';
+import { repmgrRole } from '../roles/repmgr/index.js';
+import { barmanRole } from '../roles/barman/index.js';
+import { pgbouncerRole } from '../roles/pgbouncer/index.js';
+
+/** Postgres hosts by streaming level from the live primary: [primary], [its replicas + witnesses], [cascaded]... */
+export function postgresLevels(cluster: Cluster, live: LiveState): string[][] {
+  const primary = effectivePrimary(cluster, live);
+  const pg = cluster.instances.filter((i) => runsPostgres(i, cluster.failoverManager)).sort((a, b) => a.node - b.node);
+  const level = new Map<string, number>([[primary, 0]]);
+  for (const w of pg) if (effectiveRole(cluster, live, w.name) === 'witness') level.set(w.name, 1);
+  for (let d = 1; d <= pg.length; d++) {
+    for (const i of pg) {
+      if (level.has(i.name)) continue;
+      const up = effectiveUpstream(cluster, live, i.name);
+      if (up !== undefined && level.get(up) === d - 1) level.set(i.name, d);
+    }
+  }
+  // Anything left (an upstream cycle in a hand-edited config) comes last.
+  const last = Math.max(0, ...level.values()) + 1;
+  for (const i of pg) if (!level.has(i.name)) level.set(i.name, last);
+  const levels: string[][] = [];
+  for (const i of pg) (levels[level.get(i.name)!] ??= []).push(i.name);
+  return levels.filter((l) => l && l.length > 0);
+}
+
+/** Restart of Postgres for settings that need one (planned by deploy before the run). */
+export function postgresRestartRole(version: Cluster['postgresVersion']): Role {
+  return defineRole('postgres restart', () => [
+    command({ name: `restart ${POSTGRES_SERVICE} (settings that need a restart changed)`, cmd: `systemctl restart ${POSTGRES_SERVICE}` }),
+    waitUntil({ name: 'postgres accepts connections', cmd: `${binDir(version)}/pg_isready -q -h ${SOCKET_DIR} -p ${POSTGRES_PORT}`, timeoutMs: 120_000 }),
+  ]);
+}
+
+export interface DeployPlaybookOptions {
+  /** Hosts to restart at the end, in order (from the settings plan). */
+  restartOrder: readonly string[];
+}
+
+export function deployPlaybook(ctx: DeployContext, options: DeployPlaybookOptions): Playbook {
+  const cluster = ctx.cluster;
+  const all = [...cluster.instances].sort((a, b) => a.node - b.node).map((i) => i.name);
+  const primary = effectivePrimary(cluster, ctx.live);
+  const upstreamOf = (h: string): string[] => {
+    const up = effectiveUpstream(cluster, ctx.live, h);
+    return [...new Set([primary, ...(up ? [up] : [])])].filter((x) => x !== h);
+  };
+  const pgRoles = [postgresRole(ctx), repmgrRole(ctx)];
+  const levels = postgresLevels(cluster, ctx.live);
+  const stages: Stage[] = [{ name: 'common', hosts: all, roles: [commonRole(ctx)] }];
+  levels.forEach((hosts, n) => {
+    const name = n === 0 ? 'primary' : n === 1 ? 'replicas' : `cascaded replicas (level ${n})`;
+    stages.push({ name, hosts, roles: pgRoles, dependsOn: upstreamOf });
+  });
+  const barmanHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'barman')));
+  if (barmanHosts.length > 0) stages.push({ name: 'barman', hosts: barmanHosts, roles: [barmanRole(ctx)], dependsOn: [primary] });
+  const pgbouncerHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'pgbouncer')));
+  if (pgbouncerHosts.length > 0) stages.push({ name: 'pgbouncer', hosts: pgbouncerHosts, roles: [pgbouncerRole(ctx)], dependsOn: [primary] });
+  if (options.restartOrder.length > 0) {
+    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster.postgresVersion)], serial: true });
+  }
+  return { name: 'deploy', stages };
+}

@@ -1,0 +1,125 @@
+/**
+ * How deploy runs things as the postgres OS user, and the one read that tells
+ * it the state of a server's catalog (roles, databases, slots, grants, repmgr
+ * registration), so a converged server costs one command, not one per check.
+ */
+import type { PostgresVersion } from '../../src/inventory/cluster.js';
+import { shq } from '../common/shell.js';
+import { REPMGR_NODES_SQL, parseRepmgrNodes, type RepmgrNodeRow } from '../repmgr/sql.js';
+import { POSTGRES_HOME, POSTGRES_PORT, POSTGRES_USER, SOCKET_DIR, binDir } from './layout.js';
+import { POSTGRES_PGPASS } from './pgpass.js';
+import { DATABASES_SQL, ROLE_FACTS_SQL, barmanGrantsMissingSql, parseRoleFacts, pgbouncerGetAuthCheckSql, type RoleFact } from './users.js';
+
+/**
+ * `cmd` run by sh as postgres, from /, with postgres's HOME and .pgpass (root's
+ * environment would point libpq at /root). Needs root (the engine's shell).
+ */
+export function asPostgres(cmd: string): string {
+  return `cd / && runuser -u ${POSTGRES_USER} -- env HOME=${POSTGRES_HOME} PGPASSFILE=${POSTGRES_PGPASS} sh -c ${shq(cmd)}`;
+}
+
+/** psql on the local socket, unaligned, quiet, stopping at the first error; SQL on stdin unless `-c` is added. */
+export function localPsql(version: PostgresVersion, database: string, extra = ''): string {
+  return asPostgres(`${binDir(version)}/psql -XAtq -v ON_ERROR_STOP=1 -h ${SOCKET_DIR} -p ${POSTGRES_PORT} -d ${shq(database)}${extra ? ' ' + extra : ''}`);
+}
+
+/** psql to another host's server as `conninfo` says (password from postgres's .pgpass). */
+export function remotePsql(version: PostgresVersion, conninfo: string, extra = ''): string {
+  return asPostgres(`${binDir(version)}/psql -XAtq -v ON_ERROR_STOP=1 -d ${shq(conninfo)}${extra ? ' ' + extra : ''}`);
+}
+
+export interface CatalogOptions {
+  version: PostgresVersion;
+  /** Check barman_role's grants. */
+  barman: boolean;
+  /** Check pgbouncer_get_auth() in every connectable database. */
+  pgbouncer: boolean;
+  /** Read repmgr.nodes from the repmgr database. */
+  repmgr: boolean;
+}
+
+const MARK = '@@m1:';
+
+/**
+ * One shell command printing sections `@@m1:<name>` with their rows. Exits 0
+ * whenever the server answered the first query; a section whose query failed
+ * (no repmgr schema yet) is simply empty.
+ */
+export function buildCatalogCommand(o: CatalogOptions): string {
+  const psql = (db: string) => `${binDir(o.version)}/psql -XAtq -F '|' -h ${SOCKET_DIR} -p ${POSTGRES_PORT} -d ${db}`;
+  const main = [
+    `\\echo ${MARK}roles`,
+    ROLE_FACTS_SQL + ';',
+    `\\echo ${MARK}databases`,
+    DATABASES_SQL.trim(),
+    `\\echo ${MARK}slots`,
+    'SELECT slot_name, active FROM pg_replication_slots ORDER BY slot_name;',
+    `\\echo ${MARK}recovery`,
+    'SELECT pg_is_in_recovery();',
+  ];
+  const script = [
+    `${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' || exit $?`,
+    ...main,
+    'M1_SQL',
+  ];
+  if (o.barman) {
+    // Fails while barman_role does not exist yet: then everything is missing.
+    script.push(`echo '${MARK}barman'`, `${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' 2>/dev/null || echo 'role barman_role'`, barmanGrantsMissingSql(o.version).trim(), 'M1_SQL');
+  }
+  if (o.repmgr) {
+    script.push(`echo '${MARK}repmgr'`, `${psql('repmgr')} -c ${shq(REPMGR_NODES_SQL)} 2>/dev/null`);
+  }
+  if (o.pgbouncer) {
+    // Databases are listed by the first query; each gets its own connection.
+    script.push(
+      `for db in $(${psql('postgres')} -c ${shq(DATABASES_SQL.trim())}); do`,
+      `  echo "${MARK}pgbouncer_fn $db"`,
+      `  ${psql('"$db"')} <<'M1_SQL' 2>/dev/null`,
+      pgbouncerGetAuthCheckSql().trim(),
+      'M1_SQL',
+      'done',
+    );
+  }
+  script.push('true');
+  return asPostgres(script.join('\n'));
+}
+
+export interface CatalogState {
+  roles: RoleFact[];
+  databases: string[];
+  slots: { name: string; active: boolean }[];
+  inRecovery: boolean;
+  /** Missing barman_role grants ("execute ...", "member of ..."). */
+  barmanMissing: string[];
+  repmgrNodes: RepmgrNodeRow[];
+  /** Databases where pgbouncer_get_auth() is as m1 writes it. */
+  pgbouncerFunctionIn: string[];
+}
+
+export function parseCatalog(stdout: string): CatalogState {
+  const sections = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith(MARK)) {
+      current = [];
+      sections.set(line.slice(MARK.length).trim(), current);
+    } else if (current && line.trim()) current.push(line);
+  }
+  const rows = (name: string) => sections.get(name) ?? [];
+  const fnIn: string[] = [];
+  for (const [name, body] of sections) {
+    if (name.startsWith('pgbouncer_fn ') && body.some((l) => l.trim() === 'ok')) fnIn.push(name.slice('pgbouncer_fn '.length));
+  }
+  return {
+    roles: parseRoleFacts(rows('roles').join('\n')),
+    databases: rows('databases').map((l) => l.trim()),
+    slots: rows('slots').map((l) => {
+      const [name, active] = l.split('|');
+      return { name: name!, active: active === 't' };
+    }),
+    inRecovery: rows('recovery')[0]?.trim() === 't',
+    barmanMissing: rows('barman').map((l) => l.trim()),
+    repmgrNodes: parseRepmgrNodes(rows('repmgr').join('\n')),
+    pgbouncerFunctionIn: fnIn,
+  };
+}
