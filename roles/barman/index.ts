@@ -105,7 +105,7 @@ export function barmanRole(ctx: DeployContext): Role {
     for (const p of Object.values(passwords)) h.secret(p);
 
     const setup: Operation[] = [
-      packages({ names: barmanPackages(cluster.postgresVersion) }),
+      packages({ names: barmanPackages(cluster.postgresVersion), when: !ctx.skipPackages.has('barman') }),
       directory({ path: BARMAN_HOME, owner: BARMAN_USER, group: BARMAN_USER, mode: '0750' }),
       directory({ path: BARMAN_CONF_D, owner: 'root', group: 'root', mode: '0755' }),
       file({ path: BARMAN_CONF, content: barmanConf(cluster), owner: 'root', group: 'root', mode: '0644' }),
