@@ -44,6 +44,7 @@ import { postgresServiceUnit } from './service.js';
 import { confDFiles, postgresqlConf } from './settings.js';
 import { postgresSudoers } from './sudoers.js';
 import { selfSignedCertCommand } from './tls.js';
+import { shq } from '../common/shell.js';
 import {
   PGBOUNCER_AUTH_USER,
   barmanGrantsSql,
@@ -114,13 +115,18 @@ function baseOps(ctx: DeployContext, i: Instance): Operation[] {
 }
 
 /** postgresql.conf, conf.d and pg_hba.conf; a change reloads (restarts are planned by deploy). */
-async function configOps(ctx: DeployContext, i: Instance, overrideExists: boolean): Promise<Operation[]> {
+function configOps(ctx: DeployContext, i: Instance): Operation[] {
   const notify = reload(POSTGRES_SERVICE);
   const files = confDFiles({ cluster: ctx.cluster, instance: i, memoryMb: ctx.memoryMb[i.name] ?? 1024 });
   return [
     file({ path: `${DATA_DIR}/postgresql.conf`, content: postgresqlConf(), ...own, mode: '0600', notify }),
     directory({ path: CONF_D, ...own, mode: '0700' }),
-    ...files.map((f) => file({ path: f.path, content: f.content, ...own, mode: '0600', notify, when: !f.createOnly || !overrideExists })),
+    ...files.map((f) =>
+      f.createOnly
+        ? // Written once, then left to humans: `creates` makes an existing file win.
+          command({ name: `file ${f.path} (created once)`, cmd: `umask 077 && cat > ${shq(f.path)} && chown ${POSTGRES_USER}:${POSTGRES_GROUP} ${shq(f.path)}`, stdin: f.content, creates: f.path })
+        : file({ path: f.path, content: f.content, ...own, mode: '0600', notify }),
+    ),
     file({ path: `${DATA_DIR}/pg_hba.conf`, content: pgHbaConf(ctx.cluster), ...own, mode: '0600', notify }),
   ];
 }
@@ -225,13 +231,13 @@ export function postgresRole(ctx: DeployContext): Role {
     const role = effectiveRole(cluster, ctx.live, h.host);
     if (role === undefined) return;
     yield baseOps(ctx, i);
-    const initialised = (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null;
+    // Known from the facts read before the run; only an uninitialised one is looked at again.
+    const initialised = ctx.hosts[h.host]?.dataDirInitialised || (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null;
     if (!initialised) {
       if (role === 'replica') yield* cloneReplica(ctx, i, h);
       else yield command({ name: `initdb ${DATA_DIR} (data checksums)`, cmd: asPostgres(initdbCommand(cluster.postgresVersion)), creates: `${DATA_DIR}/PG_VERSION` });
     }
-    const overrideExists = (await h.facts.stat(`${CONF_D}/9999-override.conf`)) !== null;
-    yield await configOps(ctx, i, overrideExists);
+    yield configOps(ctx, i);
     yield service({ service: POSTGRES_SERVICE, enabled: true, state: 'started' });
     if (role !== 'replica') yield* catalog(ctx, i, role === 'witness', h);
   });

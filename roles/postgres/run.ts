@@ -41,9 +41,11 @@ export interface CatalogOptions {
 const MARK = '@@m1:';
 
 /**
- * One shell command printing sections `@@m1:<name>` with their rows. Exits 0
- * whenever the server answered the first query; a section whose query failed
- * (no repmgr schema yet) is simply empty.
+ * One shell command printing sections `@@m1:<name>` with their rows, from ONE
+ * psql session (psql's \\gset and \\if skip what does not exist yet: the
+ * barman_role, the repmgr database or schema). Exits non-zero only when the
+ * server does not answer. pgbouncer_get_auth() is per database: one more
+ * connection per database, only when PgBouncer is configured.
  */
 export function buildCatalogCommand(o: CatalogOptions): string {
   const psql = (db: string) => `${binDir(o.version)}/psql -XAtq -F '|' -h ${SOCKET_DIR} -p ${POSTGRES_PORT} -d ${db}`;
@@ -57,20 +59,32 @@ export function buildCatalogCommand(o: CatalogOptions): string {
     `\\echo ${MARK}recovery`,
     'SELECT pg_is_in_recovery();',
   ];
-  const script = [
-    `${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' || exit $?`,
-    ...main,
-    'M1_SQL',
-  ];
   if (o.barman) {
-    // Fails while barman_role does not exist yet: then everything is missing.
-    script.push(`echo '${MARK}barman'`, `${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' 2>/dev/null || echo 'role barman_role'`, barmanGrantsMissingSql(o.version).trim(), 'M1_SQL');
+    main.push(
+      `\\echo ${MARK}barman`,
+      "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'barman_role') AS m1_has_barman_role \\gset",
+      '\\if :m1_has_barman_role',
+      barmanGrantsMissingSql(o.version).trim(),
+      '\\else',
+      '\\echo role barman_role',
+      '\\endif',
+    );
   }
   if (o.repmgr) {
-    script.push(`echo '${MARK}repmgr'`, `${psql('repmgr')} -c ${shq(REPMGR_NODES_SQL)} 2>/dev/null`);
+    main.push(
+      `\\echo ${MARK}repmgr`,
+      "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'repmgr') AS m1_has_repmgr_db \\gset",
+      '\\if :m1_has_repmgr_db',
+      '\\c repmgr',
+      "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'repmgr' AND tablename = 'nodes') AS m1_has_repmgr_nodes \\gset",
+      '\\if :m1_has_repmgr_nodes',
+      REPMGR_NODES_SQL + ';',
+      '\\endif',
+      '\\endif',
+    );
   }
+  const script = [`${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' || exit $?`, ...main, 'M1_SQL'];
   if (o.pgbouncer) {
-    // Databases are listed by the first query; each gets its own connection.
     script.push(
       `for db in $(${psql('postgres')} -c ${shq(DATABASES_SQL.trim())}); do`,
       `  echo "${MARK}pgbouncer_fn $db"`,
