@@ -22,6 +22,7 @@ import { repmgrFileOps } from '../repmgr/files.js';
 import { standbyCloneCommand } from '../repmgr/commands.js';
 import { ensurePhysicalSlotSql, repmgrSlotName } from '../repmgr/sql.js';
 import { REPMGR_DB, REPMGR_USER } from '../repmgr/layout.js';
+import { patroniOwnsPostgres } from '../patroni/ownership.js';
 import { pgHbaConf } from './hba.js';
 import {
   CONF_D,
@@ -233,12 +234,18 @@ export function postgresRole(ctx: DeployContext): Role {
     yield baseOps(ctx, i);
     // Known from the facts read before the run; only an uninitialised one is looked at again.
     const initialised = ctx.hosts[h.host]?.dataDirInitialised || (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null;
+    const patroni = cluster.failoverManager === 'patroni';
     if (!initialised) {
-      if (role === 'replica') yield* cloneReplica(ctx, i, h);
+      // Patroni clones its replicas itself (create_replica_methods: basebackup) into the empty data directory.
+      if (role === 'replica') { if (!patroni) yield* cloneReplica(ctx, i, h); }
       else yield command({ name: `initdb ${DATA_DIR} (data checksums)`, cmd: asPostgres(initdbCommand(cluster.postgresVersion)), creates: `${DATA_DIR}/PG_VERSION` });
     }
-    yield configOps(ctx, i);
-    yield service({ service: POSTGRES_SERVICE, enabled: true, state: 'started' });
+    // Patroni owns a node's conf files, pg_hba.conf and server once it runs there (settings go
+    // through its DCS), and starts its replicas itself: nothing here may work behind its back.
+    if (!(patroni && role === 'replica') && !(await patroniOwnsPostgres(cluster, h))) {
+      yield configOps(ctx, i);
+      yield service({ service: POSTGRES_SERVICE, enabled: true, state: 'started' });
+    }
     if (role !== 'replica') yield* catalog(ctx, i, role === 'witness', h);
   });
 }
