@@ -19,6 +19,7 @@ import { pgbouncerHosts } from './members.js';
 import { ON_ROLE_CHANGE_PATH } from './onRoleChange.js';
 import { localParameters } from './parameters.js';
 import { pgHbaConf } from '../postgres/hba.js';
+import { sslCertPath, sslKeyPath } from '../postgres/layout.js';
 import {
   PATRONI_REST_USER,
   PATRONI_REWIND_USER,
@@ -94,7 +95,14 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
           ? { username: pg.user, password: secrets.superuser }
           : { username: PATRONI_REWIND_USER, password: secrets.rewind },
     },
-    parameters: { unix_socket_directories: pg.socketDir, ...localParameters(cluster, instance) },
+    // This host's certificate: a replica Patroni clones (pg_basebackup) gets the leader's conf.d,
+    // which names the leader's files, and would not start with them.
+    parameters: {
+      unix_socket_directories: pg.socketDir,
+      ssl_cert_file: sslCertPath(instance.name),
+      ssl_key_file: sslKeyPath(instance.name),
+      ...localParameters(cluster, instance),
+    },
     pg_hba: hba,
     create_replica_methods: ['basebackup'],
     basebackup: { checkpoint: 'fast' },

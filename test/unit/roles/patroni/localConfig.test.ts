@@ -56,7 +56,12 @@ describe('patroni.yml', () => {
       clusterVars: { postgres_conf_settings: { work_mem: '32MB' } },
       vars: { kaftan: { postgres_conf_settings: { effective_io_concurrency: 200 } } },
     });
-    expect(c.postgresql.parameters).toEqual({ unix_socket_directories: '/var/run/postgresql', effective_io_concurrency: 200 });
+    expect(c.postgresql.parameters).toEqual({
+      unix_socket_directories: '/var/run/postgresql',
+      ssl_cert_file: `/etc/m1/ssl/${c.name}.crt`,
+      ssl_key_file: `/etc/m1/ssl/${c.name}.key`,
+      effective_io_concurrency: 200,
+    });
     expect(c.bootstrap.dcs.postgresql.parameters.work_mem).toBe('32MB');
     expect(c.bootstrap.dcs.postgresql.parameters.effective_io_concurrency).toBeUndefined();
     expect(c.bootstrap.dcs.slots).toEqual({ kaboom: { type: 'physical' }, kaftan: { type: 'physical' } });
