@@ -30,6 +30,7 @@ import { generateKeyPair, type PublicKey } from '../ssh/keys.js';
 import { secretsDir } from '../secrets/index.js';
 import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../roles/common/sshKeys.js';
 import { deployPlaybook } from '../../playbooks/deploy.js';
+import { patroniPlaybook } from '../../playbooks/patroni.js';
 import type { DeployContext, HostLiveFacts } from './context.js';
 import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
 import { hostLiveFacts, liveTopology } from './live.js';
@@ -176,7 +177,8 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
   for (const g of skip) if (!KNOWN_GROUPS.includes(g)) throw new UsageError(`--skip-packages ${g}: unknown package group (known: ${KNOWN_GROUPS.join(', ')})`);
   const { cluster, warnings: configWarnings } = await loadCluster(dir);
   for (const w of configWarnings) write(`warning: ${w}\n`);
-  if (cluster.failoverManager !== 'repmgr') {
+  const patroni = cluster.failoverManager === 'patroni';
+  if (cluster.failoverManager !== 'repmgr' && !patroni) {
     throw new UsageError(`${join(cluster.dir, 'config.yml')}: failover manager ${cluster.failoverManager}: m1 deploy handles repmgr clusters so far`);
   }
   const lock = acquireLock(cluster.dir, check ? 'deploy --check' : 'deploy');
@@ -229,7 +231,8 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     for (const w of warnings) write(`warning: ${w}\n`);
 
     const problems = preflightProblems(cluster, gathered, skip);
-    const settings = planSettings(cluster, topo.live, gathered);
+    // Patroni clusters change settings through Patroni (its playbook), never by restarting the postgres unit.
+    const settings: SettingsPlan = patroni ? { hosts: [], restartOrder: [], problems: [] } : planSettings(cluster, topo.live, gathered);
     problems.push(...settings.problems);
     if (problems.length > 0) throw new RefusedError(`deploy refused before any change:\n  ${problems.join('\n  ')}`);
     for (const p of settings.hosts) {
@@ -252,7 +255,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       addresses,
     };
     const tr = performance.now();
-    const result = await engine.run(deployPlaybook(ctx, { restartOrder: settings.restartOrder }));
+    const result = await engine.run(patroni ? await patroniPlaybook(ctx) : deployPlaybook(ctx, { restartOrder: settings.restartOrder }));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check);
     write(`${summary}\n`);
