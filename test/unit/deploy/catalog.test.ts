@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { DeployContext } from '../../../src/deploy/context.js';
+import { preflightProblems } from '../../../src/deploy/deploy.js';
+import { Secrets } from '../../../src/engine/index.js';
+import { scramVerifier } from '../../../src/secrets/index.js';
+import { catalogChanges, usersFor } from '../../../roles/postgres/index.js';
+import { buildCatalogCommand, parseCatalog } from '../../../roles/postgres/run.js';
+import { NOTHING_LIVE } from '../../../roles/common/liveTopology.js';
+import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
+
+const passwords = { postgres: 'p0', repmgr: 'r1', barman: 'b2', streaming_barman: 's3', replication: 'l4', pgbouncer_auth_user: 'a5', pgbouncer: 'x6' };
+
+function ctx(cluster = defaultCluster()): DeployContext {
+  return { cluster, live: NOTHING_LIVE, hosts: {}, secrets: new Secrets(), secretsDir: '/x', check: false, memoryMb: {}, skipPackages: new Set(), passwords };
+}
+
+/** What a server converged by m1 prints for the catalog read. */
+function convergedOutput(cluster = defaultCluster()): string {
+  const users = usersFor(cluster, false);
+  const roles = users.map((u) => `${u}|${u === 'postgres' || u === 'repmgr' ? 't' : 'f'}|t|${['postgres', 'replication', 'streaming_barman'].includes(u) ? 't' : 'f'}|${u === 'postgres' ? 't|t' : 'f|f'}|${scramVerifier(passwords[u as keyof typeof passwords])}|${u === 'barman' ? 'barman_role' : ''}`);
+  return ['@@m1:roles', 'barman_role|f|f|f|f|f||pg_checkpoint,pg_read_all_settings,pg_read_all_stats', ...roles, '@@m1:databases', 'postgres', 'repmgr', 'template1', '@@m1:slots', 'repmgr_slot_2|t', '@@m1:recovery', 'f', '@@m1:barman', '@@m1:repmgr', '1|alpha|primary||t', '2|beta|standby|1|t'].join('\n');
+}
+
+describe('the catalog read and what it leads to', () => {
+  it('is one valid sh script', () => {
+    execFileSync('sh', ['-n', '-c', buildCatalogCommand({ version: 15, barman: true, pgbouncer: true, repmgr: true })]);
+  });
+
+  it('parses every section', () => {
+    const s = parseCatalog(convergedOutput() + '\n@@m1:pgbouncer_fn postgres\nok\n@@m1:pgbouncer_fn template1\n');
+    expect(s.databases).toEqual(['postgres', 'repmgr', 'template1']);
+    expect(s.slots).toEqual([{ name: 'repmgr_slot_2', active: true }]);
+    expect(s.inRecovery).toBe(false);
+    expect(s.repmgrNodes.map((n) => [n.name, n.type, n.upstreamNodeId])).toEqual([['alpha', 'primary', undefined], ['beta', 'standby', 1]]);
+    expect(s.pgbouncerFunctionIn).toEqual(['postgres']);
+    expect(s.roles.find((r) => r.name === 'barman')?.memberOf).toEqual(['barman_role']);
+  });
+
+  it('a converged server needs no SQL: the stored salts are reused, so verifiers do not change', () => {
+    const c = catalogChanges(ctx(), parseCatalog(convergedOutput()), false);
+    expect(c).toEqual({ sql: '', what: [], perDatabase: {} });
+  });
+
+  it('a fresh server gets every user, the repmgr database and the Barman grants, with no password in the SQL', () => {
+    const fresh = parseCatalog('@@m1:roles\npostgres|t|t|t|t|t||\n@@m1:databases\npostgres\ntemplate1\n@@m1:barman\nrole barman_role\n');
+    const c = catalogChanges(ctx(), fresh, false);
+    expect(c.what).toEqual(expect.arrayContaining(['role repmgr: missing', 'role barman: missing', 'database repmgr', 'role postgres: password']));
+    for (const p of Object.values(passwords)) expect(c.sql).not.toContain(`'${p}'`);
+    expect(c.sql).toContain('GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal()');
+  });
+
+  it('with PgBouncer, pgbouncer_get_auth() goes where it is missing, the new repmgr database included', () => {
+    const cluster = twoLocationCluster();
+    const fresh = parseCatalog('@@m1:roles\n@@m1:databases\npostgres\ntemplate1\n@@m1:pgbouncer_fn postgres\nok\n');
+    expect(Object.keys(catalogChanges(ctx(cluster), fresh, false).perDatabase).sort()).toEqual(['repmgr', 'template1']);
+  });
+
+  it('the witness only gets postgres and repmgr', () => {
+    expect(usersFor(defaultCluster(), true)).toEqual(['postgres', 'repmgr']);
+  });
+});
+
+describe('refusals before any change', () => {
+  it('names the hosts and the fix when the package sources lack the version', () => {
+    const c = { ...defaultCluster(), postgresVersion: 16 as const };
+    const none = { memoryMb: 1, running: false, confFiles: {}, candidate: '(none)' };
+    const p = preflightProblems(c, { alpha: none, beta: none, gamma: none }, new Set());
+    expect(p[0]).toMatch(/postgresql-16 is not available from the package sources of alpha, beta, gamma/);
+    expect(p[0]).toMatch(/fix: set postgres_version in \/clusters\/m1\/config.yml/);
+    expect(preflightProblems(c, { alpha: none }, new Set(['postgres']))).toEqual([]);
+  });
+
+  it('refuses a data directory of another major version', () => {
+    const p = preflightProblems(defaultCluster(), { alpha: { memoryMb: 1, running: false, confFiles: {}, dataDirVersion: '13' } }, new Set());
+    expect(p).toEqual(['alpha: /opt/postgres/data holds PostgreSQL 13 but config.yml says postgres_version 15; m1 deploy does not upgrade major versions']);
+  });
+});

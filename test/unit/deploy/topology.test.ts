@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { HostLiveFacts } from '../../../src/deploy/context.js';
+import { hostLiveFacts, instanceForHost, liveTopology } from '../../../src/deploy/live.js';
+import { parseGather } from '../../../src/deploy/gather.js';
+import { postgresLevels } from '../../../playbooks/deploy.js';
+import { NOTHING_LIVE } from '../../../roles/common/liveTopology.js';
+import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
+
+const up = (inRecovery: boolean, upstream?: string): HostLiveFacts => ({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery, upstream });
+
+describe('live topology from the facts', () => {
+  it('maps a WAL receiver host given as name, address or FQDN to the instance', () => {
+    const c = defaultCluster();
+    expect(instanceForHost(c, 'alpha')).toBe('alpha');
+    expect(instanceForHost(c, '10.33.0.12')).toBe('beta');
+    expect(instanceForHost(c, 'gamma.example.net')).toBe('gamma');
+    expect(instanceForHost(c, '192.0.2.1', { alpha: '192.0.2.1' })).toBe('alpha');
+    expect(instanceForHost(c, 'nobody')).toBeUndefined();
+  });
+
+  it('turns gathered lines into host facts', () => {
+    const c = defaultCluster();
+    const f = hostLiveFacts(c, parseGather('m1:mem=1\nm1:pgdata=15\nm1:pg=/opt/postgres/data|t|10.33.0.11|2|9|9\n'));
+    expect(f).toMatchObject({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery: true, upstream: 'alpha', timeline: 2 });
+    expect(hostLiveFacts(c, undefined)).toEqual({ reachable: false, postgresRunning: false, dataDirInitialised: false });
+  });
+
+  it('takes the host out of recovery as primary, never the witness', () => {
+    const c = defaultCluster();
+    const t = liveTopology(c, { alpha: up(false), beta: up(true, 'alpha'), gamma: up(false) });
+    expect(t.live).toEqual({ primary: 'alpha', upstreams: { beta: 'alpha' } });
+    expect(t.warnings).toEqual([]);
+  });
+
+  it('after a failover: the promoted replica is primary, with a warning and nobody demoted', () => {
+    const c = defaultCluster();
+    const t = liveTopology(c, { alpha: up(true, 'beta'), beta: up(false), gamma: up(false) });
+    expect(t.live.primary).toBe('beta');
+    expect(t.warnings.join('\n')).toMatch(/beta is the primary now; config.yml names alpha/);
+  });
+
+  it('with two primaries it says so and keeps config.yml’s', () => {
+    const c = defaultCluster();
+    const t = liveTopology(c, { alpha: up(false), beta: up(false), gamma: up(false) });
+    expect(t.live.primary).toBe('alpha');
+    expect(t.warnings[0]).toMatch(/several hosts run as primary: alpha, beta/);
+  });
+
+  it('orders Postgres hosts by streaming level: primary, replicas + witness, cascaded', () => {
+    expect(postgresLevels(defaultCluster(), NOTHING_LIVE)).toEqual([['alpha'], ['beta', 'gamma']]);
+    expect(postgresLevels(twoLocationCluster(), NOTHING_LIVE)).toEqual([['alpha'], ['beta', 'gamma'], ['delta']]);
+    // After a failover to gamma, alpha and beta follow gamma; delta keeps streaming from gamma.
+    expect(postgresLevels(twoLocationCluster(), { primary: 'gamma', upstreams: { delta: 'gamma' } })).toEqual([['gamma'], ['alpha', 'beta', 'delta']]);
+  });
+});
