@@ -6,13 +6,23 @@
  * the role with the live configuration and HAProxy untouched.
  */
 import type { DeployContext } from '../../src/deploy/context.js';
-import { command, defineRole, file, packages, reload, service, type Role } from '../../src/engine/index.js';
+import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig } from './config.js';
+import { HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from './config.js';
 import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from './validateCommand.js';
 
 export const HAPROXY_PACKAGES = ['haproxy'];
+
+/**
+ * Exits 0 when a socket listens on every `<address>:<port>` HAProxy binds.
+ * (`ss -p` cannot name HAProxy's process here: its worker's fds are not
+ * readable without CAP_SYS_PTRACE, so the exact local address tells.)
+ */
+export function listensCommand(bindAddress: string, ports: readonly number[]): string {
+  const local = (p: number) => (bindAddress.includes(':') ? `[${bindAddress}]:${p}` : `${bindAddress}:${p}`);
+  return `l=$(ss -Hltn | awk '{print $4}') && ${ports.map((p) => `printf '%s\\n' "$l" | grep -qxF ${quote(local(p))}`).join(' && ')}`;
+}
 
 export function haproxyRole(ctx: DeployContext): Role {
   return defineRole('haproxy', async function* (h) {
@@ -28,5 +38,17 @@ export function haproxyRole(ctx: DeployContext): Role {
       yield command({ name: `remove ${HAPROXY_CANDIDATE_PATH}`, cmd: `rm -f -- ${quote(HAPROXY_CANDIDATE_PATH)}`, removes: HAPROXY_CANDIDATE_PATH });
     }
     yield service({ service: HAPROXY_SERVICE, enabled: true, state: 'started' });
+    yield flushHandlers();
+    // A reload whose new sockets cannot bind (another program held the port) still exits 0, and
+    // HAProxy does not retry: look, restart once if it does not listen, and look again.
+    const ports = haproxyPorts(ctx.cluster, instance);
+    const listens = listensCommand(ports.bindAddress, [ports.writePort, ports.readPort]);
+    yield command({ name: `restart haproxy (not listening on ${ports.writePort} and ${ports.readPort})`, cmd: `systemctl restart ${HAPROXY_SERVICE}`, unless: listens });
+    yield waitUntil({
+      name: `haproxy listens on ${ports.writePort} and ${ports.readPort}`,
+      cmd: listens,
+      timeoutMs: 10_000,
+      intervalMs: 500,
+    });
   });
 }
