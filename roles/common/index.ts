@@ -101,6 +101,8 @@ export function commonRole(ctx: DeployContext): Role {
     yield [
       hostsFile(cluster),
       // Before the packages: installing postgresql-<V> must not create and start a second cluster.
+      // On a fresh host postgresql-common is not installed yet, so its directory may be missing.
+      directory({ path: '/etc/postgresql-common', mode: '0755', when: postgresHost }),
       file({ path: CREATECLUSTER_CONF_PATH, content: createclusterConf(), mode: '0644', when: postgresHost }),
     ];
     yield packages({ names, when: names.length > 0 });
