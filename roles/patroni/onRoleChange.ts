@@ -53,7 +53,7 @@ export function onRoleChangeScript(inputs: OnRoleChangeInputs): string | undefin
   const pg = postgresNode(cluster, instance);
   const path = inputs.databasesPath ?? DATABASES_INI;
   const content = (inputs.databasesFile ?? defaultDatabasesFile(cluster))({ host: instance.name, port: pg.port });
-  const remote = `f=${quote(path)}; cat > "$f.m1-new" && mv -f "$f.m1-new" "$f" && pkill -HUP -x pgbouncer`;
+  const remote = `umask 077; f=${quote(path)}; cat > "$f.m1-new" && mv -f "$f.m1-new" "$f" && pkill -HUP -x pgbouncer`;
   return renderTemplate(ON_ROLE_CHANGE_TEMPLATE, {
     cluster: cluster.name,
     member: instance.name,

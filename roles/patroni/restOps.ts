@@ -47,7 +47,9 @@ export function restCall(o: RestCallOptions): Operation {
       if (!o.expect.includes(res.status)) {
         throw new Error(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').pop()})` : ''}`);
       }
-      return { status: 'changed', message: describe(res) };
+      // Short answers ("restarted successfully") are worth showing; the whole DCS configuration is not.
+      const body = res.body.trim();
+      return { status: 'changed', message: `HTTP ${res.status}${body && body.length <= 60 ? `: ${body}` : ''}` };
     },
   };
 }
