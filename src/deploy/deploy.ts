@@ -21,6 +21,7 @@ import {
   type RunResult,
   type Stage,
   type OpResult,
+  type Connector,
 } from '../engine/index.js';
 import { readInventory, type Inventory } from '../inventory/inventory.js';
 import { platformFor } from '../platforms/index.js';
@@ -56,8 +57,10 @@ export interface DeployOptions {
 export interface StageTiming {
   name: string;
   wallMs: number;
-  /** Per host: summed duration of its operations in this stage (time spent waiting on the host). */
+  /** Per host: summed duration of its operations in this stage. */
   hostMs: Record<string, number>;
+  /** Per host: summed duration of the remote commands it ran in this stage (facts included). */
+  remoteMs: Record<string, number>;
 }
 
 export interface DeployOutcome {
@@ -86,14 +89,40 @@ function both(a: Reporter, b: Reporter): Reporter {
   return out;
 }
 
-function timingReporter(stages: StageTiming[]): Reporter {
+/** Timings of the run: the current stage, and every remote command's duration charged to it. */
+class Timings {
+  readonly stages: StageTiming[] = [];
+  current: StageTiming | undefined;
+
+  /** Wraps a connector so each command's time is added to the current stage's host total. */
+  wrap<C extends Connector>(connector: C): C {
+    const run = connector.run.bind(connector);
+    connector.run = async (cmd, opts) => {
+      const t = performance.now();
+      try {
+        return await run(cmd, opts);
+      } finally {
+        const s = this.current;
+        if (s) s.remoteMs[connector.host] = Math.round(((s.remoteMs[connector.host] ?? 0) + performance.now() - t) * 10) / 10;
+      }
+    };
+    return connector;
+  }
+
+  begin(name: string): StageTiming {
+    this.current = { name, wallMs: 0, hostMs: {}, remoteMs: {} };
+    this.stages.push(this.current);
+    return this.current;
+  }
+}
+
+function timingReporter(timings: Timings): Reporter {
   let started = 0;
   let current: StageTiming | undefined;
   return {
     stageStart(stage: Stage) {
       started = performance.now();
-      current = { name: stage.name, wallMs: 0, hostMs: {} };
-      stages.push(current);
+      current = timings.begin(stage.name);
     },
     taskEnd(r: OpResult) {
       if (current) current.hostMs[r.host] = (current.hostMs[r.host] ?? 0) + r.durationMs;
@@ -162,7 +191,8 @@ function summaryLine(cluster: string, result: RunResult, check: boolean): string
   const changedHosts = Object.entries(result.recap).filter(([, r]) => r.changed > 0);
   const changes = changedHosts.reduce((n, [, r]) => n + r.changed, 0);
   const secs = `${(result.durationMs / 1000).toFixed(1)} s`;
-  const failed = Object.entries(result.recap).filter(([, r]) => r.failed > 0).map(([h]) => h);
+  // The step each host failed at (an unreachable host's error names only the host).
+  const failed = result.results.filter((r) => r.status === 'failed').map((r) => `${r.host} (${r.role === '-' ? r.task : `${r.role} › ${r.task}`})`);
   const tail = failed.length ? `; failed on ${failed.join(', ')}` : '';
   if (changes === 0) return `deploy ${cluster}: nothing to change${check ? ' (check mode)' : ''}${tail} (${secs})`;
   const n = changedHosts.length;
@@ -188,11 +218,13 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const provisioned = await platformFor(cluster).provision(cluster, { progress: (line) => write(`provision: ${line}\n`) });
     const provisionMs = Math.round(performance.now() - tp);
     const inventory = provisioned.inventory ?? (await readInventory(cluster.dir));
-    const stages: StageTiming[] = [];
-    const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty }), timingReporter(stages));
+    const timings = new Timings();
+    const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty }), timingReporter(timings));
+    const connectors = connectorsFromInventory(cluster.dir, inventory);
+    for (const conn of connectors.values()) timings.wrap(conn);
     const secrets = new Secrets();
     engine = await Engine.open({
-      connectors: connectorsFromInventory(cluster.dir, inventory),
+      connectors,
       clusterDir: cluster.dir,
       command: 'deploy',
       lock: false,
@@ -207,6 +239,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
 
     // Live facts: one command per host, all hosts at once.
     const tf = performance.now();
+    const factsStage = timings.begin('facts');
     const gathered: Record<string, GatheredHost | undefined> = {};
     const warnings: string[] = [];
     await Promise.all(
@@ -223,6 +256,8 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       }),
     );
     const factsMs = Math.round(performance.now() - tf);
+    factsStage.wallMs = factsMs;
+    timings.current = undefined;
     const addresses = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.address]));
     const hosts: Record<string, HostLiveFacts> = {};
     for (const i of cluster.instances) hosts[i.name] = hostLiveFacts(cluster, gathered[i.name], addresses);
@@ -266,7 +301,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       warnings,
       settings,
       summary,
-      timings: { provisionMs, factsMs, runMs, totalMs: Math.round(performance.now() - t0), stages },
+      timings: { provisionMs, factsMs, runMs, totalMs: Math.round(performance.now() - t0), stages: timings.stages },
     };
   } finally {
     await engine?.close();

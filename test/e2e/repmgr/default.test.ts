@@ -1,0 +1,106 @@
+/**
+ * Scenario 1 (issue 4): the default repmgr layout (primary, replica, Barman +
+ * witness) deployed FROM SCRATCH on the bare host image (every package
+ * installed by deploy), then redeployed: nothing to change, no password in
+ * any output or log, the SCRAM verifiers in pg_authid untouched.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { primaryOf } from '../../../src/inventory/topology.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+
+const NAME = 'm1e2e1';
+let c: ProvisionedTestCluster;
+const outputs: CliRun[] = [];
+let first: CliRun;
+
+async function deploy(...flags: string[]): Promise<CliRun> {
+  const r = await m1('deploy', c.dir, ...flags);
+  outputs.push(r);
+  return r;
+}
+
+const VERIFIERS = "SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL ORDER BY 1";
+
+describe('scenario 1: default repmgr layout, installed from scratch', () => {
+  beforeAll(async () => {
+    c = await provisionConfiguredCluster({
+      name: NAME,
+      configure: { postgresql: '15', failoverManager: 'repmgr' },
+      image: 'm1/debian:bookworm',
+      fresh: true,
+    });
+    first = await deploy();
+  });
+  afterAll(async () => {
+    if (!process.env['M1E2E_KEEP']) await c?.teardown();
+  });
+
+  it('deploys (exit 0) with every package installed by deploy', () => {
+    expect(first.code, first.out + first.err).toBe(0);
+    expect(first.out).toMatch(/installed .*postgresql-15/);
+    expect(first.out).toMatch(/changed \d+ on 3 hosts/);
+  });
+
+  it('repmgr cluster show lists all three running with the right upstream', async () => {
+    const primary = primaryOf(c.cluster).name;
+    const rows = await clusterShow(c, primary);
+    expect(rows.map((r) => r.name).sort()).toEqual(c.cluster.instances.map((i) => i.name).sort());
+    for (const i of c.cluster.instances) {
+      const row = rows.find((r) => r.name === i.name)!;
+      expect(row.status).toMatch(/running/);
+      expect(row.role).toBe(i.roles.includes('primary') ? 'primary' : i.roles.includes('witness') ? 'witness' : 'standby');
+      expect(row.upstream).toBe(i.roles.includes('primary') ? '' : primaryOf(c.cluster).name);
+    }
+  });
+
+  it('a row written on the primary is read on the replica', async () => {
+    const primary = primaryOf(c.cluster).name;
+    const replica = c.cluster.instances.find((i) => i.roles.includes('replica'))!.name;
+    const token = `row-${Date.now()}`;
+    await sql(c, primary, `CREATE TABLE IF NOT EXISTS m1e2e (v text); INSERT INTO m1e2e VALUES ('${token}');`);
+    expect(await eventually(async () => (await sql(c, replica, `SELECT count(*) FROM m1e2e WHERE v = '${token}'`)) === '1', 10_000)).toBe(true);
+    // and it is a hot standby in recovery, with data checksums from the primary's initdb
+    expect(await sql(c, replica, 'SELECT pg_is_in_recovery()')).toBe('t');
+    expect(await sql(c, primary, 'SHOW data_checksums')).toBe('on');
+  });
+
+  it('a second deploy changes nothing on any host, and --check reports nothing to change', async () => {
+    const primary = primaryOf(c.cluster).name;
+    const before = await sql(c, primary, VERIFIERS);
+    const again = await deploy();
+    expect(again.code, again.out + again.err).toBe(0);
+    const recap = recapOf(again.out);
+    expect(Object.keys(recap).sort()).toEqual(c.cluster.instances.map((i) => i.name).sort());
+    for (const [host, r] of Object.entries(recap)) expect(r.changed, `${host}: ${again.out}`).toBe(0);
+    expect(again.out).toMatch(/nothing to change/);
+    const check = await deploy('--check');
+    expect(check.code, check.out + check.err).toBe(0);
+    expect(check.out).toMatch(/nothing to change \(check mode\)/);
+    // the verifiers are exactly those stored before: same salt, same keys
+    expect(await sql(c, primary, VERIFIERS)).toBe(before);
+    expect(before).toMatch(/repmgr SCRAM-SHA-256\$4096:/);
+  });
+
+  it('show-password prints exactly the stored password; an unknown user is exit 2 naming the known ones', async () => {
+    const secrets = await storedSecrets(c.dir);
+    const shown = await m1('show-password', c.dir, 'repmgr');
+    expect(shown.code).toBe(0);
+    expect(shown.out).toBe(`${secrets['repmgr']}\n`);
+    const unknown = await m1('show-password', c.dir, 'nobody');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/known: .*postgres.*repmgr/);
+    // the password works: repmgr logs in over TLS with it
+    const primary = primaryOf(c.cluster).name;
+    const login = await c.ssh(primary, `PGPASSWORD="$(cat)" /usr/lib/postgresql/15/bin/psql -XAtq "host=${primary} dbname=repmgr user=repmgr sslmode=require" -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`, secrets['repmgr']);
+    expect(login.stdout.trim(), login.stderr).toBe('t');
+  });
+
+  it('no stored password appears in any output or run log', async () => {
+    const secrets = await storedSecrets(c.dir);
+    expect(Object.keys(secrets)).toEqual(expect.arrayContaining(['postgres', 'repmgr', 'barman', 'streaming_barman', 'replication']));
+    const texts = [...outputs.flatMap((o) => [o.out, o.err]), await runLogs(c.dir)];
+    expect(texts.at(-1)!.length).toBeGreaterThan(1000);
+    expect(leakedSecrets(secrets, texts)).toEqual([]);
+  });
+});
