@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { asBarman, dropSlotCommand, listBackupsCommand, parseListBackups, withWalNudge } from './commands.js';
+import { asBarman, countBackupsCommand, dropSlotCommand, listBackupsCommand, parseCountBackups, parseListBackups, waitForStreamingCommand, withWalNudge } from './commands.js';
 import { stopAndResetReceiveWal } from './plan.js';
 
 let dir: string;
@@ -102,5 +102,33 @@ esac`,
     const r = await sh(cmd.replace('/usr/lib/postgresql/15/bin/pg_receivewal', no));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('waiting for pg_receivewal', () => {
+  it('waits until the slot is active, bounded', async () => {
+    // A fake psql: the slot becomes active on the third look.
+    await fake('psql', `echo x >> ${join(dir, 'looks')}; [ "$(wc -l < ${join(dir, 'looks')})" -ge 3 ] && echo t || echo f`);
+    const r = await sh(waitForStreamingCommand('alpha', 'backup_gamma', 10));
+    expect(r.code).toBe(0);
+    expect((await readFile(join(dir, 'looks'), 'utf8')).trim().split('\n')).toHaveLength(3);
+  });
+
+  it('gives up with a message naming the host and slot', async () => {
+    await fake('psql', 'echo f');
+    const r = await sh(waitForStreamingCommand('alpha', 'backup_gamma', 1));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Barman is not streaming WAL from alpha through slot backup_gamma');
+  });
+});
+
+describe('counting backups', () => {
+  it('counts DONE backups from backup.info files, zero when there are none', async () => {
+    const cmd = countBackupsCommand('m1').replace('/var/lib/barman', dir);
+    expect(parseCountBackups((await sh(cmd)).stdout)).toEqual({ done: 0, total: 0 });
+    for (const [id, status] of [['20261122T032044', 'DONE'], ['20261122T032057', 'FAILED'], ['20261122T032144', 'DONE']] as const) {
+      await sh(`mkdir -p m1/base/${id} && printf 'backup_id=${id}\\nstatus=${status}\\ntimeline=1\\n' > m1/base/${id}/backup.info`);
+    }
+    expect(parseCountBackups((await sh(cmd)).stdout)).toEqual({ done: 2, total: 3 });
   });
 });

@@ -6,7 +6,7 @@
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
 import { shellJoin, shq } from '../common/shell.js';
 import { binDir, POSTGRES_PORT } from '../postgres/layout.js';
-import { BARMAN_BIN, BARMAN_USER } from './layout.js';
+import { BARMAN_BIN, BARMAN_HOME, BARMAN_USER } from './layout.js';
 
 /** Runs a shell command as barman, with barman's HOME (runuser sets it), so .pgpass and ~/.ssh are barman's. */
 export function asBarman(command: string): string {
@@ -16,6 +16,21 @@ export function asBarman(command: string): string {
 /** `barman <args>` as a command line. */
 export function barmanCmd(...args: string[]): string {
   return shellJoin([BARMAN_BIN, ...args]);
+}
+
+/**
+ * Counts a server's DONE backups from their backup.info files (what Barman's
+ * list-backups reads), without starting Barman (~0.4 s of Python): prints
+ * `<done> <total>`.
+ */
+export function countBackupsCommand(server: string): string {
+  const base = shq(`${BARMAN_HOME}/${server}/base`);
+  return `set -- ${base}/*/backup.info; [ -e "$1" ] || set --; printf '%s %s\\n' "$(cat "$@" </dev/null 2>/dev/null | grep -c '^status=DONE$')" "$#"`;
+}
+
+export function parseCountBackups(stdout: string): BackupSummary {
+  const m = /^(\d+) (\d+)\s*$/.exec(stdout);
+  return m ? { done: Number(m[1]), total: Number(m[2]) } : { done: 0, total: 0 };
 }
 
 /** Lists a server's backups as JSON (`barman -f json list-backups`); fails when the server is unknown. */
@@ -86,4 +101,24 @@ export function withWalNudge(command: string, host: string, maxNudges = 120): st
 export function dropSlotCommand(version: PostgresVersion, host: string, slot: string): string {
   const conninfo = `host=${host} port=${POSTGRES_PORT} user=streaming_barman connect_timeout=5`;
   return `${shellJoin([`${binDir(version)}/pg_receivewal`, '--drop-slot', `--slot=${slot}`, `--dbname=${conninfo}`, '--no-password'])} && echo dropped`;
+}
+
+/**
+ * Waits (bounded, one check a second) until Barman's slot on `host` is in
+ * use, i.e. pg_receivewal streams. `barman cron` only starts receive-wal in
+ * the background: a WAL switch before pg_receivewal connects closes a segment
+ * it will never fetch (it starts at the server's current segment), and the
+ * wait for that segment then times out.
+ */
+export function waitForStreamingCommand(host: string, slot: string, seconds = 60): string {
+  const sql = `select active from pg_replication_slots where slot_name = '${slot.replace(/'/g, "''")}'`;
+  const psql = shellJoin(['psql', '-XAtq', '-c', sql, barmanConninfo(host)]);
+  return [
+    'i=0',
+    `until [ "$(${psql} 2>/dev/null)" = t ]; do`,
+    '  i=$((i + 1))',
+    `  if [ "$i" -ge ${seconds} ]; then echo "Barman is not streaming WAL from ${host} through slot ${slot} after ${seconds} s; see /var/log/barman/barman.log" >&2; exit 1; fi`,
+    '  sleep 1',
+    'done',
+  ].join('\n');
 }

@@ -17,7 +17,7 @@
 import { defineRole, directory, file, packages, service, waitUntil, defineFact, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../../src/deploy/context.js';
-import { asBarman, barmanCmd, listBackupsCommand, parseListBackups, type BackupSummary } from './commands.js';
+import { asBarman, barmanCmd, countBackupsCommand, parseCountBackups, type BackupSummary } from './commands.js';
 import { backupCron, barmanCron } from './cron.js';
 import { barmanConf } from './globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from './layout.js';
@@ -39,9 +39,7 @@ export function targetStatePath(server: string): string {
 }
 
 function backupsFact(server: string) {
-  return defineFact<BackupSummary>(`barman-backups:${server}`, listBackupsCommand(server), (r) =>
-    r.code === 0 ? parseListBackups(r.stdout, server) : { done: 0, total: 0 },
-  );
+  return defineFact<BackupSummary>(`barman-backups:${server}`, countBackupsCommand(server), (r) => parseCountBackups(r.stdout));
 }
 
 /** The Postgres hosts (other than the target) where a slot of this Barman host may be left behind. */

@@ -10,7 +10,7 @@
  * `switch-wal --force`, which wants a CHECKPOINT, so WAL is written instead).
  */
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
-import { barmanCmd, dropSlotCommand, withWalNudge } from './commands.js';
+import { barmanCmd, dropSlotCommand, waitForStreamingCommand, withWalNudge } from './commands.js';
 import { BARMAN_USER } from './layout.js';
 import { barmanSlotName, type BarmanServer } from './serverName.js';
 
@@ -21,6 +21,8 @@ export interface BarmanStep {
   user: 'barman';
   /** Shell command. */
   command: string;
+  /** What progress lines and errors show instead of a multi-line command. */
+  display?: string;
   why: string;
   /** Output that means "already done" rather than failure (e.g. a slot that exists). */
   alreadyDone?: RegExp;
@@ -69,17 +71,25 @@ export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
   if (retarget) {
     step({
       command: stopAndResetReceiveWal(name),
+      display: barman('receive-wal', '--reset', name),
       why: `stop pg_receivewal if it still streams from ${p.previousTarget}, restart streaming on ${target}'s timeline`,
     });
   }
   step({ command: barman('cron'), why: 'start receive-wal' });
   step({
+    command: waitForStreamingCommand(target, barmanSlotName(host)),
+    display: `wait until slot ${barmanSlotName(host)} on ${target} is active`,
+    why: `wait until pg_receivewal streams from ${target}`,
+  });
+  step({
     command: withWalNudge(barman('switch-wal', '--archive', '--archive-timeout', '60', name), target, 60),
+    display: barman('switch-wal', '--archive', '--archive-timeout', '60', name),
     why: `make ${target} switch WAL and wait until Barman has archived the segment`,
   });
   if (retarget || !p.hasBackups) {
     step({
       command: withWalNudge(barman('backup', '--wait', name), target, 3600),
+      display: barman('backup', '--wait', name),
       why: retarget ? `first base backup of ${target} on its timeline (the earlier backups stay listed)` : 'initial base backup',
     });
   }

@@ -11,8 +11,7 @@ import type { BarmanStep } from './plan.js';
 
 /** The first line of a step's command, for progress lines and errors (the full script is long). */
 export function stepDisplay(step: BarmanStep): string {
-  const first = step.command.split('\n').find((l) => /\bbarman\b|pg_receivewal/.test(l)) ?? step.command.split('\n')[0]!;
-  return `${step.user}: ${first.replace(/ &$/, '').trim()}`;
+  return `${step.user}: ${step.display ?? step.command.split('\n')[0]!.trim()}`;
 }
 
 function tail(s: string): string {

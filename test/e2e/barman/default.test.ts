@@ -1,0 +1,89 @@
+/**
+ * Barman in the default M1 cluster (primary, replica, Barman + witness;
+ * repmgr; docker), deployed by `m1 deploy`: `barman check` all OK, `barman
+ * backup` succeeds, `barman recover` of it into a scratch directory on the
+ * Barman host yields a data directory that starts (on another port) and holds
+ * a row written before the backup; a second deploy changes nothing on the
+ * Barman host.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { barmanServerName } from '../../../roles/barman/serverName.js';
+import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import { hasRole } from '../../../src/inventory/cluster.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+
+const NAME = 'm1e2eb-default';
+// Outside barman's home (0750): postgres must reach it to start the recovered server.
+const RECOVER_DIR = '/var/tmp/m1e2eb-recover';
+let tc: ProvisionedTestCluster;
+let server: string;
+let barmanHost: string;
+let primary: string;
+const log: string[] = [];
+
+async function deploy(check = false): Promise<DeployOutcome> {
+  return deployCluster(tc.dir, { check, write: (t) => void log.push(t), tty: false });
+}
+
+async function on(host: string, cmd: string, input?: string): Promise<string> {
+  const r = await tc.ssh(host, cmd, input);
+  if (r.code !== 0) throw new Error(`${host}: \`${cmd}\` exited ${r.code}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+const asBarman = (args: string) => `runuser -u barman -- barman ${args}`;
+
+beforeAll(async () => {
+  tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'repmgr', postgresql: '15' }, image: 'm1/debian-packages:bookworm', fresh: !process.env.M1E2EB_REUSE });
+  server = barmanServerName(tc.cluster);
+  barmanHost = tc.cluster.instances.find((i) => hasRole(i, 'barman'))!.name;
+  primary = tc.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
+  const t0 = Date.now();
+  const first = await deploy();
+  console.log(`first deploy: ${Date.now() - t0} ms; barman stage ${JSON.stringify(first.timings.stages.find((s) => s.name === 'barman'))}`);
+  if (first.exitCode !== 0) throw new Error(`first deploy failed:\n${first.result.failures.join('\n')}\n${log.join('').slice(-3000)}`);
+}, 1_200_000);
+
+afterAll(async () => {
+  if (!process.env.M1E2EB_KEEP) await tc?.teardown();
+});
+
+describe('Barman in the default cluster', () => {
+  it('barman check is all OK after deploy, with a first backup', async () => {
+    const out = await on(barmanHost, asBarman(`check ${server}`));
+    expect(out).not.toMatch(/FAILED/);
+    expect(out).toMatch(/receive-wal running: OK/);
+    const list = JSON.parse(await on(barmanHost, asBarman(`-f json list-backups ${server}`)))[server] as { status: string }[];
+    expect(list.filter((b) => b.status === 'DONE').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('barman backup succeeds and barman recover of it yields a data directory that starts', async () => {
+    const marker = `before backup ${Date.now()}`;
+    await on(primary, `runuser -u postgres -- psql -XAtq -c "CREATE TABLE IF NOT EXISTS m1e2eb_marker(v text); INSERT INTO m1e2eb_marker VALUES ('${marker}')"`);
+    const t0 = Date.now();
+    await on(barmanHost, asBarman(`backup --wait ${server}`));
+    console.log(`barman backup --wait: ${Date.now() - t0} ms`);
+    const id = (await on(barmanHost, asBarman(`list-backups --minimal ${server}`))).trim().split('\n')[0]!;
+    await on(barmanHost, `rm -rf ${RECOVER_DIR} && install -d -o barman -g barman -m 0700 ${RECOVER_DIR} && ${asBarman(`recover ${server} ${id} ${RECOVER_DIR}`)}`);
+    // Started as postgres on another port, local socket only; TLS off (the key is the primary host's).
+    const pgctl = '/usr/lib/postgresql/15/bin/pg_ctl';
+    const opts = "-p 5499 -c listen_addresses='' -c unix_socket_directories=/tmp -c ssl=off -c archive_mode=off";
+    try {
+      await on(barmanHost, `chown -R postgres:postgres ${RECOVER_DIR} && cd / && runuser -u postgres -- ${pgctl} -D ${RECOVER_DIR} -o "${opts}" -l /tmp/m1e2eb-recover.log -w -t 120 start`);
+      const rows = await on(barmanHost, `cd / && runuser -u postgres -- psql -XAtq -h /tmp -p 5499 -d postgres -c "select count(*) from m1e2eb_marker where v = '${marker}'"`);
+      expect(rows.trim()).toBe('1');
+    } finally {
+      await tc.ssh(barmanHost, `cd / && runuser -u postgres -- ${pgctl} -D ${RECOVER_DIR} -m fast -w stop; rm -rf ${RECOVER_DIR}`);
+    }
+  });
+
+  it('a second deploy changes nothing on the Barman host, and --check reports nothing', async () => {
+    const again = await deploy();
+    expect(again.exitCode).toBe(0);
+    const changed = again.result.results.filter((r) => r.host === barmanHost && r.status === 'changed').map((r) => `${r.role}: ${r.task}`);
+    expect(changed).toEqual([]);
+    console.log(`second deploy: ${again.timings.totalMs} ms; barman stage ${JSON.stringify(again.timings.stages.find((s) => s.name === 'barman'))}`);
+    const check = await deploy(true);
+    expect(check.result.results.filter((r) => r.host === barmanHost && r.status === 'changed')).toEqual([]);
+  });
+});
