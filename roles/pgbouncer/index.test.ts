@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { Secrets, type HostContext, type Operation } from '../../src/engine/index.js';
+import type { DeployContext } from '../../src/deploy/context.js';
+import type { LiveState } from '../common/liveTopology.js';
+import { twoLocationCluster } from '../../test/unit/roles/fixtures.js';
+import { liveDatabasesIni, pgbouncerRole } from './index.js';
+import { databasesTarget } from './databases.js';
+import { promoteScript } from '../repmgr/scripts.js';
+
+const cluster = twoLocationCluster({ repmgr_redirect_pgbouncer: true });
+
+function ctx(live: LiveState): DeployContext {
+  return {
+    cluster,
+    live,
+    hosts: {},
+    secrets: new Secrets(),
+    secretsDir: '/clusters/m1b/secrets',
+    check: false,
+    memoryMb: { alpha: 2048, beta: 2048, gamma: 2048, delta: 2048 },
+    skipPackages: new Set(),
+    passwords: { pgbouncer_auth_user: 'pw-auth', pgbouncer: 'pw-admin' },
+  };
+}
+
+async function tasks(host: string, live: LiveState): Promise<Operation[]> {
+  const h = {
+    host,
+    check: false,
+    facts: { content: async () => null },
+    secret: (v: string) => v,
+  } as unknown as HostContext;
+  const out: Operation[] = [];
+  for await (const t of (await pgbouncerRole(ctx(live)).tasks(h)) as AsyncIterable<Operation | Operation[]>) out.push(...(Array.isArray(t) ? t : [t]));
+  return out;
+}
+
+describe('pgbouncer role', () => {
+  it('does nothing on a host without the pgbouncer role', async () => {
+    expect(await tasks('epsilon', { primary: 'alpha', upstreams: {} })).toEqual([]);
+  });
+
+  it('writes its files, restarts on ini/unit changes, reloads on databases/userlist changes', async () => {
+    const ops = await tasks('delta', { primary: 'alpha', upstreams: {} });
+    const byPath = Object.fromEntries(ops.filter((o) => o.kind === 'file').map((o) => [o.name.replace(/^file /, ''), o.notify.map((n) => n.action)]));
+    expect(byPath).toEqual({
+      '/etc/pgbouncer/pgbouncer.ini': ['restart'],
+      '/etc/pgbouncer/pgbouncer.databases.ini': ['reload'],
+      '/etc/pgbouncer/userlist.txt': ['reload'],
+      '/etc/systemd/system/pgbouncer.service': ['restart'],
+    });
+    expect(ops.at(-1)!.name).toBe('pgbouncer listens on *:6432');
+  });
+
+  it('points at the live primary, in the very text the promote hook of that node writes', () => {
+    const text = liveDatabasesIni({ cluster, live: { primary: 'gamma', upstreams: {} } });
+    expect(databasesTarget(text)).toBe('gamma');
+    const hook = promoteScript(cluster, cluster.instances.find((i) => i.name === 'gamma')!);
+    expect(hook).toContain(text.replace(/\n$/, ''));
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Scenario 2 of issue 4, PgBouncer's part: two locations, two data nodes
+ * each, PgBouncer on every data node (`--enable-pgbouncer`) and
+ * `repmgr_redirect_pgbouncer: true`. From the test machine, a write through
+ * every PgBouncer (port 6432, TLS, SCRAM through auth_query) lands on the
+ * primary; the cascaded replica streams from its location's first node; after
+ * the primary's container is stopped, repmgrd promotes a replica within 60 s
+ * and every remaining PgBouncer sends writes to the new primary.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRole } from '../../../src/inventory/cluster.js';
+import { databasesTarget } from '../../../roles/pgbouncer/databases.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { eventually, leakedSecrets, m1, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+
+const NAME = 'm1e2eb-pgb';
+let c: ProvisionedTestCluster;
+let first: CliRun;
+let pgbouncers: string[];
+let primary: string;
+let password: string;
+
+function address(host: string): string {
+  return c.inventory.hosts.find((h) => h.name === host)!.address;
+}
+
+/** psql from the test machine through a host's PgBouncer, as postgres over TLS. */
+function viaPgbouncer(host: string, query: string, sslmode = 'require'): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'psql',
+      ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', query, `host=${address(host)} port=6432 dbname=postgres user=postgres sslmode=${sslmode} connect_timeout=5`],
+      { env: { ...process.env, PGPASSWORD: password }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Inserts a row through a PgBouncer; returns the address of the server that took it. */
+async function writeVia(host: string): Promise<string> {
+  const r = await viaPgbouncer(host, `INSERT INTO m1e2eb_writes (via) VALUES ('${host}') RETURNING host(inet_server_addr())`);
+  if (r.code !== 0) throw new Error(`write through ${host}:6432 failed: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+describe('scenario 2: PgBouncer on every data node follows the primary', () => {
+  beforeAll(async () => {
+    c = await provisionConfiguredCluster({
+      name: NAME,
+      configure: { postgresql: '15', failoverManager: 'repmgr', locationNames: ['main', 'dr'], dataNodesPerLocation: '2', enablePgbouncer: true },
+      image: 'm1/debian-packages:bookworm',
+      fresh: !process.env['M1E2EB_REUSE'],
+    });
+    // repmgr_redirect_pgbouncer: true under cluster_vars (deploy reads config.yml again).
+    const file = join(c.dir, 'config.yml');
+    const doc = parseDocument(await readFile(file, 'utf8'));
+    doc.setIn(['cluster_vars', 'repmgr_redirect_pgbouncer'], true);
+    await writeFile(file, doc.toString());
+
+    const t0 = Date.now();
+    first = await m1('deploy', c.dir);
+    console.log(`scenario 2 first deploy: ${Date.now() - t0} ms`);
+    pgbouncers = c.cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name);
+    primary = c.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
+    password = (await storedSecrets(c.dir))['postgres']!;
+  });
+  afterAll(async () => {
+    if (!process.env['M1E2EB_KEEP']) await c?.teardown();
+  });
+
+  it('deploys (exit 0), no password in its output or logs', async () => {
+    expect(first.code, first.out.slice(-4000) + first.err).toBe(0);
+    expect(leakedSecrets(await storedSecrets(c.dir), [first.out, first.err, await runLogs(c.dir)])).toEqual([]);
+  });
+
+  it('the cascaded replica streams from its location\'s first node', async () => {
+    const cascaded = c.cluster.instances.find((i) => i.upstream !== undefined && i.upstream !== primary && hasRole(i, 'replica'))!;
+    const rows = await sql(c, cascaded.upstream!, 'SELECT application_name FROM pg_stat_replication');
+    expect(rows.split('\n')).toContain(cascaded.name);
+  });
+
+  it('a write through every PgBouncer, from the test machine over TLS, lands on the primary', async () => {
+    await sql(c, primary, 'CREATE TABLE IF NOT EXISTS m1e2eb_writes (id serial PRIMARY KEY, via text, at timestamptz DEFAULT now())');
+    for (const h of pgbouncers) expect(await writeVia(h)).toBe(address(primary));
+    const plain = await viaPgbouncer(pgbouncers[0]!, 'select 1', 'disable');
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/SSL required/);
+  });
+
+  it('after the primary stops, repmgrd promotes a replica within 60 s and every PgBouncer writes to it', async () => {
+    const t0 = Date.now();
+    await new Promise<void>((resolve, reject) => execFile('docker', ['stop', '-t', '10', primary], (e) => (e ? reject(e) : resolve())));
+    const stoppedAt = Date.now();
+    const survivors = c.cluster.instances.filter((i) => i.name !== primary && (hasRole(i, 'primary') || hasRole(i, 'replica'))).map((i) => i.name);
+    let promoted: string | undefined;
+    const found = await eventually(async () => {
+      for (const h of survivors) {
+        if ((await sql(c, h, 'SELECT pg_is_in_recovery()')) === 'f') {
+          promoted = h;
+          return true;
+        }
+      }
+      return false;
+    }, 60_000, 500);
+    const promotedAfter = Date.now() - stoppedAt;
+    console.log(`docker stop: ${stoppedAt - t0} ms; promotion seen ${promotedAfter} ms after the container stopped (${promoted})`);
+    expect(found, 'a replica was promoted within 60 s').toBe(true);
+    expect(promotedAfter).toBeLessThan(60_000);
+
+    const remaining = pgbouncers.filter((h) => h !== primary);
+    const redirected = await eventually(async () => {
+      for (const h of remaining) if ((await writeVia(h)) !== address(promoted!)) return false;
+      return true;
+    }, 30_000, 500);
+    console.log(`every PgBouncer writes to ${promoted} ${Date.now() - stoppedAt} ms after the container stopped`);
+    expect(redirected).toBe(true);
+    // Each databases file says so in the form deploy writes.
+    for (const h of remaining) {
+      const text = (await c.ssh(h, 'cat /etc/pgbouncer/pgbouncer.databases.ini')).stdout;
+      expect(databasesTarget(text)).toBe(promoted);
+    }
+  });
+});
