@@ -19,6 +19,9 @@ import { commonRole } from '../roles/common/index.js';
 import { postgresRole } from '../roles/postgres/index.js';
 import { POSTGRES_PORT, POSTGRES_SERVICE, SOCKET_DIR, binDir } from '../roles/postgres/layout.js';
 import { repmgrRole } from '../roles/repmgr/index.js';
+import { repmgrEnabled } from '../roles/repmgr/enabled.js';
+import { servicePauseCommand } from '../roles/repmgr/commands.js';
+import { asPostgres } from '../roles/postgres/run.js';
 import { barmanRole } from '../roles/barman/index.js';
 import { pgbouncerRole } from '../roles/pgbouncer/index.js';
 
@@ -43,11 +46,20 @@ export function postgresLevels(cluster: Cluster, live: LiveState): string[][] {
   return levels.filter((l) => l && l.length > 0);
 }
 
-/** Restart of Postgres for settings that need one (planned by deploy before the run). */
-export function postgresRestartRole(version: Cluster['postgresVersion']): Role {
+/**
+ * Restart of Postgres for settings that need one (planned by deploy before
+ * the run). repmgrd is paused cluster-wide around it: a restart that outlasts
+ * repmgrd's reconnect window (a slow checkpoint, a loaded host) must not be
+ * taken for a dead primary and trigger a failover.
+ */
+export function postgresRestartRole(cluster: Cluster): Role {
+  const v = cluster.postgresVersion;
+  const repmgr = repmgrEnabled(cluster);
   return defineRole('postgres restart', () => [
+    command({ name: 'pause repmgrd on every node (no failover during the restart)', cmd: asPostgres(servicePauseCommand(v, true)), when: repmgr }),
     command({ name: `restart ${POSTGRES_SERVICE} (settings that need a restart changed)`, cmd: `systemctl restart ${POSTGRES_SERVICE}` }),
-    waitUntil({ name: 'postgres accepts connections', cmd: `${binDir(version)}/pg_isready -q -h ${SOCKET_DIR} -p ${POSTGRES_PORT}`, timeoutMs: 120_000 }),
+    waitUntil({ name: 'postgres accepts connections', cmd: `${binDir(v)}/pg_isready -q -h ${SOCKET_DIR} -p ${POSTGRES_PORT}`, timeoutMs: 120_000 }),
+    command({ name: 'unpause repmgrd on every node', cmd: asPostgres(servicePauseCommand(v, false)), when: repmgr }),
   ]);
 }
 
@@ -76,7 +88,7 @@ export function deployPlaybook(ctx: DeployContext, options: DeployPlaybookOption
   const pgbouncerHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'pgbouncer')));
   if (pgbouncerHosts.length > 0) stages.push({ name: 'pgbouncer', hosts: pgbouncerHosts, roles: [pgbouncerRole(ctx)], dependsOn: [primary] });
   if (options.restartOrder.length > 0) {
-    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster.postgresVersion)], serial: true });
+    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster)], serial: true });
   }
   return { name: 'deploy', stages };
 }
