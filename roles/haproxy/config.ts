@@ -37,6 +37,11 @@ export interface HaproxyServer {
  */
 export const HAPROXY_CHECK = { inter: '1s', fall: 2, rise: 3 } as const;
 
+/** HAProxy's statistics, on 127.0.0.1 only (`haproxy_stats_port`). */
+export const HAPROXY_STATS_PORT = 8404;
+/** The backends whose servers follow Patroni's health checks. */
+export const HAPROXY_BACKENDS = ['pg_leader', 'pg_replicas'] as const;
+
 function problem(cluster: Cluster, path: string, message: string): ConfigError {
   return new ConfigError([{ file: `${cluster.dir}/config.yml`, path, message }]);
 }
@@ -69,6 +74,7 @@ export interface HaproxyPorts {
   bindAddress: string;
   writePort: number;
   readPort: number;
+  statsPort: number;
 }
 
 export function haproxyPorts(cluster: Cluster, instance: Instance): HaproxyPorts {
@@ -76,6 +82,7 @@ export function haproxyPorts(cluster: Cluster, instance: Instance): HaproxyPorts
     bindAddress: stringVar(cluster, instance, 'haproxy_bind_address', '0.0.0.0'),
     writePort: intVar(cluster, instance, 'haproxy_port', 5432, 1, 65535),
     readPort: intVar(cluster, instance, 'haproxy_read_only_port', 5433, 1, 65535),
+    statsPort: intVar(cluster, instance, 'haproxy_stats_port', HAPROXY_STATS_PORT, 1, 65535),
   };
 }
 
@@ -85,6 +92,9 @@ export function haproxyConfig(cluster: Cluster, instance: Instance): string {
   const ports = haproxyPorts(cluster, instance);
   if (ports.writePort === ports.readPort) {
     throw problem(cluster, `instances[${instance.name}].vars.haproxy_read_only_port`, 'must differ from haproxy_port');
+  }
+  if (ports.statsPort === ports.writePort || ports.statsPort === ports.readPort) {
+    throw problem(cluster, `instances[${instance.name}].vars.haproxy_stats_port`, 'must differ from haproxy_port and haproxy_read_only_port');
   }
   const servers = haproxyServers(cluster, instance);
   const frontendMaxconn = 1000;

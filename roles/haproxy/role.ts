@@ -9,10 +9,10 @@ import type { DeployContext } from '../../src/deploy/context.js';
 import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from './config.js';
+import { HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from './config.js';
 import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from './validateCommand.js';
 
-export const HAPROXY_PACKAGES = ['haproxy'];
+export const HAPROXY_PACKAGES = ['haproxy', 'curl'];
 
 /**
  * Exits 0 when a socket listens on every `<address>:<port>` HAProxy binds.
@@ -22,6 +22,19 @@ export const HAPROXY_PACKAGES = ['haproxy'];
 export function listensCommand(bindAddress: string, ports: readonly number[]): string {
   const local = (p: number) => (bindAddress.includes(':') ? `[${bindAddress}]:${p}` : `${bindAddress}:${p}`);
   return `l=$(ss -Hltn | awk '{print $4}') && ${ports.map((p) => `printf '%s\\n' "$l" | grep -qxF ${quote(local(p))}`).join(' && ')}`;
+}
+
+/**
+ * Exits 0 when every server of the Patroni backends has a state that follows
+ * its last check: UP after a passing one (L7OK), DOWN after a failing one.
+ * Servers rising or falling ("UP 1/2", "DOWN 1/3") or not checked yet
+ * (HAProxy starts them UP) are not settled. Reads the CSV statistics:
+ * field 18 is status, 37 check_status.
+ */
+export function settledCommand(statsPort: number, backends: readonly string[] = HAPROXY_BACKENDS): string {
+  const names = backends.map((b) => b.replace(/[^A-Za-z0-9_-]/g, '')).join('|');
+  const awk = `$1 ~ /^(${names})$/ && $2 != "BACKEND" { n++; if (!(($18 == "UP" && $37 == "L7OK") || ($18 == "DOWN" && $37 != "L7OK"))) bad++ } END { exit (n > 0 && bad == 0) ? 0 : 1 }`;
+  return `curl -sf --noproxy '*' --max-time 2 ${quote(`http://127.0.0.1:${statsPort}/stats;csv`)} | awk -F, ${quote(awk)}`;
 }
 
 export function haproxyRole(ctx: DeployContext): Role {
@@ -48,6 +61,12 @@ export function haproxyRole(ctx: DeployContext): Role {
       name: `haproxy listens on ${ports.writePort} and ${ports.readPort}`,
       cmd: listens,
       timeoutMs: 10_000,
+      intervalMs: 500,
+    });
+    yield waitUntil({
+      name: 'every HAProxy server follows its Patroni health check',
+      cmd: settledCommand(ports.statsPort),
+      timeoutMs: 30_000,
       intervalMs: 500,
     });
   });

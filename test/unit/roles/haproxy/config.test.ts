@@ -74,6 +74,12 @@ describe('haproxy.cfg', () => {
     expect(s.get('defaults')).toContain('mode tcp');
   });
 
+  it('serves statistics on the loopback only (deploy waits on them after a reload)', () => {
+    expect(s.get('listen stats')).toEqual(expect.arrayContaining(['mode http', 'bind 127.0.0.1:8404', 'stats enable', 'stats uri /stats']));
+    const c = patroniCluster({ vars: { karate: { haproxy_stats_port: 5433 } } });
+    expect(() => haproxyConfig(c, instance(c, 'karate'))).toThrow(ConfigError);
+  });
+
   it('follows ports, bind address and max_connections from config.yml', () => {
     const c = patroniCluster({
       clusterVars: { postgres_conf_settings: { max_connections: 300 } },
