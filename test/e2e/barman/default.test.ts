@@ -4,12 +4,16 @@
  * backup` succeeds, `barman recover` of it into a scratch directory on the
  * Barman host yields a data directory that starts (on another port) and holds
  * a row written before the backup; a second deploy changes nothing on the
- * Barman host.
+ * Barman host. Then a switchover (repmgr, by hand): the next deploy retargets
+ * Barman to the new primary (check OK, a backup on timeline 2, the earlier
+ * backups still listed, the slot on the old primary dropped) and the one after
+ * changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../roles/barman/serverName.js';
 import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
+import { barmanSlotName } from '../../../roles/barman/serverName.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 
 const NAME = 'm1e2eb-default';
@@ -85,5 +89,34 @@ describe('Barman in the default cluster', () => {
     console.log(`second deploy: ${again.timings.totalMs} ms; barman stage ${JSON.stringify(again.timings.stages.find((s) => s.name === 'barman'))}`);
     const check = await deploy(true);
     expect(check.result.results.filter((r) => r.host === barmanHost && r.status === 'changed')).toEqual([]);
+  });
+
+  it('after a switchover, deploy retargets Barman and keeps the earlier backups; the next deploy changes nothing', async () => {
+    const replica = tc.cluster.instances.find((i) => hasRole(i, 'replica'))!.name;
+    const before = (JSON.parse(await on(barmanHost, asBarman(`-f json list-backups ${server}`)))[server] as { backup_id: string }[]).map((b) => b.backup_id);
+    const repmgr = 'cd / && runuser -u postgres -- /usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf';
+    await on(replica, `${repmgr} service pause`);
+    await on(replica, `${repmgr} standby switchover --siblings-follow`);
+    await on(replica, `${repmgr} service unpause`);
+    expect((await on(replica, `cd / && runuser -u postgres -- psql -XAtc 'select pg_is_in_recovery()'`)).trim()).toBe('f');
+
+    const t0 = Date.now();
+    const r = await deploy();
+    console.log(`deploy after the switchover: ${Date.now() - t0} ms; barman stage ${JSON.stringify(r.timings.stages.find((s) => s.name === 'barman'))}`);
+    expect(r.exitCode, r.result.failures.join('\n')).toBe(0);
+    const barmanChanges = r.result.results.filter((x) => x.host === barmanHost && x.status === 'changed').map((x) => x.task);
+    expect(barmanChanges.join('\n')).toMatch(new RegExp(`first base backup of ${replica} on its timeline`));
+
+    expect(await on(barmanHost, asBarman(`check ${server}`))).not.toMatch(/FAILED/);
+    const after = JSON.parse(await on(barmanHost, asBarman(`-f json list-backups ${server}`)))[server] as { backup_id: string; status: string }[];
+    for (const id of before) expect(after.map((b) => b.backup_id)).toContain(id);
+    expect(await on(barmanHost, asBarman(`show-backup ${server} ${after[0]!.backup_id}`))).toMatch(/Timeline\s*:\s*2/);
+    const slot = barmanSlotName(barmanHost);
+    expect(await on(primary, `cd / && runuser -u postgres -- psql -XAtc "select count(*) from pg_replication_slots where slot_name = '${slot}'"`)).toBe('0\n');
+    expect(await on(replica, `cd / && runuser -u postgres -- psql -XAtc "select active from pg_replication_slots where slot_name = '${slot}'"`)).toBe('t\n');
+
+    const again = await deploy();
+    expect(again.exitCode).toBe(0);
+    expect(again.result.results.filter((x) => x.host === barmanHost && x.status === 'changed').map((x) => x.task)).toEqual([]);
   });
 });
