@@ -1,0 +1,175 @@
+/**
+ * `m1 configure --failover-manager patroni --enable-haproxy` (primary,
+ * replica, Barman, three etcd members, two HAProxy nodes; docker), deployed
+ * by `m1 deploy` with real etcd, Patroni and HAProxy (issue 5, acceptance 1-3),
+ * one cluster for every scenario, in order:
+ * 1. Patroni shows a leader and a streaming replica, etcd is healthy on every
+ *    member, writes through each HAProxy (5432) land on the leader and reads
+ *    (5433) on a replica, `barman check` is all OK, a second deploy changes nothing;
+ * 2. after `patronictl switchover`, both HAProxy write frontends reach the
+ *    new leader within 15 s, and a redeploy keeps it, changing nothing on the
+ *    data nodes;
+ * 3. a reload-only and a restart-only setting in config.yml go through
+ *    Patroni: the first without a restart, the second restarting the replica
+ *    before the leader.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { barmanServerName } from '../../../roles/barman/serverName.js';
+import { etcdMembers } from '../../../roles/etcd/members.js';
+import { patroniMembers } from '../../../roles/patroni/members.js';
+import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import { hasRole } from '../../../src/inventory/cluster.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { IMAGE, addressOf, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
+
+const NAME = 'm1e2ep-haproxy';
+let tc: ProvisionedTestCluster;
+let data: string[];
+let haproxies: string[];
+let barmanHost: string;
+const log: string[] = [];
+
+async function deploy(): Promise<DeployOutcome> {
+  log.length = 0;
+  const t0 = Date.now();
+  const outcome = await deployCluster(tc.dir, { write: (t) => void log.push(t), tty: false });
+  console.log(`deploy ${NAME}: ${Date.now() - t0} ms wall (run ${outcome.timings.runMs} ms): ${outcome.summary}`);
+  if (outcome.exitCode !== 0) throw new Error(`deploy failed:\n${outcome.result.failures.join('\n')}\n${log.join('').slice(-4000)}`);
+  return outcome;
+}
+
+function changedOn(outcome: DeployOutcome, hosts: readonly string[]): Record<string, number> {
+  return Object.fromEntries(hosts.map((h) => [h, outcome.result.recap[h]?.changed ?? -1]));
+}
+
+const zeroOn = (hosts: readonly string[]) => Object.fromEntries(hosts.map((h) => [h, 0]));
+
+async function leader(): Promise<string> {
+  const s = await patronictlList(tc, data[0]!);
+  if (!s.leader) throw new Error(`no leader: ${JSON.stringify(s.members)}`);
+  return s.leader;
+}
+
+beforeAll(async () => {
+  const reuse = Boolean(process.env.M1E2EP_REUSE);
+  tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'patroni', enableHaproxy: true, postgresql: '15' }, image: IMAGE, fresh: !reuse });
+  data = patroniMembers(tc.cluster).map((m) => m.name);
+  haproxies = tc.cluster.instances.filter((i) => hasRole(i, 'haproxy')).map((i) => i.name);
+  barmanHost = tc.cluster.instances.find((i) => hasRole(i, 'barman'))!.name;
+  if (!reuse) await likeFreshHosts(tc);
+  const first = await deploy();
+  console.log(`first deploy by stage: ${first.timings.stages.map((s) => `${s.name} ${s.wallMs} ms`).join(', ')}`);
+}, 1_200_000);
+
+afterAll(async () => {
+  if (!process.env.M1E2EP_KEEP) await tc?.teardown();
+});
+
+describe('Patroni + HAProxy: first deploy', () => {
+  it('patronictl list shows a leader and a replica streaming from it', async () => {
+    const status = await patronictlList(tc, data[1]!);
+    const primary = tc.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
+    expect(status.leader).toBe(primary);
+    const replicas = status.members.filter((m) => m.role === 'replica');
+    expect(replicas.map((m) => [m.name, m.state])).toEqual(data.filter((d) => d !== primary).map((d) => [d, 'running']));
+    // Barman streams too (application_name barman_streaming): only the members count here.
+    const streaming = await localSql(tc, primary, `SELECT application_name || '|' || state FROM pg_stat_replication ORDER BY 1`);
+    expect(streaming.split('\n').filter((l) => data.includes(l.split('|')[0]!))).toEqual(replicas.map((r) => `${r.name}|streaming`));
+  });
+
+  it('etcdctl endpoint health is healthy for all three members, asked on each', async () => {
+    const members = etcdMembers(tc.cluster);
+    expect(members).toHaveLength(3);
+    for (const m of members) {
+      const health = await etcdHealth(tc, m.name);
+      expect(health.map((h) => [h.member, h.healthy]).sort()).toEqual(members.map((x) => [x.name, true]).sort());
+    }
+  });
+
+  it('a write through each HAProxy (5432) lands on the leader; a read through 5433 on a replica', async () => {
+    const l = await leader();
+    for (const hp of haproxies) {
+      const landed = await landsOn(tc, addressOf(tc, hp), 5432, writeQuery(`${hp}:5432`));
+      expect(landed, `write through ${hp}:5432`).toEqual({ server: addressOf(tc, l), inRecovery: false });
+      const read = await landsOn(tc, addressOf(tc, hp), 5433);
+      expect(read?.inRecovery, `read through ${hp}:5433`).toBe(true);
+      expect(data.filter((d) => d !== l).map((d) => addressOf(tc, d))).toContain(read?.server);
+    }
+    expect(await localSql(tc, l, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%:5432'`)).toBe(String(haproxies.length));
+  });
+
+  it('barman check is all OK', async () => {
+    const out = await on(tc, barmanHost, `runuser -u barman -- barman check ${barmanServerName(tc.cluster)}`);
+    expect(out).not.toMatch(/FAILED/);
+    expect(out).toMatch(/receive-wal running: OK/);
+  });
+
+  it('a second deploy changes nothing', async () => {
+    const t0 = Date.now();
+    const again = await deploy();
+    console.log(`no-op redeploy: ${Date.now() - t0} ms wall, run ${again.timings.runMs} ms`);
+    const all = tc.cluster.instances.map((i) => i.name);
+    expect(changedOn(again, all)).toEqual(zeroOn(all));
+  });
+});
+
+describe('Patroni + HAProxy: switchover', () => {
+  it('both HAProxy write frontends reach the new leader within 15 s; a redeploy keeps it and changes nothing on the data nodes', async () => {
+    const old = await leader();
+    const target = data.find((d) => d !== old)!;
+    const t0 = Date.now();
+    await switchover(tc, old, target);
+    const switched = Date.now() - t0;
+    const reached = await Promise.all(
+      haproxies.map((hp) =>
+        within(async () => (await landsOn(tc, addressOf(tc, hp), 5432, writeQuery(`${hp}:5432 after switchover`)))?.server === addressOf(tc, target), 30_000),
+      ),
+    );
+    console.log(`switchover ${old} -> ${target}: patronictl ${switched} ms; writes through ${haproxies.join(', ')} on the new leader after ${reached.map((r) => (r === undefined ? 'never' : `${r + switched} ms`)).join(', ')} from the start`);
+    for (const r of reached) {
+      expect(r).toBeDefined();
+      expect(r! + switched).toBeLessThanOrEqual(15_000);
+    }
+    const again = await deploy();
+    expect(await leader()).toBe(target);
+    expect(changedOn(again, data)).toEqual(zeroOn(data));
+  });
+});
+
+describe('Patroni + HAProxy: settings through Patroni', () => {
+  const state = async (host: string, setting: string) => {
+    const [start, value] = (await localSql(tc, host, `SELECT extract(epoch FROM pg_postmaster_start_time()) || '|' || current_setting('${setting}')`)).split('|');
+    return { start: Number(start), value };
+  };
+
+  it('a reload-only setting is applied without a restart', async () => {
+    const before = await Promise.all(data.map((h) => state(h, 'work_mem')));
+    expect(before.every((b) => b.value !== '24MB')).toBe(true);
+    await setClusterVar(tc, ['postgres_conf_settings', 'work_mem'], '24MB');
+    await deploy();
+    // Patroni applies a DCS change on each member within loop_wait (10 s).
+    const applied = await within(async () => (await Promise.all(data.map((h) => state(h, 'work_mem')))).every((s) => s.value === '24MB'), 20_000);
+    expect(applied).toBeDefined();
+    const after = await Promise.all(data.map((h) => state(h, 'work_mem')));
+    expect(after.map((a) => a.start)).toEqual(before.map((b) => b.start));
+  });
+
+  it('a restart-only setting restarts the replica before the leader, through Patroni', async () => {
+    const l = await leader();
+    const replica = data.find((d) => d !== l)!;
+    const before = { leader: await state(l, 'shared_buffers'), replica: await state(replica, 'shared_buffers') };
+    expect(before.leader.value).not.toBe('160MB');
+    await setClusterVar(tc, ['postgres_conf_settings', 'shared_buffers'], '160MB');
+    const outcome = await deploy();
+    const after = { leader: await state(l, 'shared_buffers'), replica: await state(replica, 'shared_buffers') };
+    expect([after.leader.value, after.replica.value]).toEqual(['160MB', '160MB']);
+    expect(after.replica.start).toBeGreaterThan(before.replica.start);
+    expect(after.leader.start).toBeGreaterThan(before.leader.start);
+    expect(after.replica.start).toBeLessThan(after.leader.start);
+    // Restarted by Patroni (REST), never by the postgres unit, which stays disabled and inactive.
+    const restarts = outcome.result.results.filter((r) => r.status === 'changed' && /restart Postgres on .* through Patroni/.test(r.task)).map((r) => r.task);
+    expect(restarts.map((t) => t.replace(/^restart Postgres on (\S+).*$/, '$1'))).toEqual([replica, l]);
+    for (const h of data) expect((await tc.ssh(h, 'systemctl is-active postgres; systemctl is-enabled postgres')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'disabled']);
+    expect(await leader()).toBe(l);
+  });
+});
