@@ -4,6 +4,8 @@
  * installed by deploy), then redeployed: nothing to change, no password in
  * any output or log, the SCRAM verifiers in pg_authid untouched.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryOf } from '../../../src/inventory/topology.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
@@ -94,6 +96,21 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     const primary = primaryOf(c.cluster).name;
     const login = await c.ssh(primary, `PGPASSWORD="$(cat)" /usr/lib/postgresql/15/bin/psql -XAtq "host=${primary} dbname=repmgr user=repmgr sslmode=require" -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`, secrets['repmgr']);
     expect(login.stdout.trim(), login.stderr).toBe('t');
+  });
+
+  it('refuses (exit 3), before any change, a Postgres version the package sources lack, naming the fix', async () => {
+    const config = join(c.dir, 'config.yml');
+    const text = await readFile(config, 'utf8');
+    await writeFile(config, text.replace("postgres_version: '15'", "postgres_version: '16'"));
+    try {
+      const r = await deploy();
+      expect(r.code, r.out + r.err).toBe(3);
+      expect(r.err).toMatch(/postgresql-16 is not available from the package sources of/);
+      expect(r.err).toMatch(/fix: set postgres_version/);
+      expect(r.out).not.toMatch(/^stage /m);
+    } finally {
+      await writeFile(config, text);
+    }
   });
 
   it('no stored password appears in any output or run log', async () => {
