@@ -1,0 +1,85 @@
+/**
+ * `m1 configure --failover-manager patroni --enable-pgbouncer` (PgBouncer on
+ * both data nodes, Barman, three etcd members; docker), deployed by `m1
+ * deploy` (issue 5, acceptance 4): a write through every PgBouncer (6432,
+ * from the test machine) lands on the leader; after `patronictl switchover`
+ * Patroni's on_role_change callback points every PgBouncer at the new leader,
+ * and a redeploy keeps it there, changing nothing on the data nodes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patroniMembers } from '../../../roles/patroni/members.js';
+import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import { hasRole } from '../../../src/inventory/cluster.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { IMAGE, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';
+
+const NAME = 'm1e2ep-pgbouncer';
+const PGBOUNCER_PORT = 6432;
+let tc: ProvisionedTestCluster;
+let data: string[];
+let bouncers: string[];
+const log: string[] = [];
+
+async function deploy(): Promise<DeployOutcome> {
+  log.length = 0;
+  const t0 = Date.now();
+  const outcome = await deployCluster(tc.dir, { write: (t) => void log.push(t), tty: false });
+  console.log(`deploy ${NAME}: ${Date.now() - t0} ms wall (run ${outcome.timings.runMs} ms): ${outcome.summary}`);
+  if (outcome.exitCode !== 0) throw new Error(`deploy failed:\n${outcome.result.failures.join('\n')}\n${log.join('').slice(-4000)}`);
+  return outcome;
+}
+
+async function leader(): Promise<string> {
+  const s = await patronictlList(tc, data[0]!);
+  if (!s.leader) throw new Error(`no leader: ${JSON.stringify(s.members)}`);
+  return s.leader;
+}
+
+/** Writes through every PgBouncer; where each landed (address), or undefined when it failed. */
+async function writeThroughEvery(tag: string): Promise<Record<string, string | undefined>> {
+  const out: Record<string, string | undefined> = {};
+  for (const b of bouncers) {
+    const landed = await landsOn(tc, addressOf(tc, b), PGBOUNCER_PORT, writeQuery(`${b}:${PGBOUNCER_PORT} ${tag}`));
+    out[b] = landed && !landed.inRecovery ? landed.server : undefined;
+  }
+  return out;
+}
+
+const everyOn = (address: string) => Object.fromEntries(bouncers.map((b) => [b, address]));
+
+beforeAll(async () => {
+  const reuse = Boolean(process.env.M1E2EP_REUSE);
+  tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'patroni', enablePgbouncer: true, postgresql: '15' }, image: IMAGE, fresh: !reuse });
+  data = patroniMembers(tc.cluster).map((m) => m.name);
+  bouncers = tc.cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name);
+  if (!reuse) await likeFreshHosts(tc);
+  await deploy();
+}, 1_200_000);
+
+afterAll(async () => {
+  if (!process.env.M1E2EP_KEEP) await tc?.teardown();
+});
+
+describe('Patroni + PgBouncer', () => {
+  it('a write through every PgBouncer lands on the leader', async () => {
+    expect(bouncers.length).toBeGreaterThanOrEqual(2);
+    const l = await leader();
+    expect(await writeThroughEvery('before switchover')).toEqual(everyOn(addressOf(tc, l)));
+  });
+
+  it('after a switchover, a write through every PgBouncer lands on the new leader; a redeploy keeps it and changes nothing on the data nodes', async () => {
+    const old = await leader();
+    const target = data.find((d) => d !== old)!;
+    const t0 = Date.now();
+    await switchover(tc, old, target);
+    const followed = await within(async () => JSON.stringify(await writeThroughEvery('after switchover')) === JSON.stringify(everyOn(addressOf(tc, target))), 30_000, 500);
+    console.log(`switchover ${old} -> ${target}: every PgBouncer wrote to the new leader ${followed === undefined ? 'never' : `${Date.now() - t0} ms after the switchover started`}`);
+    expect(followed).toBeDefined();
+    expect(Number(await localSql(tc, target, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%after switchover'`))).toBeGreaterThanOrEqual(bouncers.length);
+
+    const again = await deploy();
+    expect(await leader()).toBe(target);
+    expect(Object.fromEntries(data.map((h) => [h, again.result.recap[h]?.changed]))).toEqual(Object.fromEntries(data.map((h) => [h, 0])));
+    expect(await writeThroughEvery('after redeploy')).toEqual(everyOn(addressOf(tc, target)));
+  });
+});
