@@ -26,6 +26,7 @@ import { barmanPlan } from './plan.js';
 import { barmanServerConf, serverConfTarget } from './serverConf.js';
 import { backupTarget, barmanServers, type BarmanServer } from './serverName.js';
 import { barmanStepOperation } from './stepOperation.js';
+import { splitPrimaryRefusal } from '../pgbouncer/primaryGuard.js';
 
 /** Packages on the Barman host: Barman, its client tools, pg_receivewal/pg_basebackup of the cluster's version, rsync, cron. */
 export function barmanPackages(version: PostgresVersion): string[] {
@@ -62,6 +63,8 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
   const recorded = text(await h.facts.content(statePath))?.trim() || undefined;
   const previousTarget = recorded ?? (current !== undefined ? serverConfTarget(current) : undefined);
   const backups = current !== undefined ? await h.fact(backupsFact(server.name)) : { done: 0, total: 0 };
+  const refusal = splitPrimaryRefusal(ctx, `Barman server ${server.name}`, previousTarget, target);
+  if (refusal) throw new Error(refusal);
 
   yield [
     file({ path: confPath, content: want, owner: BARMAN_USER, group: BARMAN_USER, mode: '0600', name: `${confPath}: backs up ${target}` }),

@@ -4,7 +4,8 @@ import type { DeployContext } from '../../src/deploy/context.js';
 import type { LiveState } from '../common/liveTopology.js';
 import { twoLocationCluster } from '../../test/unit/roles/fixtures.js';
 import { liveDatabasesIni, pgbouncerRole } from './index.js';
-import { databasesTarget } from './databases.js';
+import { databasesIni, databasesTarget, pgbouncerDatabases } from './databases.js';
+import { runningPrimaries, splitPrimaryRefusal } from './primaryGuard.js';
 import { promoteScript } from '../repmgr/scripts.js';
 
 const cluster = twoLocationCluster({ repmgr_redirect_pgbouncer: true });
@@ -57,5 +58,33 @@ describe('pgbouncer role', () => {
     expect(databasesTarget(text)).toBe('gamma');
     const hook = promoteScript(cluster, cluster.instances.find((i) => i.name === 'gamma')!);
     expect(hook).toContain(text.replace(/\n$/, ''));
+  });
+});
+
+describe('several primaries', () => {
+  const hosts = {
+    alpha: { reachable: true, postgresRunning: true, inRecovery: false, dataDirInitialised: true },
+    gamma: { reachable: true, postgresRunning: true, inRecovery: false, dataDirInitialised: true },
+    beta: { reachable: true, postgresRunning: true, inRecovery: true, dataDirInitialised: true },
+  };
+
+  it('refuses to move PgBouncer while two data nodes run as primary, and names the fix', async () => {
+    const h = {
+      host: 'delta',
+      check: false,
+      facts: { content: async (p: string) => (p.endsWith('databases.ini') ? Buffer.from(databasesIni(pgbouncerDatabases(cluster), 'gamma')) : null) },
+      secret: (v: string) => v,
+    } as unknown as HostContext;
+    const role = pgbouncerRole({ ...ctx({ primary: 'alpha', upstreams: {} }), hosts });
+    const run = async () => {
+      for await (const _ of (await role.tasks(h)) as AsyncIterable<unknown>) void _;
+    };
+    await expect(run()).rejects.toThrow(/several hosts run as primary \(alpha, gamma\): not moving PgBouncer on delta from gamma to alpha; .*repmgr node rejoin/);
+    expect(runningPrimaries({ cluster, hosts })).toEqual(['alpha', 'gamma']);
+  });
+
+  it('lets it stay where it is', () => {
+    expect(splitPrimaryRefusal({ cluster, hosts }, 'x', 'gamma', 'gamma')).toBeUndefined();
+    expect(splitPrimaryRefusal({ cluster, hosts: { alpha: hosts.alpha, beta: hosts.beta } }, 'x', 'gamma', 'alpha')).toBeUndefined();
   });
 });

@@ -20,7 +20,8 @@ import { scramVerifierReusing } from '../../src/secrets/scram.js';
 import { effectivePrimary } from '../common/liveTopology.js';
 import { shq } from '../common/shell.js';
 import { sslCertPath, sslKeyPath } from '../postgres/layout.js';
-import { databasesIni, pgbouncerDatabases } from './databases.js';
+import { databasesIni, databasesTarget, pgbouncerDatabases } from './databases.js';
+import { splitPrimaryRefusal } from './primaryGuard.js';
 import { pgbouncerIni } from './ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from './layout.js';
 import { pgbouncerServiceUnit } from './service.js';
@@ -44,6 +45,10 @@ export function pgbouncerRole(ctx: DeployContext): Role {
     const adminPassword = h.secret(passwordOf(ctx, 'pgbouncer'));
 
     yield packages({ names: PGBOUNCER_PACKAGES, when: !ctx.skipPackages.has('pgbouncer') });
+
+    const currentDatabases = await h.facts.content(DATABASES_INI);
+    const refusal = splitPrimaryRefusal(ctx, `PgBouncer on ${h.host}`, currentDatabases ? databasesTarget(currentDatabases.toString('utf8')) : undefined, effectivePrimary(cluster, ctx.live));
+    if (refusal) throw new Error(refusal);
 
     // The admin verifier keeps the salt already on the host, so userlist.txt does not change between deploys.
     const existing = await h.facts.content(USERLIST);
