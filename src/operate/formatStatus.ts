@@ -1,0 +1,62 @@
+/** `m1 status` for people: the hosts table, the manager's view, entry points, Barman, then warnings and problems. */
+import type { ClusterStatus } from './health.js';
+import { formatBytes } from './lsn.js';
+import { renderTable } from './table.js';
+
+function age(endTime: string | undefined, now: Date): string {
+  if (!endTime) return '';
+  const t = Date.parse(endTime.replace(' ', 'T'));
+  if (Number.isNaN(t)) return endTime;
+  const s = Math.max(0, Math.round((now.getTime() - t) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
+
+export function formatStatus(s: ClusterStatus, now = new Date()): string {
+  const out: string[] = [];
+  const primary = s.primary ? `primary ${s.primary}${s.timeline !== undefined ? ` (timeline ${s.timeline})` : ''}` : s.primaries.length > 1 ? `${s.primaries.length} primaries: ${s.primaries.join(', ')}` : 'no primary';
+  out.push(`cluster ${s.cluster}: PostgreSQL ${s.postgresVersion}, ${s.failoverManager}; ${primary}\n`);
+  out.push(
+    renderTable(
+      ['host', 'role', 'upstream', 'replication', 'lag', 'services'],
+      s.hosts.map((h) => [
+        h.host,
+        [h.live ?? (h.reachable ? '' : 'unreachable'), ...h.otherRoles].filter(Boolean).join(', '),
+        h.upstream ?? '',
+        h.replication ?? (h.live === 'primary' ? '-' : ''),
+        h.lagBytes !== undefined ? formatBytes(h.lagBytes) : '',
+        h.reachable ? Object.entries(h.services).map(([u, st]) => (st === 'active' ? u : `${u} ${st.toUpperCase()}`)).join(' ') : `unreachable${h.error ? `: ${h.error}` : ''}`,
+      ]),
+    ),
+  );
+  const fm = s.fm;
+  out.push(`\n${fm.manager}${fm.from ? ` (as seen from ${fm.from})` : ''}: ${fm.primary ? `primary ${fm.primary}` : 'no primary'}\n`);
+  if (fm.nodes.length > 0) {
+    out.push(
+      renderTable(
+        ['node', 'role', 'state', 'upstream', ...(fm.manager === 'repmgr' ? ['repmgrd'] : [])],
+        fm.nodes.map((n) => [n.name, n.role, n.state, n.upstream ?? '', ...(fm.manager === 'repmgr' ? [n.daemon ?? ''] : [])]),
+      ).replace(/^(?=.)/gm, '  '),
+    );
+  }
+  if (s.routes.length > 0) {
+    out.push('\nentry points:\n');
+    out.push(
+      renderTable(
+        ['entry point', 'for', 'sends to', 'client reaches', 'ok'],
+        s.routes.map((r) => [`${r.kind} ${r.host}:${r.port}`, r.wants === 'primary' ? 'writes' : 'reads', r.configuredTarget ?? '', r.reaches ?? '', r.ok ? 'yes' : `NO: ${r.detail}`]),
+      ).replace(/^(?=.)/gm, '  '),
+    );
+  }
+  for (const b of s.barman) {
+    const last = b.lastBackup ? `last backup ${b.lastBackup.id} ${b.lastBackup.status}${b.lastBackup.timeline !== undefined ? ` timeline ${b.lastBackup.timeline}` : ''} ${age(b.lastBackup.endTime, now)}`.trimEnd() : 'no backup';
+    const check = b.check ? (b.check.ok ? 'check OK' : `check FAILED: ${b.check.failed.join('; ')}`) : 'check not run';
+    out.push(`\nbarman ${b.server} on ${b.host}: backs up ${b.target ?? '(no conf)'}; ${b.backups} backup${b.backups === 1 ? '' : 's'}, ${last}; ${check}\n`);
+  }
+  if (s.drift.length > 0) out.push(`\ndrift from config.yml:\n${s.drift.map((d) => `  warning: ${d}\n`).join('')}`);
+  if (s.warnings.length > 0) out.push(`\n${s.warnings.map((w) => `warning: ${w}\n`).join('')}`);
+  out.push(s.healthy ? '\nhealthy\n' : `\nDEGRADED:\n${s.problems.map((p) => `  - ${p}\n`).join('')}`);
+  return out.join('');
+}
