@@ -1,0 +1,92 @@
+/**
+ * Scenario 2 (issue 4): two locations with two data nodes each, PgBouncer on
+ * every data node, `repmgr_redirect_pgbouncer: true`. The cascaded replica
+ * streams from its location's first node; a write through every PgBouncer,
+ * from this machine, lands on the primary; after the primary's container is
+ * stopped, repmgrd promotes a replica within 60 s and every PgBouncer routes
+ * writes to the new primary.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instanceByName } from '../../../src/inventory/cluster.js';
+import { primaryOf } from '../../../src/inventory/topology.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { eventually, m1, sql, storedSecrets } from '../support/m1.js';
+
+const run = promisify(execFile);
+const NAME = 'm1e2e2';
+let c: ProvisionedTestCluster;
+let password: string;
+
+/** One statement through PgBouncer on `host`:6432 from this machine, over TLS; the password travels in the environment. */
+async function throughPgbouncer(host: string, statement: string): Promise<string> {
+  const address = instanceByName(c.cluster, host)!.ipAddress!;
+  const r = await run('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', `host=${address} port=6432 dbname=postgres user=postgres sslmode=require connect_timeout=5`, '-c', statement], {
+    env: { ...process.env, PGPASSWORD: password },
+    timeout: 20_000,
+  });
+  return r.stdout.trim();
+}
+
+describe('scenario 2: two locations, PgBouncer, failover', () => {
+  beforeAll(async () => {
+    c = await provisionConfiguredCluster({
+      name: NAME,
+      configure: { postgresql: '15', failoverManager: 'repmgr', locationNames: ['main', 'dr'], enablePgbouncer: true },
+      image: 'm1/debian-packages:bookworm',
+      fresh: true,
+    });
+    const config = join(c.dir, 'config.yml');
+    const text = await readFile(config, 'utf8');
+    if (!text.includes('repmgr_redirect_pgbouncer')) await writeFile(config, text.replace(/^cluster_vars:\n/m, 'cluster_vars:\n  repmgr_redirect_pgbouncer: true\n'));
+    const r = await m1('deploy', c.dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    password = (await storedSecrets(c.dir))['postgres']!;
+  });
+  afterAll(async () => {
+    if (!process.env['M1E2E_KEEP']) await c?.teardown();
+  });
+
+  it('the cascaded replica streams from its location’s first node', async () => {
+    const cascaded = c.cluster.instances.find((i) => i.upstream !== undefined && instanceByName(c.cluster, i.upstream)?.roles.includes('replica'))!;
+    expect(cascaded, 'config.yml has a cascaded replica').toBeDefined();
+    const first = instanceByName(c.cluster, cascaded.upstream!)!;
+    expect(first.location).toBe(cascaded.location);
+    expect(await eventually(async () => (await sql(c, first.name, `SELECT state FROM pg_stat_replication WHERE application_name = '${cascaded.name}'`)) === 'streaming', 30_000)).toBe(true);
+  });
+
+  it('a write through every PgBouncer lands on the primary', async () => {
+    const primary = primaryOf(c.cluster);
+    await sql(c, primary.name, 'CREATE TABLE IF NOT EXISTS via_pgbouncer (host text, at timestamptz DEFAULT now())');
+    for (const i of c.cluster.instances.filter((x) => x.roles.includes('pgbouncer'))) {
+      const server = await throughPgbouncer(i.name, `INSERT INTO via_pgbouncer (host) VALUES ('${i.name}') RETURNING host(inet_server_addr())`);
+      expect(server, i.name).toBe(primary.ipAddress);
+    }
+    expect(await sql(c, primary.name, 'SELECT count(DISTINCT host) FROM via_pgbouncer')).toBe(String(c.cluster.instances.filter((x) => x.roles.includes('pgbouncer')).length));
+  });
+
+  it('after the primary stops, a replica is promoted within 60 s and every PgBouncer writes to it', async () => {
+    const old = primaryOf(c.cluster);
+    const candidates = c.cluster.instances.filter((i) => i.roles.includes('replica'));
+    const stopped = Date.now();
+    await run('docker', ['stop', '-t', '1', old.name]);
+    let promoted: string | undefined;
+    const ok = await eventually(async () => {
+      for (const r of candidates) {
+        if ((await sql(c, r.name, 'SELECT pg_is_in_recovery()').catch(() => 't')) === 'f') promoted = r.name;
+      }
+      return promoted !== undefined;
+    }, 60_000, 1000);
+    const seconds = (Date.now() - stopped) / 1000;
+    expect(ok, `no replica promoted ${seconds} s after stopping ${old.name}`).toBe(true);
+    expect(seconds).toBeLessThan(60);
+    const address = instanceByName(c.cluster, promoted!)!.ipAddress;
+    for (const i of c.cluster.instances.filter((x) => x.roles.includes('pgbouncer') && x.name !== old.name)) {
+      const routed = await eventually(async () => (await throughPgbouncer(i.name, `INSERT INTO via_pgbouncer (host) VALUES ('${i.name} after failover') RETURNING host(inet_server_addr())`)) === address, 30_000, 1000);
+      expect(routed, `PgBouncer on ${i.name} writes to ${promoted}`).toBe(true);
+    }
+  });
+});
