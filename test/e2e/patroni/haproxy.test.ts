@@ -88,14 +88,15 @@ describe('Patroni + HAProxy: first deploy', () => {
 
   it('a write through each HAProxy (5432) lands on the leader; a read through 5433 on a replica', async () => {
     const l = await leader();
+    const run = `run ${Date.now()}`;
     for (const hp of haproxies) {
-      const landed = await landsOn(tc, addressOf(tc, hp), 5432, writeQuery(`${hp}:5432`));
+      const landed = await landsOn(tc, addressOf(tc, hp), 5432, writeQuery(`${hp}:5432 ${run}`));
       expect(landed, `write through ${hp}:5432`).toEqual({ server: addressOf(tc, l), inRecovery: false });
       const read = await landsOn(tc, addressOf(tc, hp), 5433);
       expect(read?.inRecovery, `read through ${hp}:5433`).toBe(true);
       expect(data.filter((d) => d !== l).map((d) => addressOf(tc, d))).toContain(read?.server);
     }
-    expect(await localSql(tc, l, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%:5432'`)).toBe(String(haproxies.length));
+    expect(await localSql(tc, l, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%:5432 ${run}'`)).toBe(String(haproxies.length));
   });
 
   it('barman check is all OK', async () => {

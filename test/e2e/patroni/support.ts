@@ -83,7 +83,7 @@ export async function clientSql(tc: ProvisionedTestCluster, address: string, por
 
 /** Where a session lands: the server's address and whether it is in recovery. */
 export async function landsOn(tc: ProvisionedTestCluster, address: string, port: number, query = 'SELECT 1'): Promise<{ server: string; inRecovery: boolean } | undefined> {
-  const r = await clientSql(tc, address, port, `${query}; SELECT host(inet_server_addr()) || '|' || pg_is_in_recovery()`);
+  const r = await clientSql(tc, address, port, `${query}; SELECT host(inet_server_addr()) || '|' || CASE WHEN pg_is_in_recovery() THEN 't' ELSE 'f' END`);
   if (r.code !== 0) return undefined;
   const last = r.out.split('\n').pop() ?? '';
   const [server, rec] = last.split('|');
