@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryOf } from '../../../src/inventory/topology.js';
+import { barmanServerName } from '../../../roles/barman/serverName.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 
@@ -65,6 +66,13 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     // and it is a hot standby in recovery, with data checksums from the primary's initdb
     expect(await sql(c, replica, 'SELECT pg_is_in_recovery()')).toBe('t');
     expect(await sql(c, primary, 'SHOW data_checksums')).toBe('on');
+  });
+
+  it('barman check is all OK for the cluster (backup and recover: test/e2e/barman)', async () => {
+    const barman = c.cluster.instances.find((i) => i.roles.includes('barman'))!.name;
+    const r = await c.ssh(barman, `cd / && runuser -u barman -- barman check ${barmanServerName(c.cluster)}`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/FAILED/);
   });
 
   it('a second deploy changes nothing on any host, and --check reports nothing to change', async () => {
