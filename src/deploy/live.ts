@@ -44,8 +44,10 @@ export interface LiveTopology {
 
 /**
  * The live primary is the data node whose Postgres runs out of recovery. With
- * several (split brain), config.yml's primary wins if it is one of them, else
- * the lowest-numbered; either way it is said loudly and nobody is demoted.
+ * several (split brain: typically a failed primary restarted after a
+ * failover), the one on the highest timeline wins (a promotion starts a new
+ * timeline), then config.yml's primary, then the lowest-numbered; either way
+ * it is said loudly and nobody is demoted.
  */
 export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, HostLiveFacts>>): LiveTopology {
   const warnings: string[] = [];
@@ -54,8 +56,18 @@ export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, Ho
   if (primaries.length === 1) primary = primaries[0]!.name;
   else if (primaries.length > 1) {
     const configured = configuredPrimary(cluster).name;
-    primary = primaries.some((p) => p.name === configured) ? configured : [...primaries].sort((a, b) => a.node - b.node)[0]!.name;
-    warnings.push(`several hosts run as primary: ${primaries.map((p) => p.name).join(', ')}; treating ${primary} as the primary (fix the others by hand, e.g. repmgr node rejoin)`);
+    const rank = (i: Instance) => [hosts[i.name]?.timeline ?? 0, i.name === configured ? 1 : 0, -i.node];
+    const best = [...primaries].sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return rb[k]! - ra[k]!;
+      return 0;
+    })[0]!;
+    primary = best.name;
+    warnings.push(
+      `several hosts run as primary: ${primaries.map((p) => `${p.name} (timeline ${hosts[p.name]?.timeline ?? '?'})`).join(', ')}; ` +
+        `treating ${primary} as the primary; stop the others and rejoin them as standbys (repmgr node rejoin --force-rewind)`,
+    );
   }
   const upstreams: Record<string, string> = {};
   for (const i of cluster.instances) {

@@ -39,11 +39,13 @@ describe('live topology from the facts', () => {
     expect(t.warnings.join('\n')).toMatch(/beta is the primary now; config.yml names alpha/);
   });
 
-  it('with two primaries it says so and keeps config.yml’s', () => {
+  it('with two primaries it says so and keeps the promoted one (highest timeline), else config.yml’s', () => {
     const c = defaultCluster();
     const t = liveTopology(c, { alpha: up(false), beta: up(false), gamma: up(false) });
     expect(t.live.primary).toBe('alpha');
-    expect(t.warnings[0]).toMatch(/several hosts run as primary: alpha, beta/);
+    expect(t.warnings[0]).toMatch(/several hosts run as primary: alpha \(timeline \?\), beta/);
+    const promoted = liveTopology(c, { alpha: { ...up(false), timeline: 1 }, beta: { ...up(false), timeline: 2 }, gamma: up(false) });
+    expect(promoted.live.primary).toBe('beta');
   });
 
   it('orders Postgres hosts by streaming level: primary, replicas + witness, cascaded', () => {
