@@ -11,7 +11,9 @@
  *    data nodes;
  * 3. a reload-only and a restart-only setting in config.yml go through
  *    Patroni: the first without a restart, the second restarting the replica
- *    before the leader.
+ *    before the leader;
+ * 4. changed etcd settings restart the members one at a time, the cluster
+ *    healthy before and after each, Patroni's leader untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../roles/barman/serverName.js';
@@ -172,5 +174,28 @@ describe('Patroni + HAProxy: settings through Patroni', () => {
     expect(restarts.map((t) => t.replace(/^restart Postgres on (\S+).*$/, '$1'))).toEqual([replica, l]);
     for (const h of data) expect((await tc.ssh(h, 'systemctl is-active postgres; systemctl is-enabled postgres')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'disabled']);
     expect(await leader()).toBe(l);
+  });
+});
+
+describe('etcd: changed settings', () => {
+  it('restart the members one at a time, healthy before and after each; the leader stays', async () => {
+    const members = etcdMembers(tc.cluster).map((m) => m.name);
+    const started = async () => Promise.all(members.map(async (m) => (await on(tc, m, 'systemctl show -p ExecMainStartTimestampMonotonic --value etcd')).trim()));
+    const before = await started();
+    const l = await leader();
+    await setClusterVar(tc, ['etcd_election_timeout'], 3000);
+    const outcome = await deploy();
+    const after = await started();
+    members.forEach((m, n) => expect(after[n], `${m} restarted`).not.toBe(before[n]));
+    // In the run's order: per member, the health check, the file, the restart, the health check again.
+    const steps = outcome.result.results
+      .filter((r) => r.stage === 'etcd settings' && r.status !== 'skipped')
+      .map((r) => `${r.host} ${/healthy before/.test(r.task) ? 'healthy' : /back in a healthy/.test(r.task) ? 'rejoined' : /restart/.test(r.task) ? 'restart' : 'file'}`);
+    expect(steps).toEqual(members.flatMap((m) => [`${m} healthy`, `${m} file`, `${m} restart`, `${m} rejoined`]));
+    for (const m of members) expect((await etcdHealth(tc, m)).every((h) => h.healthy)).toBe(true);
+    expect(await leader()).toBe(l);
+    expect(changedOn(outcome, data)).toEqual(zeroOn(data));
+    const env = await on(tc, members[0]!, 'cat /etc/default/etcd');
+    expect(env).toMatch(/^ETCD_ELECTION_TIMEOUT="3000"$/m);
   });
 });
