@@ -7,8 +7,9 @@ import { register as deprovision } from './deprovision.js';
 import { register as deploy } from './deploy.js';
 import { register as showPassword } from './showPassword.js';
 import { register as status } from './status.js';
+import { register as switchover } from './switchover.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status, switchover];

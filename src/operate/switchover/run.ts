@@ -1,0 +1,312 @@
+/**
+ * `m1 switchover <cluster-dir> <target>` as a library call:
+ *
+ *   1. take the cluster lock; read every host (one command each);
+ *   2. refuse (exit 3, nothing changed) unless the preconditions hold;
+ *   3. run the failover manager's switchover; while it runs, watch the
+ *      target and, the moment it takes writes, repoint every PgBouncer and
+ *      start moving Barman to it (so clients wait for the promotion, not for
+ *      the old primary's rejoin and the siblings' restarts);
+ *   4. finish Barman (stale slots, detached base backup, check);
+ *   5. verify, polling briefly, and return one table of checks.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Engine, Secrets, type Connector, type OpResult, type Playbook, type Reporter } from '../../engine/index.js';
+import { acquireLock } from '../../engine/run/lock.js';
+import { RefusedError } from '../../errors.js';
+import { hasRole, instanceByName, type Cluster } from '../../inventory/cluster.js';
+import { readSecret } from '../../secrets/index.js';
+import { barmanServers } from '../../../roles/barman/serverName.js';
+import { efmBindByHostname } from '../../../roles/efm/nodes.js';
+import { backupUnitName, barmanFinishRole, barmanFollowRole, repointPgbouncerRole, type BarmanRetarget } from '../../../playbooks/switchover.js';
+import { openCluster, runOn, type OpenCluster } from '../cluster.js';
+import { localPsqlCommand } from '../psql.js';
+import { gatherSnapshot, type Snapshot } from '../status.js';
+import { isDataNode } from '../probe/spec.js';
+import type { CheckRow } from '../table.js';
+import { newToken, writeRowSql, wroteToken } from '../writes.js';
+import { checkSwitchover, DEFAULT_MAX_LAG, type SwitchoverPlan } from './preconditions.js';
+import { efmSteps, patroniSteps, repmgrSteps, type SwitchoverStep } from './steps.js';
+import { verificationRows } from './verify.js';
+
+export interface SwitchoverOptions {
+  /** Refuse when the target is further behind than this (bytes; default 16 MB). */
+  maxLagBytes?: number;
+  /** Progress lines (default: none). */
+  write?: (line: string) => void;
+  /** How long verification may wait for everything to settle (default 60 s). */
+  verifyTimeoutMs?: number;
+  /** How often the target is asked whether it is primary yet (default 200 ms). */
+  watchIntervalMs?: number;
+}
+
+export interface StepOutcome {
+  name: string;
+  host: string;
+  ok: boolean;
+  ms: number;
+  /** Last lines of its output when it failed. */
+  tail?: string;
+}
+
+export interface SwitchoverTimings {
+  totalMs: number;
+  /** Lock and reading of the cluster before any change. */
+  preconditionsMs: number;
+  /** From the start of the command until the target accepted writes (watched). */
+  writableAfterMs?: number;
+  /** The failover manager's own switchover command. */
+  managerMs: number;
+  /** Until every PgBouncer was repointed, from the start of the command. */
+  repointedAfterMs?: number;
+  barmanMs: number;
+  verifyMs: number;
+}
+
+export interface SwitchoverOutcome {
+  exitCode: 0 | 1;
+  plan: SwitchoverPlan;
+  steps: StepOutcome[];
+  rows: CheckRow[];
+  timings: SwitchoverTimings;
+  /** The failover manager's output, saved in the cluster's logs/ directory. */
+  managerLog?: string;
+  /** Why the switchover did not happen or did not finish. */
+  failure?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const tailOf = (text: string, n = 8) => text.trim().split('\n').slice(-n).join('\n');
+
+export function managerSteps(oc: Pick<OpenCluster, 'cluster' | 'addresses'>, plan: SwitchoverPlan): SwitchoverStep[] {
+  const { cluster } = oc;
+  if (cluster.failoverManager === 'repmgr') return repmgrSteps(cluster, plan.target);
+  if (cluster.failoverManager === 'patroni') return patroniSteps(cluster, plan.primary, plan.target);
+  const i = instanceByName(cluster, plan.target)!;
+  const address = efmBindByHostname(cluster) ? i.name : (i.ipAddress ?? oc.addresses[i.name] ?? i.name);
+  return efmSteps(cluster, plan.target, address);
+}
+
+/** The Barman servers that follow the primary, with what their retarget needs (from the reading before the switchover). */
+function barmanRetargets(cluster: Cluster, before: Snapshot, target: string): BarmanRetarget[] {
+  return barmanServers(cluster)
+    .filter((s) => s.followsPrimary)
+    .map((server) => {
+      const p = before.probes[server.barmanHost]?.barman[server.name];
+      const previous = p?.recordedTarget ?? p?.target;
+      return {
+        cluster,
+        server,
+        target,
+        ...(previous ? { previousTarget: previous } : {}),
+        hasBackups: p?.backups.some((b) => b.status === 'DONE') ?? false,
+        otherPostgresHosts: cluster.instances.filter((i) => isDataNode(i) && i.name !== target).map((i) => i.name),
+      };
+    });
+}
+
+/** Reports what engine runs change or fail, one line each. */
+function changesReporter(write: (line: string) => void): Reporter {
+  return {
+    taskEnd(r: OpResult) {
+      if (r.status === 'changed') write(`  ${r.host}: ${r.task}${r.message ? ` (${r.message})` : ''}\n`);
+      if (r.status === 'failed') write(`  ${r.host}: FAILED ${r.task}: ${r.error ?? ''}\n`);
+    },
+  };
+}
+
+async function saveManagerLog(cluster: Cluster, text: string): Promise<string | undefined> {
+  try {
+    const dir = join(cluster.dir, 'logs');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-switchover-${cluster.failoverManager}.log`);
+    await writeFile(path, text, { mode: 0o600 });
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the target's Postgres answers out of recovery (read on a connection of its own). */
+async function isPrimary(connectors: Map<string, Connector>, cluster: Cluster, host: string): Promise<boolean> {
+  const r = await runOn(connectors, host, localPsqlCommand(cluster.postgresVersion, 'SELECT pg_is_in_recovery()'), { timeoutMs: 10_000 });
+  return r.ok && r.result.code === 0 && r.result.stdout.trim() === 'f';
+}
+
+export async function runSwitchover(oc: OpenCluster, target: string, options: SwitchoverOptions = {}): Promise<SwitchoverOutcome> {
+  const t0 = performance.now();
+  const since = () => Math.round(performance.now() - t0);
+  const write = options.write ?? (() => undefined);
+  const { cluster } = oc;
+  const lock = acquireLock(cluster.dir, `switchover ${target}`);
+  let engine: Engine | undefined;
+  try {
+    // 1-2. One reading, then the verdict. No barman check here: the plan needs only Barman's files.
+    const before = await gatherSnapshot(oc, { barmanCheck: false, routes: false });
+    const pre = checkSwitchover(cluster, before.status, target, options.maxLagBytes ?? DEFAULT_MAX_LAG);
+    if (!pre.ok) throw new RefusedError(pre.reason);
+    const plan = pre.plan;
+    const preconditionsMs = since();
+    write(
+      `switchover ${cluster.name} (${cluster.failoverManager}): ${plan.primary} -> ${plan.target} (lag ${plan.lagBytes} bytes` +
+        `${plan.siblings.length ? `; siblings follow: ${plan.siblings.join(', ')}` : ''}${plan.cascaded.length ? `; cascaded, kept: ${plan.cascaded.map((c) => c.host).join(', ')}` : ''})\n`,
+    );
+
+    const secrets = new Secrets();
+    try {
+      secrets.register(await readSecret(cluster.dir, 'postgres'));
+    } catch {
+      // no password: nothing of it can leak
+    }
+    // The engine works on the second set of connections: the first is busy with the manager's command.
+    engine = await Engine.open({ connectors: oc.extraConnectors(), clusterDir: cluster.dir, command: 'switchover', lock: false, secrets, reporter: changesReporter(write) });
+    const retargets = barmanRetargets(cluster, before, plan.target);
+    const pgbouncers = cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name);
+    let repointedAfterMs: number | undefined;
+    let barmanMs = 0;
+    const failures: string[] = [];
+
+    // 3. Repoint PgBouncer and move Barman: once, as soon as the target is primary.
+    let followed: Promise<void> | undefined;
+    const follow = (): Promise<void> =>
+      (followed ??= (async () => {
+        // PgBouncer first, alone: clients wait for it; Barman's half can take seconds.
+        if (pgbouncers.length > 0) {
+          const res = await engine!.run({ name: 'switchover-pgbouncer', stages: [{ name: `pgbouncer to ${plan.target}`, hosts: pgbouncers, roles: [repointPgbouncerRole(cluster, plan.target)] }] });
+          repointedAfterMs = since();
+          write(`  PgBouncer sends clients to ${plan.target} on ${pgbouncers.join(', ')} (${secs(repointedAfterMs)} after start)\n`);
+          failures.push(...res.failures);
+        }
+        if (retargets.length > 0) {
+          const t = performance.now();
+          const hosts = [...new Set(retargets.map((r) => r.server.barmanHost))];
+          const res = await engine!.run({
+            name: 'switchover-barman-follow',
+            stages: [{ name: `barman to ${plan.target}`, hosts, roles: (h) => retargets.filter((r) => r.server.barmanHost === h).map(barmanFollowRole) }],
+          });
+          barmanMs += Math.round(performance.now() - t);
+          failures.push(...res.failures);
+        }
+      })());
+
+    const steps: StepOutcome[] = [];
+    let managerOutput = '';
+    let managerMs = 0;
+    let writableAfterMs: number | undefined;
+    let failed = false;
+    for (const step of managerSteps(oc, plan)) {
+      if (failed && !step.always) continue;
+      write(`  ${step.name} ...\n`);
+      const ts = performance.now();
+      let watching = step.promotes === true;
+      const watcher = (async () => {
+        while (watching) {
+          if (await isPrimary(oc.extraConnectors(), cluster, plan.target)) {
+            writableAfterMs = since();
+            write(`  ${plan.target} accepts writes (${secs(writableAfterMs)} after start)\n`);
+            await follow();
+            return;
+          }
+          await sleep(options.watchIntervalMs ?? 200);
+        }
+      })();
+      const r = await runOn(oc.connectors, step.host, step.command, { timeoutMs: step.timeoutMs });
+      watching = false;
+      const ms = Math.round(performance.now() - ts);
+      if (step.promotes) managerMs = ms;
+      const text = r.ok ? `${r.result.stdout}${r.result.stderr ? `\n${r.result.stderr}` : ''}` : r.error;
+      managerOutput += `### ${step.name} on ${step.host}\n${text}\n`;
+      const ok = r.ok && r.result.code === 0;
+      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(text) }) });
+      write(`  ${step.name}: ${ok ? 'done' : 'FAILED'} (${secs(ms)})\n`);
+      if (!ok) {
+        failed = true;
+        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${r.result.code})` : ''}:\n${tailOf(text).replace(/^/gm, '    ')}`);
+      }
+      await watcher;
+    }
+    const managerLog = await saveManagerLog(cluster, managerOutput);
+
+    // Promoted but unseen by the watcher (a very fast command), or promoted although the command failed later.
+    if (writableAfterMs === undefined && (await isPrimary(oc.extraConnectors(), cluster, plan.target))) {
+      writableAfterMs = since();
+      await follow();
+    }
+    if (writableAfterMs === undefined) {
+      const failure = failures.join('\n') || `${plan.target} did not become primary`;
+      write(`switchover to ${plan.target} FAILED: ${plan.target} did not become primary${managerLog ? ` (output: ${managerLog})` : ''}\n`);
+      return { exitCode: 1, plan, steps, rows: [], timings: { totalMs: since(), preconditionsMs, managerMs, barmanMs, verifyMs: 0 }, ...(managerLog ? { managerLog } : {}), failure };
+    }
+    await followed;
+
+    // 4. Barman: stale slots, a detached base backup, check, recorded target.
+    const units: Record<string, string> = {};
+    if (retargets.length > 0) {
+      const t = performance.now();
+      const book: Playbook = {
+        name: 'switchover-barman',
+        stages: [
+          {
+            name: 'barman',
+            hosts: [...new Set(retargets.map((r) => r.server.barmanHost))],
+            roles: (h) =>
+              retargets
+                .filter((r) => r.server.barmanHost === h)
+                .map((r) => {
+                  const unit = backupUnitName(r.server.name);
+                  units[r.server.name] = unit;
+                  return barmanFinishRole(r, unit);
+                }),
+          },
+        ],
+      };
+      const res = await engine.run(book);
+      barmanMs += Math.round(performance.now() - t);
+      failures.push(...res.failures);
+      write(`  Barman follows ${plan.target} (${secs(barmanMs)} in all)\n`);
+    }
+
+    // 5. Verify: a write on the target, then one reading; again until all pass or time is up.
+    const tv = performance.now();
+    const deadline = tv + (options.verifyTimeoutMs ?? 60_000);
+    const token = newToken('switchover');
+    let wrote: { ok: boolean; detail: string } = { ok: false, detail: 'not tried' };
+    let rows: CheckRow[] = [];
+    for (;;) {
+      if (!wrote.ok) {
+        const w = await runOn(oc.connectors, plan.target, localPsqlCommand(cluster.postgresVersion, writeRowSql(token, `switchover to ${plan.target}`)), { timeoutMs: 15_000 });
+        const out = w.ok ? `${w.result.stdout}\n${w.result.stderr}` : w.error;
+        wrote = w.ok && w.result.code === 0 && wroteToken(out) === token ? { ok: true, detail: `row ${token} written in m1.writes` } : { ok: false, detail: tailOf(out, 1) || 'write failed' };
+      }
+      const after = await gatherSnapshot(oc, {});
+      rows = verificationRows({ cluster, plan, after, write: wrote, backupUnits: units });
+      if (rows.every((r) => r.ok) || performance.now() > deadline) break;
+      await sleep(1000);
+    }
+    const verifyMs = Math.round(performance.now() - tv);
+    const ok = rows.every((r) => r.ok) && failures.length === 0;
+    return {
+      exitCode: ok ? 0 : 1,
+      plan,
+      steps,
+      rows,
+      timings: { totalMs: since(), preconditionsMs, ...(writableAfterMs !== undefined ? { writableAfterMs } : {}), managerMs, ...(repointedAfterMs !== undefined ? { repointedAfterMs } : {}), barmanMs, verifyMs },
+      ...(managerLog ? { managerLog } : {}),
+      ...(failures.length ? { failure: failures.join('\n') } : {}),
+    };
+  } finally {
+    await engine?.close();
+    lock.release();
+  }
+}
+
+export async function switchoverCluster(dir: string, target: string, options: SwitchoverOptions = {}): Promise<SwitchoverOutcome> {
+  const oc = await openCluster(dir);
+  try {
+    return await runSwitchover(oc, target, options);
+  } finally {
+    await oc.close();
+  }
+}

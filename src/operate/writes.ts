@@ -1,0 +1,31 @@
+/**
+ * The rows m1 writes to prove a server takes writes and that they reach
+ * every replica: table m1.writes in the postgres database (created if
+ * missing; rows older than a day are deleted as new ones are written).
+ */
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** A token unique enough for one check run. */
+export function newToken(prefix: string, now = Date.now()): string {
+  return `${prefix}-${now.toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
+}
+
+/** Creates the table if needed, writes one row, prints `m1:wrote=<token>`. */
+export function writeRowSql(token: string, via: string): string {
+  return [
+    'CREATE SCHEMA IF NOT EXISTS m1',
+    'CREATE TABLE IF NOT EXISTS m1.writes (token text PRIMARY KEY, via text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())',
+    "DELETE FROM m1.writes WHERE written_at < now() - interval '1 day'",
+    `INSERT INTO m1.writes (token, via) VALUES (${literal(token)}, ${literal(via)}) RETURNING 'm1:wrote=' || token`,
+  ].join('; ');
+}
+
+/** Prints `m1:seen=1` once the row is there (fails while the table does not exist yet). */
+export function seenRowSql(token: string): string {
+  return `SELECT 'm1:seen=' || count(*) FROM m1.writes WHERE token = ${literal(token)}`;
+}
+
+export function wroteToken(output: string): string | undefined {
+  return /^m1:wrote=(.*)$/m.exec(output)?.[1];
+}
