@@ -12,7 +12,7 @@ import { effectivePrimary, effectiveRole, effectiveUpstream } from '../common/li
 import { asPostgres, localPsql } from '../postgres/run.js';
 import { catalogFact } from '../postgres/index.js';
 import { boolVar } from '../common/vars.js';
-import { primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from './commands.js';
+import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from './commands.js';
 import { repmgrEnabled } from './enabled.js';
 import { repmgrFileOps } from './files.js';
 import { REPMGR_SERVICE } from './layout.js';
@@ -45,6 +45,10 @@ function registration(ctx: DeployContext, i: Instance): { want: NodeRegistration
   return undefined;
 }
 
+function rejoinHint(version: Parameters<typeof nodeRejoinCommand>[0], primary: string): string {
+  return `sudo systemctl stop postgres && ${nodeRejoinCommand(version, primary)}`;
+}
+
 export function repmgrRole(ctx: DeployContext): Role {
   return defineRole('repmgr', async function* (h: HostContext) {
     const cluster = ctx.cluster;
@@ -59,6 +63,14 @@ export function repmgrRole(ctx: DeployContext): Role {
       if (!h.check) throw new Error(`${h.host}: Postgres does not answer; cannot read repmgr.nodes`);
       yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: 'true' });
     } else {
+      if (role === 'replica' && !state.inRecovery) {
+        // A former primary started again after a failover: m1 never demotes anyone by itself.
+        const primary = effectivePrimary(cluster, ctx.live);
+        throw new Error(
+          `${h.host} runs as a primary but ${primary} is the primary now; stop it and rejoin it as a standby ` +
+            `(as postgres: ${rejoinHint(cluster.postgresVersion, primary)}), then deploy again`,
+        );
+      }
       const need = registrationNeeded(reg.want, state.repmgrNodes);
       if (typeof need === 'object') throw new Error(`${h.host}: ${need.conflict}; fix repmgr.nodes by hand (repmgr cluster show)`);
       if (need === 'register') {
