@@ -8,8 +8,9 @@ import { register as deploy } from './deploy.js';
 import { register as showPassword } from './showPassword.js';
 import { register as status } from './status.js';
 import { register as switchover } from './switchover.js';
+import { register as test } from './test.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status, switchover];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status, switchover, test];
