@@ -5,9 +5,9 @@
  *   2. the primary (postgres, repmgr: initdb, users, registration);
  *   3. its replicas and the witness, in parallel (clone, register);
  *   4. cascaded replicas, each level after the one it streams from;
- *   5. Barman, then PgBouncer;
- *   6. restarts the settings need, one host at a time, replicas before the
- *      primary (the primary first when a standby-sensitive setting is lowered).
+ *   5. restarts the settings need, one host at a time, replicas before the
+ *      primary (the primary first when a standby-sensitive setting is lowered);
+ *   6. Barman, then PgBouncer (their checks see the restarted servers).
  * A host whose upstream failed sits the later stages out.
  */
 import type { DeployContext } from '../src/deploy/context.js';
@@ -83,12 +83,13 @@ export function deployPlaybook(ctx: DeployContext, options: DeployPlaybookOption
     const name = n === 0 ? 'primary' : n === 1 ? 'replicas' : `cascaded replicas (level ${n})`;
     stages.push({ name, hosts, roles: pgRoles, dependsOn: upstreamOf });
   });
+  // Restarts before Barman and PgBouncer: their checks at the end of the run then see the restarted servers.
+  if (options.restartOrder.length > 0) {
+    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster)], serial: true });
+  }
   const barmanHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'barman')));
   if (barmanHosts.length > 0) stages.push({ name: 'barman', hosts: barmanHosts, roles: [barmanRole(ctx)], dependsOn: [primary] });
   const pgbouncerHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'pgbouncer')));
   if (pgbouncerHosts.length > 0) stages.push({ name: 'pgbouncer', hosts: pgbouncerHosts, roles: [pgbouncerRole(ctx)], dependsOn: [primary] });
-  if (options.restartOrder.length > 0) {
-    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster)], serial: true });
-  }
   return { name: 'deploy', stages };
 }
