@@ -66,6 +66,8 @@ export function postgresRestartRole(cluster: Cluster): Role {
 export interface DeployPlaybookOptions {
   /** Hosts to restart at the end, in order (from the settings plan). */
   restartOrder: readonly string[];
+  /** Hosts left out of every stage (check mode: not provisioned yet). */
+  exclude?: readonly string[];
 }
 
 export function deployPlaybook(ctx: DeployContext, options: DeployPlaybookOptions): Playbook {
@@ -91,5 +93,7 @@ export function deployPlaybook(ctx: DeployContext, options: DeployPlaybookOption
   if (barmanHosts.length > 0) stages.push({ name: 'barman', hosts: barmanHosts, roles: [barmanRole(ctx)], dependsOn: [primary] });
   const pgbouncerHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'pgbouncer')));
   if (pgbouncerHosts.length > 0) stages.push({ name: 'pgbouncer', hosts: pgbouncerHosts, roles: [pgbouncerRole(ctx)], dependsOn: [primary] });
-  return { name: 'deploy', stages };
+  const excluded = new Set(options.exclude ?? []);
+  const kept = stages.map((st) => ({ ...st, hosts: st.hosts.filter((h) => !excluded.has(h)) })).filter((st) => st.hosts.length > 0);
+  return { name: 'deploy', stages: kept };
 }

@@ -215,9 +215,13 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
   let engine: Engine | undefined;
   try {
     const tp = performance.now();
-    const provisioned = await platformFor(cluster).provision(cluster, { progress: (line) => write(`provision: ${line}\n`) });
+    // --check creates no container: it works on the hosts provisioned so far and says which are not.
+    const inventory = check
+      ? await readInventory(cluster.dir)
+      : (await platformFor(cluster).provision(cluster, { progress: (line) => write(`provision: ${line}\n`) })).inventory;
     const provisionMs = Math.round(performance.now() - tp);
-    const inventory = provisioned.inventory ?? (await readInventory(cluster.dir));
+    const unprovisioned = cluster.instances.map((i) => i.name).filter((n) => !inventory.hosts.some((h) => h.name === n));
+    if (unprovisioned.length > 0) write(`check mode: not provisioned yet (deploy would provision, then converge them): ${unprovisioned.join(', ')}\n`);
     const timings = new Timings();
     const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty }), timingReporter(timings));
     const connectors = connectorsFromInventory(cluster.dir, inventory);
@@ -243,7 +247,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const gathered: Record<string, GatheredHost | undefined> = {};
     const warnings: string[] = [];
     await Promise.all(
-      cluster.instances.map(async (i) => {
+      cluster.instances.filter((i) => !unprovisioned.includes(i.name)).map(async (i) => {
         const def = defineFact(`deploy-gather`, buildGatherCommand({ version: cluster.postgresVersion, checkPackageSource: runsPostgres(i, cluster.failoverManager) }), (r) => {
           if (r.code !== 0) throw new Error(`reading live facts exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
           return parseGather(r.stdout);
