@@ -29,6 +29,7 @@ import { etcdMembers } from '../roles/etcd/members.js';
 import { patroniMembers } from '../roles/patroni/members.js';
 import { PATRONI_REST_SECRET, patroniRole, patroniSettingsRole } from '../roles/patroni/role.js';
 import { haproxyRole } from '../roles/haproxy/role.js';
+import { patroniPackagesRole } from '../roles/patroni/packages.js';
 
 /**
  * The REST API password, stored with the other secrets and registered; in
@@ -60,7 +61,8 @@ export function patroniStages(ctx: DeployContext): Stage[] {
   const pgRoles = [postgresRole(ctx), patroniRole(ctx)];
 
   const stages: Stage[] = [
-    { name: 'common', hosts: all, roles: [commonRole(ctx)] },
+    // The etcd, Patroni and HAProxy packages too: every host's apt runs at once, not stage after stage.
+    { name: 'common', hosts: all, roles: [commonRole(ctx), patroniPackagesRole(ctx)] },
     { name: 'etcd', hosts: etcd, roles: [etcdRole(ctx)] },
     { name: 'etcd health', hosts: [etcd[0]!], roles: [etcdHealthRole(ctx)], dependsOn: etcd },
     { name: 'etcd settings', hosts: etcd, roles: [etcdSettingsRole(ctx)], serial: true, dependsOn: etcd },

@@ -81,3 +81,4 @@ export { PATRONI_PACKAGES, PATRONI_REST_SECRET, patroniRole, patroniSecrets, pat
 export { PATRONI_BASE_CONF, patroniOwnsPostgres } from './ownership.js';
 export { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
 export type { PollOptions, RestCallOptions } from './restOps.js';
+export { patroniClusterPackages, patroniPackagesRole } from './packages.js';

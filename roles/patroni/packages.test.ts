@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { instance, patroniCluster } from '../../test/unit/roles/patroni/fixture.js';
+import { patroniClusterPackages } from './packages.js';
+
+describe('patroniClusterPackages', () => {
+  const c = patroniCluster();
+  it('gives each host the packages of its own roles', () => {
+    expect(patroniClusterPackages(instance(c, 'kaboom'))).toEqual(['patroni', 'curl']);
+    expect(patroniClusterPackages(instance(c, 'kapok'))).toEqual(['etcd-server', 'etcd-client']);
+    expect(patroniClusterPackages(instance(c, 'karaoke'))).toEqual(['haproxy', 'curl']);
+    expect(patroniClusterPackages(instance(c, 'kaolin'))).toEqual([]);
+  });
+
+  it('leaves out the groups --skip-packages names', () => {
+    expect(patroniClusterPackages(instance(c, 'kaboom'), new Set(['patroni']))).toEqual([]);
+    expect(patroniClusterPackages(instance(c, 'kapok'), new Set(['haproxy']))).toEqual(['etcd-server', 'etcd-client']);
+  });
+});
