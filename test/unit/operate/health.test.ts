@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateStatus } from '../../../src/operate/health.js';
+import { formatStatus } from '../../../src/operate/formatStatus.js';
+import { clusterRoutes, type RouteAnswer } from '../../../src/operate/routes.js';
+import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
+
+function status(live: LiveSpec, routeAnswers?: Record<string, RouteAnswer>) {
+  const c = fiveNodes();
+  return evaluateStatus({ cluster: c, probes: probesFor(c, live), addresses: ADDRESSES, routes: clusterRoutes(c), ...(routeAnswers ? { routeAnswers } : {}) });
+}
+
+describe('evaluateStatus', () => {
+  it('a healthy cluster: one primary, each replica streaming from its upstream, nothing wrong', () => {
+    const s = status({ ...HEALTHY, lag: { 'op-c': 4096 } });
+    expect(s.problems).toEqual([]);
+    expect(s.healthy).toBe(true);
+    expect(s.primary).toBe('op-a');
+    expect(s.timeline).toBe(2);
+    const byHost = Object.fromEntries(s.hosts.map((h) => [h.host, h]));
+    expect(byHost['op-a']).toMatchObject({ live: 'primary', otherRoles: ['pgbouncer'] });
+    expect(byHost['op-c']).toMatchObject({ live: 'replica', upstream: 'op-a', replication: 'streaming', lagBytes: 4096 });
+    expect(byHost['op-d']).toMatchObject({ live: 'replica', upstream: 'op-b' });
+    expect(byHost['op-e']).toMatchObject({ live: 'witness', otherRoles: ['barman', 'log-server'] });
+    expect(s.fm).toMatchObject({ manager: 'repmgr', primary: 'op-a', from: 'op-a' });
+    expect(s.fm.nodes.find((n) => n.name === 'op-d')).toMatchObject({ role: 'standby', upstream: 'op-b', state: 'running', daemon: 'running' });
+    expect(s.routes.map((r) => `${r.id} ${r.configuredTarget}`)).toEqual(['pgbouncer:op-a op-a', 'pgbouncer:op-b op-a', 'pgbouncer:op-c op-a']);
+    expect(s.barman).toEqual([expect.objectContaining({ server: 'op', host: 'op-e', target: 'op-a', backups: 1, check: { ok: true, failed: [] } })]);
+    expect(s.drift).toEqual([]);
+  });
+
+  it('a stopped replica: degraded, named, and repmgr sees it unreachable', () => {
+    const s = status({ ...HEALTHY, stopped: ['op-c'] });
+    expect(s.healthy).toBe(false);
+    expect(s.problems).toEqual(['op-c: Postgres is not running (no server socket)', 'repmgr sees op-c as unreachable']);
+    expect(s.hosts.find((h) => h.host === 'op-c')?.live).toBe('down');
+  });
+
+  it('an unreachable host is degraded; the view is taken from another node', () => {
+    const s = status({ ...HEALTHY, unreachable: ['op-a'] });
+    expect(s.problems).toContain('op-a: unreachable (timed out after 5 s connecting to 10.0.0.1:22)');
+    expect(s.problems).toContain('no data node runs as primary: Postgres answers out of recovery nowhere');
+    expect(s.fm.from).toBe('op-b');
+  });
+
+  it('two primaries: split brain is a problem and neither is taken as the primary', () => {
+    const s = status({ ...HEALTHY, alsoPrimary: ['op-c'], upstreams: { 'op-b': 'op-a', 'op-d': 'op-b' } });
+    expect(s.primary).toBeUndefined();
+    expect(s.primaries).toEqual(['op-a', 'op-c']);
+    expect(s.problems.some((p) => p.startsWith('2 data nodes run as primary (op-a, op-c): split brain'))).toBe(true);
+  });
+
+  it('repmgr disagreeing with Postgres about the primary is a problem', () => {
+    const s = status({ ...HEALTHY, repmgrPrimary: 'op-b' });
+    expect(s.problems).toContain('repmgr (asked on op-a) takes op-b for the primary, but Postgres on op-a is the primary');
+  });
+
+  it('a replica in recovery without a WAL receiver is not streaming', () => {
+    const s = status({ ...HEALTHY, notStreaming: ['op-b'] });
+    expect(s.problems).toContain('op-b: in recovery but not streaming from op-a (WAL receiver: none)');
+  });
+
+  it('PgBouncer and Barman left on the old primary after a failover are problems; the drift is a warning', () => {
+    const s = status({ primary: 'op-b', upstreams: { 'op-c': 'op-b', 'op-d': 'op-b' }, stopped: ['op-a'], pgbouncerTarget: 'op-a', barmanTarget: 'op-a' });
+    expect(s.primary).toBe('op-b');
+    expect(s.problems).toContain('PgBouncer op-b:6432: sends clients to op-a, not the primary op-b');
+    expect(s.problems).toContain('Barman server op on op-e backs up op-a, not the primary op-b; run m1 deploy to retarget it');
+    expect(s.drift).toContain('op-b is the primary now; config.yml names op-a (config.yml is left as it is)');
+    expect(s.warnings).not.toContain('op-b is the primary now; config.yml names op-a (config.yml is left as it is)');
+  });
+
+  it('a failing barman check is a problem naming the failed checks', () => {
+    const s = status({ ...HEALTHY, barmanCheckFails: 'receive-wal running' });
+    expect(s.problems).toEqual(['barman check op on op-e fails: receive-wal running: FAILED (broken)']);
+  });
+
+  it('a client that reaches a read-only server through PgBouncer fails the route', () => {
+    const ok: RouteAnswer = { id: 'pgbouncer:op-a', ok: true, inRecovery: false, clusterName: 'op-a', output: '' };
+    const s = status(HEALTHY, {
+      'pgbouncer:op-a': ok,
+      'pgbouncer:op-b': { id: 'pgbouncer:op-b', ok: true, inRecovery: true, clusterName: 'op-c', output: '' },
+      'pgbouncer:op-c': { id: 'pgbouncer:op-c', ok: false, output: '', error: 'connection to server at "op-c" (10.0.0.3), port 6432 failed: Connection refused' },
+    });
+    expect(s.routes.find((r) => r.id === 'pgbouncer:op-a')).toMatchObject({ ok: true, reaches: 'op-a', reachesPrimary: true });
+    expect(s.problems).toEqual([
+      'PgBouncer op-b:6432: a client reaches op-c (read-only), not the primary op-a',
+      'PgBouncer op-c:6432: a client cannot get through: connection to server at "op-c" (10.0.0.3), port 6432 failed: Connection refused',
+    ]);
+  });
+
+  it('formats a table a person can read, ending with the verdict', () => {
+    const text = formatStatus(status({ ...HEALTHY, stopped: ['op-c'] }), new Date('2026-01-01T03:00:10Z'));
+    expect(text).toMatch(/^cluster op: PostgreSQL 15, repmgr; primary op-a \(timeline 2\)/);
+    expect(text).toMatch(/op-c\s+down, pgbouncer/);
+    expect(text).toContain('postgres INACTIVE');
+    expect(text).toContain('barman op on op-e: backs up op-a; 1 backup, last backup 20260101T000000 DONE timeline 1 3 h ago; check OK');
+    expect(text.trimEnd().split('\n').slice(-3)).toEqual(['DEGRADED:', '  - op-c: Postgres is not running (no server socket)', '  - repmgr sees op-c as unreachable']);
+  });
+});

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildProbeCommand } from '../../../src/operate/probe/command.js';
+import { parseBarmanCheck, parseProbe } from '../../../src/operate/probe/parse.js';
+import { probeSpec, type ProbeSpec } from '../../../src/operate/probe/spec.js';
+import { formatBytes, lagBytes, parseLsn } from '../../../src/operate/lsn.js';
+import { fiveNodes } from './fixtures.js';
+
+const recorded = (name: string) => readFileSync(join(import.meta.dirname, 'recorded', `${name}.txt`), 'utf8');
+
+// The recorded outputs come from a 5-node repmgr cluster (m1e2eodev) after a switchover to ferret.
+const spec = (host: string, extra: Partial<ProbeSpec> = {}): ProbeSpec => ({
+  host,
+  version: 15,
+  units: ['postgres', 'repmgr', host === 'gazelle' ? 'cron' : 'pgbouncer'],
+  postgres: true,
+  repmgr: true,
+  pgbouncer: host !== 'gazelle',
+  barmanServers: host === 'gazelle' ? ['m1e2eodev'] : [],
+  barmanCheck: true,
+  ...extra,
+});
+
+describe('LSN arithmetic', () => {
+  it('parses positions and computes the lag between two hosts', () => {
+    expect(parseLsn('0/E000EF8')).toBe(0xe000ef8n);
+    expect(parseLsn('16/B374D848')).toBe((0x16n << 32n) + 0xb374d848n);
+    expect(parseLsn('nonsense')).toBeUndefined();
+    expect(lagBytes('1/0', '0/FFFFFF00')).toBe(256);
+    expect(lagBytes('0/10', '0/20')).toBe(0);
+    expect(lagBytes(undefined, '0/20')).toBeUndefined();
+    expect(formatBytes(16 * 1024 * 1024)).toBe('16.0 MB');
+  });
+});
+
+describe('the probe command', () => {
+  it('asks only for what the host runs', () => {
+    const c = fiveNodes();
+    const witness = buildProbeCommand(probeSpec(c, c.instances[4]!));
+    expect(witness).toContain('cluster show --csv');
+    expect(witness).toContain('/usr/bin/barman check op');
+    expect(witness).toContain('/var/lib/barman/op/base');
+    expect(witness).not.toContain('pgbouncer.databases.ini');
+    const replica = buildProbeCommand(probeSpec(c, c.instances[3]!));
+    expect(replica).not.toContain('barman');
+    expect(replica).not.toContain('pgbouncer.databases.ini');
+    expect(buildProbeCommand(probeSpec(c, c.instances[1]!))).toContain('/etc/pgbouncer/pgbouncer.databases.ini');
+    expect(buildProbeCommand(probeSpec(c, c.instances[4]!, { barmanCheck: false }))).not.toContain('barman check');
+  });
+
+  it('reports services in the order of the spec', () => {
+    const c = fiveNodes();
+    expect(probeSpec(c, c.instances[0]!).units).toEqual(['postgres', 'repmgr', 'pgbouncer']);
+    expect(probeSpec(c, c.instances[4]!).units).toEqual(['postgres', 'repmgr', 'cron']);
+  });
+});
+
+describe('parseProbe on recorded output', () => {
+  it('reads a primary: positions, timeline, repmgr metadata and view, PgBouncer target', () => {
+    const p = parseProbe(spec('ferret'), recorded('ferret'));
+    expect(p.pgRunning).toBe(true);
+    expect(p.pg?.inRecovery).toBe(false);
+    expect(p.pg?.currentLsn).toMatch(/^0\/[0-9A-F]+$/);
+    expect(p.pg?.timeline).toBe(4);
+    expect(p.replication.map((r) => r.applicationName).sort()).toEqual(['barman_streaming', 'm1e2eodev-elk', 'm1e2eodev-ermine']);
+    expect(p.slots.find((s) => s.name === 'backup_m1e2eodev_gazelle')?.active).toBe(true);
+    expect(p.repmgr?.nodes.find((n) => n.type === 'primary')?.name).toBe('m1e2eodev-ferret');
+    expect(p.repmgr?.show).toHaveLength(5);
+    expect(p.repmgr?.daemonRunning).toBe(true);
+    expect(p.pgbouncerTarget).toBe('m1e2eodev-ferret');
+    expect(p.services).toEqual({ postgres: 'active', repmgr: 'active', pgbouncer: 'active' });
+  });
+
+  it('reads a cascaded replica: its receiver streams from the intermediate replica', () => {
+    const p = parseProbe(spec('fox'), recorded('fox'));
+    expect(p.pg?.inRecovery).toBe(true);
+    expect(p.receiver).toMatchObject({ status: 'streaming', senderHost: 'm1e2eodev-ermine', slot: 'repmgr_slot_4' });
+    expect(p.pg?.conninfoHost).toBe('m1e2eodev-ermine');
+  });
+
+  it('reads the Barman host: conf target, recorded target, backups, check', () => {
+    const p = parseProbe(spec('gazelle'), recorded('gazelle'));
+    const b = p.barman['m1e2eodev']!;
+    expect(b.target).toBe('m1e2eodev-ferret');
+    expect(b.recordedTarget).toBe('m1e2eodev-ferret');
+    expect(b.backups.length).toBeGreaterThanOrEqual(1);
+    expect(b.backups.every((x) => x.status === 'DONE' && /^\d{8}T\d{6}$/.test(x.id))).toBe(true);
+    expect(b.check?.ok).toBe(true);
+    // the witness's own server is not a data node but answers out of recovery
+    expect(p.pg?.inRecovery).toBe(false);
+  });
+
+  it('keeps what it cannot read as errors, never throws', () => {
+    const p = parseProbe(spec('x', { repmgr: false, pgbouncer: false }), 'm1:probe=1\nm1:svc=inactive\nm1:pgerr=no server socket\nm1:pg=/var/lib/postgresql/15/main|false||||1|1|1|x|\n');
+    expect(p.pgRunning).toBe(false);
+    expect(p.errors).toEqual(['no server socket', 'the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data']);
+    expect(p.services['postgres']).toBe('inactive');
+    const patroni = parseProbe(spec('y', { patroniConfig: '/etc/patroni/c.yml' }), `m1:patroni=1:${Buffer.from('Error: etcd is down').toString('base64')}\n`);
+    expect(patroni.patroni).toBeUndefined();
+    expect(patroni.errors[0]).toMatch(/patronictl list exited 1: Error: etcd is down/);
+  });
+
+  it('reads barman check output: FAILED lines are the reasons', () => {
+    const c = parseBarmanCheck(1, 'Server x:\n\tPostgreSQL: OK\n\treplication slot: FAILED (slot not initialised)\n\treceive-wal running: FAILED (See the Barman log file for more details)\n');
+    expect(c.ok).toBe(false);
+    expect(c.failed).toEqual(['replication slot: FAILED (slot not initialised)', 'receive-wal running: FAILED (See the Barman log file for more details)']);
+    expect(parseBarmanCheck(0, 'Server x:\n\tPostgreSQL: OK\n').ok).toBe(true);
+  });
+});
