@@ -53,6 +53,7 @@ import {
   desiredRole,
   ensureDatabaseSql,
   ensureRoleSql,
+  ident,
   pgbouncerAuthDatabases,
   pgbouncerGetAuthSql,
   roleDifferences,
@@ -186,8 +187,14 @@ async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: Ho
   if (changes.sql) {
     yield command({ name: `database users and databases (${changes.what.filter((w) => !w.startsWith('pgbouncer_get_auth')).join('; ')})`, cmd: localPsql(v, 'postgres'), stdin: changes.sql });
   }
-  for (const [db, sql] of Object.entries(changes.perDatabase)) {
-    yield command({ name: `pgbouncer_get_auth() in database ${db}`, cmd: localPsql(v, db), stdin: sql });
+  const perDb = Object.entries(changes.perDatabase);
+  if (perDb.length > 0) {
+    // One psql session, \connect-ing to each database in turn.
+    yield command({
+      name: `pgbouncer_get_auth() in databases ${perDb.map(([db]) => db).join(', ')}`,
+      cmd: localPsql(v, 'postgres'),
+      stdin: perDb.map(([db, sql]) => `\\connect ${ident(db)}\n${sql}`).join(''),
+    });
   }
 }
 
