@@ -6,5 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/vitest ] && [ -f dist/src/cli/main.js ] || npm ci --no-audit --no-fund
 bash docker/setup-engine.sh
+# End-to-end tests connect from this machine with psql (through PgBouncer and HAProxy).
+command -v psql >/dev/null 2>&1 || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; }
 bash docker/build-image.sh bookworm
+bash docker/build-test-image.sh bookworm
 exec npx vitest run "$@"
