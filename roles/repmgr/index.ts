@@ -67,8 +67,9 @@ export function repmgrRole(ctx: DeployContext): Role {
         // A former primary started again after a failover: m1 never demotes anyone by itself.
         const primary = effectivePrimary(cluster, ctx.live);
         throw new Error(
-          `${h.host} runs as a primary but ${primary} is the primary now; stop it and rejoin it as a standby ` +
-            `(as postgres: ${rejoinHint(cluster.postgresVersion, primary)}), then deploy again`,
+          `${h.host} runs as a primary but ${primary} is the primary now; rejoin it as a standby, as postgres: ` +
+            `\`${rejoinHint(cluster.postgresVersion, primary)}\`; then deploy again (repmgr may fail to start the server: ` +
+            `pg_rewind copies ${primary}'s configuration; the deploy rewrites this host's and starts it)`,
         );
       }
       const need = registrationNeeded(reg.want, state.repmgrNodes);
