@@ -22,6 +22,7 @@ import {
   type Stage,
   type OpResult,
   type Connector,
+  type Playbook,
 } from '../engine/index.js';
 import { readInventory, type Inventory } from '../inventory/inventory.js';
 import { platformFor } from '../platforms/index.js';
@@ -187,6 +188,14 @@ export function preflightProblems(cluster: Cluster, gathered: Readonly<Record<st
   return problems;
 }
 
+/** The playbook without some hosts (check mode: not provisioned yet); stages left empty are dropped. */
+export function withoutHosts(playbook: Playbook, hosts: readonly string[]): Playbook {
+  if (hosts.length === 0) return playbook;
+  const out = new Set(hosts);
+  const stages = playbook.stages.map((st) => ({ ...st, hosts: st.hosts.filter((h) => !out.has(h)) })).filter((st) => st.hosts.length > 0);
+  return { ...playbook, stages };
+}
+
 function summaryLine(cluster: string, result: RunResult, check: boolean): string {
   const changedHosts = Object.entries(result.recap).filter(([, r]) => r.changed > 0);
   const changes = changedHosts.reduce((n, [, r]) => n + r.changed, 0);
@@ -294,7 +303,8 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       addresses,
     };
     const tr = performance.now();
-    const result = await engine.run(patroni ? await patroniPlaybook(ctx) : deployPlaybook(ctx, { restartOrder: settings.restartOrder }));
+    const playbook = patroni ? await patroniPlaybook(ctx) : deployPlaybook(ctx, { restartOrder: settings.restartOrder });
+    const result = await engine.run(withoutHosts(playbook, unprovisioned));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check);
     write(`${summary}\n`);
