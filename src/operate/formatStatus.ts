@@ -27,7 +27,7 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
         h.upstream ?? '',
         h.replication ?? (h.live === 'primary' ? '-' : ''),
         h.lagBytes !== undefined ? formatBytes(h.lagBytes) : '',
-        h.reachable ? Object.entries(h.services).map(([u, st]) => (st === 'active' ? u : `${u} ${st.toUpperCase()}`)).join(' ') : `unreachable${h.error ? `: ${h.error}` : ''}`,
+        h.reachable ? Object.entries(h.services).map(([u, st]) => (st === 'active' ? u : `${u} ${st.toUpperCase()}`)).join(' ') : h.error?.startsWith('unreachable') ? h.error : `unreachable${h.error ? `: ${h.error}` : ''}`,
       ]),
     ),
   );

@@ -217,7 +217,7 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
       services: p?.services ?? {},
     };
     if (p?.error) h.error = p.error;
-    if (!h.reachable) problems.push(`${i.name}: unreachable${p?.error ? ` (${p.error})` : ''}`);
+    if (!h.reachable) problems.push(p?.error?.startsWith('unreachable') ? `${i.name}: ${p.error}` : `${i.name}: unreachable${p?.error ? ` (${p.error})` : ''}`);
     for (const [unit, state] of Object.entries(h.services)) {
       // A stopped Postgres is said once, below, with what psql said.
       if (state !== 'active' && unit !== 'postgres') problems.push(`${i.name}: service ${unit} is ${state}`);

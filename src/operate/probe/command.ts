@@ -63,6 +63,9 @@ function fileLine(key: string, path: string): string {
   return `[ -f ${quote(path)} ] && echo "m1:${key}=$(base64 -w0 < ${quote(path)})"`;
 }
 
+/** Longest `barman check` may take in a probe; 124 (timeout's status) is reported as a failure. */
+export const BARMAN_CHECK_TIMEOUT_S = 12;
+
 export function buildProbeCommand(spec: ProbeSpec): string {
   const lines: string[] = ['echo m1:probe=1'];
   if (spec.units.length > 0) lines.push(`echo "m1:svc=$(systemctl is-active ${spec.units.map(quote).join(' ')} 2>/dev/null | paste -sd, -)"`);
@@ -89,7 +92,8 @@ export function buildProbeCommand(spec: ProbeSpec): string {
       `for f in ${quote(`${BARMAN_HOME}/${s}/base`)}/*/backup.info; do [ -f "$f" ] || continue;` +
         ` echo "m1:bbackup:${s}=$(basename "$(dirname "$f")")|$(sed -n 's/^status=//p; ' "$f")|$(sed -n 's/^end_time=//p' "$f")|$(sed -n 's/^timeline=//p' "$f")|$(sed -n 's/^begin_wal=//p' "$f")"; done`,
     );
-    if (spec.barmanCheck) lines.push(captured(`bcheck:${s}`, asBarman(barmanCmd('check', s))));
+    // Bounded: with the backed-up host down, its SSH and libpq timeouts add up to half a minute.
+    if (spec.barmanCheck) lines.push(captured(`bcheck:${s}`, `timeout ${BARMAN_CHECK_TIMEOUT_S} ${asBarman(barmanCmd('check', s))}`));
   }
   // The last check's status must not fail the whole read.
   lines.push('true');

@@ -134,6 +134,7 @@ export function parseBarmanCheck(code: number, output: string): BarmanCheck {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => /:\s*FAILED\b/.test(l));
+  if (code === 124) failed.push('barman check did not finish in time (a backed-up host that does not answer?)');
   return { ok: code === 0 && failed.length === 0, failed, output };
 }
 
