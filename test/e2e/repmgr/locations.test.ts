@@ -14,12 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceByName } from '../../../src/inventory/cluster.js';
 import { primaryOf } from '../../../src/inventory/topology.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { eventually, m1, sql, storedSecrets } from '../support/m1.js';
+import { asPostgres, clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 
 const run = promisify(execFile);
 const NAME = 'm1e2e2';
 let c: ProvisionedTestCluster;
 let password: string;
+let old: string;
+let promoted: string | undefined;
+const outputs: CliRun[] = [];
 
 /** One statement through PgBouncer on `host`:6432 from this machine, over TLS; the password travels in the environment. */
 async function throughPgbouncer(host: string, statement: string): Promise<string> {
@@ -43,6 +46,7 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
     const text = await readFile(config, 'utf8');
     if (!text.includes('repmgr_redirect_pgbouncer')) await writeFile(config, text.replace(/^cluster_vars:\n/m, 'cluster_vars:\n  repmgr_redirect_pgbouncer: true\n'));
     const r = await m1('deploy', c.dir);
+    outputs.push(r);
     expect(r.code, r.out + r.err).toBe(0);
     password = (await storedSecrets(c.dir))['postgres']!;
   });
@@ -69,11 +73,10 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
   });
 
   it('after the primary stops, a replica is promoted within 60 s and every PgBouncer writes to it', async () => {
-    const old = primaryOf(c.cluster);
+    old = primaryOf(c.cluster).name;
     const candidates = c.cluster.instances.filter((i) => i.roles.includes('replica'));
     const stopped = Date.now();
-    await run('docker', ['stop', '-t', '1', old.name]);
-    let promoted: string | undefined;
+    await run('docker', ['stop', '-t', '1', old]);
     const ok = await eventually(async () => {
       for (const r of candidates) {
         if ((await sql(c, r.name, 'SELECT pg_is_in_recovery()').catch(() => 't')) === 'f') promoted = r.name;
@@ -81,12 +84,43 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
       return promoted !== undefined;
     }, 60_000, 1000);
     const seconds = (Date.now() - stopped) / 1000;
-    expect(ok, `no replica promoted ${seconds} s after stopping ${old.name}`).toBe(true);
+    expect(ok, `no replica promoted ${seconds} s after stopping ${old}`).toBe(true);
+    console.log(`scenario 2: ${promoted} promoted ${seconds} s after ${old} stopped`);
     expect(seconds).toBeLessThan(60);
     const address = instanceByName(c.cluster, promoted!)!.ipAddress;
-    for (const i of c.cluster.instances.filter((x) => x.roles.includes('pgbouncer') && x.name !== old.name)) {
+    for (const i of c.cluster.instances.filter((x) => x.roles.includes('pgbouncer') && x.name !== old)) {
       const routed = await eventually(async () => (await throughPgbouncer(i.name, `INSERT INTO via_pgbouncer (host) VALUES ('${i.name} after failover') RETURNING host(inet_server_addr())`)) === address, 30_000, 1000);
       expect(routed, `PgBouncer on ${i.name} writes to ${promoted}`).toBe(true);
     }
+  });
+
+  it('deploy after the failover follows the live primary and names the restarted old primary with the rejoin command; after it, deploy heals that host', async () => {
+    // provision starts the stopped container: its Postgres comes back as a second primary
+    const r1 = await m1('deploy', c.dir);
+    outputs.push(r1);
+    expect(r1.code, r1.out + r1.err).toBe(1);
+    expect(r1.out).toContain(`warning: ${promoted} is the primary now; config.yml names ${old}`);
+    const hint = new RegExp(`${old} runs as a primary but ${promoted} is the primary now; rejoin it as a standby, as postgres: \`([^\`]+)\``).exec(r1.out);
+    expect(hint, r1.out).not.toBeNull();
+    // the hint, run as it is written (repmgr's own restart may fail: pg_rewind copied the new primary's configuration)
+    await asPostgres(c, old, hint![1]!);
+    const r2 = await m1('deploy', c.dir);
+    outputs.push(r2);
+    expect(r2.code, r2.out + r2.err).toBe(0);
+    const rejoined = await eventually(async () => {
+      const row = (await clusterShow(c, promoted!)).find((x) => x.name === old);
+      return row?.role === 'standby' && row.upstream === promoted && /^\s*running/.test(row.status);
+    }, 30_000);
+    expect(rejoined).toBe(true);
+    const r3 = await m1('deploy', c.dir);
+    outputs.push(r3);
+    expect(r3.code).toBe(0);
+    for (const [h, rc] of Object.entries(recapOf(r3.out))) expect(rc.changed, `${h}: ${r3.out}`).toBe(0);
+  });
+
+  it('no stored password (PgBouncer’s included) appears in any output or run log', async () => {
+    const secrets = await storedSecrets(c.dir);
+    expect(Object.keys(secrets)).toEqual(expect.arrayContaining(['pgbouncer_auth_user', 'postgres', 'repmgr']));
+    expect(leakedSecrets(secrets, [...outputs.flatMap((o) => [o.out, o.err]), await runLogs(c.dir)])).toEqual([]);
   });
 });
