@@ -37,6 +37,14 @@ export function register(program: Command, state: RunState): void {
           `\nswitchover to ${out.plan.target}: ${out.exitCode === 0 ? 'done' : failedRows ? `${failedRows} check(s) FAILED` : 'FAILED'} in ${(t.totalMs / 1000).toFixed(1)} s` +
             `${t.writableAfterMs !== undefined ? ` (writes accepted after ${(t.writableAfterMs / 1000).toFixed(1)} s)` : ''}${out.managerLog ? `; manager output in ${out.managerLog}` : ''}\n`,
         );
+        const parts = [
+          `checks before ${(t.preconditionsMs / 1000).toFixed(1)} s`,
+          `${out.plan ? 'manager' : ''} ${(t.managerMs / 1000).toFixed(1)} s`.trim(),
+          ...(t.repointedAfterMs !== undefined ? [`PgBouncer repointed at ${(t.repointedAfterMs / 1000).toFixed(1)} s`] : []),
+          `Barman ${(t.barmanMs / 1000).toFixed(1)} s`,
+          `verification ${(t.verifyMs / 1000).toFixed(1)} s (${t.verifyReadings} reading${t.verifyReadings === 1 ? '' : 's'})`,
+        ];
+        write(`timings: ${parts.join(', ')}\n`);
         return out.exitCode;
       }),
     );

@@ -62,6 +62,8 @@ export interface SwitchoverTimings {
   repointedAfterMs?: number;
   barmanMs: number;
   verifyMs: number;
+  /** Readings of the cluster the checks took before they all passed (or time ran out). */
+  verifyReadings: number;
 }
 
 export interface SwitchoverOutcome {
@@ -237,13 +239,16 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     if (writableAfterMs === undefined) {
       const failure = failures.join('\n') || `${plan.target} did not become primary`;
       write(`switchover to ${plan.target} FAILED: ${plan.target} did not become primary${managerLog ? ` (output: ${managerLog})` : ''}\n`);
-      return { exitCode: 1, plan, steps, rows: [], timings: { totalMs: since(), preconditionsMs, managerMs, barmanMs, verifyMs: 0 }, ...(managerLog ? { managerLog } : {}), failure };
+      return { exitCode: 1, plan, steps, rows: [], timings: { totalMs: since(), preconditionsMs, managerMs, barmanMs, verifyMs: 0, verifyReadings: 0 }, ...(managerLog ? { managerLog } : {}), failure };
     }
     await followed;
 
-    // 4. Barman: stale slots, a detached base backup, check, recorded target.
-    const units: Record<string, string> = {};
-    if (retargets.length > 0) {
+    // 4. Barman's second half (stale slots, a detached base backup, check, recorded target),
+    // while the first reading for the checks is taken: they touch different hosts' connections.
+    const units: Record<string, string> = Object.fromEntries(retargets.map((r) => [r.server.name, backupUnitName(r.server.name)]));
+    let finished = retargets.length === 0;
+    const finish = (async () => {
+      if (finished) return;
       const t = performance.now();
       const book: Playbook = {
         name: 'switchover-barman',
@@ -251,40 +256,44 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
           {
             name: 'barman',
             hosts: [...new Set(retargets.map((r) => r.server.barmanHost))],
-            roles: (h) =>
-              retargets
-                .filter((r) => r.server.barmanHost === h)
-                .map((r) => {
-                  const unit = backupUnitName(r.server.name);
-                  units[r.server.name] = unit;
-                  return barmanFinishRole(r, unit);
-                }),
+            roles: (h) => retargets.filter((r) => r.server.barmanHost === h).map((r) => barmanFinishRole(r, units[r.server.name]!)),
           },
         ],
       };
-      const res = await engine.run(book);
+      const res = await engine!.run(book);
       barmanMs += Math.round(performance.now() - t);
       failures.push(...res.failures);
       write(`  Barman follows ${plan.target} (${secs(barmanMs)} in all)\n`);
-    }
+      finished = true;
+    })();
 
-    // 5. Verify: a write on the target, then one reading; again until all pass or time is up.
+    // 5. Verify: a write on the target and a reading of every host; again until all pass
+    // (and Barman's half is done) or time is up.
     const tv = performance.now();
     const deadline = tv + (options.verifyTimeoutMs ?? 60_000);
     const token = newToken('switchover');
     let wrote: { ok: boolean; detail: string } = { ok: false, detail: 'not tried' };
     let rows: CheckRow[] = [];
+    const writeOnTarget = async () => {
+      const w = await runOn(oc.connectors, plan.target, localPsqlCommand(cluster.postgresVersion, writeRowSql(token, `switchover to ${plan.target}`)), { timeoutMs: 15_000 });
+      const out = w.ok ? `${w.result.stdout}\n${w.result.stderr}` : w.error;
+      wrote = w.ok && w.result.code === 0 && wroteToken(out) === token ? { ok: true, detail: `row ${token} written in m1.writes` } : { ok: false, detail: tailOf(out, 1) || 'write failed' };
+    };
+    let readings = 0;
     for (;;) {
-      if (!wrote.ok) {
-        const w = await runOn(oc.connectors, plan.target, localPsqlCommand(cluster.postgresVersion, writeRowSql(token, `switchover to ${plan.target}`)), { timeoutMs: 15_000 });
-        const out = w.ok ? `${w.result.stdout}\n${w.result.stderr}` : w.error;
-        wrote = w.ok && w.result.code === 0 && wroteToken(out) === token ? { ok: true, detail: `row ${token} written in m1.writes` } : { ok: false, detail: tailOf(out, 1) || 'write failed' };
-      }
-      const after = await gatherSnapshot(oc, {});
+      readings++;
+      const finishedBefore = finished;
+      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, {})]);
       rows = verificationRows({ cluster, plan, after, write: wrote, backupUnits: units });
-      if (rows.every((r) => r.ok) || performance.now() > deadline) break;
+      if (performance.now() > deadline) break;
+      if (rows.every((r) => r.ok)) {
+        if (finishedBefore) break;
+        await finish; // one more reading, after Barman's half
+        continue;
+      }
       await sleep(1000);
     }
+    await finish;
     const verifyMs = Math.round(performance.now() - tv);
     const ok = rows.every((r) => r.ok) && failures.length === 0;
     return {
@@ -292,7 +301,7 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
       plan,
       steps,
       rows,
-      timings: { totalMs: since(), preconditionsMs, ...(writableAfterMs !== undefined ? { writableAfterMs } : {}), managerMs, ...(repointedAfterMs !== undefined ? { repointedAfterMs } : {}), barmanMs, verifyMs },
+      timings: { totalMs: since(), preconditionsMs, ...(writableAfterMs !== undefined ? { writableAfterMs } : {}), managerMs, ...(repointedAfterMs !== undefined ? { repointedAfterMs } : {}), barmanMs, verifyMs, verifyReadings: readings },
       ...(managerLog ? { managerLog } : {}),
       ...(failures.length ? { failure: failures.join('\n') } : {}),
     };
