@@ -8,6 +8,13 @@ log() { printf 'docker/setup-engine: %s\n' "$*" >&2; }
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 
+# Each systemd container takes several inotify instances; the kernel's default
+# of 128 per user makes new containers crash-loop ("Too many open files") once
+# a few clusters run side by side.
+if [ "$(id -u)" -eq 0 ] && [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024 || log "could not raise fs.inotify.max_user_instances (containers may fail to boot)"
+fi
+
 if engine_answers; then
   exit 0
 fi
