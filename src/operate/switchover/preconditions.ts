@@ -42,7 +42,8 @@ export function checkSwitchover(cluster: Cluster, status: ClusterStatus, target:
   const i = instanceByName(cluster, target);
   if (!i) return refuse(`${target} is not a host of cluster ${cluster.name} (hosts: ${cluster.instances.map((x) => x.name).join(', ')}); ${choose(status.primary)}`);
   if (!isDataNode(i)) {
-    const what = hasRole(i, 'witness') ? 'the witness' : `a ${roleWords(i)} host`;
+    const words = roleWords(i);
+    const what = hasRole(i, 'witness') ? 'the witness' : `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words} host`;
     return refuse(`${target} is ${what}, not a data node: it holds no copy of the data to promote; ${choose(status.primary)}`);
   }
   const h = status.hosts.find((x) => x.host === target)!;

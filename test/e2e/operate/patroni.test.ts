@@ -1,0 +1,124 @@
+/**
+ * Issue 6, scenario 2: a Patroni cluster with HAProxy (two data nodes,
+ * Barman, three etcd, two HAProxy). m1 switchover goes through patronictl;
+ * a client writing through an HAProxy loses no acknowledged row; the table
+ * passes every row (both HAProxy write ports reach the new leader, read
+ * ports a replica, Barman follows); m1 status shows the new topology; barman
+ * backup succeeds against the new primary; m1 test passes, and fails naming
+ * the check (as does m1 status) once the replica's Postgres is stopped.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterStatus } from '../../../src/operate/health.js';
+import { Writer, type WriterResult } from '../../../src/operate/bench/writer.js';
+import { patroniServiceName } from '../../../roles/patroni/settings.js';
+import { asBarman, barmanCmd, withWalNudge } from '../../../roles/barman/commands.js';
+import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { likeFreshHosts } from '../patroni/support.js';
+import { eventually, m1, sql, storedSecrets, type CliRun } from '../support/m1.js';
+
+const NAME = 'm1e2eo-pa';
+let c: ProvisionedTestCluster;
+let leader: string;
+let replica: string;
+let haproxy: string;
+let switched: CliRun;
+let writes: WriterResult;
+
+async function status(): Promise<{ run: CliRun; s: ClusterStatus }> {
+  const run = await m1('status', c.dir, '--json');
+  return { run, s: JSON.parse(run.out) as ClusterStatus };
+}
+
+describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
+  beforeAll(async () => {
+    c = await provisionConfiguredCluster({
+      name: NAME,
+      configure: { postgresql: '15', failoverManager: 'patroni', enableHaproxy: true },
+      image: 'm1/debian-packages:bookworm',
+      fresh: true,
+    });
+    await likeFreshHosts(c);
+    const d = await m1('deploy', c.dir);
+    expect(d.code, d.out + d.err).toBe(0);
+    leader = c.cluster.instances.find((i) => i.roles.includes('primary'))!.name;
+    replica = c.cluster.instances.find((i) => i.roles.includes('replica'))!.name;
+    haproxy = c.cluster.instances.find((i) => i.roles.includes('haproxy'))!.name;
+  });
+  afterAll(async () => {
+    if (!process.env['M1E2E_KEEP']) await c?.teardown();
+  });
+
+  it('refuses the leader itself and an etcd host (exit 3)', async () => {
+    const r = await m1('switchover', c.dir, leader);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/is already the primary/);
+    const etcd = c.cluster.instances.find((i) => i.roles.includes('etcd'))!.name;
+    const e = await m1('switchover', c.dir, etcd);
+    expect(e.code).toBe(3);
+    expect(e.err).toMatch(/is an etcd host, not a data node/);
+  });
+
+  it('switches over through patronictl while a client writes through HAProxy: no acknowledged row lost', async () => {
+    await sql(c, leader, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
+    const address = c.inventory.hosts.find((h) => h.name === haproxy)!.address;
+    const writer = new Writer({ host: address, port: 5432, user: 'postgres', password: (await storedSecrets(c.dir))['postgres']!, table: 'm1e2e_safety' }).start();
+    try {
+      await writer.waitForMore(100, 120_000);
+      switched = await m1('switchover', c.dir, replica);
+      await writer.waitForMore(100, 180_000);
+      writes = await writer.stop();
+      console.log(`patroni switchover ${leader} -> ${replica}: ${/done in ([\d.]+) s/.exec(switched.out)?.[1]} s; longest window without a successful write through HAProxy ${(writes.longestGapMs / 1000).toFixed(1)} s; ${writes.acked.length} acknowledged, ${writes.failures} failed attempts`);
+    } finally {
+      await writer.stop();
+    }
+    expect(switched.code, switched.out + switched.err).toBe(0);
+    const present = new Set((await sql(c, replica, 'SELECT id FROM m1e2e_safety')).split('\n').filter(Boolean).map(Number));
+    expect(writes.acked.filter((a) => !present.has(a.id)).map((a) => a.id)).toEqual([]);
+  });
+
+  it('the verification table passes every row, HAProxy and Barman included', () => {
+    const rows = switched.out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
+    expect(rows.filter((l) => l.startsWith('FAIL')), switched.out).toEqual([]);
+    const text = rows.join('\n');
+    expect(text).toContain(`${replica} accepts writes`);
+    expect(text).toContain(`${leader} (old primary) streams from ${replica}`);
+    expect(text).toContain(`patroni takes ${replica} for the primary`);
+    for (const h of c.cluster.instances.filter((i) => i.roles.includes('haproxy'))) {
+      expect(text).toContain(`HAProxy writes ${h.name}:5432 reaches ${replica}`);
+      expect(text).toContain(`HAProxy reads ${h.name}:5433 reaches a replica`);
+    }
+    expect(text).toMatch(new RegExp(`Barman \\S+ backs up ${replica}`));
+  });
+
+  it('m1 status shows the new topology (exit 0); barman backup succeeds against the new primary', async () => {
+    const { run, s } = await status();
+    expect(run.code, JSON.stringify(s.problems)).toBe(0);
+    expect(s.primary).toBe(replica);
+    expect(s.fm).toMatchObject({ manager: 'patroni', primary: replica });
+    expect(s.hosts.find((h) => h.host === leader)).toMatchObject({ live: 'replica', upstream: replica });
+    expect(s.routes.filter((r) => r.wants === 'primary').every((r) => r.reaches === replica)).toBe(true);
+    const b = s.barman[0]!;
+    expect(b.target).toBe(replica);
+    expect(await eventually(async () => (await c.ssh(b.host, "systemctl list-units 'm1-barman-backup-*' --state=active --no-legend | grep -c . || true")).stdout.trim() === '0', 300_000, 2000)).toBe(true);
+    const r = await c.ssh(b.host, `cd / && ${asBarman(withWalNudge(barmanCmd('backup', '--wait', b.server), replica, 120))}`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('m1 test passes, then fails naming the check once the replica\'s Postgres is stopped; so does m1 status', async () => {
+    const ok = await m1('test', c.dir);
+    expect(ok.code, ok.out).toBe(0);
+    const unit = patroniServiceName(c.cluster);
+    await c.ssh(leader, `systemctl stop ${unit}`);
+    try {
+      const bad = await m1('test', c.dir);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toMatch(new RegExp(`^FAIL +${leader} reads the write +Postgres is not running`, 'm'));
+      const st = await m1('status', c.dir);
+      expect(st.code).toBe(1);
+      expect(st.out).toContain(`${leader}: Postgres is not running`);
+    } finally {
+      await c.ssh(leader, `systemctl start ${unit}`);
+    }
+    expect(await eventually(async () => (await sql(c, leader, 'SELECT pg_is_in_recovery()').catch(() => '')) === 't', 120_000, 2000)).toBe(true);
+  });
+});
