@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { configureClusterDir } from '../../architectures/configure.js';
 import { loadCluster } from '../../config/load.js';
 import { deployCluster } from '../../deploy/deploy.js';
-import { hasRole } from '../../inventory/cluster.js';
-import { deprovisionCluster } from '../../platforms/index.js';
+import { hasRole, runsPostgres } from '../../inventory/cluster.js';
+import { deprovisionCluster, platformFor } from '../../platforms/index.js';
 import { readSecret } from '../../secrets/index.js';
 import { openCluster, runOn } from '../cluster.js';
 import { localPsqlCommand } from '../psql.js';
@@ -63,9 +63,37 @@ async function makeCluster(fm: Fm): Promise<string> {
   });
   const configFile = join(dir, 'config.yml');
   await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/^ {2}image: .*$/m, `  image: ${IMAGE}`));
+  await likeFreshHosts(dir);
   const out = await deployCluster(dir, { write: () => undefined, tty: false });
   if (out.exitCode !== 0) throw new Error(`${fm}: deploy failed: ${out.summary}`);
   return dir;
+}
+
+/**
+ * The image has every role's packages on every host, and Debian starts their
+ * services (a Postgres on 127.0.0.1:5432 on an HAProxy host, etcd, PgBouncer,
+ * HAProxy everywhere): provision, then stop what a host of that role would
+ * not have, so deploy meets hosts as they would be.
+ */
+async function likeFreshHosts(dir: string): Promise<void> {
+  const { cluster } = await loadCluster(dir);
+  await platformFor(cluster).provision(cluster, {});
+  const oc = await openCluster(dir);
+  try {
+    await Promise.all(
+      cluster.instances.map((i) => {
+        const units = [
+          ...(runsPostgres(i, cluster.failoverManager) ? [] : [`postgresql@${cluster.postgresVersion}-main`, 'postgresql']),
+          ...(hasRole(i, 'etcd') ? [] : ['etcd']),
+          ...(hasRole(i, 'pgbouncer') ? [] : ['pgbouncer']),
+          ...(hasRole(i, 'haproxy') ? [] : ['haproxy']),
+        ];
+        return runOn(oc.connectors, i.name, `systemctl disable --now ${units.join(' ')} >/dev/null 2>&1 || true`);
+      }),
+    );
+  } finally {
+    await oc.close();
+  }
 }
 
 const median = (xs: number[]) => {
@@ -144,7 +172,14 @@ async function main(): Promise<void> {
   const which = process.env['M1_BENCH_FM'] ?? 'repmgr';
   const fms: Fm[] = which === 'all' ? ['repmgr', 'patroni'] : [which as Fm];
   const results = [];
-  for (const fm of fms) results.push(await bench(fm));
+  for (const fm of fms) {
+    try {
+      results.push(await bench(fm));
+    } catch (e) {
+      log(`${fm}: ${e instanceof Error ? e.message : String(e)}`);
+      results.push({ failover_manager: fm, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
   process.stdout.write(JSON.stringify({ bench: 'switchover', image: IMAGE, runs_per_manager: RUNS, load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10), results }, null, 2) + '\n');
 }
 
