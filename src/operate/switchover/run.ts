@@ -247,6 +247,7 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     // while the first reading for the checks is taken: they touch different hosts' connections.
     const units: Record<string, string> = Object.fromEntries(retargets.map((r) => [r.server.name, backupUnitName(r.server.name)]));
     let finished = retargets.length === 0;
+    const barmanChecks: Record<string, { ok: boolean; failed: string[] }> = {};
     const finish = (async () => {
       if (finished) return;
       const t = performance.now();
@@ -263,6 +264,11 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
       const res = await engine!.run(book);
       barmanMs += Math.round(performance.now() - t);
       failures.push(...res.failures);
+      for (const r of retargets) {
+        const op = res.results.find((x) => x.host === r.server.barmanHost && x.task === `barman check ${r.server.name}`);
+        const why = op?.error ?? res.failures.find((f) => f.startsWith(`${r.server.barmanHost}`)) ?? 'not run: an earlier step failed';
+        barmanChecks[r.server.name] = op && op.status !== 'failed' ? { ok: true, failed: [] } : { ok: false, failed: [why] };
+      }
       write(`  Barman follows ${plan.target} (${secs(barmanMs)} in all)\n`);
       finished = true;
     })();
@@ -282,15 +288,15 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     let readings = 0;
     for (;;) {
       readings++;
-      const finishedBefore = finished;
-      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, {})]);
-      rows = verificationRows({ cluster, plan, after, write: wrote, backupUnits: units });
-      if (performance.now() > deadline) break;
-      if (rows.every((r) => r.ok)) {
-        if (finishedBefore) break;
-        await finish; // one more reading, after Barman's half
-        continue;
+      // Barman's half runs `barman check` itself: the reading leaves it out when there is one.
+      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, { barmanCheck: retargets.length === 0 })]);
+      const evaluate = () => verificationRows({ cluster, plan, after, write: wrote, backupUnits: units, ...(finished ? { barmanChecks } : {}) });
+      rows = evaluate();
+      if (!finished && rows.every((r) => r.ok || r.check.startsWith('Barman '))) {
+        await finish; // its check decides the Barman rows; the rest of this reading stands
+        rows = evaluate();
       }
+      if (rows.every((r) => r.ok) || performance.now() > deadline) break;
       await sleep(1000);
     }
     await finish;
