@@ -79,6 +79,21 @@ export interface SwitchoverOutcome {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs a command with each output line (stdout and stderr together) prefixed
+ * by the time, so the saved log shows where the FM's time went; its exit
+ * status comes back as the last line, `m1:exit=<n>`.
+ */
+export function timestampedCommand(command: string): string {
+  return `{ ( ${command} ) 2>&1; echo "m1:exit=$?"; } | while IFS= read -r l; do case "$l" in m1:exit=*) echo "$l" ;; *) printf '%s %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$l" ;; esac; done`;
+}
+
+/** The exit status and the output of a timestampedCommand() run. */
+export function untimestamped(stdout: string): { code: number; text: string } {
+  const m = /^m1:exit=(\d+)$/m.exec(stdout);
+  return { code: m ? Number(m[1]) : 255, text: stdout.replace(/^m1:exit=\d+\n?/m, '') };
+}
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const tailOf = (text: string, n = 8) => text.trim().split('\n').slice(-n).join('\n');
 
@@ -214,18 +229,18 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
           await sleep(options.watchIntervalMs ?? 200);
         }
       })();
-      const r = await runOn(oc.connectors, step.host, step.command, { timeoutMs: step.timeoutMs });
+      const r = await runOn(oc.connectors, step.host, timestampedCommand(step.command), { timeoutMs: step.timeoutMs });
       watching = false;
       const ms = Math.round(performance.now() - ts);
       if (step.promotes) managerMs = ms;
-      const text = r.ok ? `${r.result.stdout}${r.result.stderr ? `\n${r.result.stderr}` : ''}` : r.error;
-      managerOutput += `### ${step.name} on ${step.host}\n${text}\n`;
-      const ok = r.ok && r.result.code === 0;
-      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(text) }) });
+      const res = r.ok ? untimestamped(r.result.stdout) : { code: -1, text: r.error };
+      managerOutput += `### ${step.name} on ${step.host}\n${res.text}\n`;
+      const ok = r.ok && res.code === 0;
+      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(res.text) }) });
       write(`  ${step.name}: ${ok ? 'done' : 'FAILED'} (${secs(ms)})\n`);
       if (!ok) {
         failed = true;
-        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${r.result.code})` : ''}:\n${tailOf(text).replace(/^/gm, '    ')}`);
+        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${res.code})` : ''}:\n${tailOf(res.text).replace(/^/gm, '    ')}`);
       }
       await watcher;
     }
