@@ -79,21 +79,6 @@ export interface SwitchoverOutcome {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Runs a command with each output line (stdout and stderr together) prefixed
- * by the time, so the saved log shows where the FM's time went; its exit
- * status comes back as the last line, `m1:exit=<n>`.
- */
-export function timestampedCommand(command: string): string {
-  return `{ ( ${command} ) 2>&1; echo "m1:exit=$?"; } | while IFS= read -r l; do case "$l" in m1:exit=*) echo "$l" ;; *) printf '%s %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$l" ;; esac; done`;
-}
-
-/** The exit status and the output of a timestampedCommand() run. */
-export function untimestamped(stdout: string): { code: number; text: string } {
-  const m = /^m1:exit=(\d+)$/m.exec(stdout);
-  return { code: m ? Number(m[1]) : 255, text: stdout.replace(/^m1:exit=\d+\n?/m, '') };
-}
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const tailOf = (text: string, n = 8) => text.trim().split('\n').slice(-n).join('\n');
 
@@ -229,18 +214,18 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
           await sleep(options.watchIntervalMs ?? 200);
         }
       })();
-      const r = await runOn(oc.connectors, step.host, timestampedCommand(step.command), { timeoutMs: step.timeoutMs });
+      const r = await runOn(oc.connectors, step.host, step.command, { timeoutMs: step.timeoutMs });
       watching = false;
       const ms = Math.round(performance.now() - ts);
       if (step.promotes) managerMs = ms;
-      const res = r.ok ? untimestamped(r.result.stdout) : { code: -1, text: r.error };
-      managerOutput += `### ${step.name} on ${step.host}\n${res.text}\n`;
-      const ok = r.ok && res.code === 0;
-      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(res.text) }) });
+      const text = r.ok ? `${r.result.stdout}${r.result.stderr ? `\n${r.result.stderr}` : ''}` : r.error;
+      managerOutput += `### ${step.name} on ${step.host}\n${text}\n`;
+      const ok = r.ok && r.result.code === 0;
+      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(text) }) });
       write(`  ${step.name}: ${ok ? 'done' : 'FAILED'} (${secs(ms)})\n`);
       if (!ok) {
         failed = true;
-        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${res.code})` : ''}:\n${tailOf(res.text).replace(/^/gm, '    ')}`);
+        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${r.result.code})` : ''}:\n${tailOf(text).replace(/^/gm, '    ')}`);
       }
       await watcher;
     }
@@ -262,7 +247,6 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     // while the first reading for the checks is taken: they touch different hosts' connections.
     const units: Record<string, string> = Object.fromEntries(retargets.map((r) => [r.server.name, backupUnitName(r.server.name)]));
     let finished = retargets.length === 0;
-    const barmanChecks: Record<string, { ok: boolean; failed: string[] }> = {};
     const finish = (async () => {
       if (finished) return;
       const t = performance.now();
@@ -279,11 +263,6 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
       const res = await engine!.run(book);
       barmanMs += Math.round(performance.now() - t);
       failures.push(...res.failures);
-      for (const r of retargets) {
-        const op = res.results.find((x) => x.host === r.server.barmanHost && x.task === `barman check ${r.server.name}`);
-        const why = op?.error ?? res.failures.find((f) => f.startsWith(`${r.server.barmanHost}`)) ?? 'not run: an earlier step failed';
-        barmanChecks[r.server.name] = op && op.status !== 'failed' ? { ok: true, failed: [] } : { ok: false, failed: [why] };
-      }
       write(`  Barman follows ${plan.target} (${secs(barmanMs)} in all)\n`);
       finished = true;
     })();
@@ -303,15 +282,15 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     let readings = 0;
     for (;;) {
       readings++;
-      // Barman's half runs `barman check` itself: the reading leaves it out when there is one.
-      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, { barmanCheck: retargets.length === 0 })]);
-      const evaluate = () => verificationRows({ cluster, plan, after, write: wrote, backupUnits: units, ...(finished ? { barmanChecks } : {}) });
-      rows = evaluate();
-      if (!finished && rows.every((r) => r.ok || r.check.startsWith('Barman '))) {
-        await finish; // its check decides the Barman rows; the rest of this reading stands
-        rows = evaluate();
+      const finishedBefore = finished;
+      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, {})]);
+      rows = verificationRows({ cluster, plan, after, write: wrote, backupUnits: units });
+      if (performance.now() > deadline) break;
+      if (rows.every((r) => r.ok)) {
+        if (finishedBefore) break;
+        await finish; // one more reading, after Barman's half
+        continue;
       }
-      if (rows.every((r) => r.ok) || performance.now() > deadline) break;
       await sleep(1000);
     }
     await finish;

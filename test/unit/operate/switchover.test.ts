@@ -148,16 +148,6 @@ describe('verification after a switchover', () => {
     expect(failed).toContain('Barman op backs up op-c: its conf backs up op-a');
   });
 
-  it('Barman\'s row takes the check the switchover ran itself when the reading did not run one', () => {
-    const snap = snapshot(c, after, answers('op-c'));
-    for (const b of snap.status.barman) delete b.check;
-    const ok = verificationRows({ cluster: c, plan, after: snap, write: { ok: true, detail: 'row x' }, barmanChecks: { op: { ok: true, failed: [] } } });
-    expect(ok.at(-1)).toMatchObject({ check: 'Barman op backs up op-c', ok: true });
-    const bad = verificationRows({ cluster: c, plan, after: snap, write: { ok: true, detail: 'row x' }, barmanChecks: { op: { ok: false, failed: ['receive-wal running: FAILED'] } } });
-    expect(bad.at(-1)).toEqual({ check: 'Barman op backs up op-c', ok: false, detail: 'barman check: receive-wal running: FAILED' });
-    expect(verificationRows({ cluster: c, plan, after: snap, write: { ok: true, detail: 'row x' } }).at(-1)!.detail).toBe('barman check not run');
-  });
-
   it('a target that did not take the write fails the first row', () => {
     const rows = verificationRows({ cluster: c, plan, after: snapshot(c, after, answers('op-c')), write: { ok: false, detail: 'ERROR:  cannot execute INSERT in a read-only transaction' } });
     expect(rows[0]).toEqual({ check: 'op-c accepts writes', ok: false, detail: 'ERROR:  cannot execute INSERT in a read-only transaction' });
