@@ -78,8 +78,10 @@ export interface RouteAnswer {
   clusterName?: string;
   /** Output of the extra SQL. */
   output: string;
-  /** The client's error, one line. */
+  /** The client's error, one line (it could not connect, or got no answer). */
   error?: string;
+  /** It answered, but the extra SQL failed: its error, one line. */
+  sqlError?: string;
 }
 
 export function parseRouteOutput(stdout: string): Record<string, RouteAnswer> {
@@ -92,13 +94,16 @@ export function parseRouteOutput(stdout: string): Record<string, RouteAnswer> {
     const text = Buffer.from(m[3]!, 'base64').toString('utf8');
     const answer = /^m1:answer=(.*)$/m.exec(text)?.[1]?.split('|');
     const rest = text.split('\n').filter((l) => !l.startsWith('m1:answer=')).join('\n').trim();
-    const a: RouteAnswer = { id, ok: code === 0 && answer !== undefined, output: rest };
+    // Connected and answered: the route works, whatever the extra SQL then did (its error is kept apart).
+    const a: RouteAnswer = { id, ok: answer !== undefined, output: rest };
     if (answer) {
       a.inRecovery = answer[0] === 't' || answer[0] === 'true';
       if (answer[1]) a.address = answer[1];
       if (answer[2]) a.clusterName = answer[2];
     }
-    if (!a.ok) a.error = (rest || `psql exited ${code}`).split('\n').filter(Boolean).slice(-1)[0]!.replace(/^psql: (error: )?/, '');
+    const lastLine = (rest || `psql exited ${code}`).split('\n').filter(Boolean).slice(-1)[0]!.replace(/^psql: (error: )?/, '');
+    if (!a.ok) a.error = lastLine;
+    else if (code !== 0) a.sqlError = lastLine;
     out[id] = a;
   }
   return out;

@@ -11,11 +11,17 @@ export function newToken(prefix: string, now = Date.now()): string {
   return `${prefix}-${now.toString(36)}-${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
 }
 
-/** Creates the table if needed, writes one row, prints `m1:wrote=<token>`. */
+/**
+ * Creates the table if needed, writes one row, prints `m1:wrote=<token>`.
+ * Several clients may run this at once on a fresh server: CREATE ... IF NOT
+ * EXISTS is not safe against that (a concurrent creator hits a unique
+ * violation in the catalog), so each creation is a block that ignores it.
+ */
 export function writeRowSql(token: string, via: string): string {
+  const tolerant = (ddl: string) => `DO $m1$ BEGIN ${ddl}; EXCEPTION WHEN unique_violation OR duplicate_schema OR duplicate_table THEN NULL; END $m1$`;
   return [
-    'CREATE SCHEMA IF NOT EXISTS m1',
-    'CREATE TABLE IF NOT EXISTS m1.writes (token text PRIMARY KEY, via text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())',
+    tolerant('CREATE SCHEMA IF NOT EXISTS m1'),
+    tolerant('CREATE TABLE IF NOT EXISTS m1.writes (token text PRIMARY KEY, via text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())'),
     "DELETE FROM m1.writes WHERE written_at < now() - interval '1 day'",
     `INSERT INTO m1.writes (token, via) VALUES (${literal(token)}, ${literal(via)}) RETURNING 'm1:wrote=' || token`,
   ].join('; ');

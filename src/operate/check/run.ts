@@ -59,7 +59,8 @@ export function routeRows(snap: Snapshot, tokens: Readonly<Record<string, string
     if (r.wants === 'replica') return { check: `${what} reaches a replica`, ok: r.ok, detail: r.ok ? `a client reaches ${r.reaches ?? '?'}` : r.detail };
     const wrote = a?.ok === true && tokens[r.id] !== undefined && wroteToken(a.output) === tokens[r.id];
     const ok = r.ok && r.reachesPrimary === true && wrote;
-    return { check: `${what} reaches the primary`, ok, detail: ok ? `a client reaches ${r.reaches} and writes` : r.ok ? `a client reaches ${r.reaches ?? '?'}${wrote ? '' : ' but cannot write'}` : r.detail };
+    const why = wrote ? '' : ` but cannot write${a?.sqlError ? ` (${a.sqlError})` : ''}`;
+    return { check: `${what} reaches the primary`, ok, detail: ok ? `a client reaches ${r.reaches} and writes` : r.ok ? `a client reaches ${r.reaches ?? '?'}${why}` : `${r.detail}${r.reaches !== undefined && !wrote && a?.sqlError ? `; writing: ${a.sqlError}` : ''}` };
   });
 }
 
