@@ -3,27 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeployContext } from '../src/deploy/context.js';
-import { Secrets } from '../src/engine/index.js';
 import type { Cluster } from '../src/inventory/cluster.js';
 import { NOTHING_LIVE, type LiveState } from '../roles/common/liveTopology.js';
 import { patroniCluster } from '../test/unit/roles/patroni/fixture.js';
+import { deployContext } from '../test/unit/roles/fixtures.js';
 import { ensurePatroniSecrets, patroniStages } from './patroni.js';
 
-function context(cluster: Cluster, live: LiveState = NOTHING_LIVE, over: Partial<DeployContext> = {}): DeployContext {
-  const users = ['postgres', 'replication', 'barman', 'streaming_barman', 'pgbouncer_auth_user', 'pgbouncer', 'patroni'];
-  return {
-    cluster,
-    live,
-    hosts: {},
-    secrets: new Secrets(),
-    secretsDir: join(cluster.dir, 'secrets'),
-    check: false,
-    memoryMb: Object.fromEntries(cluster.instances.map((i) => [i.name, 2048])),
-    skipPackages: new Set(),
-    passwords: Object.fromEntries(users.map((u) => [u, `pw-${u}`])),
-    ...over,
-  };
-}
+const USERS = ['postgres', 'replication', 'barman', 'streaming_barman', 'pgbouncer_auth_user', 'pgbouncer', 'patroni'];
+const context = (cluster: Cluster, live: LiveState = NOTHING_LIVE, over: Partial<DeployContext> = {}): DeployContext =>
+  deployContext(cluster, live, { passwords: Object.fromEntries(USERS.map((u) => [u, `pw-${u}`])), ...over });
 
 const summary = (ctx: DeployContext) =>
   patroniStages(ctx).map((s) => ({ name: s.name, hosts: [...s.hosts], serial: s.serial ?? false, dependsOn: typeof s.dependsOn === 'function' ? 'fn' : s.dependsOn }));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Secrets, type HostContext, type Operation } from '../../src/engine/index.js';
+import type { HostContext, Operation } from '../../src/engine/index.js';
 import type { DeployContext } from '../../src/deploy/context.js';
 import type { LiveState } from '../common/liveTopology.js';
-import { defaultCluster } from '../../test/unit/roles/fixtures.js';
+import { defaultCluster, deployContext } from '../../test/unit/roles/fixtures.js';
 import { barmanRole, targetStatePath } from './index.js';
 import { barmanServerConf } from './serverConf.js';
 import { barmanServers } from './serverName.js';
@@ -10,19 +10,7 @@ import { barmanServers } from './serverName.js';
 const cluster = defaultCluster();
 const server = barmanServers(cluster)[0]!;
 
-function ctx(live: LiveState): DeployContext {
-  return {
-    cluster,
-    live,
-    hosts: {},
-    secrets: new Secrets(),
-    secretsDir: '/clusters/m1/secrets',
-    check: false,
-    memoryMb: {},
-    skipPackages: new Set(),
-    passwords: { barman: 'pw-barman', streaming_barman: 'pw-streaming' },
-  };
-}
+const ctx = (live: LiveState): DeployContext => deployContext(cluster, live, { passwords: { barman: 'pw-barman', streaming_barman: 'pw-streaming' } });
 
 /** The operations the role yields on `host`, given file contents and a DONE backup count. */
 async function tasks(host: string, live: LiveState, files: Record<string, string>, doneBackups: number): Promise<Operation[]> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Secrets, type HostContext, type Operation } from '../../src/engine/index.js';
+import type { HostContext, Operation } from '../../src/engine/index.js';
 import type { DeployContext } from '../../src/deploy/context.js';
 import type { LiveState } from '../common/liveTopology.js';
-import { twoLocationCluster } from '../../test/unit/roles/fixtures.js';
+import { deployContext, twoLocationCluster } from '../../test/unit/roles/fixtures.js';
 import { liveDatabasesIni, pgbouncerRole } from './index.js';
 import { databasesIni, databasesTarget, pgbouncerDatabases } from './databases.js';
 import { runningPrimaries, splitPrimaryRefusal } from './primaryGuard.js';
@@ -10,19 +10,7 @@ import { promoteScript } from '../repmgr/scripts.js';
 
 const cluster = twoLocationCluster({ repmgr_redirect_pgbouncer: true });
 
-function ctx(live: LiveState): DeployContext {
-  return {
-    cluster,
-    live,
-    hosts: {},
-    secrets: new Secrets(),
-    secretsDir: '/clusters/m1b/secrets',
-    check: false,
-    memoryMb: { alpha: 2048, beta: 2048, gamma: 2048, delta: 2048 },
-    skipPackages: new Set(),
-    passwords: { pgbouncer_auth_user: 'pw-auth', pgbouncer: 'pw-admin' },
-  };
-}
+const ctx = (live: LiveState): DeployContext => deployContext(cluster, live, { passwords: { pgbouncer_auth_user: 'pw-auth', pgbouncer: 'pw-admin' } });
 
 async function tasks(host: string, live: LiveState): Promise<Operation[]> {
   const h = {

@@ -19,10 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../roles/barman/serverName.js';
 import { etcdMembers } from '../../../roles/etcd/members.js';
 import { patroniMembers } from '../../../roles/patroni/members.js';
-import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import type { DeployOutcome } from '../../../src/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { IMAGE, addressOf, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
+import { IMAGE, deployLogged, addressOf, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
 
 const NAME = 'm1e2ep-haproxy';
 let tc: ProvisionedTestCluster;
@@ -31,14 +31,7 @@ let haproxies: string[];
 let barmanHost: string;
 const log: string[] = [];
 
-async function deploy(): Promise<DeployOutcome> {
-  log.length = 0;
-  const t0 = Date.now();
-  const outcome = await deployCluster(tc.dir, { write: (t) => void log.push(t), tty: false });
-  console.log(`deploy ${NAME}: ${Date.now() - t0} ms wall (run ${outcome.timings.runMs} ms): ${outcome.summary}`);
-  if (outcome.exitCode !== 0) throw new Error(`deploy failed:\n${outcome.result.failures.join('\n')}\n${log.join('').slice(-4000)}`);
-  return outcome;
-}
+const deploy = (): Promise<DeployOutcome> => deployLogged(tc, log);
 
 function changedOn(outcome: DeployOutcome, hosts: readonly string[]): Record<string, number> {
   return Object.fromEntries(hosts.map((h) => [h, outcome.result.recap[h]?.changed ?? -1]));

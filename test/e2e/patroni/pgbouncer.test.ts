@@ -8,10 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patroniMembers } from '../../../roles/patroni/members.js';
-import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import type { DeployOutcome } from '../../../src/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { IMAGE, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';
+import { IMAGE, deployLogged, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';
 
 const NAME = 'm1e2ep-pgbouncer';
 const PGBOUNCER_PORT = 6432;
@@ -20,14 +20,7 @@ let data: string[];
 let bouncers: string[];
 const log: string[] = [];
 
-async function deploy(): Promise<DeployOutcome> {
-  log.length = 0;
-  const t0 = Date.now();
-  const outcome = await deployCluster(tc.dir, { write: (t) => void log.push(t), tty: false });
-  console.log(`deploy ${NAME}: ${Date.now() - t0} ms wall (run ${outcome.timings.runMs} ms): ${outcome.summary}`);
-  if (outcome.exitCode !== 0) throw new Error(`deploy failed:\n${outcome.result.failures.join('\n')}\n${log.join('').slice(-4000)}`);
-  return outcome;
-}
+const deploy = (): Promise<DeployOutcome> => deployLogged(tc, log);
 
 async function leader(): Promise<string> {
   const s = await patronictlList(tc, data[0]!);

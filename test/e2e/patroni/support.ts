@@ -11,6 +11,7 @@ import { etcdEndpointHealthCommand, parseEndpointHealth, type EndpointHealth } f
 import { etcdMembers } from '../../../roles/etcd/members.js';
 import { parsePatronictlList, type PatroniClusterStatus } from '../../../roles/patroni/clusterStatus.js';
 import { patronictlListCommand, patronictlSwitchoverCommand } from '../../../roles/patroni/patronictl.js';
+import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
 import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
 import type { ProvisionedTestCluster } from '../../support/provisioned.js';
 
@@ -132,4 +133,18 @@ export async function within(check: () => Promise<boolean>, timeoutMs: number, i
     if (Date.now() - t0 > timeoutMs) return undefined;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * m1 deploy through the library, its output kept in `log` (emptied first);
+ * prints the wall time and summary; throws with the failures and the end of
+ * the output when a step failed.
+ */
+export async function deployLogged(tc: ProvisionedTestCluster, log: string[]): Promise<DeployOutcome> {
+  log.length = 0;
+  const t0 = Date.now();
+  const outcome = await deployCluster(tc.dir, { write: (t) => void log.push(t), tty: false });
+  console.log(`deploy ${tc.cluster.name}: ${Date.now() - t0} ms wall (run ${outcome.timings.runMs} ms): ${outcome.summary}`);
+  if (outcome.exitCode !== 0) throw new Error(`deploy failed:\n${outcome.result.failures.join('\n')}\n${log.join('').slice(-4000)}`);
+  return outcome;
 }

@@ -5,40 +5,14 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runM1, type CliRun } from '../../support/cli.js';
 import type { ProvisionedTestCluster, SshResult } from '../../support/provisioned.js';
 
-export interface CliRun {
-  code: number;
-  out: string;
-  err: string;
-}
+export type { CliRun };
 
 /** `m1 <args>` in this process; stdout and stderr captured (and echoed when M1E2E_VERBOSE is set). */
-export async function m1(...args: string[]): Promise<CliRun> {
-  let out = '';
-  let err = '';
-  const echo = Boolean(process.env['M1E2E_VERBOSE']);
-  const realOut = process.stdout.write.bind(process.stdout);
-  const realErr = process.stderr.write.bind(process.stderr);
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    if (echo) realOut(String(s));
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    if (echo) realErr(String(s));
-    return true;
-  });
-  try {
-    const code = await main(['node', 'm1', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+export function m1(...args: string[]): Promise<CliRun> {
+  return runM1(args, Boolean(process.env['M1E2E_VERBOSE']));
 }
 
 /** The recap lines of a deploy: host -> counts. */

@@ -6,8 +6,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runM1 } from '../../support/cli.js';
 import { loadCluster } from '../../../src/config/load.js';
 import { acquireLock } from '../../../src/engine/run/lock.js';
 import { removeTestClusters } from '../../support/provisioned.js';
@@ -16,19 +16,7 @@ const docker = new Docker();
 const root = mkdtempSync(join(tmpdir(), 'm1-cli-'));
 const dir = join(root, 'm1provc');
 
-async function m1(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'm1', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const m1 = (...args: string[]) => runM1(args);
 
 const names = async () =>
   (await docker.listContainers({ all: true, filters: { label: ['m1.cluster=m1provc'] } })).map((c) => c.Names[0]!.slice(1)).sort();

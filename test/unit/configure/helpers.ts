@@ -6,9 +6,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, vi } from 'vitest';
+import { afterEach } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../../src/cli/main.js';
+import { runM1 } from '../../support/cli.js';
 import type { ConfigDocument } from '../../../src/config/document.js';
 
 export interface CliResult {
@@ -19,23 +19,8 @@ export interface CliResult {
 
 /** `m1 <args>` in-process; resolves to the exit status and what was printed. */
 export async function runCli(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'm1', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await runM1(args);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 const made: string[] = [];

@@ -1,5 +1,9 @@
 /** Cluster models for the role tests: the layouts m1 configure makes for M1 with repmgr. */
+import { join } from 'node:path';
+import type { DeployContext } from '../../../src/deploy/context.js';
+import { Secrets } from '../../../src/engine/index.js';
 import type { Cluster, Instance, Role, Vars } from '../../../src/inventory/cluster.js';
+import { NOTHING_LIVE, type LiveState } from '../../../roles/common/liveTopology.js';
 
 function inst(name: string, node: number, location: string, roles: Role[], extra: Partial<Instance> = {}): Instance {
   return { name, node, location, roles, ipAddress: `10.33.0.${node + 10}`, vars: {}, extra: {}, ...extra };
@@ -61,4 +65,19 @@ export function byName(cluster: Cluster, name: string): Instance {
   const i = cluster.instances.find((x) => x.name === name);
   if (!i) throw new Error(`fixture has no ${name}`);
   return i;
+}
+
+/** What deploy gives a role, for a cluster seen live as `live`: nothing checked, 2 GB per host, fields overridden by `over`. */
+export function deployContext(cluster: Cluster, live: LiveState = NOTHING_LIVE, over: Partial<DeployContext> = {}): DeployContext {
+  return {
+    cluster,
+    live,
+    hosts: {},
+    secrets: new Secrets(),
+    secretsDir: join(cluster.dir, 'secrets'),
+    check: false,
+    memoryMb: Object.fromEntries(cluster.instances.map((i) => [i.name, 2048])),
+    skipPackages: new Set(),
+    ...over,
+  };
 }
