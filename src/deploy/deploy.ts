@@ -33,6 +33,8 @@ import { secretsDir } from '../secrets/index.js';
 import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../roles/common/sshKeys.js';
 import { deployPlaybook } from '../../playbooks/deploy.js';
 import { patroniPlaybook } from '../../playbooks/patroni.js';
+import { efmPlaybook } from '../../playbooks/efm.js';
+import { efmDeployGate, type EfmDeployGate } from '../../roles/efm/deployGate.js';
 import type { DeployContext, HostLiveFacts } from './context.js';
 import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
 import { hostLiveFacts, liveTopology } from './live.js';
@@ -46,8 +48,10 @@ export interface DeployOptions {
   /** Show the diff of every change. */
   diff?: boolean;
   forks?: number;
-  /** Package groups to leave out (test aid): postgres, repmgr, barman, pgbouncer. */
+  /** Package groups to leave out (test aid): postgres, repmgr, barman, pgbouncer, efm, patroni, etcd, haproxy. */
   skipPackages?: readonly string[];
+  /** Where EDB_SUBSCRIPTION_TOKEN is read (EFM clusters); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
   verbose?: boolean;
   /** Where progress and the summary go (default stdout). */
   write?: (text: string) => void;
@@ -217,9 +221,9 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
   const { cluster, warnings: configWarnings } = await loadCluster(dir);
   for (const w of configWarnings) write(`warning: ${w}\n`);
   const patroni = cluster.failoverManager === 'patroni';
-  if (cluster.failoverManager !== 'repmgr' && !patroni) {
-    throw new UsageError(`${join(cluster.dir, 'config.yml')}: failover manager ${cluster.failoverManager}: m1 deploy handles repmgr clusters so far`);
-  }
+  // EFM: the subscription token (and the repository address) are checked before any host is touched, provision included.
+  const efm: EfmDeployGate | undefined = cluster.failoverManager === 'efm' ? efmDeployGate(cluster, options.env ?? process.env, skip) : undefined;
+  for (const line of efm?.report ?? []) write(`${line}\n`);
   const lock = acquireLock(cluster.dir, check ? 'deploy --check' : 'deploy');
   let engine: Engine | undefined;
   try {
@@ -303,7 +307,11 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       addresses,
     };
     const tr = performance.now();
-    const playbook = patroni ? await patroniPlaybook(ctx) : deployPlaybook(ctx, { restartOrder: settings.restartOrder });
+    const playbook = patroni
+      ? await patroniPlaybook(ctx)
+      : efm
+        ? await efmPlaybook(ctx, { restartOrder: settings.restartOrder, token: efm.token })
+        : deployPlaybook(ctx, { restartOrder: settings.restartOrder });
     const result = await engine.run(withoutHosts(playbook, unprovisioned));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check);
