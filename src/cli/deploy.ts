@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deployCluster } from '../deploy/deploy.js';
+import { DEPLOY_PACKAGE_GROUPS, deployCluster } from '../deploy/deploy.js';
 import { UsageError } from '../errors.js';
 import { wrap, type RunState } from './program.js';
 
@@ -11,14 +11,21 @@ export function register(program: Command, state: RunState): void {
   program
     .command('deploy')
     .description(
-      'converge every host of <cluster-dir> (provisions first): packages, Postgres, repmgr, Barman, PgBouncer,\n' +
-        'in the order of the live replication topology; safe to rerun',
+      'converge every host of <cluster-dir> (provisions first): packages, Postgres, the failover manager\n' +
+        '(repmgr, EFM, or Patroni with etcd), Barman, PgBouncer or HAProxy, in the order of the live\n' +
+        'replication topology; safe to rerun. EFM clusters need EDB_SUBSCRIPTION_TOKEN in the environment\n' +
+        '(EDB\'s repositories) unless --skip-packages efm',
     )
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml)')
     .option('--check', 'report what would change; change nothing')
     .option('--diff', 'show the diff of every change')
     .option('--forks <n>', 'hosts worked on at once within a stage', '10')
-    .option('--skip-packages <groups>', 'leave package groups out (postgres, repmgr, barman, pgbouncer); comma-separated', list)
+    .option(
+      '--skip-packages <groups>',
+      `test aid: leave package groups out (${DEPLOY_PACKAGE_GROUPS.join(', ')}); comma-separated. ` +
+        'efm also skips EDB\'s repository, efm encrypt and starting EFM, and needs no token',
+      list,
+    )
     .option('-v, --verbose', 'one line per operation, not only changes')
     .action(
       wrap(state, async (dir: string, opts: { check?: boolean; diff?: boolean; forks: string; skipPackages?: string[]; verbose?: boolean }) => {

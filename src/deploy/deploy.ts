@@ -79,7 +79,9 @@ export interface DeployOutcome {
   timings: { provisionMs: number; factsMs: number; runMs: number; totalMs: number; stages: StageTiming[] };
 }
 
-const KNOWN_GROUPS = ['postgres', 'repmgr', 'barman', 'pgbouncer', 'efm', 'patroni', 'etcd', 'haproxy'];
+/** What `--skip-packages` accepts. */
+export const DEPLOY_PACKAGE_GROUPS: readonly string[] = ['postgres', 'repmgr', 'barman', 'pgbouncer', 'efm', 'patroni', 'etcd', 'haproxy'];
+const KNOWN_GROUPS = DEPLOY_PACKAGE_GROUPS;
 
 /** Reporter fan-out: progress for people, timings for the summary and the benchmark. */
 function both(a: Reporter, b: Reporter): Reporter {

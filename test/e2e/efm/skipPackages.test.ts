@@ -250,7 +250,10 @@ describe('EFM cluster: the token gate, then --skip-packages efm', () => {
   it('(b) m1 status shows the EFM view as unavailable (efm not installed) without crashing', async () => {
     const r = await m1('status', c.dir);
     expect([0, 1]).toContain(r.code);
-    expect(r.out + r.err).toMatch(/efm/i);
+    expect(r.out).toMatch(/^efm: /m);
+    // every agent's EFM service reported as not running, and no EFM view read
+    for (const i of c.cluster.instances) expect(r.out).toMatch(new RegExp(`${i.name}: service edb-efm-4\\.9 is inactive`));
+    expect(r.out).toMatch(/efm: no node answered/);
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
