@@ -42,6 +42,8 @@ import {
 import { POSTGRES_PGPASS, postgresPgpass } from './pgpass.js';
 import { asPostgres, buildCatalogCommand, localPsql, parseCatalog, remotePsql, type CatalogState } from './run.js';
 import { postgresServiceUnit } from './service.js';
+import { FENCE_PATH, fenceScript, standbyMarker } from './fence.js';
+import { rejoinFormerPrimaryCommand } from '../repmgr/rejoin.js';
 import { confDFiles, postgresqlConf } from './settings.js';
 import { postgresSudoers } from './sudoers.js';
 import { selfSignedCertCommand } from './tls.js';
@@ -89,6 +91,18 @@ export function catalogFact(cluster: Cluster, witness: boolean) {
   return defineFact(`postgres-catalog-${JSON.stringify(opts)}`, buildCatalogCommand(opts), (r): CatalogState | undefined => (r.code === 0 ? parseCatalog(r.stdout) : undefined));
 }
 
+/** A data node of a repmgr cluster (not the witness): the hosts that could run as a second primary. */
+function repmgrDataNode(cluster: Cluster, i: Instance): boolean {
+  return repmgrEnabled(cluster) && (hasRole(i, 'primary') || hasRole(i, 'replica'));
+}
+
+/** The fence script of a repmgr data node (its peers: the other data nodes), else undefined. */
+export function fenceFor(cluster: Cluster, i: Instance): string | undefined {
+  if (!repmgrDataNode(cluster, i)) return undefined;
+  const peers = cluster.instances.filter((p) => p.name !== i.name && repmgrDataNode(cluster, p)).sort((a, b) => a.node - b.node).map((p) => p.name);
+  return fenceScript({ version: cluster.postgresVersion, me: i.name, peers });
+}
+
 /** Layout, unit, TLS, sudo and .pgpass: everything that does not need the data directory. */
 function baseOps(ctx: DeployContext, i: Instance): Operation[] {
   const v = ctx.cluster.postgresVersion;
@@ -97,12 +111,15 @@ function baseOps(ctx: DeployContext, i: Instance): Operation[] {
     replication: passwordOf(ctx, 'replication'),
     ...(repmgrEnabled(ctx.cluster) ? { repmgr: passwordOf(ctx, 'repmgr') } : {}),
   });
+  const fence = fenceFor(ctx.cluster, i);
   return [
     directory({ path: '/opt/postgres', owner: 'root', group: 'root', mode: '0755' }),
     directory({ path: DATA_DIR, ...own, mode: '0700' }),
     directory({ path: SOCKET_DIR, ...own, mode: '2775' }),
     file({ path: TMPFILES_PATH, content: tmpfilesConf(), owner: 'root', group: 'root', mode: '0644' }),
-    file({ path: SERVICE_UNIT_PATH, content: postgresServiceUnit(v), owner: 'root', group: 'root', mode: '0644' }),
+    // The fence before the unit that runs it.
+    ...(fence ? [file({ path: FENCE_PATH, content: fence, owner: 'root', group: 'root', mode: '0755' })] : []),
+    file({ path: SERVICE_UNIT_PATH, content: postgresServiceUnit(v, fence ? FENCE_PATH : undefined), owner: 'root', group: 'root', mode: '0644' }),
     file({ path: SUDOERS_PATH, content: postgresSudoers(), owner: 'root', group: 'root', mode: '0440' }),
     file({ path: POSTGRES_PGPASS, content: pgpass, ...own, mode: '0600', sensitive: true }),
     // The package's own cluster (test images, hosts installed by hand) must not run beside m1's.
@@ -232,6 +249,28 @@ async function* cloneReplica(ctx: DeployContext, i: Instance, h: HostContext): A
   }
 }
 
+/**
+ * A former primary kept down by the fence (or stopped) while another node is
+ * the live primary: its data directory is not a standby's, so starting it
+ * would make a second primary (the fence refuses that). It is rejoined as a
+ * standby of the live primary (rejoin.ts) before the rest of the role
+ * converges it. Decided from the facts read before the run plus one stat.
+ */
+async function* rejoinFormerPrimary(ctx: DeployContext, i: Instance, h: HostContext): AsyncGenerator<Operation | Operation[], void, unknown> {
+  const cluster = ctx.cluster;
+  const live = ctx.live.primary;
+  const f = ctx.hosts[i.name];
+  if (!repmgrDataNode(cluster, i) || live === undefined || live === i.name) return;
+  if (!f?.reachable || f.postgresRunning || !f.dataDirInitialised) return;
+  if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
+  yield repmgrFileOps(ctx, i);
+  yield command({
+    name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`,
+    cmd: rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live }),
+    timeoutMs: 6 * 3600_000,
+  });
+}
+
 export function postgresRole(ctx: DeployContext): Role {
   return defineRole('postgres', async function* (h) {
     const cluster = ctx.cluster;
@@ -246,6 +285,8 @@ export function postgresRole(ctx: DeployContext): Role {
       // Patroni clones its replicas itself (create_replica_methods: basebackup) into the empty data directory.
       if (role === 'replica') { if (!patroni) yield* cloneReplica(ctx, i, h); }
       else yield command({ name: `initdb ${DATA_DIR} (data checksums)`, cmd: asPostgres(initdbCommand(cluster.postgresVersion)), creates: `${DATA_DIR}/PG_VERSION` });
+    } else if (role === 'replica') {
+      yield* rejoinFormerPrimary(ctx, i, h);
     }
     // Patroni owns a node's conf files, pg_hba.conf and server once it runs there (settings go
     // through its DCS), and starts its replicas itself: nothing here may work behind its back.

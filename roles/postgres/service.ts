@@ -10,13 +10,18 @@
  * fixed limit, and killing it mid-way helps nobody (PostgreSQL's docs).
  * KillMode=mixed + SIGINT: a fast shutdown of the postmaster, which then
  * stops its children itself.
+ *
+ * On a repmgr data node the unit runs m1's fence first (fence.ts): a former
+ * primary does not start while another node runs as primary.
  */
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
 import { renderTemplate } from '../../src/templates/render.js';
 import { DATA_DIR, POSTGRES_GROUP, POSTGRES_USER, binDir } from './layout.js';
 
-export function postgresServiceUnit(version: PostgresVersion): string {
+/** `fence`: the script run before the server (ExecStartPre), when this host has one. */
+export function postgresServiceUnit(version: PostgresVersion, fence?: string): string {
   return renderTemplate('roles/postgres/templates/postgres.service.hbs', {
+    fence: fence ?? '',
     version,
     user: POSTGRES_USER,
     group: POSTGRES_GROUP,

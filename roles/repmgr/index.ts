@@ -69,7 +69,8 @@ export function repmgrRole(ctx: DeployContext): Role {
         throw new Error(
           `${h.host} runs as a primary but ${primary} is the primary now; rejoin it as a standby, as postgres: ` +
             `\`${rejoinHint(cluster.postgresVersion, primary)}\`; then deploy again (repmgr may fail to start the server: ` +
-            `pg_rewind copies ${primary}'s configuration; the deploy rewrites this host's and starts it)`,
+            `pg_rewind copies ${primary}'s configuration; the deploy rewrites this host's and starts it); ` +
+            `or only stop it (sudo systemctl stop postgres: m1's fence keeps it down) and deploy again, which rejoins it`,
         );
       }
       const need = registrationNeeded(reg.want, state.repmgrNodes);

@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeRejoinCommand } from '../../../../roles/repmgr/commands.js';
+import { REJOIN_CONF_KEEP, rejoinFormerPrimaryCommand } from '../../../../roles/repmgr/rejoin.js';
+import { asPostgres } from '../../../../roles/postgres/run.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const cmd = rejoinFormerPrimaryCommand({ version: 15, me: 'alpha', primary: 'beta' });
+
+/**
+ * Runs the command for real, in a temp data directory, with `repmgr node
+ * rejoin` replaced by `fake` (a shell snippet run in the data directory) and
+ * systemctl by a stub that logs its calls.
+ */
+function run(fake: string) {
+  const d = mkdtempSync(join(tmpdir(), 'm1-rejoin-'));
+  dirs.push(d);
+  const data = join(d, 'data');
+  mkdirSync(join(data, 'conf.d'), { recursive: true });
+  writeFileSync(join(data, 'postgresql.conf'), "include_dir = 'conf.d'\n");
+  writeFileSync(join(data, 'pg_hba.conf'), 'alpha hba\n');
+  writeFileSync(join(data, 'conf.d', '0000-tpa.conf'), "ssl_cert_file = '/etc/m1/ssl/alpha.crt'\n");
+  const bin = join(d, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${join(d, 'systemctl.log')}\n`);
+  chmodSync(join(bin, 'systemctl'), 0o755);
+  const body = cmd
+    .replace(asPostgres(nodeRejoinCommand(15, 'beta')), `(cd ${data} && ${fake})`)
+    .replaceAll(REJOIN_CONF_KEEP, join(d, 'keep'))
+    .replaceAll('/opt/postgres/data', data);
+  const r = spawnSync('sh', ['-c', body], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } });
+  const log = existsSync(join(d, 'systemctl.log')) ? readFileSync(join(d, 'systemctl.log'), 'utf8').trim().split('\n') : [];
+  return { code: r.status, out: r.stdout, err: r.stderr, data, log, keepLeft: existsSync(join(d, 'keep')) };
+}
+
+describe('rejoinFormerPrimaryCommand', () => {
+  it('runs repmgr node rejoin --force-rewind against the live primary, as postgres', () => {
+    expect(cmd).toContain(asPostgres(nodeRejoinCommand(15, 'beta')));
+    expect(nodeRejoinCommand(15, 'beta')).toContain("-d 'host=beta port=5432 dbname=repmgr user=repmgr' node rejoin --force-rewind");
+    expect(spawnSync('sh', ['-n', '-c', cmd]).status).toBe(0);
+  });
+
+  it('puts the host\'s own configuration back after pg_rewind copied the primary\'s, then starts it as a standby', () => {
+    const r = run(
+      "echo \"ssl_cert_file = '/etc/m1/ssl/beta.crt'\" > conf.d/0000-tpa.conf && echo 'beta hba' > pg_hba.conf && touch standby.signal && exit 6",
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(r.data, 'conf.d', '0000-tpa.conf'), 'utf8')).toContain('alpha.crt');
+    expect(readFileSync(join(r.data, 'pg_hba.conf'), 'utf8')).toBe('alpha hba\n');
+    expect(r.out).toContain("alpha's configuration files put back (pg_rewind had copied beta's)");
+    expect(r.log).toEqual(['stop postgres', 'start postgres']);
+    expect(r.keepLeft).toBe(false);
+  });
+
+  it('only starts the server when the files came through unchanged', () => {
+    const r = run('touch standby.signal');
+    expect(r.code, r.err).toBe(0);
+    expect(r.log).toEqual(['start postgres']);
+    expect(r.out).toContain('alpha rejoined as a standby of beta');
+  });
+
+  it('fails, leaving Postgres down, when the rejoin did not make it a standby', () => {
+    const r = run('exit 1');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('repmgr node rejoin (exit 1) did not make alpha a standby of beta');
+    expect(r.log).toEqual([]);
+  });
+});
