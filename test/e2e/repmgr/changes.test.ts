@@ -16,7 +16,7 @@ import { deployCluster } from '../../../src/deploy/deploy.js';
 import { primaryOf } from '../../../src/inventory/topology.js';
 import { readInventory } from '../../../src/inventory/inventory.js';
 import { provisionConfiguredCluster, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { clusterShow, eventually, m1, recapOf, sql } from '../support/m1.js';
+import { clusterShow, eventually, m1, recapOf, sql, storedSecrets } from '../support/m1.js';
 
 const run = promisify(execFile);
 const NAME = 'm1e2e3';
@@ -72,9 +72,12 @@ describe('scenarios 3, 4, 5: settings, a host cut off, a replica added', () => {
   it('3a: a reload-only setting: --check reports and applies nothing; deploy reloads, start time unchanged', async () => {
     const before = await startTimes(postgresHosts());
     await editConfig((t) => clusterVar(t, 'postgres_conf_settings', 'postgres_conf_settings:\n  work_mem: 24MB'));
-    const check = await m1('deploy', c.dir, '--check');
+    const check = await m1('deploy', c.dir, '--check', '--diff');
     expect(check.code, check.out + check.err).toBe(0);
     expect(check.out).toMatch(new RegExp(`settings on ${primary}: work_mem changed: reload`));
+    // --diff shows the file's change as diff -u does, on every Postgres host.
+    expect(check.out.match(/^\s*\+work_mem = '?24MB'?$/gm)?.length, check.out).toBe(postgresHosts().length);
+    for (const p of Object.values(await storedSecrets(c.dir))) expect(check.out).not.toContain(p);
     expect(check.out).toMatch(/would reload postgres.service/);
     expect(check.out).not.toMatch(/stage restart/);
     expect(await sql(c, primary, 'SHOW work_mem')).toBe('16MB');
