@@ -243,6 +243,9 @@ describe('EFM cluster: the token gate, then --skip-packages efm', () => {
     expect(Object.keys(recap).sort()).toEqual(c.cluster.instances.map((i) => i.name).sort());
     for (const [host, r] of Object.entries(recap)) expect(r.changed, `${host}: ${again.out}`).toBe(0);
     expect(again.out).toMatch(/nothing to change/);
+    const check = await deploy('--check', '--skip-packages', 'efm');
+    expect(check.code, check.out + check.err).toBe(0);
+    expect(check.out).toMatch(/nothing to change \(check mode\)/);
     const secrets = await storedSecrets(c.dir);
     expect(leakedSecrets(secrets, [...outputs.flatMap((o) => [o.out, o.err]), await runLogs(c.dir)])).toEqual([]);
   });
