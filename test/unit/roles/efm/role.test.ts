@@ -10,23 +10,18 @@ import { basebackupCloneCommand, efmSlotName, standbySettings } from '../../../.
 import { efmDeployGate } from '../../../../roles/efm/deployGate.js';
 import { edbRepositorySetup } from '../../../../roles/efm/repository.js';
 import {
-  downstreamReplicas,
   efmAgentRole,
   efmRepositoryRole,
   parseEfmServerState,
   withEfmHba,
 } from '../../../../roles/efm/role.js';
 import { SubscriptionToken, TOKEN_VARIABLE } from '../../../../roles/efm/tokenGate.js';
-import { efmStages } from '../../../../playbooks/efm.js';
 import { deployContext } from '../fixtures.js';
 import { cascadedLayout, defaultLayout } from './clusters.js';
 
 const USERS = ['postgres', 'replication', 'barman', 'streaming_barman', 'pgbouncer_auth_user', 'pgbouncer', 'efm'];
 const context = (cluster: Cluster, live: LiveState = NOTHING_LIVE, over: Partial<DeployContext> = {}): DeployContext =>
   deployContext(cluster, live, { passwords: Object.fromEntries(USERS.map((u) => [u, `pw-${u}`])), ...over });
-
-const stages = (ctx: DeployContext) =>
-  Object.fromEntries(efmStages(ctx, { restartOrder: [] }).map((s) => [s.name, { hosts: [...s.hosts], roles: s.roles.map((r) => r.name) }]));
 
 /** A host context with no host behind it: every file missing, no account, facts from `facts`. */
 function fakeHost(host: string, facts: Record<string, unknown> = {}): HostContext {
@@ -59,44 +54,6 @@ async function opsOf(role: Role, h: HostContext): Promise<Operation[]> {
   } else add(tasks);
   return out;
 }
-
-describe('efmStages: which hosts get what', () => {
-  it('default layout: Postgres on the primary then its replica, never on the witness; EFM on all three, last', () => {
-    const s = stages(context(defaultLayout()));
-    expect(Object.keys(s)).toEqual(['common', 'primary', 'replicas', 'barman', 'efm']);
-    expect(s['common']).toEqual({ hosts: ['quash', 'quack', 'quarto'], roles: ['common', 'efm packages'] });
-    expect(s['primary']).toEqual({ hosts: ['quash'], roles: ['efm clone', 'postgres', 'efm postgres'] });
-    expect(s['replicas']!.hosts).toEqual(['quack']);
-    expect(s['barman']!.hosts).toEqual(['quarto']);
-    expect(s['efm']).toEqual({ hosts: ['quash', 'quack', 'quarto'], roles: ['efm'] });
-  });
-
-  it('cascaded replicas come a level after their upstream; PgBouncer before EFM', () => {
-    const s = stages(context(cascadedLayout()));
-    expect(s['primary']!.hosts).toEqual(['kaboom']);
-    expect(s['replicas']!.hosts).toEqual(['kaftan', 'kaput']);
-    expect(s['cascaded replicas (level 2)']!.hosts).toEqual(['karakul']);
-    const names = Object.keys(s);
-    expect(names.indexOf('pgbouncer')).toBeLessThan(names.indexOf('efm'));
-    expect(s['efm']!.hosts).toEqual(['kaboom', 'kaftan', 'kapok', 'kaput', 'karakul']);
-  });
-
-  it('follows the live primary after a switchover', () => {
-    const s = stages(context(defaultLayout(), { primary: 'quack', upstreams: { quash: 'quack' } }));
-    expect(s['primary']!.hosts).toEqual(['quack']);
-    expect(s['replicas']!.hosts).toEqual(['quash']);
-  });
-
-  it('each host holds the slots of the replicas that stream from it', () => {
-    const ctx = context(cascadedLayout());
-    expect(downstreamReplicas(ctx, 'kaboom')).toEqual([
-      { name: 'kaftan', slot: 'kaftan' },
-      { name: 'kaput', slot: 'kaput' },
-    ]);
-    expect(downstreamReplicas(ctx, 'kaput')).toEqual([{ name: 'karakul', slot: 'karakul' }]);
-    expect(downstreamReplicas(ctx, 'kapok')).toEqual([]);
-  });
-});
 
 describe('withEfmHba', () => {
   it('adds every agent, the witness included, after the user\'s own lines', () => {
