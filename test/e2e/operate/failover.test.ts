@@ -2,12 +2,14 @@
  * Issue 6, scenario 4 on the default repmgr layout with PgBouncer: the
  * primary's container stops; repmgrd promotes the replica; m1 status says
  * so (degraded: the old primary is gone, Barman and PgBouncer still point at
- * it). The old primary's container comes back (deploy's provision starts
- * it): deploy refuses with the command that rejoins it as a standby (what
- * deploy does today; a deploy that rejoins it by itself is accepted too);
- * once rejoined, deploy warns about the drift and moves Barman: barman
- * check OK, a new backup on the new timeline, the old backups still listed;
- * exactly one primary; m1 test passes.
+ * it). The old primary's container comes back: m1's fence (an ExecStartPre
+ * of postgres.service) sees the live primary and keeps its Postgres down, so
+ * for the ~20 s watched it accepts no write and m1 status shows one primary.
+ * The next deploy rejoins it as a standby of the new primary by itself
+ * (repmgr node rejoin --force-rewind), exit 0 at the first try, warns about
+ * the drift and moves Barman: barman check OK, a new backup on the new
+ * timeline, the old backups still listed; exactly one primary; m1 test
+ * passes; a further deploy changes nothing.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -43,7 +45,6 @@ async function backups(): Promise<{ id: string; timeline: number; status: string
     .map(([id, status, timeline]) => ({ id: id!, status: status!, timeline: Number(timeline) }));
 }
 
-const shq = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
 const recovery = (host: string) => sql(c, host, 'SELECT pg_is_in_recovery()').catch(() => '?');
 
 describe('scenario 4: failover, then deploy follows the new primary', () => {
@@ -80,20 +81,37 @@ describe('scenario 4: failover, then deploy follows the new primary', () => {
     expect(s.drift).toContain(`${replica} is the primary now; config.yml names ${oldPrimary} (config.yml is left as it is)`);
   });
 
-  it('the old primary comes back; deploy rejoins it as a standby, or refuses with the command that does', async () => {
-    let d = await m1('deploy', c.dir);
-    if (d.code !== 0) {
-      // Today: the old primary's container is started by provision and runs as a second primary; deploy names it and the fix.
-      expect(d.out).toMatch(/several hosts run as primary/);
-      expect(d.out).toMatch(new RegExp(`${oldPrimary} runs as a primary but ${replica} is the primary now`));
-      const m = /(sudo systemctl stop postgres && \S+\/repmgr -f \S+ -d '[^']*' node rejoin --force-rewind --verbose)/.exec(d.out);
-      expect(m, d.out).not.toBeNull();
-      // repmgr may fail to start the rewound server (its configuration came from the new primary): the next deploy does.
-      await c.ssh(oldPrimary, `cd / && runuser -u postgres -- env HOME=/var/lib/postgresql sh -c ${shq(m![1]!)}`);
-      d = await m1('deploy', c.dir);
+  it('the old primary\'s container comes back: its Postgres stays down (the fence), no write for 20 s, one primary', async () => {
+    await run('docker', ['start', oldPrimary]);
+    expect(await eventually(async () => (await c.ssh(oldPrimary, 'systemctl is-system-running --wait >/dev/null; true')).code === 0, 120_000, 1000), `${oldPrimary} not back`).toBe(true);
+    // systemd tried to start postgres at boot; the fence refused, naming the live primary.
+    const unit = await c.ssh(oldPrimary, 'systemctl show -p ActiveState --value postgres; journalctl -u postgres -b --no-pager -o cat | grep "m1 fence"');
+    expect(unit.stdout, unit.stdout + unit.stderr).toMatch(/^(failed|inactive)\n/);
+    expect(unit.stdout).toContain(`not starting Postgres on ${oldPrimary} as a second primary: ${replica} runs as primary now`);
+    const until = Date.now() + 20_000;
+    let attempts = 0;
+    while (Date.now() < until) {
+      const wrote = await sql(c, oldPrimary, 'CREATE TABLE IF NOT EXISTS m1e2e_fence (x int); INSERT INTO m1e2e_fence VALUES (1)').then(
+        () => true,
+        () => false,
+      );
+      expect(wrote, `${oldPrimary} accepted a write`).toBe(false);
+      attempts++;
+      await new Promise((r) => setTimeout(r, 2000));
     }
+    expect(attempts).toBeGreaterThanOrEqual(5);
+    const { s } = await status();
+    expect(s.primaries).toEqual([replica]);
+  });
+
+  it('deploy rejoins the old primary as a standby of the new one, at the first try', async () => {
+    const t = performance.now();
+    const d = await m1('deploy', c.dir);
+    const secs = ((performance.now() - t) / 1000).toFixed(1);
     expect(d.code, d.out + d.err).toBe(0);
+    console.log(`deploy that rejoined ${oldPrimary}: ${secs} s`);
     expect(d.out).toContain(`warning: ${replica} is the primary now; config.yml names ${oldPrimary}`);
+    expect(d.out).not.toMatch(/several hosts run as primary/);
     expect(await recovery(oldPrimary)).toBe('t');
     expect(await eventually(async () => (await sql(c, oldPrimary, "SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'").catch(() => '')) === replica, 60_000, 1000)).toBe(true);
   });
@@ -120,5 +138,9 @@ describe('scenario 4: failover, then deploy follows the new primary', () => {
     expect(t.code, t.out).toBe(0);
   });
 
-  it.todo('a returning old primary accepts no write before it is rejoined (today it starts as a second, writable primary)');
+  it('a further deploy changes nothing', async () => {
+    const d = await m1('deploy', c.dir);
+    expect(d.code, d.out + d.err).toBe(0);
+    expect(d.out).toMatch(/nothing to change/);
+  });
 });
