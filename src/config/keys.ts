@@ -108,6 +108,7 @@ export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   'preferred_python_version',
   'use_volatile_subscriptions',
   'edb_repositories',
+  'edb_repository_url', // m1's own: where EDB's repository setup script is fetched from (m1 names no package host)
   'apt_repository_list',
   'yum_repository_list',
   'suse_repository_list',
