@@ -32,7 +32,7 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
     ),
   );
   const fm = s.fm;
-  out.push(`\n${fm.manager}${fm.from ? ` (as seen from ${fm.from})` : ''}: ${fm.primary ? `primary ${fm.primary}` : 'no primary'}\n`);
+  out.push(`\n${fm.manager}${fm.from ? ` (as seen from ${fm.from})` : ''}: ${fm.primary ? `primary ${fm.primary}` : fm.from ? 'no primary' : 'no node answered (is it installed and running?)'}\n`);
   if (fm.nodes.length > 0) {
     out.push(
       renderTable(

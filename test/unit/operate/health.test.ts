@@ -95,4 +95,11 @@ describe('evaluateStatus', () => {
     expect(text).toContain('barman op on op-e: backs up op-a; 1 backup, last backup 20260101T000000 DONE timeline 1 3 h ago; check OK');
     expect(text.trimEnd().split('\n').slice(-3)).toEqual(['DEGRADED:', '  - op-c: Postgres is not running (no server socket)', '  - repmgr sees op-c as unreachable']);
   });
+
+  it('says when no node answered for the failover manager, rather than that it has no primary', () => {
+    const s = status(HEALTHY);
+    expect(formatStatus(s, new Date('2026-01-01T03:00:10Z'))).toMatch(/^repmgr \(as seen from op-a\): primary op-a$/m);
+    const text = formatStatus({ ...s, fm: { manager: 'efm', nodes: [] } }, new Date('2026-01-01T03:00:10Z'));
+    expect(text).toMatch(/^efm: no node answered \(is it installed and running\?\)$/m);
+  });
 });
