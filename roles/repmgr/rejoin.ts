@@ -22,7 +22,8 @@ import type { PostgresVersion } from '../../src/inventory/cluster.js';
 import { shq } from '../common/shell.js';
 import { standbyMarker } from '../postgres/fence.js';
 import { DATA_DIR, POSTGRES_SERVICE } from '../postgres/layout.js';
-import { asPostgres } from '../postgres/run.js';
+import { asPostgres, remotePsql } from '../postgres/run.js';
+import { repmgrDsn } from './conninfo.js';
 import { nodeRejoinCommand } from './commands.js';
 
 /** Where the host's own configuration files wait while pg_rewind runs (root only). */
@@ -38,6 +39,11 @@ export interface RejoinInput {
   primary: string;
 }
 
+/** The live primary's checkpoint, from this host as postgres (repmgr is a superuser). */
+export function checkpointOnPrimary(r: RejoinInput): string {
+  return remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, '-c CHECKPOINT');
+}
+
 export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
   const d = shq(DATA_DIR);
   const b = shq(REJOIN_CONF_KEEP);
@@ -45,14 +51,16 @@ export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
   const files = KEPT_CONF.map((f) => `${d}/${f}`).join(' ');
   return [
     'set -u',
+    `${checkpointOnPrimary(r)} || { echo "m1: CHECKPOINT on ${r.primary} failed (pg_rewind needs its control file to show its new timeline)" >&2; exit 1; }`,
     `rm -rf ${b} && mkdir -m 0700 ${b} && cp -a ${files} ${b}/ || { echo "m1: could not keep ${r.me}'s configuration files in ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
     `${asPostgres(nodeRejoinCommand(r.version, r.primary))}`,
     'rc=$?',
     'same=yes',
     `for f in ${KEPT_CONF.join(' ')}; do diff -r ${b}/"$f" ${d}/"$f" >/dev/null 2>&1 || same=no; done`,
     'if [ "$same" = no ]; then',
+    // Each file by name: "cp -a keep/. data/" would also give the data directory the keep directory's owner and mode.
     `  systemctl stop ${POSTGRES_SERVICE}`,
-    `  rm -rf ${d}/conf.d && cp -a ${b}/. ${d}/ || { echo "m1: could not put ${r.me}'s configuration files back from ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
+    `  rm -rf ${d}/conf.d && cp -a ${KEPT_CONF.map((f) => `${b}/${f}`).join(' ')} ${d}/ || { echo "m1: could not put ${r.me}'s configuration files back from ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
     `  echo "m1: ${r.me}'s configuration files put back (pg_rewind had copied ${r.primary}'s)"`,
     'fi',
     `rm -rf ${b}`,

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeRejoinCommand } from '../../../../roles/repmgr/commands.js';
-import { REJOIN_CONF_KEEP, rejoinFormerPrimaryCommand } from '../../../../roles/repmgr/rejoin.js';
+import { REJOIN_CONF_KEEP, checkpointOnPrimary, rejoinFormerPrimaryCommand } from '../../../../roles/repmgr/rejoin.js';
 import { asPostgres } from '../../../../roles/postgres/run.js';
 
 const dirs: string[] = [];
@@ -19,11 +19,12 @@ const cmd = rejoinFormerPrimaryCommand({ version: 15, me: 'alpha', primary: 'bet
  * rejoin` replaced by `fake` (a shell snippet run in the data directory) and
  * systemctl by a stub that logs its calls.
  */
-function run(fake: string) {
+function run(fake: string, checkpoint = 'true') {
   const d = mkdtempSync(join(tmpdir(), 'm1-rejoin-'));
   dirs.push(d);
   const data = join(d, 'data');
   mkdirSync(join(data, 'conf.d'), { recursive: true });
+  chmodSync(data, 0o750);
   writeFileSync(join(data, 'postgresql.conf'), "include_dir = 'conf.d'\n");
   writeFileSync(join(data, 'pg_hba.conf'), 'alpha hba\n');
   writeFileSync(join(data, 'conf.d', '0000-tpa.conf'), "ssl_cert_file = '/etc/m1/ssl/alpha.crt'\n");
@@ -33,11 +34,12 @@ function run(fake: string) {
   chmodSync(join(bin, 'systemctl'), 0o755);
   const body = cmd
     .replace(asPostgres(nodeRejoinCommand(15, 'beta')), `(cd ${data} && ${fake})`)
+    .replace(checkpointOnPrimary({ version: 15, me: 'alpha', primary: 'beta' }), checkpoint)
     .replaceAll(REJOIN_CONF_KEEP, join(d, 'keep'))
     .replaceAll('/opt/postgres/data', data);
   const r = spawnSync('sh', ['-c', body], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } });
   const log = existsSync(join(d, 'systemctl.log')) ? readFileSync(join(d, 'systemctl.log'), 'utf8').trim().split('\n') : [];
-  return { code: r.status, out: r.stdout, err: r.stderr, data, log, keepLeft: existsSync(join(d, 'keep')) };
+  return { code: r.status, out: r.stdout, err: r.stderr, data, log, keepLeft: existsSync(join(d, 'keep')), dataMode: statSync(data).mode & 0o777 };
 }
 
 describe('rejoinFormerPrimaryCommand', () => {
@@ -57,6 +59,8 @@ describe('rejoinFormerPrimaryCommand', () => {
     expect(r.out).toContain("alpha's configuration files put back (pg_rewind had copied beta's)");
     expect(r.log).toEqual(['stop postgres', 'start postgres']);
     expect(r.keepLeft).toBe(false);
+    // The data directory itself keeps its mode (the keep directory's 0700 root-only mode must not spill onto it).
+    expect(r.dataMode).toBe(0o750);
   });
 
   it('only starts the server when the files came through unchanged', () => {
@@ -64,6 +68,17 @@ describe('rejoinFormerPrimaryCommand', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.log).toEqual(['start postgres']);
     expect(r.out).toContain('alpha rejoined as a standby of beta');
+  });
+
+  it('checkpoints the live primary first (its control file must show the new timeline for pg_rewind), and stops if it cannot', () => {
+    expect(checkpointOnPrimary({ version: 15, me: 'alpha', primary: 'beta' })).toBe(
+      asPostgres("/usr/lib/postgresql/15/bin/psql -XAtq -v ON_ERROR_STOP=1 -d 'host=beta port=5432 dbname=repmgr user=repmgr connect_timeout=10' -c CHECKPOINT"),
+    );
+    expect(cmd.indexOf('CHECKPOINT')).toBeLessThan(cmd.indexOf('node rejoin'));
+    const r = run('touch standby.signal', 'false');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('CHECKPOINT on beta failed');
+    expect(r.log).toEqual([]);
   });
 
   it('fails, leaving Postgres down, when the rejoin did not make it a standby', () => {
