@@ -54,12 +54,20 @@ describe('repmgr.conf', () => {
     expect(s['repmgrd_service_start_command']).toBe("'sudo systemctl start repmgr'");
   });
 
-  it('restores WAL from the cluster\'s Barman server, whose name does not depend on the primary', () => {
-    expect(conf()['restore_command']).toBe("'/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 gamma m1 %f %p'");
-    expect(conf(twoLocationCluster(), 'delta')['restore_command']).toBe("'/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 epsilon m1b %f %p'");
-    const noBackup = defaultCluster();
+  it('sets no restore_command by default: promotions and standby starts do not wait for Barman', () => {
+    expect(conf()['restore_command']).toBeUndefined();
+    expect(conf(twoLocationCluster(), 'delta')['restore_command']).toBeUndefined();
+    expect(conf(defaultCluster({ repmgr_restore_from_barman: false }))['restore_command']).toBeUndefined();
+  });
+
+  it('restores WAL from the cluster\'s Barman server when asked, whose name does not depend on the primary', () => {
+    const on = { repmgr_restore_from_barman: true };
+    expect(conf(defaultCluster(on))['restore_command']).toBe("'/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 gamma m1 %f %p'");
+    expect(conf(twoLocationCluster(on), 'delta')['restore_command']).toBe("'/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 epsilon m1b %f %p'");
+    const noBackup = defaultCluster(on);
     delete noBackup.instances[0]!.backup;
     expect(conf(noBackup)['restore_command']).toBeUndefined();
+    expect(() => conf(defaultCluster({ repmgr_restore_from_barman: 'maybe' }))).toThrow(/expected true or false/);
   });
 
   it('writes location and priority only when config.yml sets them', () => {
