@@ -66,7 +66,8 @@ export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, Ho
     primary = best.name;
     warnings.push(
       `several hosts run as primary: ${primaries.map((p) => `${p.name} (timeline ${hosts[p.name]?.timeline ?? '?'})`).join(', ')}; ` +
-        `treating ${primary} as the primary; stop the others and rejoin them as standbys (repmgr node rejoin --force-rewind)`,
+        `treating ${primary} as the primary; stop the others (sudo systemctl stop postgres there: m1's fence keeps a former primary down) ` +
+          `and deploy again, which rejoins them as standbys (repmgr node rejoin --force-rewind)`,
     );
   }
   const upstreams: Record<string, string> = {};
