@@ -24,7 +24,8 @@ export interface GatherOptions {
 const LIVE_SQL =
   "SELECT current_setting('data_directory'), pg_is_in_recovery(), " +
   "coalesce((SELECT sender_host FROM pg_stat_wal_receiver WHERE sender_host IS NOT NULL LIMIT 1), " +
-  "substring(current_setting('primary_conninfo', true) from 'host=([^ ]+)'), ''), " +
+  // repmgr writes host='name' in primary_conninfo: the value without its quotes.
+  "substring(current_setting('primary_conninfo', true) from 'host=''?([^'' ]+)'), ''), " +
   "coalesce((SELECT timeline_id::text FROM pg_control_checkpoint()), ''), " +
   "(SELECT system_identifier::text FROM pg_control_system()), " +
   "extract(epoch from pg_postmaster_start_time())::bigint";
