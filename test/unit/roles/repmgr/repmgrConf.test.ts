@@ -70,6 +70,16 @@ describe('repmgr.conf', () => {
     expect(() => conf(defaultCluster({ repmgr_restore_from_barman: 'maybe' }))).toThrow(/expected true or false/);
   });
 
+  it('reuses one SSH connection per host for repmgr\'s remote commands, bounded when a host dies', () => {
+    const o = conf()['ssh_options']!;
+    expect(o).toMatch(/^'.*'$/);
+    expect(o).toContain('-o BatchMode=yes');
+    expect(o).toContain('-o ControlMaster=auto');
+    expect(o).toMatch(/-o ControlPath=~\/\.ssh\/\S*%C/);
+    expect(o).toMatch(/-o ControlPersist=\d+/);
+    expect(o).toContain('-o ServerAliveInterval=2 -o ServerAliveCountMax=3');
+  });
+
   it('writes location and priority only when config.yml sets them', () => {
     expect(conf()['location']).toBeUndefined();
     expect(conf()['priority']).toBeUndefined();
