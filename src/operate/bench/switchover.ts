@@ -96,9 +96,9 @@ async function likeFreshHosts(dir: string): Promise<void> {
   }
 }
 
-const median = (xs: number[]) => {
+const median = (xs: number[]): number | null => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)]! : 0;
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : null;
 };
 
 async function bench(fm: Fm) {
@@ -137,6 +137,7 @@ async function bench(fm: Fm) {
         exit: out.exitCode,
         failed_checks: out.rows.filter((r) => !r.ok).map((r) => r.check),
         total_ms: t.totalMs,
+        preconditions_ms: t.preconditionsMs,
         writable_after_ms: t.writableAfterMs ?? null,
         pgbouncer_repointed_after_ms: t.repointedAfterMs ?? null,
         manager_ms: t.managerMs,

@@ -19,7 +19,7 @@ import { hasRole, instanceByName, type Cluster } from '../../inventory/cluster.j
 import { readSecret } from '../../secrets/index.js';
 import { barmanServers } from '../../../roles/barman/serverName.js';
 import { efmBindByHostname } from '../../../roles/efm/nodes.js';
-import { backupUnitName, barmanFinishRole, barmanFollowRole, repointPgbouncerRole, type BarmanRetarget } from '../../../playbooks/switchover.js';
+import { REPOINT_ROLE, backupUnitName, barmanCheckTask, barmanFinishRole, barmanFollowRole, repointPgbouncerRole, splitBarmanPlan, streamingTask, type BarmanRetarget } from '../../../playbooks/switchover.js';
 import { openCluster, runOn, type OpenCluster } from '../cluster.js';
 import { localPsqlCommand } from '../psql.js';
 import { gatherSnapshot, type Snapshot } from '../status.js';
@@ -79,6 +79,21 @@ export interface SwitchoverOutcome {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs a command with each output line (stdout and stderr together) prefixed
+ * by the time, so the saved log shows where the FM's time went; its exit
+ * status comes back as the last line, `m1:exit=<n>`.
+ */
+export function timestampedCommand(command: string): string {
+  return `{ ( ${command} ) 2>&1; echo "m1:exit=$?"; } | while IFS= read -r l; do case "$l" in m1:exit=*) echo "$l" ;; *) printf '%s %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$l" ;; esac; done`;
+}
+
+/** The exit status and the output of a timestampedCommand() run. */
+export function untimestamped(stdout: string): { code: number; text: string } {
+  const m = /^m1:exit=(\d+)$/m.exec(stdout);
+  return { code: m ? Number(m[1]) : 255, text: stdout.replace(/^m1:exit=\d+\n?/m, '') };
+}
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const tailOf = (text: string, n = 8) => text.trim().split('\n').slice(-n).join('\n');
 
@@ -109,10 +124,11 @@ function barmanRetargets(cluster: Cluster, before: Snapshot, target: string): Ba
     });
 }
 
-/** Reports what engine runs change or fail, one line each. */
-function changesReporter(write: (line: string) => void): Reporter {
+/** Reports what engine runs change or fail, one line each; `onOp` sees every result as it comes. */
+function changesReporter(write: (line: string) => void, onOp: (r: OpResult) => void = () => undefined): Reporter {
   return {
     taskEnd(r: OpResult) {
+      onOp(r);
       if (r.status === 'changed') write(`  ${r.host}: ${r.task}${r.message ? ` (${r.message})` : ''}\n`);
       if (r.status === 'failed') write(`  ${r.host}: FAILED ${r.task}: ${r.error ?? ''}\n`);
     },
@@ -162,34 +178,67 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     } catch {
       // no password: nothing of it can leak
     }
-    // The engine works on the second set of connections: the first is busy with the manager's command.
-    engine = await Engine.open({ connectors: oc.extraConnectors(), clusterDir: cluster.dir, command: 'switchover', lock: false, secrets, reporter: changesReporter(write) });
     const retargets = barmanRetargets(cluster, before, plan.target);
     const pgbouncers = cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name);
+    const units: Record<string, string> = Object.fromEntries(retargets.map((r) => [r.server.name, backupUnitName(r.server.name)]));
     let repointedAfterMs: number | undefined;
     let barmanMs = 0;
     const failures: string[] = [];
+    const barmanChecks: Record<string, { ok: boolean; failed: string[] }> = {};
+    // Once Barman streams from the target, a reading of the cluster can check it (while `barman check` runs).
+    const streaming = new Set<string>();
+    let barmanStreams: () => void = () => undefined;
+    const streamed = new Promise<void>((resolve) => {
+      barmanStreams = resolve;
+    });
+    // The engine works on the second set of connections: the first is busy with the manager's command.
+    engine = await Engine.open({
+      connectors: oc.extraConnectors(),
+      clusterDir: cluster.dir,
+      command: 'switchover',
+      lock: false,
+      secrets,
+      reporter: changesReporter(write, (r) => {
+        if (r.role === REPOINT_ROLE) repointedAfterMs = since();
+        const streams = retargets.find((x) => r.host === x.server.barmanHost && r.task === streamingTask(x.server.name, plan.target));
+        if (streams && r.status !== 'failed') streaming.add(streams.server.name);
+        if (streaming.size === retargets.length) barmanStreams();
+      }),
+    });
 
-    // 3. Repoint PgBouncer and move Barman: once, as soon as the target is primary.
+    // 3. Repoint PgBouncer and move Barman, once, as soon as the target is primary: one run, each
+    // host on its own (clients wait only for their PgBouncer). Barman does all but drop the stale
+    // slots, which waits for the old primary (finish, below).
     let followed: Promise<void> | undefined;
     const follow = (): Promise<void> =>
       (followed ??= (async () => {
-        // PgBouncer first, alone: clients wait for it; Barman's half can take seconds.
-        if (pgbouncers.length > 0) {
-          const res = await engine!.run({ name: 'switchover-pgbouncer', stages: [{ name: `pgbouncer to ${plan.target}`, hosts: pgbouncers, roles: [repointPgbouncerRole(cluster, plan.target)] }] });
-          repointedAfterMs = since();
-          write(`  PgBouncer sends clients to ${plan.target} on ${pgbouncers.join(', ')} (${secs(repointedAfterMs)} after start)\n`);
-          failures.push(...res.failures);
+        const barmanHosts = [...new Set(retargets.map((r) => r.server.barmanHost))];
+        const hosts = [...new Set([...pgbouncers, ...barmanHosts])];
+        if (hosts.length === 0) return;
+        const t = performance.now();
+        const res = await engine!.run({
+          name: 'switchover-follow',
+          stages: [
+            {
+              name: `clients and Barman to ${plan.target}`,
+              hosts,
+              roles: (h) => [
+                ...(pgbouncers.includes(h) ? [repointPgbouncerRole(cluster, plan.target)] : []),
+                ...retargets.filter((r) => r.server.barmanHost === h).map(barmanFollowRole),
+              ],
+            },
+          ],
+        });
+        failures.push(...res.failures);
+        if (pgbouncers.length > 0 && repointedAfterMs !== undefined) write(`  PgBouncer sends clients to ${plan.target} on ${pgbouncers.join(', ')} (${secs(repointedAfterMs)} after start)\n`);
+        for (const r of retargets) {
+          const op = res.results.find((x) => x.host === r.server.barmanHost && x.task === barmanCheckTask(r.server.name));
+          const why = op?.error ?? res.failures.find((f) => f.startsWith(`${r.server.barmanHost}`)) ?? 'not run: an earlier step failed';
+          barmanChecks[r.server.name] = op && op.status !== 'failed' ? { ok: true, failed: [] } : { ok: false, failed: [why] };
         }
         if (retargets.length > 0) {
-          const t = performance.now();
-          const hosts = [...new Set(retargets.map((r) => r.server.barmanHost))];
-          const res = await engine!.run({
-            name: 'switchover-barman-follow',
-            stages: [{ name: `barman to ${plan.target}`, hosts, roles: (h) => retargets.filter((r) => r.server.barmanHost === h).map(barmanFollowRole) }],
-          });
-          barmanMs += Math.round(performance.now() - t);
-          failures.push(...res.failures);
+          barmanMs = Math.round(performance.now() - t);
+          write(`  Barman follows ${plan.target} (${secs(barmanMs)})\n`);
         }
       })());
 
@@ -203,29 +252,31 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
       write(`  ${step.name} ...\n`);
       const ts = performance.now();
       let watching = step.promotes === true;
+      // Starts PgBouncer's repoint and Barman's first half the moment the target is primary;
+      // the manager's later steps do not wait for them.
       const watcher = (async () => {
         while (watching) {
           if (await isPrimary(oc.extraConnectors(), cluster, plan.target)) {
             writableAfterMs = since();
             write(`  ${plan.target} accepts writes (${secs(writableAfterMs)} after start)\n`);
-            await follow();
+            follow().catch(() => undefined); // awaited (and its failure reported) below
             return;
           }
           await sleep(options.watchIntervalMs ?? 200);
         }
       })();
-      const r = await runOn(oc.connectors, step.host, step.command, { timeoutMs: step.timeoutMs });
+      const r = await runOn(oc.connectors, step.host, timestampedCommand(step.command), { timeoutMs: step.timeoutMs });
       watching = false;
       const ms = Math.round(performance.now() - ts);
       if (step.promotes) managerMs = ms;
-      const text = r.ok ? `${r.result.stdout}${r.result.stderr ? `\n${r.result.stderr}` : ''}` : r.error;
-      managerOutput += `### ${step.name} on ${step.host}\n${text}\n`;
-      const ok = r.ok && r.result.code === 0;
-      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(text) }) });
+      const res = r.ok ? untimestamped(r.result.stdout) : { code: -1, text: r.error };
+      managerOutput += `### ${step.name} on ${step.host}\n${res.text}\n`;
+      const ok = r.ok && res.code === 0;
+      steps.push({ name: step.name, host: step.host, ok, ms, ...(ok ? {} : { tail: tailOf(res.text) }) });
       write(`  ${step.name}: ${ok ? 'done' : 'FAILED'} (${secs(ms)})\n`);
       if (!ok) {
         failed = true;
-        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${r.result.code})` : ''}:\n${tailOf(text).replace(/^/gm, '    ')}`);
+        failures.push(`${step.name} on ${step.host} failed${r.ok ? ` (exit ${res.code})` : ''}:\n${tailOf(res.text).replace(/^/gm, '    ')}`);
       }
       await watcher;
     }
@@ -241,29 +292,32 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
       write(`switchover to ${plan.target} FAILED: ${plan.target} did not become primary${managerLog ? ` (output: ${managerLog})` : ''}\n`);
       return { exitCode: 1, plan, steps, rows: [], timings: { totalMs: since(), preconditionsMs, managerMs, barmanMs, verifyMs: 0, verifyReadings: 0 }, ...(managerLog ? { managerLog } : {}), failure };
     }
-    await followed;
+    // The checks' first reading waits until Barman streams from the target (or its follow ended).
+    let followDone = false;
+    const followedNow = follow().then(() => {
+      followDone = true;
+    });
+    await Promise.race([streamed, followedNow]);
 
-    // 4. Barman's second half (stale slots, a detached base backup, check, recorded target),
-    // while the first reading for the checks is taken: they touch different hosts' connections.
-    const units: Record<string, string> = Object.fromEntries(retargets.map((r) => [r.server.name, backupUnitName(r.server.name)]));
-    let finished = retargets.length === 0;
+    // 4. Once the old primary runs again, while the checks read the cluster: Barman's stale slots
+    // dropped, earlier unfinished backups cleared, a base backup of the new primary started.
+    const stale = retargets.filter((r) => {
+      const sp = splitBarmanPlan(r);
+      return sp.finish.length > 0 || sp.backup;
+    });
+    let finished = false;
     const finish = (async () => {
-      if (finished) return;
-      const t = performance.now();
-      const book: Playbook = {
-        name: 'switchover-barman',
-        stages: [
-          {
-            name: 'barman',
-            hosts: [...new Set(retargets.map((r) => r.server.barmanHost))],
-            roles: (h) => retargets.filter((r) => r.server.barmanHost === h).map((r) => barmanFinishRole(r, units[r.server.name]!)),
-          },
-        ],
-      };
-      const res = await engine!.run(book);
-      barmanMs += Math.round(performance.now() - t);
-      failures.push(...res.failures);
-      write(`  Barman follows ${plan.target} (${secs(barmanMs)} in all)\n`);
+      await followedNow;
+      if (stale.length > 0) {
+        const t = performance.now();
+        const book: Playbook = {
+          name: 'switchover-barman-finish',
+          stages: [{ name: 'barman', hosts: [...new Set(stale.map((r) => r.server.barmanHost))], roles: (h) => stale.filter((r) => r.server.barmanHost === h).map((r) => barmanFinishRole(r, units[r.server.name]!)) }],
+        };
+        const res = await engine!.run(book);
+        barmanMs += Math.round(performance.now() - t);
+        failures.push(...res.failures);
+      }
       finished = true;
     })();
 
@@ -282,16 +336,17 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     let readings = 0;
     for (;;) {
       readings++;
-      const finishedBefore = finished;
-      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, {})]);
-      rows = verificationRows({ cluster, plan, after, write: wrote, backupUnits: units });
-      if (performance.now() > deadline) break;
+      // Barman's follow ran `barman check` itself (its result decides the Barman rows): the reading leaves it out.
+      const [, after] = await Promise.all([wrote.ok ? undefined : writeOnTarget(), gatherSnapshot(oc, { barmanCheck: retargets.length === 0 })]);
+      if (!followDone) await followedNow; // its barman check
+      rows = verificationRows({ cluster, plan, after, write: wrote, backupUnits: units, barmanChecks });
+      // Done when all pass and the stale slots are gone (their drop is not part of any row).
+      if ((rows.every((r) => r.ok) && finished) || performance.now() > deadline) break;
       if (rows.every((r) => r.ok)) {
-        if (finishedBefore) break;
-        await finish; // one more reading, after Barman's half
-        continue;
+        await finish;
+        break;
       }
-      await sleep(1000);
+      await sleep(500);
     }
     await finish;
     const verifyMs = Math.round(performance.now() - tv);

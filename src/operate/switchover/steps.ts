@@ -29,15 +29,17 @@ function efmLine(cmd: HostCommand): string {
 }
 
 /**
- * repmgr (reference 6.1, as TPA): repmgrd paused on every node around
- * `repmgr standby switchover --siblings-follow`, run on the target as
- * postgres (it reaches the other nodes over SSH as postgres), then unpaused
- * whatever happened.
+ * repmgr (reference 6.1): `repmgr standby switchover --siblings-follow`, run
+ * on the target as postgres (it reaches the other nodes over SSH as
+ * postgres), then repmgrd unpaused on every node whatever happened. No pause
+ * of m1's own before it (TPA stops repmgrd): repmgr 5 pauses every repmgrd
+ * itself once its checks pass, right before it stops the primary, and
+ * unpauses them when done; a separate pause only added a command (and
+ * repmgr's checks) to the time before the promotion.
  */
 export function repmgrSteps(cluster: Cluster, target: string): SwitchoverStep[] {
   const v = cluster.postgresVersion;
   return [
-    { name: 'pause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, true)), timeoutMs: 60_000 },
     { name: `repmgr standby switchover --siblings-follow on ${target}`, host: target, command: asPostgres(standbySwitchoverCommand(v)), timeoutMs: 600_000, promotes: true },
     { name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true },
   ];

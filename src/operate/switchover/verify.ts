@@ -20,6 +20,8 @@ export interface VerifyInput {
   write: { ok: boolean; detail: string };
   /** Detached base backups started, by Barman server. */
   backupUnits?: Readonly<Record<string, string>>;
+  /** `barman check` as the switchover's Barman half ran it, by server (when the reading did not run it). */
+  barmanChecks?: Readonly<Record<string, { ok: boolean; failed: string[] }>>;
 }
 
 export function verificationRows(v: VerifyInput): CheckRow[] {
@@ -62,8 +64,9 @@ export function verificationRows(v: VerifyInput): CheckRow[] {
     const problems: string[] = [];
     if (b?.target !== t) problems.push(`its conf backs up ${b?.target ?? 'nothing'}`);
     if (!slotActive) problems.push(`slot ${slot} on ${t} is not streaming to Barman`);
-    if (!b?.check) problems.push('barman check not run');
-    else if (!b.check.ok) problems.push(`barman check: ${b.check.failed.join('; ')}`);
+    const check = v.barmanChecks?.[server.name] ?? b?.check;
+    if (!check) problems.push('barman check not run');
+    else if (!check.ok) problems.push(`barman check: ${check.failed.join('; ')}`);
     const unit = v.backupUnits?.[server.name];
     rows.push({
       check: `Barman ${server.name} backs up ${t}`,

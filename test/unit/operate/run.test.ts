@@ -10,7 +10,8 @@ import { FakeConnector } from '../../../src/engine/connectors/fake.js';
 import type { Connector } from '../../../src/engine/index.js';
 import { RefusedError } from '../../../src/errors.js';
 import type { OpenCluster } from '../../../src/operate/cluster.js';
-import { runSwitchover } from '../../../src/operate/switchover/run.js';
+import { runSwitchover, timestampedCommand, untimestamped } from '../../../src/operate/switchover/run.js';
+import { spawnSync } from 'node:child_process';
 import { testCluster } from '../../support/testCluster.js';
 import { probeTexts, type LiveSpec } from './fixtures.js';
 
@@ -38,11 +39,12 @@ function scriptedCluster(opts: { switchoverFails?: boolean } = {}) {
         const c = new FakeConnector(i.name);
         c.on(/echo m1:probe=1/, () => ({ stdout: probeTexts(cluster, phase)[i.name] }));
         c.on(/SELECT pg_is_in_recovery\(\)/, () => ({ stdout: phase.primary === i.name ? 'f\n' : 't\n' }));
-        c.on(/service pause|service unpause/, () => ({ stdout: 'NOTICE: paused\n' }));
+        // The manager's commands run timestamped: their status comes back as a last line (timestampedCommand).
+        c.on(/service pause|service unpause/, () => ({ stdout: '05:00:00.001 NOTICE: paused\nm1:exit=0\n' }));
         c.on(/standby switchover/, () => {
-          if (opts.switchoverFails) return { code: 1, stdout: 'NOTICE: executing switchover\n', stderr: 'ERROR: unable to connect to the primary node\n' };
+          if (opts.switchoverFails) return { stdout: '05:00:00.001 NOTICE: executing switchover\n05:00:00.002 ERROR: unable to connect to the primary node\nm1:exit=1\n' };
           phase = AFTER;
-          return { stdout: 'NOTICE: STANDBY SWITCHOVER has completed successfully\n' };
+          return { stdout: '05:00:00.001 NOTICE: STANDBY SWITCHOVER has completed successfully\nm1:exit=0\n' };
         });
         c.on(/INSERT INTO m1\.writes/, (cmd) => ({ stdout: `m1:wrote=${/switchover-[a-z0-9]+-[a-z0-9]+/.exec(cmd)?.[0]}\n` }));
         return [i.name, c];
@@ -64,6 +66,17 @@ function scriptedCluster(opts: { switchoverFails?: boolean } = {}) {
 
 const changes = (c: FakeConnector) => c.commands.map((x) => x.command).filter((x) => !/echo m1:probe=1|pg_is_in_recovery/.test(x));
 
+describe('the manager\'s output, timestamped', () => {
+  it('prefixes every line with the time and hands the exit status back', () => {
+    const r = spawnSync('sh', ['-c', timestampedCommand("echo one; echo two >&2; echo 'three four'; exit 3")], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const out = untimestamped(r.stdout);
+    expect(out.code).toBe(3);
+    expect(out.text.trimEnd().split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, ''))).toEqual(['one', 'two', 'three four']);
+    expect(untimestamped('no marker').code).toBe(255);
+  });
+});
+
 describe('runSwitchover', () => {
   it('refuses before changing anything, and leaves no lock behind', async () => {
     const { oc, main, extra } = scriptedCluster();
@@ -78,12 +91,12 @@ describe('runSwitchover', () => {
     expect(existsSync(join(dir, '.m1.lock'))).toBe(false);
   });
 
-  it('pauses repmgrd, switches over on the target, unpauses, writes on the new primary, and verifies', async () => {
+  it('switches over on the target (repmgr pauses repmgrd itself), unpauses, writes on the new primary, and verifies', async () => {
     const { oc, main } = scriptedCluster();
     const lines: string[] = [];
     const out = await runSwitchover(oc, 'tri-b', { write: (l) => lines.push(l), watchIntervalMs: 10, verifyTimeoutMs: 5000 });
     const ran = changes(main.get('tri-b')!);
-    expect(ran.map((c) => (/service pause/.test(c) ? 'pause' : /standby switchover/.test(c) ? 'switchover' : /service unpause/.test(c) ? 'unpause' : /INSERT/.test(c) ? 'write' : c))).toEqual(['pause', 'switchover', 'unpause', 'write']);
+    expect(ran.map((c) => (/service pause/.test(c) ? 'pause' : /standby switchover/.test(c) ? 'switchover' : /service unpause/.test(c) ? 'unpause' : /INSERT/.test(c) ? 'write' : c))).toEqual(['switchover', 'unpause', 'write']);
     for (const h of ['tri-a', 'tri-c']) expect(changes(main.get(h)!)).toEqual([]);
     expect(out.exitCode).toBe(0);
     expect(out.plan).toMatchObject({ primary: 'tri-a', target: 'tri-b', siblings: ['tri-c'] });

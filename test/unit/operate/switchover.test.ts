@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import type { Snapshot } from '../../../src/operate/status.js';
 import { checkSwitchover, type SwitchoverPlan } from '../../../src/operate/switchover/preconditions.js';
 import { efmSteps, efmWaitPrimaryCommand, patroniSteps, repmgrSteps } from '../../../src/operate/switchover/steps.js';
 import { verificationRows } from '../../../src/operate/switchover/verify.js';
-import { backupUnitName, detachedBackupCommand, isBaseBackupStep, splitBarmanPlan } from '../../../playbooks/switchover.js';
+import { backupUnitName, clearEarlierBackupsCommand, sideBySide, detachedBackupCommand, isBaseBackupStep, splitBarmanPlan } from '../../../playbooks/switchover.js';
 import { barmanServers } from '../../../roles/barman/serverName.js';
 import { defaultLayout } from '../roles/efm/clusters.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
@@ -23,16 +23,16 @@ function sh(script: string, path: string) {
 }
 
 describe('the failover managers\' switchover sequences', () => {
-  it('repmgr: pause, standby switchover --siblings-follow on the target as postgres (watched), unpause always', () => {
+  it('repmgr: standby switchover --siblings-follow on the target as postgres (watched; it pauses repmgrd itself), unpause always', () => {
     const s = repmgrSteps(fiveNodes(), 'op-c');
     expect(s.map((x) => [x.host, x.always === true, x.promotes === true])).toEqual([
-      ['op-c', false, false],
       ['op-c', false, true],
       ['op-c', true, false],
     ]);
-    expect(s[0]!.command).toMatch(/runuser -u postgres -- env HOME=\/var\/lib\/postgresql sh -c .*repmgr\.conf service pause/);
-    expect(s[1]!.command).toContain('/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf standby switchover --siblings-follow --verbose');
-    expect(s[2]!.command).toContain('service unpause');
+    expect(s[0]!.command).toMatch(/runuser -u postgres -- env HOME=\/var\/lib\/postgresql sh -c .*repmgr\.conf standby switchover --siblings-follow/);
+    expect(s[0]!.command).toContain('/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf standby switchover --siblings-follow --verbose');
+    expect(s.some((x) => /service pause/.test(x.command))).toBe(false);
+    expect(s[1]!.command).toContain('service unpause');
   });
 
   it('Patroni: one patronictl switchover naming leader and candidate, no prompt', () => {
@@ -76,16 +76,15 @@ describe('Barman after a switchover', () => {
   const server = barmanServers(c)[0]!;
   const r = { cluster: c, server, target: 'op-c', previousTarget: 'op-a', hasBackups: true, otherPostgresHosts: ['op-a', 'op-b', 'op-d'] };
 
-  it('splits the barman role\'s retarget plan: follow at promotion, drop stale slots later, base backup detached', () => {
+  it('splits the barman role\'s retarget plan: follow at promotion, drop stale slots later, wait for streaming and base backup detached', () => {
     const split = splitBarmanPlan(r);
     expect(split.backup).toBe(true);
     expect(split.follow.map((s) => s.why)).toEqual([
       'replication slot backup_op_e on op-c',
       "stop pg_receivewal if it still streams from op-a, restart streaming on op-c's timeline",
       'start receive-wal',
-      'wait until pg_receivewal streams from op-c',
-      'make op-c switch WAL and wait until Barman has archived the segment',
     ]);
+    expect(split.detached.map((s) => s.why)).toEqual(['wait until pg_receivewal streams from op-c', 'make op-c switch WAL and wait until Barman has archived the segment']);
     expect(split.finish.map((s) => s.why.split(',')[0])).toEqual(['drop an unused Barman slot on op-a', 'drop an unused Barman slot on op-b', 'drop an unused Barman slot on op-d']);
     expect([...split.follow, ...split.finish].some((s) => isBaseBackupStep(s, 'op'))).toBe(false);
   });
@@ -103,6 +102,72 @@ describe('Barman after a switchover', () => {
     expect(cmd).toMatch(/^systemd-run --quiet --collect --unit=m1-barman-backup-op-1700000000000 --uid=barman --gid=barman --setenv=HOME=\/var\/lib\/barman/);
     expect(cmd).toContain('/usr/bin/barman backup --wait op');
     expect(cmd).toContain('host=op-c');
+  });
+
+  it('runs independent Barman steps side by side, each judged as on its own (already done counts as success)', () => {
+    const step = (command: string, extra: object = {}) => ({ host: 'op-e', user: 'barman' as const, command, why: command, ...extra });
+    const slot = step("sleep 0.6; echo \"Replication slot 'x' already exists\"; exit 1", { alreadyDone: /already exists/ });
+    const reset = step('sleep 0.6; echo reset done');
+    const t0 = Date.now();
+    const ok = sh(sideBySide([slot, reset]).command, '/nonexistent');
+    expect(Date.now() - t0).toBeLessThan(1100);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('already exists');
+    expect(ok.stdout).toContain('reset done');
+    const bad = sh(sideBySide([slot, step('echo no server >&2; exit 4')]).command, '/nonexistent');
+    expect(bad.status).toBe(4);
+    expect(bad.stdout).toContain('no server');
+    expect(sideBySide([step('a', { tolerateFailure: true }), step('b', { tolerateFailure: true })]).tolerateFailure).toBe(true);
+    expect(sideBySide([slot, reset]).tolerateFailure).toBeUndefined();
+    expect(sideBySide([reset])).toBe(reset);
+  });
+
+  it('stops only this server\'s earlier m1 backup units and deletes only the unfinished backups they started', () => {
+    const bin = mkdtempSync(join(dir, 'clear-'));
+    const log = join(bin, 'log');
+    const base = join(bin, 'op', 'base');
+    const backups: Record<string, string> = { '20260101T000001': 'DONE', '20260101T000002': 'FAILED', '20260101T000003': 'STARTED', '20260101T000004': 'FAILED' };
+    for (const [id, status] of Object.entries(backups)) {
+      mkdirSync(join(base, id), { recursive: true });
+      writeFileSync(join(base, id, 'backup.info'), `backup_id=${id}\nstatus=${status}\n`);
+    }
+    const units = ['m1-barman-backup-op-17.service loaded active running x', 'm1-barman-backup-op2-18.service loaded active running y'].join('\\n');
+    const journal = [
+      ...['20260101T000001', '20260101T000002', '20260101T000003'].map((id) => `Starting backup using rsync-concurrent method for server op in ${base}/${id}`),
+      // Another server's unfinished backup, and one m1 did not start, stay.
+      `Starting backup using rsync-concurrent method for server op2 in ${bin}/op2/base/20260101T000005`,
+    ].join('\\n');
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\nif [ "$1" = list-units ]; then printf '${units}\\n'; else echo "systemctl $*" >> ${log}; fi\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\nprintf '${journal}\\n'\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'runuser'), `#!/bin/sh\necho "runuser $*" >> ${log}\n`, { mode: 0o755 });
+    const r = sh(clearEarlierBackupsCommand('op'), bin);
+    expect(r.status).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      'systemctl stop m1-barman-backup-op-17.service',
+      'runuser -u barman -- /usr/bin/barman delete op 20260101T000002',
+      'runuser -u barman -- /usr/bin/barman delete op 20260101T000003',
+    ]);
+    expect(r.stdout).toContain('deleted unfinished backup 20260101T000003');
+  });
+
+  it('the detached unit runs its earlier steps in order and backs up only when they all succeed', () => {
+    const bin = mkdtempSync(join(dir, 'bin-'));
+    const log = join(bin, 'log');
+    // Stand-ins: systemd-run runs its command in place; barman and psql log their calls.
+    writeFileSync(join(bin, 'systemd-run'), '#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\nexec "$@"\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'psql'), `#!/bin/sh\necho psql >> ${log}\n`, { mode: 0o755 });
+    const step = (command: string) => ({ host: 'op-e', user: 'barman' as const, command, why: command });
+    const run = (before: ReturnType<typeof step>[]) => {
+      writeFileSync(log, '');
+      const cmd = detachedBackupCommand('op', 'op-c', 'u', before).replaceAll('/usr/bin/barman', `${bin}/barman`);
+      writeFileSync(join(bin, 'barman'), `#!/bin/sh\necho "barman $*" >> ${log}\n`, { mode: 0o755 });
+      const r = sh(cmd, bin);
+      return { code: r.status, calls: readFileSync(log, 'utf8').split('\n').filter((l) => l && l !== 'psql') };
+    };
+    expect(run([step(`echo first >> ${log}`), step(`echo second >> ${log}`)])).toEqual({ code: 0, calls: ['first', 'second', 'barman backup --wait op'] });
+    const failed = run([step(`echo first >> ${log}; exit 3`), step(`echo second >> ${log}`)]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.calls).toEqual(['first']);
   });
 });
 
@@ -146,6 +211,16 @@ describe('verification after a switchover', () => {
     expect(failed).toContain('op-b follows op-c: streams from op-a');
     expect(failed).toContain('PgBouncer op-a:6432 reaches op-c: sends clients to op-a, not the primary op-c; a client reaches op-a (read-only), not the primary op-c');
     expect(failed).toContain('Barman op backs up op-c: its conf backs up op-a');
+  });
+
+  it('Barman\'s row takes the check the switchover ran itself when the reading did not run one', () => {
+    const snap = snapshot(c, after, answers('op-c'));
+    for (const b of snap.status.barman) delete b.check;
+    const ok = verificationRows({ cluster: c, plan, after: snap, write: { ok: true, detail: 'row x' }, barmanChecks: { op: { ok: true, failed: [] } } });
+    expect(ok.at(-1)).toMatchObject({ check: 'Barman op backs up op-c', ok: true });
+    const bad = verificationRows({ cluster: c, plan, after: snap, write: { ok: true, detail: 'row x' }, barmanChecks: { op: { ok: false, failed: ['receive-wal running: FAILED'] } } });
+    expect(bad.at(-1)).toEqual({ check: 'Barman op backs up op-c', ok: false, detail: 'barman check: receive-wal running: FAILED' });
+    expect(verificationRows({ cluster: c, plan, after: snap, write: { ok: true, detail: 'row x' } }).at(-1)!.detail).toBe('barman check not run');
   });
 
   it('a target that did not take the write fails the first row', () => {
