@@ -82,7 +82,7 @@ export function buildProbeCommand(spec: ProbeSpec): string {
     const show = `${binDir(spec.version)}/repmgr -f ${repmgrConfPath(spec.version)} cluster show --csv`;
     lines.push(`(cd / && runuser -u postgres -- ${show}) 2>/dev/null | sed 's/^/m1:rshow=/'`);
   }
-  if (spec.patroniConfig) lines.push(captured('patroni', `patronictl -c ${quote(spec.patroniConfig)} list -f json`));
+  if (spec.patroniRestPort) lines.push(captured('patroni', `curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:${spec.patroniRestPort}/cluster`));
   if (spec.efm) lines.push(captured('efm', `runuser -u efm -- ${quote(spec.efm.bin)} cluster-status-json ${quote(spec.efm.cluster)}`));
   if (spec.pgbouncer) lines.push(fileLine('pgbdb', DATABASES_INI));
   for (const s of spec.barmanServers) {

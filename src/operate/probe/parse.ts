@@ -3,7 +3,7 @@
  * what a host could not tell is left undefined (and said in `errors`).
  */
 import { DATA_DIR } from '../../../roles/postgres/layout.js';
-import { parsePatronictlList, type PatroniClusterStatus } from '../../../roles/patroni/clusterStatus.js';
+import { parseClusterJson, type PatroniClusterStatus } from '../../../roles/patroni/clusterStatus.js';
 import { parseClusterStatusJson, type EfmClusterStatus } from '../../../roles/efm/commands/clusterStatus.js';
 import { databasesTarget } from '../../../roles/pgbouncer/databases.js';
 import { serverConfTarget } from '../../../roles/barman/serverConf.js';
@@ -208,8 +208,8 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
       case 'patroni': {
         const r = capturedValue(value);
         try {
-          if (r.code !== 0) throw new Error(`patronictl list exited ${r.code}: ${r.text.trim().split('\n').slice(-1)[0] ?? ''}`);
-          p.patroni = parsePatronictlList(r.text);
+          if (r.code !== 0) throw new Error(`Patroni GET /cluster failed (curl exit ${r.code}): ${r.text.trim().split('\n').slice(-1)[0] ?? ''}`);
+          p.patroni = parseClusterJson(r.text);
         } catch (e) {
           p.errors.push((e as Error).message);
         }

@@ -9,7 +9,7 @@ import { barmanServers } from '../../../roles/barman/serverName.js';
 import { POSTGRES_SERVICE } from '../../../roles/postgres/layout.js';
 import { REPMGR_SERVICE } from '../../../roles/repmgr/layout.js';
 import { PGBOUNCER_SERVICE } from '../../../roles/pgbouncer/layout.js';
-import { patroniConfigPath, patroniServiceName } from '../../../roles/patroni/settings.js';
+import { patroniRestPort, patroniServiceName } from '../../../roles/patroni/settings.js';
 import { HAPROXY_SERVICE } from '../../../roles/haproxy/config.js';
 import { efmPaths, efmVersion } from '../../../roles/efm/version.js';
 import { isEfmWitness } from '../../../roles/efm/nodes.js';
@@ -23,8 +23,11 @@ export interface ProbeSpec {
   postgres: boolean;
   /** repmgr metadata, repmgrd state and `repmgr cluster show --csv` from this node. */
   repmgr: boolean;
-  /** `patronictl list -f json` with this config file. */
-  patroniConfig?: string;
+  /**
+   * Patroni's REST port here: GET /cluster on it is what `patronictl list`
+   * shows (the DCS's members), without patronictl's 1-2.5 s of Python.
+   */
+  patroniRestPort?: number;
   /** efm binary and cluster name for `efm cluster-status-json`. */
   efm?: { bin: string; cluster: string };
   /** PgBouncer's databases file is read here. */
@@ -64,7 +67,7 @@ export function probeSpec(cluster: Cluster, i: Instance, opts: { barmanCheck?: b
     units,
     postgres,
     repmgr: fm === 'repmgr' && postgres,
-    ...(patroni ? { patroniConfig: patroniConfigPath(cluster) } : {}),
+    ...(patroni ? { patroniRestPort: patroniRestPort(cluster, i) } : {}),
     ...(efm ? { efm } : {}),
     pgbouncer: hasRole(i, 'pgbouncer'),
     barmanServers: servers,
