@@ -346,6 +346,7 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
         await finish;
         break;
       }
+      write(`  not yet (${secs(since())}): ${rows.filter((r) => !r.ok).map((r) => `${r.check}: ${r.detail}`).join('; ')}\n`);
       await sleep(500);
     }
     await finish;
