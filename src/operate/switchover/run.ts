@@ -206,6 +206,11 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
       }),
     });
 
+    // The second set of connections is opened now, while the manager works: an SSH handshake
+    // (0.3-1 s under load) must not delay the watch, the repoint or Barman after the promotion.
+    const extraHosts = new Set([plan.target, ...pgbouncers, ...retargets.map((r) => r.server.barmanHost)]);
+    for (const h of extraHosts) void oc.extraConnectors().get(h)?.connect().catch(() => undefined);
+
     // 3. Repoint PgBouncer and move Barman, once, as soon as the target is primary: one run, each
     // host on its own (clients wait only for their PgBouncer). Barman does all but drop the stale
     // slots, which waits for the old primary (finish, below).
