@@ -143,6 +143,7 @@ async function bench(fm: Fm) {
         manager_ms: t.managerMs,
         barman_ms: t.barmanMs,
         verify_ms: t.verifyMs,
+        verify_readings: t.verifyReadings,
         no_write_window_ms: w.longestGapMs,
         acked_writes: w.acked.length,
         failed_attempts: w.failures,
