@@ -182,6 +182,7 @@ export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   'ssl_key_file',
   // repmgr
   'repmgr_redirect_pgbouncer',
+  'repmgr_restore_from_barman', // m1's own: restore_command through Barman on standbys (off by default, roles/repmgr/README.md)
   'repmgr_conf_settings',
   'repmgr_conf_dir',
   'repmgr_priority',
