@@ -6,6 +6,7 @@
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
 import { shq } from '../common/shell.js';
 import { REPMGR_NODES_SQL, parseRepmgrNodes, type RepmgrNodeRow } from '../repmgr/sql.js';
+import { AUTO_CONF_RESTORE_COMMAND_SQL } from '../repmgr/restoreCommand.js';
 import { POSTGRES_HOME, POSTGRES_PORT, POSTGRES_USER, SOCKET_DIR, binDir } from './layout.js';
 import { POSTGRES_PGPASS } from './pgpass.js';
 import { DATABASES_SQL, ROLE_FACTS_SQL, barmanGrantsMissingSql, parseRoleFacts, pgbouncerGetAuthCheckSql, type RoleFact } from './users.js';
@@ -82,6 +83,8 @@ export function buildCatalogCommand(o: CatalogOptions): string {
       '\\endif',
       '\\endif',
     );
+    // Last: \c above left the session in the repmgr database (pg_file_settings is cluster-wide).
+    if (o.version >= 12) main.push(`\\echo ${MARK}restore_command`, AUTO_CONF_RESTORE_COMMAND_SQL + ';');
   }
   const script = [`${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' || exit $?`, ...main, 'M1_SQL'];
   if (o.pgbouncer) {
@@ -108,6 +111,8 @@ export interface CatalogState {
   repmgrNodes: RepmgrNodeRow[];
   /** Databases where pgbouncer_get_auth() is as m1 writes it. */
   pgbouncerFunctionIn: string[];
+  /** restore_command in postgresql.auto.conf (read in repmgr clusters from Postgres 12), undefined when it has none. */
+  autoConfRestoreCommand: string | undefined;
 }
 
 export function parseCatalog(stdout: string): CatalogState {
@@ -135,5 +140,6 @@ export function parseCatalog(stdout: string): CatalogState {
     barmanMissing: rows('barman').map((l) => l.trim()),
     repmgrNodes: parseRepmgrNodes(rows('repmgr').join('\n')),
     pgbouncerFunctionIn: fnIn,
+    autoConfRestoreCommand: rows('restore_command')[0],
   };
 }

@@ -15,6 +15,7 @@ import { boolVar } from '../common/vars.js';
 import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from './commands.js';
 import { repmgrEnabled } from './enabled.js';
 import { repmgrFileOps } from './files.js';
+import { restoreCommandChange, wantedRestoreCommand } from './restoreCommand.js';
 import { REPMGR_SERVICE } from './layout.js';
 import { ensurePhysicalSlotSql, registrationNeeded, repmgrSlotName, type NodeRegistration } from './sql.js';
 
@@ -88,6 +89,8 @@ export function repmgrRole(ctx: DeployContext): Role {
             stdin: missing.map(ensurePhysicalSlotSql).join(''),
           });
         }
+        const restore = restoreCommandChange(cluster.postgresVersion, state.autoConfRestoreCommand, wantedRestoreCommand(cluster, i));
+        if (restore) yield command({ name: restore.name, cmd: localPsql(cluster.postgresVersion, 'postgres'), stdin: restore.sql });
       }
     }
     const ops: Operation[] = [service({ service: REPMGR_SERVICE, enabled: true, state: 'started' })];

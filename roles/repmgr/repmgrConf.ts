@@ -16,11 +16,11 @@
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { renderTemplate } from '../../src/templates/render.js';
 import { boolVar, intVar, stringVar, varError } from '../common/vars.js';
-import { barmanServerName, barmanHostFor } from '../barman/serverName.js';
 import { DATA_DIR, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { repmgrDsn } from './conninfo.js';
 import { REPMGR_SERVICE, followScriptPath, promoteScriptPath } from './layout.js';
+import { wantedRestoreCommand } from './restoreCommand.js';
 
 export const FAILOVER_TUNING = {
   monitor_interval_secs: 2,
@@ -41,9 +41,6 @@ export const FAILOVER_TUNING = {
 export const REPMGR_SSH_OPTIONS =
   '-q -o BatchMode=yes -o ConnectTimeout=5 -o ControlMaster=auto -o ControlPath=~/.ssh/m1-cm-%C -o ControlPersist=30 -o ServerAliveInterval=2 -o ServerAliveCountMax=3';
 
-/** Default of `repmgr_restore_from_barman` (see barmanRestoreCommand). */
-export const RESTORE_FROM_BARMAN_DEFAULT = false;
-
 type ConfValue = string | number | boolean;
 
 /** repmgr.conf values: booleans true/false, numbers bare, strings single-quoted (repmgr has no escape for a quote). */
@@ -57,24 +54,6 @@ export function formatRepmgrValue(v: ConfValue): string {
 /** The node's conninfo as repmgr and its peers use it. */
 export function nodeConninfo(host: string): string {
   return `${repmgrDsn(host)} application_name=${host} connect_timeout=${FAILOVER_TUNING.connect_timeout}`;
-}
-
-/**
- * restore_command for clones (repmgr writes it into the standby's config):
- * fetch WAL the upstream no longer has from Barman. Only when the cluster is
- * backed up; the Barman server name does not change with the primary.
- *
- * Opt-in (`repmgr_restore_from_barman: true`), unlike TPA, which always sets
- * it when the cluster is backed up: Postgres runs it before streaming on
- * every promotion and every standby start (one SSH call to Barman per
- * segment and timeline history file it asks for), which made a repmgr
- * switchover 26 s instead of 9 s here. Standbys use replication slots
- * (`repmgr_use_slots`), so their upstream keeps the WAL they need.
- */
-export function barmanRestoreCommand(cluster: Cluster): string | undefined {
-  const barman = barmanHostFor(cluster);
-  if (!barman) return undefined;
-  return `/usr/bin/barman-wal-restore -U barman -z -p 8 --port 22 ${barman} ${barmanServerName(cluster)} %f %p`;
 }
 
 export function repmgrSettings(cluster: Cluster, instance: Instance): [string, ConfValue][] {
@@ -124,8 +103,8 @@ export function repmgrSettings(cluster: Cluster, instance: Instance): [string, C
     ['repmgrd_service_start_command', `sudo systemctl start ${REPMGR_SERVICE}`],
     ['repmgrd_service_stop_command', `sudo systemctl stop ${REPMGR_SERVICE}`],
   );
-  const restore = barmanRestoreCommand(cluster);
-  if (restore !== undefined && boolVar(cluster, instance, 'repmgr_restore_from_barman', RESTORE_FROM_BARMAN_DEFAULT)) s.push(['restore_command', restore]);
+  const restore = wantedRestoreCommand(cluster, instance);
+  if (restore !== undefined) s.push(['restore_command', restore]);
   return s;
 }
 

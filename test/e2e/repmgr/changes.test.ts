@@ -3,6 +3,7 @@
  * (packages preinstalled in the image; scenario 1 covers installing):
  *  3. a reload-only setting reloads (postmaster start time unchanged), a
  *     restart setting restarts replicas first; --check beforehand applies nothing;
+ *     repmgr_restore_from_barman turned on and off again follows on every data node;
  *  4. a host cut off mid-deploy: one clear error naming host and step, exit 1;
  *     reconnected, the next deploy completes;
  *  5. a replica added to config.yml is provisioned, cloned and joined.
@@ -110,6 +111,29 @@ describe('scenarios 3, 4, 5: settings, a host cut off, a replica added', () => {
     // exactly one restart per host
     expect(r.out.match(/restart postgres \(settings that need a restart changed\)/g)).toHaveLength(3);
     const again = await m1('deploy', c.dir);
+    for (const [h, rc] of Object.entries(recapOf(again.out))) expect(rc.changed, `${h}: ${again.out}`).toBe(0);
+  });
+
+  it('3c: repmgr_restore_from_barman on sets restore_command on every data node; off resets it; then nothing to change', async () => {
+    const dataNodes = [primary, replica];
+    await editConfig((t) => clusterVar(t, 'repmgr_restore_from_barman', 'repmgr_restore_from_barman: true'));
+    const on = await m1('deploy', c.dir);
+    expect(on.code, on.out + on.err).toBe(0);
+    for (const h of dataNodes) {
+      expect(on.out, h).toMatch(new RegExp(`${h} repmgr › restore_command: fetch WAL from Barman`));
+      expect(await sql(c, h, 'SHOW restore_command'), h).toMatch(/^\/usr\/bin\/barman-wal-restore .* %f %p$/);
+    }
+    expect(await sql(c, witness, 'SHOW restore_command')).toBe('');
+
+    await editConfig((t) => clusterVar(t, 'repmgr_restore_from_barman', 'repmgr_restore_from_barman: false'));
+    const off = await m1('deploy', c.dir);
+    expect(off.code, off.out + off.err).toBe(0);
+    for (const h of dataNodes) {
+      expect(off.out, h).toMatch(new RegExp(`${h} repmgr › restore_command: reset in postgresql.auto.conf`));
+      expect(await sql(c, h, 'SHOW restore_command'), h).toBe('');
+    }
+    const again = await m1('deploy', c.dir);
+    expect(again.code).toBe(0);
     for (const [h, rc] of Object.entries(recapOf(again.out))) expect(rc.changed, `${h}: ${again.out}`).toBe(0);
   });
 

@@ -27,6 +27,12 @@ describe('the catalog read and what it leads to', () => {
     execFileSync('sh', ['-n', '-c', buildCatalogCommand({ version: 15, barman: true, pgbouncer: true, repmgr: true })]);
   });
 
+  it('reads restore_command from postgresql.auto.conf only in repmgr clusters from Postgres 12', () => {
+    expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: true })).toMatch(/@@m1:restore_command[\s\S]*pg_file_settings/);
+    expect(buildCatalogCommand({ version: 11, barman: true, pgbouncer: false, repmgr: true })).not.toMatch(/pg_file_settings/);
+    expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: false })).not.toMatch(/pg_file_settings/);
+  });
+
   it('parses every section', () => {
     const s = parseCatalog(convergedOutput() + '\n@@m1:pgbouncer_fn postgres\nok\n@@m1:pgbouncer_fn template1\n');
     expect(s.databases).toEqual(['postgres', 'repmgr', 'template1']);
@@ -35,6 +41,8 @@ describe('the catalog read and what it leads to', () => {
     expect(s.repmgrNodes.map((n) => [n.name, n.type, n.upstreamNodeId])).toEqual([['alpha', 'primary', undefined], ['beta', 'standby', 1]]);
     expect(s.pgbouncerFunctionIn).toEqual(['postgres']);
     expect(s.roles.find((r) => r.name === 'barman')?.memberOf).toEqual(['barman_role']);
+    expect(s.autoConfRestoreCommand).toBeUndefined();
+    expect(parseCatalog(convergedOutput() + '\n@@m1:restore_command\nbarman-wal-restore h s %f %p\n').autoConfRestoreCommand).toBe('barman-wal-restore h s %f %p');
   });
 
   it('a converged server needs no SQL: the stored salts are reused, so verifiers do not change', () => {
