@@ -49,6 +49,23 @@ export function parseClusterJson(text: string): PatroniClusterStatus {
   return { members, ...(leader ? { leader } : {}), paused: doc.pause === true };
 }
 
+/** A member's own view of itself, from GET /patroni (Patroni 3.0 api.py: state, role "master" | "replica" | ...). */
+export interface PatroniSelfStatus {
+  state: string;
+  role: string;
+}
+
+/** GET /patroni's answer; undefined when it is not the JSON Patroni writes. */
+export function parseSelfJson(text: string): PatroniSelfStatus | undefined {
+  try {
+    const doc = JSON.parse(text) as Record<string, unknown>;
+    if (typeof doc.state !== 'string') return undefined;
+    return { state: doc.state, role: String(doc.role ?? '') };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Parses `patronictl list -f json` (Patroni 3.0.2: a list of rows keyed by
  * the table's column names: Cluster, Member, Host, Role "Leader" | "Replica"

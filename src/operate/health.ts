@@ -164,7 +164,8 @@ function patroniView(cluster: Cluster, probes: Readonly<Record<string, HostProbe
   const s = probes[from]!.patroni!;
   view.from = from;
   if (s.leader) view.primary = s.leader;
-  for (const m of s.members) view.nodes.push({ name: m.name, role: m.role, state: m.state });
+  // Each member's state as its own Patroni tells it when it answered: the DCS record lags up to loop_wait.
+  for (const m of s.members) view.nodes.push({ name: m.name, role: m.role, state: probes[m.name]?.patroniSelf?.state ?? m.state });
   return view;
 }
 

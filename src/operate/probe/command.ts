@@ -82,7 +82,12 @@ export function buildProbeCommand(spec: ProbeSpec): string {
     const show = `${binDir(spec.version)}/repmgr -f ${repmgrConfPath(spec.version)} cluster show --csv`;
     lines.push(`(cd / && runuser -u postgres -- ${show}) 2>/dev/null | sed 's/^/m1:rshow=/'`);
   }
-  if (spec.patroniRestPort) lines.push(captured('patroni', `curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:${spec.patroniRestPort}/cluster`));
+  if (spec.patroniRestPort) {
+    const rest = `curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:${spec.patroniRestPort}`;
+    // /cluster: the members as the DCS holds them (each member rewrites its own record once a loop_wait);
+    // /patroni: this member's own state, current (a demoted leader is "stopped" in the DCS for up to 10 s after it runs again).
+    lines.push(captured('patroni', `${rest}/cluster`), captured('patroniself', `${rest}/patroni`));
+  }
   if (spec.efm) lines.push(captured('efm', `runuser -u efm -- ${quote(spec.efm.bin)} cluster-status-json ${quote(spec.efm.cluster)}`));
   if (spec.pgbouncer) lines.push(fileLine('pgbdb', DATABASES_INI));
   for (const s of spec.barmanServers) {

@@ -3,7 +3,7 @@
  * what a host could not tell is left undefined (and said in `errors`).
  */
 import { DATA_DIR } from '../../../roles/postgres/layout.js';
-import { parseClusterJson, type PatroniClusterStatus } from '../../../roles/patroni/clusterStatus.js';
+import { parseClusterJson, parseSelfJson, type PatroniClusterStatus, type PatroniSelfStatus } from '../../../roles/patroni/clusterStatus.js';
 import { parseClusterStatusJson, type EfmClusterStatus } from '../../../roles/efm/commands/clusterStatus.js';
 import { databasesTarget } from '../../../roles/pgbouncer/databases.js';
 import { serverConfTarget } from '../../../roles/barman/serverConf.js';
@@ -111,6 +111,8 @@ export interface HostProbe {
   slots: SlotRow[];
   repmgr?: RepmgrProbe;
   patroni?: PatroniClusterStatus;
+  /** This member's own state and role from its Patroni (GET /patroni), when it answered. */
+  patroniSelf?: PatroniSelfStatus;
   efm?: EfmClusterStatus;
   /** Where this host's PgBouncer sends clients (host= of its databases file). */
   pgbouncerTarget?: string;
@@ -213,6 +215,12 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
         } catch (e) {
           p.errors.push((e as Error).message);
         }
+        break;
+      }
+      case 'patroniself': {
+        // The DCS view above already reports an unreachable API; this one only refines it.
+        const r = capturedValue(value);
+        if (r.code === 0) p.patroniSelf = parseSelfJson(r.text);
         break;
       }
       case 'efm': {

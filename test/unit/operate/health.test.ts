@@ -54,6 +54,33 @@ describe('evaluateStatus', () => {
     expect(s.problems).toContain('repmgr (asked on op-a) takes op-b for the primary, but Postgres on op-a is the primary');
   });
 
+  it("Patroni: a member's own state counts over its DCS record, which lags up to loop_wait after a switchover", () => {
+    const c = { ...fiveNodes(), failoverManager: 'patroni' as const };
+    const dcs = (state: string) => ({
+      leader: 'op-a',
+      paused: false,
+      members: [
+        { name: 'op-a', role: 'leader', state: 'running', pendingRestart: false },
+        { name: 'op-b', role: 'replica', state, pendingRestart: false },
+        { name: 'op-c', role: 'replica', state: 'running', pendingRestart: false },
+        { name: 'op-d', role: 'replica', state: 'running', pendingRestart: false },
+      ],
+    });
+    const evaluate = (ownB: string | undefined) => {
+      const probes = probesFor(fiveNodes(), HEALTHY);
+      probes['op-a']!.patroni = dcs('stopped');
+      if (ownB) probes['op-b']!.patroniSelf = { state: ownB, role: 'replica' };
+      return evaluateStatus({ cluster: c, probes, addresses: ADDRESSES, routes: [] });
+    };
+    // The demoted leader runs and streams again, its record still says stopped: not a problem.
+    const caughtUp = evaluate('running');
+    expect(caughtUp.fm.nodes.find((n) => n.name === 'op-b')?.state).toBe('running');
+    expect(caughtUp.problems.filter((p) => p.startsWith('Patroni'))).toEqual([]);
+    // Its own Patroni says stopped too, or does not answer: the problem stands.
+    expect(evaluate('stopped').problems).toContain('Patroni sees op-b as replica stopped');
+    expect(evaluate(undefined).problems).toContain('Patroni sees op-b as replica stopped');
+  });
+
   it('a replica in recovery without a WAL receiver is not streaming', () => {
     const s = status({ ...HEALTHY, notStreaming: ['op-b'] });
     expect(s.problems).toContain('op-b: in recovery but not streaming from op-a (WAL receiver: none)');

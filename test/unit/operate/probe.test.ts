@@ -113,6 +113,19 @@ describe('parseProbe on recorded output', () => {
     expect(p.patroni).toMatchObject({ leader: 'coyote', members: [{ name: 'camel', role: 'replica', state: 'running', lagBytes: 0, timeline: 5 }, { name: 'coyote', role: 'leader' }] });
   });
 
+  it("reads the member's own state from GET /patroni (recorded on Patroni 3.0.2); a failed call leaves it unknown, without an error of its own", () => {
+    const s = spec('elm', { repmgr: false, patroniRestPort: 8008 });
+    expect(buildProbeCommand(s)).toContain("curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:8008/patroni");
+    const answer =
+      '{"state": "running", "postmaster_start_time": "2026-12-02 19:40:40.184155+00:00", "role": "replica", "server_version": 150018, "xlog": {"received_location": 285441128, "replayed_location": 285441128, ' +
+      '"replayed_timestamp": "2026-12-02 19:40:51.411571+00:00", "paused": false}, "timeline": 3, "dcs_last_seen": 1796240478, "database_system_identifier": "7714793324656718191", "patroni": {"version": "3.0.2", "scope": "c"}}';
+    const p = parseProbe(s, `m1:probe=1\nm1:patroniself=0:${Buffer.from(answer).toString('base64')}\n`);
+    expect(p.patroniSelf).toEqual({ state: 'running', role: 'replica' });
+    const failed = parseProbe(s, `m1:probe=1\nm1:patroniself=7:${Buffer.from('curl: (7) Failed to connect').toString('base64')}\n`);
+    expect(failed.patroniSelf).toBeUndefined();
+    expect(failed.errors).toEqual([]);
+  });
+
   it('reads barman check output: FAILED lines are the reasons', () => {
     const c = parseBarmanCheck(1, 'Server x:\n\tPostgreSQL: OK\n\treplication slot: FAILED (slot not initialised)\n\treceive-wal running: FAILED (See the Barman log file for more details)\n');
     expect(c.ok).toBe(false);

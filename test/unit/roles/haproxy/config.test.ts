@@ -59,12 +59,12 @@ describe('haproxy.cfg', () => {
     expect(be.filter((l) => l.startsWith('server ')).every((l) => l.includes('check port 8008'))).toBe(true);
   });
 
-  it('checks every second and needs more good checks to rise than bad ones to fall', () => {
+  it('checks every half second and needs more good checks to rise than bad ones to fall', () => {
     const line = backendFor(s, 5432).find((l) => l.startsWith('default-server'))!;
-    expect(line).toBe(`default-server inter 1s fall ${HAPROXY_CHECK.fall} rise ${HAPROXY_CHECK.rise} on-marked-down shutdown-sessions`);
+    expect(line).toBe(`default-server inter 500ms fall ${HAPROXY_CHECK.fall} rise ${HAPROXY_CHECK.rise} on-marked-down shutdown-sessions`);
     expect(HAPROXY_CHECK.rise).toBeGreaterThan(HAPROXY_CHECK.fall);
-    // Worst case to follow a switchover: old leader down + new leader up, well inside 15 s.
-    expect((HAPROXY_CHECK.fall + HAPROXY_CHECK.rise) * 1).toBeLessThan(15);
+    // Following a switchover: the old leader down and the new one up, under 3 s.
+    expect((HAPROXY_CHECK.fall + HAPROXY_CHECK.rise) * 0.5).toBeLessThan(3);
   });
 
   it("keeps Debian's global settings and its stats socket", () => {
