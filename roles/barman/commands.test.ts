@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { asBarman, countBackupsCommand, dropSlotCommand, listBackupsCommand, parseCountBackups, parseListBackups, waitForStreamingCommand, withWalNudge } from './commands.js';
+import { asBarman, countBackupsCommand, dropSlotCommand, listBackupsCommand, parseCountBackups, parseListBackups, receiveWalRunningCommand, waitForStreamingCommand, withWalNudge } from './commands.js';
 import { stopAndResetReceiveWal } from './plan.js';
 
 let dir: string;
@@ -119,6 +119,21 @@ describe('waiting for pg_receivewal', () => {
     const r = await sh(waitForStreamingCommand('alpha', 'backup_gamma', 1));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Barman is not streaming WAL from alpha through slot backup_gamma');
+  });
+});
+
+describe('is receive-wal running?', () => {
+  it("finds a process whose arguments end with `receive-wal <server>`, and not another server's", async () => {
+    // A stand-in process with barman's arguments: cmdline "python3 -c ... -q receive-wal m1-x.y".
+    const child = spawn('python3', ['-c', 'import time; time.sleep(30)', '-q', 'receive-wal', 'm1-x.y'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await sh(receiveWalRunningCommand('m1-x.y'))).code).toBe(0);
+      expect((await sh(receiveWalRunningCommand('m1-x'))).code).toBe(1);
+      expect((await sh(receiveWalRunningCommand('m1-xzy'))).code).toBe(1);
+    } finally {
+      child.kill();
+    }
   });
 });
 

@@ -122,3 +122,14 @@ export function waitForStreamingCommand(host: string, slot: string, seconds = 60
     'done',
   ].join('\n');
 }
+
+/**
+ * Exit 0 when a `barman receive-wal <server>` process runs (read from /proc:
+ * no procps needed). pg_receivewal, and the receive-wal above it, exit when
+ * the server they stream from restarts; `barman cron` starts them again only
+ * at the next minute.
+ */
+export function receiveWalRunningCommand(server: string): string {
+  const pattern = `receive-wal ${server.replace(/[.[\]()*+?^$|\\{}]/g, '\\$&')} $`;
+  return `for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < "$f" 2>/dev/null; echo; done | grep -qE -- ${shq(pattern)}`;
+}

@@ -39,15 +39,16 @@ describe('barman role', () => {
   it('first deploy: files, the setup steps, the check, then the target state', async () => {
     const n = names(await tasks('gamma', alphaLive, {}, 0));
     expect(n).toContain(`${confPath}: backs up alpha`);
-    expect(n.filter((x) => /initial base backup|start receive-wal|wait until pg_receivewal/.test(x))).toHaveLength(3);
+    expect(n.filter((x) => /initial base backup|start receive-wal$|wait until pg_receivewal/.test(x))).toHaveLength(3);
     expect(n.indexOf(`barman check ${server.name}`)).toBeGreaterThan(n.findIndex((x) => /initial base backup/.test(x)));
     expect(n.at(-1)).toBe(`${targetStatePath(server.name)}: alpha`);
   });
 
-  it('converged: no step runs, only the read-only check', async () => {
+  it('converged: no step runs, only the read-only check and the restart of receive-wal, guarded by whether it runs', async () => {
     const files = { [confPath]: barmanServerConf(cluster, alphaLive, server), [targetStatePath(server.name)]: 'alpha\n' };
     const ops = await tasks('gamma', alphaLive, files, 1);
-    expect(ops.filter((o) => o.kind === 'command')).toEqual([]);
+    expect(ops.filter((o) => o.kind === 'command').map((o) => o.name)).toEqual([`start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`]);
+    expect(names(ops).indexOf(`barman check ${server.name}`)).toBeGreaterThan(names(ops).indexOf(`start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`));
     expect(names(ops)).toContain(`barman check ${server.name}`);
   });
 

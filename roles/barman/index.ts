@@ -14,10 +14,10 @@
  * `barman check`'s ssh test) is the common role's: keys, authorized_keys and
  * known hosts for the whole cluster.
  */
-import { defineRole, directory, file, packages, service, waitUntil, defineFact, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
+import { command, defineRole, directory, file, packages, service, waitUntil, defineFact, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../../src/deploy/context.js';
-import { asBarman, barmanCmd, countBackupsCommand, parseCountBackups, type BackupSummary } from './commands.js';
+import { asBarman, barmanCmd, countBackupsCommand, receiveWalRunningCommand, parseCountBackups, type BackupSummary } from './commands.js';
 import { backupCron, barmanCron } from './cron.js';
 import { barmanConf } from './globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from './layout.js';
@@ -82,13 +82,20 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
   });
   for (const step of steps) yield barmanStepOperation(step);
 
+  // A restart of the backed-up server (a restart setting, Patroni's restart) ends pg_receivewal:
+  // start it now rather than wait up to a minute for cron, which the check below would.
+  yield command({
+    name: `start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`,
+    cmd: asBarman(barmanCmd('-q', 'cron')),
+    unless: receiveWalRunningCommand(server.name),
+  });
   // Read-only: Barman's own verdict, on every deploy. Retried briefly: right after `barman cron`
   // started receive-wal, its first check can still see it starting.
   yield waitUntil({
     name: `barman check ${server.name}`,
     cmd: asBarman(`out=$(${barmanCmd('check', server.name)} 2>&1) || { printf '%s\n' "$out" | grep -E 'FAILED|ERROR' >&2; exit 1; }`),
     timeoutMs: 90_000,
-    intervalMs: 3000,
+    intervalMs: 1500,
   });
   yield [
     directory({ path: STATE_DIR, owner: 'root', group: 'root', mode: '0755' }),
