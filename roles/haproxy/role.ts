@@ -6,6 +6,7 @@
  * the role with the live configuration and HAProxy untouched.
  */
 import type { DeployContext } from '../../src/deploy/context.js';
+import { restartHaproxyCommand } from './restartCommand.js';
 import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
@@ -56,7 +57,12 @@ export function haproxyRole(ctx: DeployContext): Role {
     // HAProxy does not retry: look, restart once if it does not listen, and look again.
     const ports = haproxyPorts(ctx.cluster, instance);
     const listens = listensCommand(ports.bindAddress, [ports.writePort, ports.readPort]);
-    yield command({ name: `restart haproxy (not listening on ${ports.writePort} and ${ports.readPort})`, cmd: `systemctl restart ${HAPROXY_SERVICE}`, unless: listens });
+    yield command({
+      name: `restart haproxy (not listening on ${ports.writePort} and ${ports.readPort})`,
+      cmd: restartHaproxyCommand(HAPROXY_SERVICE),
+      display: `systemctl restart ${HAPROXY_SERVICE}`,
+      unless: listens,
+    });
     yield waitUntil({
       name: `haproxy listens on ${ports.writePort} and ${ports.readPort}`,
       cmd: listens,

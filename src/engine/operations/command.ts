@@ -10,6 +10,8 @@ import { base, type CommonOptions, type Operation } from './types.js';
 
 export interface CommandOptions extends CommonOptions {
   cmd: string;
+  /** What progress, the log and a failure show instead of `cmd` (a long compound command). */
+  display?: string;
   stdin?: string | Buffer;
   creates?: string;
   removes?: string;
@@ -34,7 +36,7 @@ export function command(options: CommandOptions): Operation {
       if (options.removes && !(await ctx.facts.stat(options.removes))) return { status: 'ok', message: `${options.removes} does not exist` };
       if (options.unless !== undefined && (await ctx.probe({ cmd: options.unless })).code === 0) return { status: 'ok', message: 'unless: already done' };
       if (options.onlyIf !== undefined && (await ctx.probe({ cmd: options.onlyIf })).code !== 0) return { status: 'ok', message: 'only if: not needed' };
-      const result = await ctx.change({ cmd, stdin: options.stdin, okCodes: options.okCodes, timeoutMs: options.timeoutMs });
+      const result = await ctx.change({ cmd, ...(options.display !== undefined ? { display: options.display } : {}), stdin: options.stdin, okCodes: options.okCodes, timeoutMs: options.timeoutMs });
       if (!result) return { status: 'changed', message: 'check mode: not run' };
       // An arbitrary command may change anything.
       ctx.facts.invalidateAll();

@@ -62,6 +62,10 @@ describe('command and wait until', () => {
     expect(r.failures).toEqual(['h r › init db: `echo one >&2; echo two >&2; exit 3` exited 3: one | two']);
     expect(r.exitCode).toBe(1);
   });
+  it('a command with a display names that in its failure instead of the long command', async () => {
+    const r = await runOps(tmp.sh, [command({ name: 'restart', cmd: 'echo why >&2; exit 4', display: 'systemctl restart x' })]);
+    expect(r.failures).toEqual(['h r › restart: `systemctl restart x` exited 4: why']);
+  });
   it('wait until polls until ready, bounded', async () => {
     const flag = join(tmp.dir, 'ready');
     setTimeout(() => void writeFile(flag, ''), 300);
