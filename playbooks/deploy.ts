@@ -20,7 +20,8 @@ import { postgresRole } from '../roles/postgres/index.js';
 import { POSTGRES_PORT, POSTGRES_SERVICE, SOCKET_DIR, binDir } from '../roles/postgres/layout.js';
 import { repmgrRole } from '../roles/repmgr/index.js';
 import { repmgrEnabled } from '../roles/repmgr/enabled.js';
-import { servicePauseCommand } from '../roles/repmgr/commands.js';
+import { REPMGR_SERVICE } from '../roles/repmgr/layout.js';
+import { nodeActiveCommand, servicePauseCommand } from '../roles/repmgr/commands.js';
 import { asPostgres } from '../roles/postgres/run.js';
 import { barmanRole } from '../roles/barman/index.js';
 import { pgbouncerRole } from '../roles/pgbouncer/index.js';
@@ -50,16 +51,29 @@ export function postgresLevels(cluster: Cluster, live: LiveState): string[][] {
  * Restart of Postgres for settings that need one (planned by deploy before
  * the run). repmgrd is paused cluster-wide around it: a restart that outlasts
  * repmgrd's reconnect window (a slow checkpoint, a loaded host) must not be
- * taken for a dead primary and trigger a failover.
+ * taken for a dead primary and trigger a failover. The node's own repmgrd
+ * is stopped around its restart: left running, it marks its node inactive in
+ * repmgr.nodes when the local server is gone at its next look, and active
+ * again only when it reconnects, seconds later (a deploy right after would
+ * re-register the node); started again, it sets the record active at once.
  */
-export function postgresRestartRole(cluster: Cluster): Role {
+export function postgresRestartRole(cluster: Cluster, primary?: string): Role {
   const v = cluster.postgresVersion;
   const repmgr = repmgrEnabled(cluster);
-  return defineRole('postgres restart', () => [
+  return defineRole('postgres restart', (h) => [
     command({ name: 'pause repmgrd on every node (no failover during the restart)', cmd: asPostgres(servicePauseCommand(v, true)), when: repmgr }),
+    command({ name: `stop ${REPMGR_SERVICE} on ${h.host} while its server restarts`, cmd: `systemctl stop ${REPMGR_SERVICE}`, when: repmgr }),
     command({ name: `restart ${POSTGRES_SERVICE} (settings that need a restart changed)`, cmd: `systemctl restart ${POSTGRES_SERVICE}` }),
     waitUntil({ name: 'postgres accepts connections', cmd: `${binDir(v)}/pg_isready -q -h ${SOCKET_DIR} -p ${POSTGRES_PORT}`, timeoutMs: 120_000 }),
+    command({ name: `start ${REPMGR_SERVICE} on ${h.host}`, cmd: `systemctl start ${REPMGR_SERVICE}`, when: repmgr }),
     command({ name: 'unpause repmgrd on every node', cmd: asPostgres(servicePauseCommand(v, false)), when: repmgr }),
+    waitUntil({
+      name: `repmgrd marks ${h.host} active again (repmgr.nodes on ${primary ?? 'the primary'})`,
+      cmd: primary ? nodeActiveCommand(v, primary, h.host) : 'true',
+      timeoutMs: 60_000,
+      intervalMs: 1000,
+      when: repmgr && primary !== undefined,
+    }),
   ]);
 }
 
@@ -87,7 +101,7 @@ export function deployPlaybook(ctx: DeployContext, options: DeployPlaybookOption
   });
   // Restarts before Barman and PgBouncer: their checks at the end of the run then see the restarted servers.
   if (options.restartOrder.length > 0) {
-    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster)], serial: true });
+    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster, primary)], serial: true });
   }
   const barmanHosts = all.filter((h) => cluster.instances.some((i) => i.name === h && hasRole(i, 'barman')));
   if (barmanHosts.length > 0) stages.push({ name: 'barman', hosts: barmanHosts, roles: [barmanRole(ctx)], dependsOn: [primary] });

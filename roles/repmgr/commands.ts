@@ -4,7 +4,8 @@
  * register commands are not idempotent on their own).
  */
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
-import { shellJoin } from '../common/shell.js';
+import { shellJoin, shq } from '../common/shell.js';
+import { remotePsql } from '../postgres/run.js';
 import { POSTGRES_PORT } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { repmgrDsn } from './conninfo.js';
@@ -82,4 +83,10 @@ export function servicePauseCommand(version: PostgresVersion, pause: boolean): s
 /** `cluster show --csv`: node id, upstream and status per node, for facts. */
 export function clusterShowCsvCommand(version: PostgresVersion): string {
   return repmgr(version, 'cluster', 'show', '--csv');
+}
+
+/** Exit 0 when repmgr.nodes on `primary` has `node` active (repmgrd sets it back after a reconnect). */
+export function nodeActiveCommand(version: PostgresVersion, primary: string, node: string): string {
+  const sql = `SELECT active FROM repmgr.nodes WHERE node_name = '${node.replace(/'/g, "''")}'`;
+  return `test "$(${remotePsql(version, `${repmgrDsn(primary)} connect_timeout=5`, `-c ${shq(sql)}`)} 2>/dev/null)" = t`;
 }
