@@ -57,7 +57,7 @@ export function postgresLevels(cluster: Cluster, live: LiveState): string[][] {
  * again only when it reconnects, seconds later (a deploy right after would
  * re-register the node); started again, it sets the record active at once.
  */
-export function postgresRestartRole(cluster: Cluster, primary?: string): Role {
+export function postgresRestartRole(cluster: Cluster, primary: string): Role {
   const v = cluster.postgresVersion;
   const repmgr = repmgrEnabled(cluster);
   return defineRole('postgres restart', (h) => [
@@ -68,11 +68,11 @@ export function postgresRestartRole(cluster: Cluster, primary?: string): Role {
     command({ name: `start ${REPMGR_SERVICE} on ${h.host}`, cmd: `systemctl start ${REPMGR_SERVICE}`, when: repmgr }),
     command({ name: 'unpause repmgrd on every node', cmd: asPostgres(servicePauseCommand(v, false)), when: repmgr }),
     waitUntil({
-      name: `repmgrd marks ${h.host} active again (repmgr.nodes on ${primary ?? 'the primary'})`,
-      cmd: primary ? nodeActiveCommand(v, primary, h.host) : 'true',
+      name: `repmgrd marks ${h.host} active again (repmgr.nodes on ${primary})`,
+      cmd: nodeActiveCommand(v, primary, h.host),
       timeoutMs: 60_000,
       intervalMs: 1000,
-      when: repmgr && primary !== undefined,
+      when: repmgr,
     }),
   ]);
 }

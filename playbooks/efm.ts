@@ -74,7 +74,7 @@ export function efmStages(ctx: DeployContext, options: EfmPlaybookOptions): Stag
     stages.push({ name, hosts, roles: pgRoles, dependsOn: upstreamOf });
   });
   if (options.restartOrder.length > 0) {
-    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster)], serial: true });
+    stages.push({ name: 'restart', hosts: [...options.restartOrder], roles: [postgresRestartRole(cluster, primary)], serial: true });
   }
   const with_ = (pred: (i: (typeof byNode)[number]) => boolean) => byNode.filter(pred).map((i) => i.name);
   const barman = with_((i) => hasRole(i, 'barman'));

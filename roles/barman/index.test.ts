@@ -47,8 +47,9 @@ describe('barman role', () => {
   it('converged: no step runs, only the read-only check and the restart of receive-wal, guarded by whether it runs', async () => {
     const files = { [confPath]: barmanServerConf(cluster, alphaLive, server), [targetStatePath(server.name)]: 'alpha\n' };
     const ops = await tasks('gamma', alphaLive, files, 1);
-    expect(ops.filter((o) => o.kind === 'command').map((o) => o.name)).toEqual([`start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`]);
-    expect(names(ops).indexOf(`barman check ${server.name}`)).toBeGreaterThan(names(ops).indexOf(`start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`));
+    const restartReceiveWal = `start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`;
+    expect(ops.filter((o) => o.kind === 'command').map((o) => o.name)).toEqual([restartReceiveWal]);
+    expect(names(ops).indexOf(`barman check ${server.name}`)).toBeGreaterThan(names(ops).indexOf(restartReceiveWal));
     expect(names(ops)).toContain(`barman check ${server.name}`);
   });
 

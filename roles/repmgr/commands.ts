@@ -6,6 +6,7 @@
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
 import { shellJoin, shq } from '../common/shell.js';
 import { remotePsql } from '../postgres/run.js';
+import { literal } from '../postgres/users.js';
 import { POSTGRES_PORT } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { repmgrDsn } from './conninfo.js';
@@ -87,6 +88,6 @@ export function clusterShowCsvCommand(version: PostgresVersion): string {
 
 /** Exit 0 when repmgr.nodes on `primary` has `node` active (repmgrd sets it back after a reconnect). */
 export function nodeActiveCommand(version: PostgresVersion, primary: string, node: string): string {
-  const sql = `SELECT active FROM repmgr.nodes WHERE node_name = '${node.replace(/'/g, "''")}'`;
+  const sql = `SELECT active FROM repmgr.nodes WHERE node_name = ${literal(node)}`;
   return `test "$(${remotePsql(version, `${repmgrDsn(primary)} connect_timeout=5`, `-c ${shq(sql)}`)} 2>/dev/null)" = t`;
 }
