@@ -6,8 +6,8 @@
  * host with the command's stderr. In check mode nothing runs (changed).
  */
 import type { Operation } from '../../src/engine/index.js';
-import { asBarman } from './commands.js';
-import type { BarmanStep } from './plan.js';
+import { asBarman } from '../../src/products/barman/commands.js';
+import type { BarmanStep } from '../../src/products/barman/plan.js';
 
 /** The first line of a step's command, for progress lines and errors (the full script is long). */
 export function stepDisplay(step: BarmanStep): string {

@@ -10,8 +10,8 @@
  *   - efmAgentRole: the efm account, `efm encrypt`, the files, and EFM enabled
  *     and started (the last stage, once every server runs).
  */
-import type { DeployContext } from '../../src/deploy/context.js';
-import { passwordOf } from '../../src/deploy/context.js';
+import type { DeployContext } from '../context.js';
+import { passwordOf } from '../context.js';
 import {
   command,
   defineFact,
@@ -30,23 +30,23 @@ import {
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
-import { effectivePrimary, effectiveRole, effectiveUpstream } from '../common/liveTopology.js';
-import { shq } from '../common/shell.js';
-import { DEFAULT_DATABASES, databaseLine } from '../pgbouncer/databases.js';
-import { DATA_DIR, POSTGRES_GROUP, POSTGRES_PORT, POSTGRES_USER, SOCKET_DIR, binDir } from '../postgres/layout.js';
-import { asPostgres, localPsql } from '../postgres/run.js';
-import { ROLE_FACTS_SQL, ensureRoleSql, parseRoleFacts, roleDifferences, type DesiredRole, type RoleFact } from '../postgres/users.js';
-import { ensurePhysicalSlotSql } from '../repmgr/sql.js';
-import { basebackupCloneCommand, efmSlotName } from './clone.js';
-import { efmEncryptCommand, parseEncryptOutput } from './commands/encrypt.js';
-import { shellLine } from './commands/hostCommand.js';
-import { efmAccounts, efmHostFiles } from './files.js';
-import { efmHbaLines } from './hba.js';
-import { efmNodeInstances } from './nodes.js';
-import { edbRepositories, edbRepositorySetup, edbRepositoryUrl } from './repository.js';
-import { efmPackages, efmSkipPlan } from './skipPackages.js';
-import type { SubscriptionToken } from './tokenGate.js';
-import { efmPaths, efmVersion } from './version.js';
+import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/live/topology.js';
+import { quote } from '../../src/engine/shell/quote.js';
+import { DEFAULT_DATABASES, databaseLine } from '../../src/products/pgbouncer/databases.js';
+import { DATA_DIR, POSTGRES_GROUP, POSTGRES_PORT, POSTGRES_USER, SOCKET_DIR, binDir } from '../../src/products/postgres/layout.js';
+import { asPostgres, localPsql } from '../../src/products/postgres/run.js';
+import { ROLE_FACTS_SQL, ensureRoleSql, parseRoleFacts, roleDifferences, type DesiredRole, type RoleFact } from '../../src/products/postgres/users.js';
+import { ensurePhysicalSlotSql } from '../../src/products/repmgr/sql.js';
+import { basebackupCloneCommand, efmSlotName } from '../../src/products/efm/clone.js';
+import { efmEncryptCommand, parseEncryptOutput } from '../../src/products/efm/commands/encrypt.js';
+import { shellLine } from '../../src/products/efm/commands/hostCommand.js';
+import { efmAccounts, efmHostFiles } from '../../src/products/efm/files.js';
+import { efmHbaLines } from '../../src/products/efm/hba.js';
+import { efmNodeInstances } from '../../src/products/efm/nodes.js';
+import { edbRepositories, edbRepositorySetup, edbRepositoryUrl } from '../../src/products/efm/repository.js';
+import { efmPackages, efmSkipPlan } from '../../src/products/efm/skipPackages.js';
+import type { SubscriptionToken } from '../../src/products/efm/tokenGate.js';
+import { efmPaths, efmVersion } from '../../src/products/efm/version.js';
 
 /** The database user EFM's agents log in as (a superuser, as TPA makes it). */
 export const EFM_DB_USER = 'efm';
@@ -117,7 +117,7 @@ export function efmCloneRole(ctx: DeployContext): Role {
     const upstream = effectiveUpstream(cluster, ctx.live, h.host) ?? primary;
     let source = upstream;
     if (upstream !== primary) {
-      const ready = await h.fact(defineFact(`upstream-ready-${upstream}`, `${binDir(v)}/pg_isready -q -t 5 -h ${shq(upstream)} -p ${POSTGRES_PORT}`, (r) => r.code === 0));
+      const ready = await h.fact(defineFact(`upstream-ready-${upstream}`, `${binDir(v)}/pg_isready -q -t 5 -h ${quote(upstream)} -p ${POSTGRES_PORT}`, (r) => r.code === 0));
       if (!ready) source = primary;
     }
     yield command({
@@ -143,11 +143,11 @@ export function efmServerStateCommand(cluster: Cluster): string {
   const psql = `${binDir(cluster.postgresVersion)}/psql -XAtq -F '|' -h ${SOCKET_DIR} -p ${POSTGRES_PORT} -d postgres`;
   return asPostgres(
     [
-      `${psql} -c ${shq(ROLE_FACTS_SQL)}`,
+      `${psql} -c ${quote(ROLE_FACTS_SQL)}`,
       `echo ${MARK}slots`,
-      `${psql} -c ${shq("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' ORDER BY 1")}`,
+      `${psql} -c ${quote("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' ORDER BY 1")}`,
       `echo ${MARK}recovery`,
-      `${psql} -c ${shq('SELECT pg_is_in_recovery()')}`,
+      `${psql} -c ${quote('SELECT pg_is_in_recovery()')}`,
     ].join(' && '),
   );
 }

@@ -14,14 +14,14 @@
  *    restarted, with every endpoint healthy before (refused otherwise: the
  *    restart could lose the quorum) and after.
  */
-import type { DeployContext } from '../../src/deploy/context.js';
+import type { DeployContext } from '../context.js';
 import { command, defineFact, defineRole, file, flushHandlers, packages, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { describeHealth, etcdEndpointHealthCommand, parseEndpointHealth } from './endpointHealthCommand.js';
-import { ETCD_ENV_FILE, ETCD_PACKAGE_DATA_DIR, ETCD_SERVICE, etcdDataDir, etcdEnvFile } from './environment.js';
-import { compareMembership, etcdMemberListCommand, membershipMatches, parseMemberList } from './memberListCommand.js';
-import { etcdMembers } from './members.js';
+import { describeHealth, etcdEndpointHealthCommand, parseEndpointHealth } from '../../src/products/etcd/endpointHealthCommand.js';
+import { ETCD_ENV_FILE, ETCD_PACKAGE_DATA_DIR, ETCD_SERVICE, etcdDataDir, etcdEnvFile } from '../../src/products/etcd/environment.js';
+import { compareMembership, etcdMemberListCommand, membershipMatches, parseMemberList } from '../../src/products/etcd/memberListCommand.js';
+import { etcdMembers } from '../../src/products/etcd/members.js';
 
 export const ETCD_PACKAGES = ['etcd-server', 'etcd-client'];
 

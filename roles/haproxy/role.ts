@@ -5,13 +5,13 @@
  * (Debian's unit reloads without dropping connections). A failed check stops
  * the role with the live configuration and HAProxy untouched.
  */
-import type { DeployContext } from '../../src/deploy/context.js';
-import { restartHaproxyCommand } from './restartCommand.js';
+import type { DeployContext } from '../context.js';
+import { restartHaproxyCommand } from '../../src/products/haproxy/restartCommand.js';
 import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from './config.js';
-import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from './validateCommand.js';
+import { HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from '../../src/products/haproxy/config.js';
+import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from '../../src/products/haproxy/validateCommand.js';
 
 export const HAPROXY_PACKAGES = ['haproxy', 'curl'];
 

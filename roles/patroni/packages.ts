@@ -7,7 +7,7 @@
  * roles still list their packages, so each stands alone; here they are
  * already installed and cost one dpkg status read.
  */
-import type { DeployContext } from '../../src/deploy/context.js';
+import type { DeployContext } from '../context.js';
 import { defineRole, packages, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName, type Instance } from '../../src/inventory/cluster.js';
 import { ETCD_PACKAGES } from '../etcd/role.js';

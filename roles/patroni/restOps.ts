@@ -6,7 +6,7 @@
  */
 import type { CommandResult, Operation } from '../../src/engine/index.js';
 import { argv } from '../../src/engine/shell/quote.js';
-import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from './curlCommand.js';
+import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from '../../src/products/patroni/curlCommand.js';
 
 export interface RestCallOptions {
   name: string;

@@ -20,23 +20,23 @@
  * flags pending_restart through the REST API, one at a time (replicas before
  * the leader; the leader first when a hot-standby minimum is lowered).
  */
-import type { DeployContext } from '../../src/deploy/context.js';
-import { passwordOf } from '../../src/deploy/context.js';
+import type { DeployContext } from '../context.js';
+import { passwordOf } from '../context.js';
 import { defineFact, defineRole, directory, file, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { effectivePrimary, effectiveRole } from '../common/liveTopology.js';
-import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from './bootstrapPlan.js';
-import { allPendingRestart, parseClusterJson, parsePatronictlList, pendingRestartOrder, type PatroniClusterStatus } from './clusterStatus.js';
-import { patroniDynamicConfig } from './dynamicConfig.js';
-import { patroniDirs, patroniFiles } from './files.js';
-import { isObject, type JsonObject } from './json.js';
-import type { PatroniSecrets } from './localConfig.js';
-import { patroniMembers } from './members.js';
-import { patronictlListCommand } from './patronictl.js';
-import { configPatchRequest, restartRequest } from './restRequests.js';
+import { effectivePrimary, effectiveRole } from '../../src/live/topology.js';
+import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from '../../src/products/patroni/bootstrapPlan.js';
+import { allPendingRestart, parseClusterJson, parsePatronictlList, pendingRestartOrder, type PatroniClusterStatus } from '../../src/products/patroni/clusterStatus.js';
+import { patroniDynamicConfig } from '../../src/products/patroni/dynamicConfig.js';
+import { patroniDirs, patroniFiles } from '../../src/products/patroni/files.js';
+import { isObject, type JsonObject } from '../../src/products/patroni/json.js';
+import type { PatroniSecrets } from '../../src/products/patroni/localConfig.js';
+import { patroniMembers } from '../../src/products/patroni/members.js';
+import { patronictlListCommand } from '../../src/products/patroni/patronictl.js';
+import { configPatchRequest, restartRequest } from '../../src/products/patroni/restRequests.js';
 import { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
-import { PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniServiceName } from './settings.js';
-import { dcsSync } from './settingsPlan.js';
+import { PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniServiceName } from '../../src/products/patroni/settings.js';
+import { dcsSync } from '../../src/products/patroni/settingsPlan.js';
 
 export const PATRONI_PACKAGES = ['patroni', 'curl'];
 /** The secret (cluster-dir/secrets/<user>) holding the REST API password. */

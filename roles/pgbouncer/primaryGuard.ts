@@ -7,7 +7,7 @@
  * Seen in a real run: after a failover, provision restarted the stopped old
  * primary's container and it came back as a second primary.
  */
-import type { DeployContext } from '../../src/deploy/context.js';
+import type { DeployContext } from '../context.js';
 import { hasRole } from '../../src/inventory/cluster.js';
 
 /** Data nodes whose Postgres answered "not in recovery" before the run, sorted. */

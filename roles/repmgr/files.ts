@@ -1,12 +1,12 @@
 /** repmgr's files on a node, as engine operations (also written before a clone, which reads repmgr.conf). */
-import type { DeployContext } from '../../src/deploy/context.js';
+import type { DeployContext } from '../context.js';
 import { directory, file, restart, type Operation } from '../../src/engine/index.js';
 import type { Instance } from '../../src/inventory/cluster.js';
-import { POSTGRES_GROUP, POSTGRES_USER } from '../postgres/layout.js';
-import { REPMGR_SERVICE, REPMGR_UNIT_PATH, followScriptPath, promoteScriptPath, repmgrConfDir, repmgrConfPath } from './layout.js';
-import { repmgrConf } from './repmgrConf.js';
-import { followScript, promoteScript } from './scripts.js';
-import { repmgrServiceUnit } from './service.js';
+import { POSTGRES_GROUP, POSTGRES_USER } from '../../src/products/postgres/layout.js';
+import { REPMGR_SERVICE, REPMGR_UNIT_PATH, followScriptPath, promoteScriptPath, repmgrConfDir, repmgrConfPath } from '../../src/products/repmgr/layout.js';
+import { repmgrConf } from '../../src/products/repmgr/repmgrConf.js';
+import { followScript, promoteScript } from '../../src/products/repmgr/scripts.js';
+import { repmgrServiceUnit } from '../../src/products/repmgr/service.js';
 
 /** `notify`: restart repmgrd when repmgr.conf or the unit changes (not before the node is registered). */
 export function repmgrFileOps(ctx: DeployContext, i: Instance, notify = false): Operation[] {

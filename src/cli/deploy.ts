@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEPLOY_PACKAGE_GROUPS, deployCluster } from '../deploy/deploy.js';
+import { DEPLOY_PACKAGE_GROUPS, deployCluster } from '../../playbooks/deploy/deploy.js';
 import { UsageError } from '../errors.js';
 import { wrap, type RunState } from './program.js';
 

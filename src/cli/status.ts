@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { clusterStatus } from '../operate/status.js';
-import { formatStatus } from '../operate/formatStatus.js';
+import { clusterStatus } from '../../playbooks/operate/status.js';
+import { formatStatus } from '../../playbooks/operate/formatStatus.js';
 import { ExitCode } from '../exitCodes.js';
 import { wrap, type RunState } from './program.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { switchoverCluster } from '../operate/switchover/run.js';
-import { DEFAULT_MAX_LAG } from '../operate/switchover/preconditions.js';
-import { renderChecks } from '../operate/table.js';
+import { switchoverCluster } from '../../playbooks/operate/switchover/run.js';
+import { DEFAULT_MAX_LAG } from '../../playbooks/operate/switchover/preconditions.js';
+import { renderChecks } from '../../playbooks/operate/table.js';
 import { wrap, type RunState } from './program.js';
 
 /** 16MB, 512kB, 1GB or plain bytes. */

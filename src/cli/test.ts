@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { testCluster } from '../operate/check/run.js';
-import { renderChecks } from '../operate/table.js';
+import { testCluster } from '../../playbooks/operate/check/run.js';
+import { renderChecks } from '../../playbooks/operate/table.js';
 import { wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {

@@ -10,10 +10,10 @@
  * changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { barmanServerName } from '../../../roles/barman/serverName.js';
-import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import { barmanServerName } from '../../../src/products/barman/serverName.js';
+import { deployCluster, type DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
-import { barmanSlotName } from '../../../roles/barman/serverName.js';
+import { barmanSlotName } from '../../../src/products/barman/serverName.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 
 const NAME = 'm1e2eb-default';

@@ -15,11 +15,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
-import { efmHostFiles } from '../../../roles/efm/files.js';
-import { efmSlotName } from '../../../roles/efm/clone.js';
-import { efmPaths, efmVersion } from '../../../roles/efm/version.js';
-import { efmProperties } from '../../../roles/efm/properties.js';
-import { TOKEN_VARIABLE } from '../../../roles/efm/tokenGate.js';
+import { efmHostFiles } from '../../../src/products/efm/files.js';
+import { efmSlotName } from '../../../src/products/efm/clone.js';
+import { efmPaths, efmVersion } from '../../../src/products/efm/version.js';
+import { efmProperties } from '../../../src/products/efm/properties.js';
+import { TOKEN_VARIABLE } from '../../../src/products/efm/tokenGate.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 

@@ -17,7 +17,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterStatus } from '../../../src/operate/health.js';
+import type { ClusterStatus } from '../../../playbooks/operate/health.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, m1, sql, type CliRun } from '../support/m1.js';
 

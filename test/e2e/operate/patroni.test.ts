@@ -8,10 +8,10 @@
  * the check (as does m1 status) once the replica's Postgres is stopped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterStatus } from '../../../src/operate/health.js';
-import { Writer, type WriterResult } from '../../../src/operate/bench/writer.js';
-import { patroniServiceName } from '../../../roles/patroni/settings.js';
-import { asBarman, barmanCmd, withWalNudge } from '../../../roles/barman/commands.js';
+import type { ClusterStatus } from '../../../playbooks/operate/health.js';
+import { Writer, type WriterResult } from '../../../playbooks/operate/bench/writer.js';
+import { patroniServiceName } from '../../../src/products/patroni/settings.js';
+import { asBarman, barmanCmd, withWalNudge } from '../../../src/products/barman/commands.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { likeFreshHosts } from '../patroni/support.js';
 import { eventually, m1, sql, storedSecrets, type CliRun } from '../support/m1.js';

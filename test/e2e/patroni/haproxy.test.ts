@@ -16,10 +16,10 @@
  *    healthy before and after each, Patroni's leader untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { barmanServerName } from '../../../roles/barman/serverName.js';
-import { etcdMembers } from '../../../roles/etcd/members.js';
-import { patroniMembers } from '../../../roles/patroni/members.js';
-import type { DeployOutcome } from '../../../src/deploy/deploy.js';
+import { barmanServerName } from '../../../src/products/barman/serverName.js';
+import { etcdMembers } from '../../../src/products/etcd/members.js';
+import { patroniMembers } from '../../../src/products/patroni/members.js';
+import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { IMAGE, deployLogged, addressOf, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';

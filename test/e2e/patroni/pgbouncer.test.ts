@@ -7,8 +7,8 @@
  * and a redeploy keeps it there, changing nothing on the data nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patroniMembers } from '../../../roles/patroni/members.js';
-import type { DeployOutcome } from '../../../src/deploy/deploy.js';
+import { patroniMembers } from '../../../src/products/patroni/members.js';
+import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { IMAGE, deployLogged, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';

@@ -7,11 +7,11 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { etcdEndpointHealthCommand, parseEndpointHealth, type EndpointHealth } from '../../../roles/etcd/endpointHealthCommand.js';
-import { etcdMembers } from '../../../roles/etcd/members.js';
-import { parsePatronictlList, type PatroniClusterStatus } from '../../../roles/patroni/clusterStatus.js';
-import { patronictlListCommand, patronictlSwitchoverCommand } from '../../../roles/patroni/patronictl.js';
-import { deployCluster, type DeployOutcome } from '../../../src/deploy/deploy.js';
+import { etcdEndpointHealthCommand, parseEndpointHealth, type EndpointHealth } from '../../../src/products/etcd/endpointHealthCommand.js';
+import { etcdMembers } from '../../../src/products/etcd/members.js';
+import { parsePatronictlList, type PatroniClusterStatus } from '../../../src/products/patroni/clusterStatus.js';
+import { patronictlListCommand, patronictlSwitchoverCommand } from '../../../src/products/patroni/patronictl.js';
+import { deployCluster, type DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
 import type { ProvisionedTestCluster } from '../../support/provisioned.js';
 

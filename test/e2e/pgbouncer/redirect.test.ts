@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRole } from '../../../src/inventory/cluster.js';
-import { databasesTarget } from '../../../roles/pgbouncer/databases.js';
+import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, leakedSecrets, m1, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 

@@ -13,7 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployCluster } from '../../../src/deploy/deploy.js';
+import { deployCluster } from '../../../playbooks/deploy/deploy.js';
 import { primaryOf } from '../../../src/inventory/topology.js';
 import { readInventory } from '../../../src/inventory/inventory.js';
 import { provisionConfiguredCluster, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';

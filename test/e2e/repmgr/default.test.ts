@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryOf } from '../../../src/inventory/topology.js';
-import { barmanServerName } from '../../../roles/barman/serverName.js';
+import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 

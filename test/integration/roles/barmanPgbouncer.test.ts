@@ -13,9 +13,9 @@
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { barmanRole } from '../../../roles/barman/index.js';
-import { pgbouncerRole } from '../../../roles/pgbouncer/index.js';
-import { databasesIni, pgbouncerDatabases } from '../../../roles/pgbouncer/databases.js';
+import { barmanRole } from '../../../roles/barman/role.js';
+import { pgbouncerRole } from '../../../roles/pgbouncer/role.js';
+import { databasesIni, pgbouncerDatabases } from '../../../src/products/pgbouncer/databases.js';
 import type { RunResult } from '../../../src/engine/index.js';
 import { provisionTestCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { APP_USER, deployContext, runRoles, setUpHandmadeCluster, type Handmade } from './handmadeCluster.js';

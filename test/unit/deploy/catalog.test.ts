@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { DeployContext } from '../../../src/deploy/context.js';
-import { preflightProblems } from '../../../src/deploy/deploy.js';
+import type { DeployContext } from '../../../roles/context.js';
+import { preflightProblems } from '../../../playbooks/deploy/deploy.js';
 import { Secrets } from '../../../src/engine/index.js';
 import { scramVerifier } from '../../../src/secrets/index.js';
-import { catalogChanges, usersFor } from '../../../roles/postgres/index.js';
-import { buildCatalogCommand, parseCatalog } from '../../../roles/postgres/run.js';
-import { NOTHING_LIVE } from '../../../roles/common/liveTopology.js';
+import { catalogChanges, usersFor } from '../../../roles/postgres/role.js';
+import { buildCatalogCommand, parseCatalog } from '../../../src/products/postgres/run.js';
+import { NOTHING_LIVE } from '../../../src/live/topology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
 const passwords = { postgres: 'p0', repmgr: 'r1', barman: 'b2', streaming_barman: 's3', replication: 'l4', pgbouncer_auth_user: 'a5', pgbouncer: 'x6' };

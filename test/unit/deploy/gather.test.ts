@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildGatherCommand, parseGather } from '../../../src/deploy/gather.js';
+import { buildGatherCommand, parseGather } from '../../../playbooks/deploy/gather.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GatheredHost } from '../../../src/deploy/gather.js';
-import { planSettings, wantedSettings } from '../../../src/deploy/settingsPlan.js';
-import { confDFiles } from '../../../roles/postgres/settings.js';
+import type { GatheredHost } from '../../../playbooks/deploy/gather.js';
+import { planSettings, wantedSettings } from '../../../playbooks/deploy/settingsPlan.js';
+import { confDFiles } from '../../../src/products/postgres/settings.js';
 import type { Cluster } from '../../../src/inventory/cluster.js';
 import { defaultCluster } from '../roles/fixtures.js';
 

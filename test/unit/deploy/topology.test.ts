@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { HostLiveFacts } from '../../../src/deploy/context.js';
-import { hostLiveFacts, instanceForHost, liveTopology } from '../../../src/deploy/live.js';
-import { parseGather } from '../../../src/deploy/gather.js';
-import { deployPlaybook, postgresLevels } from '../../../playbooks/deploy.js';
+import type { HostLiveFacts } from '../../../roles/context.js';
+import { hostLiveFacts, instanceForHost, liveTopology } from '../../../playbooks/deploy/live.js';
+import { parseGather } from '../../../playbooks/deploy/gather.js';
+import { deployPlaybook, postgresLevels } from '../../../playbooks/deploy/repmgrStages.js';
 import { Secrets } from '../../../src/engine/index.js';
-import { NOTHING_LIVE } from '../../../roles/common/liveTopology.js';
+import { NOTHING_LIVE } from '../../../src/live/topology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
 const up = (inRecovery: boolean, upstream?: string): HostLiveFacts => ({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery, upstream });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateStatus } from '../../../src/operate/health.js';
-import { barmanRows, managerRows, routeRows } from '../../../src/operate/check/run.js';
-import { buildRouteCommand, clusterRoutes, parseRouteOutput, type RouteAnswer } from '../../../src/operate/routes.js';
-import type { Snapshot } from '../../../src/operate/status.js';
-import { renderChecks } from '../../../src/operate/table.js';
+import { evaluateStatus } from '../../../playbooks/operate/health.js';
+import { barmanRows, managerRows, routeRows } from '../../../playbooks/operate/check/run.js';
+import { buildRouteCommand, clusterRoutes, parseRouteOutput, type RouteAnswer } from '../../../playbooks/operate/routes.js';
+import type { Snapshot } from '../../../playbooks/operate/status.js';
+import { renderChecks } from '../../../playbooks/operate/table.js';
 import { parseBytes } from '../../../src/cli/switchover.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
 

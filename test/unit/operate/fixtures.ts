@@ -4,8 +4,8 @@
  * given live topology.
  */
 import type { Cluster } from '../../../src/inventory/cluster.js';
-import { parseProbe, unreachableProbe, type HostProbe } from '../../../src/operate/probe/parse.js';
-import { probeSpec } from '../../../src/operate/probe/spec.js';
+import { parseProbe, unreachableProbe, type HostProbe } from '../../../playbooks/operate/probe/parse.js';
+import { probeSpec } from '../../../playbooks/operate/probe/spec.js';
 import { testCluster } from '../../support/testCluster.js';
 
 /** a: primary + pgbouncer; b, c: replicas of a + pgbouncer; d: cascaded from b; e: barman + witness. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateStatus } from '../../../src/operate/health.js';
-import { formatStatus } from '../../../src/operate/formatStatus.js';
-import { clusterRoutes, type RouteAnswer } from '../../../src/operate/routes.js';
+import { evaluateStatus } from '../../../playbooks/operate/health.js';
+import { formatStatus } from '../../../playbooks/operate/formatStatus.js';
+import { clusterRoutes, type RouteAnswer } from '../../../playbooks/operate/routes.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
 
 function status(live: LiveSpec, routeAnswers?: Record<string, RouteAnswer>) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateStatus } from '../../../src/operate/health.js';
-import { clusterRoutes } from '../../../src/operate/routes.js';
-import { checkSwitchover } from '../../../src/operate/switchover/preconditions.js';
+import { evaluateStatus } from '../../../playbooks/operate/health.js';
+import { clusterRoutes } from '../../../playbooks/operate/routes.js';
+import { checkSwitchover } from '../../../playbooks/operate/switchover/preconditions.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
 
 function check(target: string, live: LiveSpec = HEALTHY, maxLag?: number) {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProbeCommand } from '../../../src/operate/probe/command.js';
-import { parseBarmanCheck, parseProbe } from '../../../src/operate/probe/parse.js';
-import { probeSpec, type ProbeSpec } from '../../../src/operate/probe/spec.js';
-import { formatBytes, lagBytes, parseLsn } from '../../../src/operate/lsn.js';
+import { buildProbeCommand } from '../../../playbooks/operate/probe/command.js';
+import { parseBarmanCheck, parseProbe } from '../../../playbooks/operate/probe/parse.js';
+import { probeSpec, type ProbeSpec } from '../../../playbooks/operate/probe/spec.js';
+import { formatBytes, lagBytes, parseLsn } from '../../../playbooks/operate/lsn.js';
 import { fiveNodes } from './fixtures.js';
 
 const recorded = (name: string) => readFileSync(join(import.meta.dirname, 'recorded', `${name}.txt`), 'utf8');

@@ -1,9 +1,9 @@
 /** Cluster models for the role tests: the layouts m1 configure makes for M1 with repmgr. */
 import { join } from 'node:path';
-import type { DeployContext } from '../../../src/deploy/context.js';
+import type { DeployContext } from '../../../roles/context.js';
 import { Secrets } from '../../../src/engine/index.js';
 import type { Cluster, Instance, Role, Vars } from '../../../src/inventory/cluster.js';
-import { NOTHING_LIVE, type LiveState } from '../../../roles/common/liveTopology.js';
+import { NOTHING_LIVE, type LiveState } from '../../../src/live/topology.js';
 
 function inst(name: string, node: number, location: string, roles: Role[], extra: Partial<Instance> = {}): Instance {
   return { name, node, location, roles, ipAddress: `10.33.0.${node + 10}`, vars: {}, extra: {}, ...extra };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { NOTHING_LIVE } from '../../../../roles/common/liveTopology.js';
-import { backupCron, barmanCron } from '../../../../roles/barman/cron.js';
-import { barmanConf } from '../../../../roles/barman/globalConf.js';
-import { formatBarmanValue } from '../../../../roles/barman/ini.js';
-import { barmanPgpass } from '../../../../roles/barman/pgpass.js';
-import { barmanPlan } from '../../../../roles/barman/plan.js';
-import { barmanServerConf, serverConfTarget } from '../../../../roles/barman/serverConf.js';
-import { backupTarget, barmanServerName, barmanServers, barmanSlotName, sanitizeServerName } from '../../../../roles/barman/serverName.js';
+import { NOTHING_LIVE } from '../../../../src/live/topology.js';
+import { backupCron, barmanCron } from '../../../../src/products/barman/cron.js';
+import { barmanConf } from '../../../../src/products/barman/globalConf.js';
+import { formatBarmanValue } from '../../../../src/products/barman/ini.js';
+import { barmanPgpass } from '../../../../src/products/barman/pgpass.js';
+import { barmanPlan } from '../../../../src/products/barman/plan.js';
+import { barmanServerConf, serverConfTarget } from '../../../../src/products/barman/serverConf.js';
+import { backupTarget, barmanServerName, barmanServers, barmanSlotName, sanitizeServerName } from '../../../../src/products/barman/serverName.js';
 import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 function settings(text: string): Record<string, string> {

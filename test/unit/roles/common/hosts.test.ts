@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BEGIN, BLOCK_END, clusterHostEntries, hostsBlock, withHostsBlock } from '../../../../roles/common/hosts.js';
+import { BLOCK_BEGIN, BLOCK_END, clusterHostEntries, hostsBlock, withHostsBlock } from '../../../../src/products/system/hosts.js';
 import { defaultCluster } from '../fixtures.js';
 
 const DOCKER_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.33.0.11\talpha\n';

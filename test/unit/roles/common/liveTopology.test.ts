@@ -5,7 +5,7 @@ import {
   effectiveRole,
   effectiveUpstream,
   topologyDrift,
-} from '../../../../roles/common/liveTopology.js';
+} from '../../../../src/live/topology.js';
 import { defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 describe('effective topology before the first deploy', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pgpassFile, pgpassLine } from '../../../../roles/common/pgpass.js';
+import { pgpassFile, pgpassLine } from '../../../../src/products/system/pgpass.js';
 
 describe('pgpassLine', () => {
   it('escapes colons and backslashes in every field', () => {

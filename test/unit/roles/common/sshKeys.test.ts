@@ -8,7 +8,7 @@ import {
   keysInstalledOn,
   sshGrants,
   sshKnownHosts,
-} from '../../../../roles/common/sshKeys.js';
+} from '../../../../src/products/system/sshKeys.js';
 import { defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 describe('sshGrants', () => {

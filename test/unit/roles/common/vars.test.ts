@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boolVar, intVar, mergedMapVar, stringListVar, stringVar } from '../../../../roles/common/vars.js';
-import { shellJoin, shq } from '../../../../roles/common/shell.js';
+import { boolVar, intVar, mergedMapVar, stringListVar, stringVar } from '../../../../src/config/vars.js';
+import { quoteAll, quote } from '../../../../src/engine/shell/quote.js';
 import { byName, defaultCluster } from '../fixtures.js';
 
 describe('variable readers', () => {
@@ -43,10 +43,10 @@ describe('variable readers', () => {
 
 describe('shell quoting', () => {
   it('leaves plain words alone and single-quotes the rest', () => {
-    expect(shq('/etc/repmgr/15/repmgr.conf')).toBe('/etc/repmgr/15/repmgr.conf');
-    expect(shq('host=a port=5432')).toBe("'host=a port=5432'");
-    expect(shq("it's")).toBe("'it'\\''s'");
-    expect(shq('')).toBe("''");
-    expect(shellJoin(['echo', 'a b', '$HOME'])).toBe("echo 'a b' '$HOME'");
+    expect(quote('/etc/repmgr/15/repmgr.conf')).toBe('/etc/repmgr/15/repmgr.conf');
+    expect(quote('host=a port=5432')).toBe("'host=a port=5432'");
+    expect(quote("it's")).toBe("'it'\\''s'");
+    expect(quote('')).toBe("''");
+    expect(quoteAll(['echo', 'a b', '$HOME'])).toBe("echo 'a b' '$HOME'");
   });
 });

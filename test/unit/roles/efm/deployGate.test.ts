@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureClusterDir } from '../../../../src/architectures/configure.js';
-import { deployCluster } from '../../../../src/deploy/deploy.js';
+import { deployCluster } from '../../../../playbooks/deploy/deploy.js';
 import { UsageError } from '../../../../src/errors.js';
-import { TOKEN_VARIABLE } from '../../../../roles/efm/tokenGate.js';
+import { TOKEN_VARIABLE } from '../../../../src/products/efm/tokenGate.js';
 
 let root: string | undefined;
 afterEach(async () => {

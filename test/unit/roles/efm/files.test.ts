@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { efmAccounts, efmHostFiles, renderNodes, renderProperties, renderUnit } from '../../../../roles/efm/files.js';
-import { efmHbaLines, efmUserPasswordEncryption } from '../../../../roles/efm/hba.js';
-import { efmNodes } from '../../../../roles/efm/nodes.js';
-import { efmProperties } from '../../../../roles/efm/properties.js';
+import { efmAccounts, efmHostFiles, renderNodes, renderProperties, renderUnit } from '../../../../src/products/efm/files.js';
+import { efmHbaLines, efmUserPasswordEncryption } from '../../../../src/products/efm/hba.js';
+import { efmNodes } from '../../../../src/products/efm/nodes.js';
+import { efmProperties } from '../../../../src/products/efm/properties.js';
 import { ConfigError } from '../../../../src/errors.js';
 import { byName, cascadedLayout, defaultLayout } from './clusters.js';
 

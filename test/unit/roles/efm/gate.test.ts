@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { efmPackages, efmSkipPlan } from '../../../../roles/efm/skipPackages.js';
-import { SubscriptionToken, TOKEN_VARIABLE, efmTokenGate } from '../../../../roles/efm/tokenGate.js';
+import { efmPackages, efmSkipPlan } from '../../../../src/products/efm/skipPackages.js';
+import { SubscriptionToken, TOKEN_VARIABLE, efmTokenGate } from '../../../../src/products/efm/tokenGate.js';
 import { UsageError } from '../../../../src/errors.js';
 import { ExitCode } from '../../../../src/exitCodes.js';
 import { defaultLayout } from './clusters.js';

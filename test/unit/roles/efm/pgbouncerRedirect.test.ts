@@ -13,8 +13,8 @@ import {
   pgbouncerDatabasesLine,
   pgbouncerRedirectSettings,
   redirectScript,
-} from '../../../../roles/efm/pgbouncerRedirect.js';
-import { efmProperties } from '../../../../roles/efm/properties.js';
+} from '../../../../src/products/efm/pgbouncerRedirect.js';
+import { efmProperties } from '../../../../src/products/efm/properties.js';
 import { byName, cascadedLayout } from './clusters.js';
 
 const cluster = cascadedLayout();

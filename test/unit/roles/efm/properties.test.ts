@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
 import type { Cluster, Instance } from '../../../../src/inventory/cluster.js';
-import { KNOWN_PROPERTIES } from '../../../../roles/efm/knownProperties.js';
-import { efmNodeInstances } from '../../../../roles/efm/nodes.js';
-import { type EfmLive, efmProperties } from '../../../../roles/efm/properties.js';
+import { KNOWN_PROPERTIES } from '../../../../src/products/efm/knownProperties.js';
+import { efmNodeInstances } from '../../../../src/products/efm/nodes.js';
+import { type EfmLive, efmProperties } from '../../../../src/products/efm/properties.js';
 import { byName, cascadedLayout, defaultLayout } from './clusters.js';
 
 interface FixtureProperty {

@@ -1,21 +1,21 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { DeployContext } from '../../../../src/deploy/context.js';
+import type { DeployContext } from '../../../../roles/context.js';
 import type { HostContext, Operation, Role } from '../../../../src/engine/index.js';
 import { UsageError } from '../../../../src/errors.js';
 import type { Cluster } from '../../../../src/inventory/cluster.js';
 import { main } from '../../../../src/cli/main.js';
-import { NOTHING_LIVE, type LiveState } from '../../../../roles/common/liveTopology.js';
-import { pgHbaConf } from '../../../../roles/postgres/hba.js';
-import { basebackupCloneCommand, efmSlotName, standbySettings } from '../../../../roles/efm/clone.js';
-import { efmDeployGate } from '../../../../roles/efm/deployGate.js';
-import { edbRepositorySetup } from '../../../../roles/efm/repository.js';
+import { NOTHING_LIVE, type LiveState } from '../../../../src/live/topology.js';
+import { pgHbaConf } from '../../../../src/products/postgres/hba.js';
+import { basebackupCloneCommand, efmSlotName, standbySettings } from '../../../../src/products/efm/clone.js';
+import { efmDeployGate } from '../../../../src/products/efm/deployGate.js';
+import { edbRepositorySetup } from '../../../../src/products/efm/repository.js';
 import {
   efmAgentRole,
   efmRepositoryRole,
   parseEfmServerState,
   withEfmHba,
 } from '../../../../roles/efm/role.js';
-import { SubscriptionToken, TOKEN_VARIABLE } from '../../../../roles/efm/tokenGate.js';
+import { SubscriptionToken, TOKEN_VARIABLE } from '../../../../src/products/efm/tokenGate.js';
 import { deployContext } from '../fixtures.js';
 import { cascadedLayout, defaultLayout } from './clusters.js';
 

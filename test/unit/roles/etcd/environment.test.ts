@@ -6,8 +6,8 @@ import {
   etcdEnvFile,
   etcdEnvironment,
   etcdTiming,
-} from '../../../../roles/etcd/environment.js';
-import { etcdEndpoints, etcdInitialCluster, etcdMembers } from '../../../../roles/etcd/members.js';
+} from '../../../../src/products/etcd/environment.js';
+import { etcdEndpoints, etcdInitialCluster, etcdMembers } from '../../../../src/products/etcd/members.js';
 import { instance, patroniCluster } from '../patroni/fixture.js';
 
 function envMap(cluster = patroniCluster(), name = 'kaput'): Map<string, string> {

@@ -3,14 +3,14 @@ import {
   describeHealth,
   etcdEndpointHealthCommand,
   parseEndpointHealth,
-} from '../../../../roles/etcd/endpointHealthCommand.js';
+} from '../../../../src/products/etcd/endpointHealthCommand.js';
 import {
   compareMembership,
   etcdMemberListCommand,
   membershipMatches,
   parseMemberList,
-} from '../../../../roles/etcd/memberListCommand.js';
-import { etcdMembers } from '../../../../roles/etcd/members.js';
+} from '../../../../src/products/etcd/memberListCommand.js';
+import { etcdMembers } from '../../../../src/products/etcd/members.js';
 import { patroniCluster } from '../patroni/fixture.js';
 
 const members = etcdMembers(patroniCluster());

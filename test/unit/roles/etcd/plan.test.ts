@@ -6,8 +6,8 @@ import {
   parseEtcdFacts,
   type EtcdHostFacts,
   type EtcdStage,
-} from '../../../../roles/etcd/plan.js';
-import { etcdMembers } from '../../../../roles/etcd/members.js';
+} from '../../../../src/products/etcd/plan.js';
+import { etcdMembers } from '../../../../src/products/etcd/members.js';
 import { patroniCluster } from '../patroni/fixture.js';
 
 const cluster = patroniCluster();

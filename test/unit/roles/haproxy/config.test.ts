@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
-import { HAPROXY_CHECK, haproxyConfig, haproxyServers } from '../../../../roles/haproxy/config.js';
-import { haproxyDeploySteps } from '../../../../roles/haproxy/plan.js';
-import { haproxyValidateCommand } from '../../../../roles/haproxy/validateCommand.js';
+import { HAPROXY_CHECK, haproxyConfig, haproxyServers } from '../../../../src/products/haproxy/config.js';
+import { haproxyDeploySteps } from '../../../../src/products/haproxy/plan.js';
+import { haproxyValidateCommand } from '../../../../src/products/haproxy/validateCommand.js';
 import { instance, patroniCluster } from '../patroni/fixture.js';
 
 /** haproxy.cfg as sections: "frontend pg_write" -> its directive lines. */

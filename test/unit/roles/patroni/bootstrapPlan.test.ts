@@ -6,8 +6,8 @@ import {
   PatroniPlanRefused,
   type PatroniNodeFacts,
   type PatroniStage,
-} from '../../../../roles/patroni/bootstrapPlan.js';
-import type { PatroniClusterStatus } from '../../../../roles/patroni/clusterStatus.js';
+} from '../../../../src/products/patroni/bootstrapPlan.js';
+import type { PatroniClusterStatus } from '../../../../src/products/patroni/clusterStatus.js';
 import { patroniCluster } from './fixture.js';
 
 const cluster = patroniCluster();

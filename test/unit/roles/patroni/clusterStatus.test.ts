@@ -5,12 +5,12 @@ import {
   parseClusterJson,
   parsePatronictlList,
   pendingRestartOrder,
-} from '../../../../roles/patroni/clusterStatus.js';
+} from '../../../../src/products/patroni/clusterStatus.js';
 import {
   patronictlListCommand,
   patronictlRestartPendingCommand,
   patronictlSwitchoverCommand,
-} from '../../../../roles/patroni/patronictl.js';
+} from '../../../../src/products/patroni/patronictl.js';
 import { patroniCluster } from './fixture.js';
 
 // Shape of Patroni 3.0 GET /cluster (utils.cluster_as_json).

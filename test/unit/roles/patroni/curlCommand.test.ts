@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { curlCommand, curlConfigQuote, parseCurlOutput } from '../../../../roles/patroni/curlCommand.js';
+import { curlCommand, curlConfigQuote, parseCurlOutput } from '../../../../src/products/patroni/curlCommand.js';
 import {
   clusterRequest,
   configPatchRequest,
   primaryRequest,
   restartRequest,
   switchoverRequest,
-} from '../../../../roles/patroni/restRequests.js';
+} from '../../../../src/products/patroni/restRequests.js';
 
 interface Seen {
   method: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyDcsPatch, dcsConfigPatch } from '../../../../roles/patroni/dcsPatch.js';
-import { patroniDynamicConfig } from '../../../../roles/patroni/dynamicConfig.js';
-import { jsonEqual, type JsonObject } from '../../../../roles/patroni/json.js';
+import { applyDcsPatch, dcsConfigPatch } from '../../../../src/products/patroni/dcsPatch.js';
+import { patroniDynamicConfig } from '../../../../src/products/patroni/dynamicConfig.js';
+import { jsonEqual, type JsonObject } from '../../../../src/products/patroni/json.js';
 import { patroniCluster } from './fixture.js';
 
 /** What GET /config answers after Patroni bootstrapped from our bootstrap.dcs (JSON round trip). */

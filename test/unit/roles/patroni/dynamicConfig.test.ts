@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { patroniDynamicConfig } from '../../../../roles/patroni/dynamicConfig.js';
+import { patroniDynamicConfig } from '../../../../src/products/patroni/dynamicConfig.js';
 import { patroniCluster } from './fixture.js';
 
 describe('DCS configuration', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError } from '../../../../src/errors.js';
-import { patroniFiles } from '../../../../roles/patroni/files.js';
-import { patroniConfigFile, patroniLocalConfig, type PatroniSecrets } from '../../../../roles/patroni/localConfig.js';
-import { pgHbaConf } from '../../../../roles/postgres/hba.js';
+import { patroniFiles } from '../../../../src/products/patroni/files.js';
+import { patroniConfigFile, patroniLocalConfig, type PatroniSecrets } from '../../../../src/products/patroni/localConfig.js';
+import { pgHbaConf } from '../../../../src/products/postgres/hba.js';
 import { instance, patroniCluster } from './fixture.js';
 
 const secrets: PatroniSecrets = { superuser: 'su-pw', replication: 'off', rewind: 'rw: #x', restApi: 'api"pw\\' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barmanHosts, barmanSlotName, patroniMembers, patroniSlotName, pgbouncerHosts } from '../../../../roles/patroni/members.js';
+import { barmanHosts, barmanSlotName, patroniMembers, patroniSlotName, pgbouncerHosts } from '../../../../src/products/patroni/members.js';
 import { patroniCluster } from './fixture.js';
 
 describe('Patroni members', () => {

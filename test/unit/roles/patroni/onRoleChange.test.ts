@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDatabasesFile, onRoleChangeScript } from '../../../../roles/patroni/onRoleChange.js';
-import { databasesIni, pgbouncerDatabases } from '../../../../roles/pgbouncer/databases.js';
+import { defaultDatabasesFile, onRoleChangeScript } from '../../../../src/products/patroni/onRoleChange.js';
+import { databasesIni, pgbouncerDatabases } from '../../../../src/products/pgbouncer/databases.js';
 import { instance, patroniCluster } from './fixture.js';
 
 /** Runs the script with fake ssh and pkill that record what they were asked. */

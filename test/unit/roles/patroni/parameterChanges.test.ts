@@ -3,7 +3,7 @@ import {
   classifyParameterChanges,
   parameterChanges,
   parsePgSettingsContext,
-} from '../../../../roles/patroni/parameterChanges.js';
+} from '../../../../src/products/patroni/parameterChanges.js';
 
 describe('parameter changes', () => {
   it('lists added, changed and removed parameters, not equal readings', () => {

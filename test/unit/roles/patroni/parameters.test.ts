@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
-import { dcsParameters, localParameters, m1DcsDefaultParameters } from '../../../../roles/patroni/parameters.js';
+import { dcsParameters, localParameters, m1DcsDefaultParameters } from '../../../../src/products/patroni/parameters.js';
 import { instance, patroniCluster } from './fixture.js';
 
 describe('DCS parameters', () => {

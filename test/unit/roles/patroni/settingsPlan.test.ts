@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PatroniPlanRefused } from '../../../../roles/patroni/bootstrapPlan.js';
-import { parseClusterJson } from '../../../../roles/patroni/clusterStatus.js';
-import { patroniDynamicConfig } from '../../../../roles/patroni/dynamicConfig.js';
-import type { JsonObject } from '../../../../roles/patroni/json.js';
-import { dcsSync, pendingRestartStages, settingsSteps } from '../../../../roles/patroni/settingsPlan.js';
+import { PatroniPlanRefused } from '../../../../src/products/patroni/bootstrapPlan.js';
+import { parseClusterJson } from '../../../../src/products/patroni/clusterStatus.js';
+import { patroniDynamicConfig } from '../../../../src/products/patroni/dynamicConfig.js';
+import type { JsonObject } from '../../../../src/products/patroni/json.js';
+import { dcsSync, pendingRestartStages, settingsSteps } from '../../../../src/products/patroni/settingsPlan.js';
 import { patroniCluster } from './fixture.js';
 
 const cluster = patroniCluster();

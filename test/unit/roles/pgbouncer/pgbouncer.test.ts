@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { scramVerifier } from '../../../../src/secrets/scram.js';
-import { databaseLine, databasesIni, databasesTarget, pgbouncerDatabases } from '../../../../roles/pgbouncer/databases.js';
-import { pgbouncerIni } from '../../../../roles/pgbouncer/ini.js';
-import { pgbouncerChangeAction, pgbouncerServiceUnit } from '../../../../roles/pgbouncer/service.js';
-import { adminVerifierIn, userlistTxt } from '../../../../roles/pgbouncer/userlist.js';
+import { databaseLine, databasesIni, databasesTarget, pgbouncerDatabases } from '../../../../src/products/pgbouncer/databases.js';
+import { pgbouncerIni } from '../../../../src/products/pgbouncer/ini.js';
+import { pgbouncerChangeAction, pgbouncerServiceUnit } from '../../../../src/products/pgbouncer/service.js';
+import { adminVerifierIn, userlistTxt } from '../../../../src/products/pgbouncer/userlist.js';
 import { byName, twoLocationCluster } from '../fixtures.js';
 
 function ini(c = twoLocationCluster(), host = 'beta'): Record<string, string> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createclusterConf, dropDefaultClusterCommand, initdbCommand, tmpfilesConf } from '../../../../roles/postgres/layout.js';
-import { postgresServiceUnit } from '../../../../roles/postgres/service.js';
-import { postgresSudoers } from '../../../../roles/postgres/sudoers.js';
-import { selfSignedCertCommand, subjectAltName } from '../../../../roles/postgres/tls.js';
+import { createclusterConf, dropDefaultClusterCommand, initdbCommand, tmpfilesConf } from '../../../../src/products/postgres/layout.js';
+import { postgresServiceUnit } from '../../../../src/products/postgres/service.js';
+import { postgresSudoers } from '../../../../src/products/postgres/sudoers.js';
+import { selfSignedCertCommand, subjectAltName } from '../../../../src/products/postgres/tls.js';
 
 describe('postgres.service', () => {
   const unit = postgresServiceUnit(15);

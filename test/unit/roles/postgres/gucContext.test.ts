@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfFile, planSettingsChange, postmasterSettings, settingContext } from '../../../../roles/postgres/gucContext.js';
+import { parseConfFile, planSettingsChange, postmasterSettings, settingContext } from '../../../../src/products/postgres/gucContext.js';
 
 describe('settingContext', () => {
   it('classifies PostgreSQL 15 settings as the server does', () => {

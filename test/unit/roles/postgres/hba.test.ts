@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hbaSections, pgHbaConf } from '../../../../roles/postgres/hba.js';
+import { hbaSections, pgHbaConf } from '../../../../src/products/postgres/hba.js';
 import { defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 /** pg_hba lines without comments, whitespace collapsed. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfFile, planSettingsChange } from '../../../../roles/postgres/gucContext.js';
-import { confDFiles, defaultSettings, formatGucValue, m1Settings, postgresqlConf, sharedPreloadLibraries } from '../../../../roles/postgres/settings.js';
+import { parseConfFile, planSettingsChange } from '../../../../src/products/postgres/gucContext.js';
+import { confDFiles, defaultSettings, formatGucValue, m1Settings, postgresqlConf, sharedPreloadLibraries } from '../../../../src/products/postgres/settings.js';
 import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 const MEM = 8192;

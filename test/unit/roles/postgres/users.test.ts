@@ -12,7 +12,7 @@ import {
   pgbouncerGetAuthSql,
   roleAttributes,
   roleDifferences,
-} from '../../../../roles/postgres/users.js';
+} from '../../../../src/products/postgres/users.js';
 
 const V = scramVerifier('s3cret-password', { salt: Buffer.alloc(16, 7) });
 
@@ -113,14 +113,14 @@ describe('ensureDatabaseSql', () => {
   });
 });
 
-import { postgresPgpass } from '../../../../roles/postgres/pgpass.js';
+import { postgresPgpass } from '../../../../src/products/postgres/pgpass.js';
 describe('~postgres/.pgpass', () => {
   it('has one wildcard-host line per user, sorted, so it survives a failover unchanged', () => {
     expect(postgresPgpass({ repmgr: 'r', postgres: 'p:1', replication: 'x' })).toBe('*:*:*:postgres:p\\:1\n*:*:*:replication:x\n*:*:*:repmgr:r\n');
   });
 });
 
-import { pgbouncerAuthDatabases } from '../../../../roles/postgres/users.js';
+import { pgbouncerAuthDatabases } from '../../../../src/products/postgres/users.js';
 describe('pgbouncerAuthDatabases', () => {
   it('covers template1, postgres and every user database, never template0', () => {
     expect(pgbouncerAuthDatabases(['app', 'postgres', 'template0', 'repmgr'])).toEqual(['app', 'postgres', 'repmgr', 'template1']);

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeActiveCommand } from '../../../../roles/repmgr/commands.js';
+import { nodeActiveCommand } from '../../../../src/products/repmgr/commands.js';
 
 const dirs: string[] = [];
 afterEach(() => {

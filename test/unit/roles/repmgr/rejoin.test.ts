@@ -3,9 +3,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeRejoinCommand } from '../../../../roles/repmgr/commands.js';
-import { REJOIN_CONF_KEEP, checkpointOnPrimary, rejoinFormerPrimaryCommand } from '../../../../roles/repmgr/rejoin.js';
-import { asPostgres } from '../../../../roles/postgres/run.js';
+import { nodeRejoinCommand } from '../../../../src/products/repmgr/commands.js';
+import { REJOIN_CONF_KEEP, checkpointOnPrimary, rejoinFormerPrimaryCommand } from '../../../../src/products/repmgr/rejoin.js';
+import { asPostgres } from '../../../../src/products/postgres/run.js';
 
 const dirs: string[] = [];
 afterEach(() => {

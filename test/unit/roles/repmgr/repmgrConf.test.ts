@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILOVER_TUNING, formatRepmgrValue, nodeConninfo, repmgrConf } from '../../../../roles/repmgr/repmgrConf.js';
+import { FAILOVER_TUNING, formatRepmgrValue, nodeConninfo, repmgrConf } from '../../../../src/products/repmgr/repmgrConf.js';
 import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 function conf(c = defaultCluster(), host = 'beta'): Record<string, string> {

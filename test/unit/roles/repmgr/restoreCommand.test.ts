@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { repmgrConf } from '../../../../roles/repmgr/repmgrConf.js';
-import { restoreCommandChange, wantedRestoreCommand } from '../../../../roles/repmgr/restoreCommand.js';
+import { repmgrConf } from '../../../../src/products/repmgr/repmgrConf.js';
+import { restoreCommandChange, wantedRestoreCommand } from '../../../../src/products/repmgr/restoreCommand.js';
 import { byName, defaultCluster } from '../fixtures.js';
 
 const BARMAN = /^\/usr\/bin\/barman-wal-restore -U barman -z -p 8 --port 22 \S+ \S+ %f %p$/;

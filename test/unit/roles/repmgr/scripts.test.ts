@@ -3,8 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { databasesIni, pgbouncerDatabases } from '../../../../roles/pgbouncer/databases.js';
-import { followScript, promoteScript, redirectPgbouncer } from '../../../../roles/repmgr/scripts.js';
+import { databasesIni, pgbouncerDatabases } from '../../../../src/products/pgbouncer/databases.js';
+import { followScript, promoteScript, redirectPgbouncer } from '../../../../src/products/repmgr/scripts.js';
 import { byName, twoLocationCluster } from '../fixtures.js';
 
 describe('repmgr_redirect_pgbouncer', () => {

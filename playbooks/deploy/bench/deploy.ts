@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:deploy`: first deploy and no-op redeploys, timed, as JSON on
+ * stdout (progress on stderr), for two clusters one after the other:
+ *  - issue 4's scenario 2 (two locations, two data nodes each, PgBouncer on
+ *    every data node, Barman + witness; repmgr, PostgreSQL 15): the top-level
+ *    keys, as before;
+ *  - issue 5's Patroni cluster (`--failover-manager patroni --enable-haproxy`:
+ *    3 data nodes + etcd, 2 HAProxy, Barman; 8 hosts): under `patroni`, same
+ *    shape.
+ * Per stage: wall time and the summed time of remote commands on the slowest
+ * host; overall: the share of wall time not spent in remote commands (on the
+ * slowest host of each stage). Hosts come from the image with the packages
+ * preinstalled (apt is the distribution's speed, not m1's), made in
+ * <tmp>/m1-bench/<cluster> by configure + provision and removed afterwards
+ * (also on failure; M1_BENCH_KEEP=1 keeps them). M1_BENCH_ONLY=repmgr|patroni
+ * runs one cluster only.
+ */
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureClusterDir } from '../../../src/architectures/configure.js';
+import type { RawConfigureOptions } from '../../../src/architectures/options.js';
+import { loadCluster } from '../../../src/config/load.js';
+import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
+import { openCluster, runOn } from '../../operate/cluster.js';
+import { deprovisionCluster, provisionCluster } from '../../../src/platforms/index.js';
+import { deployCluster, type DeployOutcome } from '../deploy.js';
+
+const ROOT = join(tmpdir(), 'm1-bench');
+const IMAGE = process.env['M1_BENCH_IMAGE'] ?? 'm1/debian-packages:bookworm';
+const NOOP_RUNS = 3;
+const log = (s: string) => process.stderr.write(`bench:deploy: ${s}\n`);
+
+function stages(o: DeployOutcome) {
+  return o.timings.stages.map((s) => {
+    const hosts = Object.entries(s.remoteMs).sort((a, b) => b[1] - a[1]);
+    const [slowest, remote] = hosts[0] ?? ['-', 0];
+    return { stage: s.name, wall_ms: s.wallMs, slowest_host: slowest, remote_ms_on_slowest_host: Math.round(remote) };
+  });
+}
+
+function summary(o: DeployOutcome) {
+  const per = stages(o);
+  const wall = o.timings.factsMs + o.timings.runMs;
+  const remote = per.reduce((n, s) => n + s.remote_ms_on_slowest_host, 0);
+  return {
+    exit: o.exitCode,
+    summary: o.summary,
+    total_ms: o.timings.totalMs,
+    provision_ms: o.timings.provisionMs,
+    facts_and_run_ms: wall,
+    stages: per,
+    remote_ms_slowest_path: remote,
+    not_remote_share: wall > 0 ? Math.round(((wall - remote) / wall) * 1000) / 1000 : 0,
+  };
+}
+
+async function clean(dir: string): Promise<void> {
+  if (await access(join(dir, 'config.yml')).then(() => true, () => false)) {
+    await deprovisionCluster((await loadCluster(dir)).cluster, { confirm: async () => true });
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function configure(dir: string, options: RawConfigureOptions, extraClusterVars = ''): Promise<void> {
+  await configureClusterDir(dir, options);
+  const config = join(dir, 'config.yml');
+  const text = await readFile(config, 'utf8');
+  await writeFile(config, text.replace(/^ {2}image: .*$/m, `  image: ${IMAGE}`).replace(/^cluster_vars:\n/m, `cluster_vars:\n${extraClusterVars}`));
+}
+
+/**
+ * The packages image has every role's packages on every host, and Debian
+ * starts their services (a Postgres on 127.0.0.1:5432 on an HAProxy node
+ * keeps HAProxy off 5432, a single-member etcd everywhere...). A real host has
+ * only its own roles' packages: stop and disable the others, as the Patroni
+ * e2e tests do (test/e2e/patroni/support.ts, likeFreshHosts).
+ */
+async function likeFreshHosts(dir: string): Promise<void> {
+  const oc = await openCluster(dir, { connectTimeoutMs: 30_000 });
+  try {
+    const { cluster } = oc;
+    const fm = cluster.failoverManager;
+    await Promise.all(
+      cluster.instances.map(async (i) => {
+        const units: string[] = [];
+        if (!runsPostgres(i, fm)) units.push(`postgresql@${cluster.postgresVersion}-main`, 'postgresql');
+        if (!hasRole(i, 'etcd')) units.push('etcd');
+        if (!hasRole(i, 'pgbouncer')) units.push('pgbouncer');
+        if (!hasRole(i, 'haproxy')) units.push('haproxy');
+        const r = await runOn(oc.connectors, i.name, `systemctl disable --now ${units.join(' ')} >/dev/null 2>&1 || true`, { timeoutMs: 120_000 });
+        if (!r.ok) throw new Error(`${i.name}: cannot stop the services of other roles: ${r.error}`);
+      }),
+    );
+  } finally {
+    await oc.close();
+  }
+}
+
+async function bench(name: string, options: RawConfigureOptions, prepare: { extraClusterVars?: string; freshHosts?: boolean }) {
+  const dir = join(ROOT, name);
+  await clean(dir);
+  try {
+    log(`${name}: m1 configure ${dir} (${options.failoverManager}, image ${IMAGE})`);
+    await configure(dir, options, prepare.extraClusterVars);
+    const before: { provision_before_deploy_ms?: number; like_fresh_hosts_ms?: number } = {};
+    if (prepare.freshHosts) {
+      // Provision first so the hosts can be made to look fresh; deploy then only checks them.
+      const cluster = (await loadCluster(dir)).cluster;
+      let t = performance.now();
+      log(`${name}: provision`);
+      await provisionCluster(cluster, { progress: (line) => log(`${name}: provision: ${line}`) });
+      before.provision_before_deploy_ms = Math.round(performance.now() - t);
+      t = performance.now();
+      log(`${name}: stop and disable other roles' services (like fresh hosts)`);
+      await likeFreshHosts(dir);
+      before.like_fresh_hosts_ms = Math.round(performance.now() - t);
+    }
+    const write = (t: string) => void process.stderr.write(t);
+    log(`${name}: first deploy${prepare.freshHosts ? '' : ' (provision included)'}`);
+    const first = await deployCluster(dir, { write, tty: false });
+    if (first.exitCode !== 0) throw new Error(`${name}: first deploy failed: ${first.result.failures.join('; ') || first.summary}`);
+    log(`${name}: no-op redeploys`);
+    const noops: DeployOutcome[] = [];
+    for (let i = 0; i < NOOP_RUNS; i++) noops.push(await deployCluster(dir, { write: () => undefined, tty: false }));
+    const totals = noops.map((o) => o.timings.totalMs).sort((a, b) => a - b);
+    const changed = noops.map((o) => Object.values(o.result.recap).reduce((n, r) => n + r.changed, 0));
+    return {
+      hosts: (await loadCluster(dir)).cluster.instances.length,
+      ...before,
+      first_deploy: summary(first),
+      noop_redeploy: { ...summary(noops[0]!), total_ms_runs: totals, changed },
+      noop_target_met: totals[totals.length - 1]! < 5000 && changed.every((c) => c === 0) && noops.every((o) => o.exitCode === 0),
+    };
+  } finally {
+    if (!process.env['M1_BENCH_KEEP']) await clean(dir).catch((e: Error) => log(`${name}: cleanup failed: ${e.message}`));
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.env['M1_BENCH_ONLY'];
+  const common = { architecture: 'M1', postgresql: '15', platform: 'docker', clusterPrefixedHostnames: true, git: false } as const;
+  const out: Record<string, unknown> = {};
+  if (only !== 'patroni') {
+    const r = await bench(
+      'm1benchd',
+      { ...common, failoverManager: 'repmgr', locationNames: ['main', 'dr'], enablePgbouncer: true },
+      { extraClusterVars: '  repmgr_redirect_pgbouncer: true\n' },
+    );
+    Object.assign(out, {
+      benchmark: 'issue 4 scenario 2: first deploy and no-op redeploy (repmgr, 2 locations x 2 data nodes, PgBouncer, Barman + witness)',
+      hosts: r.hosts,
+      first_deploy: r.first_deploy,
+      noop_redeploy: r.noop_redeploy,
+      targets: { noop_redeploy_ms: 5000, not_remote_share: 0.1 },
+      tpa_reference: { first_deploy_s: 801, noop_redeploy_s: 531 },
+    });
+  }
+  if (only !== 'repmgr') {
+    const r = await bench('m1benchp', { ...common, failoverManager: 'patroni', enableHaproxy: true }, { freshHosts: true });
+    out['patroni'] = {
+      benchmark: 'issue 5: first deploy and no-op redeploy (Patroni + etcd, 3 data nodes, 2 HAProxy, Barman)',
+      ...r,
+      targets: { noop_redeploy_ms: 5000, not_remote_share: 0.1 },
+    };
+  }
+  out['image'] = IMAGE;
+  out['load_average'] = (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10);
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench:deploy: ${e.message}\n`);
+  process.exitCode = 1;
+});

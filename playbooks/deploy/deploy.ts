@@ -1,0 +1,334 @@
+/**
+ * `m1 deploy` as a library call: load config.yml (errors: exit 2, nothing
+ * touched), take the cluster lock (held elsewhere: exit 3), provision (a
+ * no-op when nothing changed), read the live facts of every host with one
+ * command each, warn about drift from config.yml (never repaired), refuse a
+ * Postgres version the package sources lack, plan reloads and restarts, then
+ * run the playbook stage by stage and sum up.
+ */
+import type { Cluster } from '../../src/inventory/cluster.js';
+import { runsPostgres } from '../../src/inventory/cluster.js';
+import { loadCluster } from '../../src/config/load.js';
+import { RefusedError, UsageError } from '../../src/errors.js';
+import {
+  Engine,
+  acquireLock,
+  connectorsFromInventory,
+  defineFact,
+  progressReporter,
+  Secrets,
+  type Reporter,
+  type RunResult,
+  type Stage,
+  type OpResult,
+  type Connector,
+  type Playbook,
+} from '../../src/engine/index.js';
+import { readInventory, type Inventory } from '../../src/inventory/inventory.js';
+import { platformFor } from '../../src/platforms/index.js';
+import { readKnownHosts } from '../../src/platforms/clusterFiles.js';
+import { parseKnownHosts, keysFor } from '../../src/ssh/knownHosts.js';
+import { generateKeyPair, type PublicKey } from '../../src/ssh/keys.js';
+import { secretsDir } from '../../src/secrets/index.js';
+import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../src/products/system/sshKeys.js';
+import { deployPlaybook } from './repmgrStages.js';
+import { patroniPlaybook } from './patroniStages.js';
+import { efmPlaybook } from './efmStages.js';
+import { efmDeployGate, type EfmDeployGate } from '../../src/products/efm/deployGate.js';
+import type { DeployContext, HostLiveFacts } from '../../roles/context.js';
+import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
+import { hostLiveFacts, liveTopology } from './live.js';
+import { ensurePasswords } from './passwords.js';
+import { planSettings, type SettingsPlan } from './settingsPlan.js';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface DeployOptions {
+  check?: boolean;
+  /** Show the diff of every change. */
+  diff?: boolean;
+  forks?: number;
+  /** Package groups to leave out (test aid): postgres, repmgr, barman, pgbouncer, efm, patroni, etcd, haproxy. */
+  skipPackages?: readonly string[];
+  /** Where EDB_SUBSCRIPTION_TOKEN is read (EFM clusters); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  verbose?: boolean;
+  /** Where progress and the summary go (default stdout). */
+  write?: (text: string) => void;
+  /** Force (true) or refuse (false) the listr2 display; default: when stdout is a terminal. */
+  tty?: boolean;
+}
+
+export interface StageTiming {
+  name: string;
+  wallMs: number;
+  /** Per host: summed duration of its operations in this stage. */
+  hostMs: Record<string, number>;
+  /** Per host: summed duration of the remote commands it ran in this stage (facts included). */
+  remoteMs: Record<string, number>;
+}
+
+export interface DeployOutcome {
+  exitCode: 0 | 1;
+  cluster: string;
+  result: RunResult;
+  warnings: string[];
+  settings: SettingsPlan;
+  /** The line printed last: "changed N on M hosts" / "nothing to change". */
+  summary: string;
+  timings: { provisionMs: number; factsMs: number; runMs: number; totalMs: number; stages: StageTiming[] };
+}
+
+/** What `--skip-packages` accepts. */
+export const DEPLOY_PACKAGE_GROUPS: readonly string[] = ['postgres', 'repmgr', 'barman', 'pgbouncer', 'efm', 'patroni', 'etcd', 'haproxy'];
+const KNOWN_GROUPS = DEPLOY_PACKAGE_GROUPS;
+
+/** Reporter fan-out: progress for people, timings for the summary and the benchmark. */
+function both(a: Reporter, b: Reporter): Reporter {
+  const keys: (keyof Reporter)[] = ['runStart', 'stageStart', 'taskStart', 'taskEnd', 'hostEnd', 'stageEnd', 'runEnd'];
+  const out: Reporter = {};
+  for (const k of keys) {
+    (out as Record<string, unknown>)[k] = async (...args: unknown[]) => {
+      await (a[k] as ((...x: unknown[]) => unknown) | undefined)?.(...args);
+      await (b[k] as ((...x: unknown[]) => unknown) | undefined)?.(...args);
+    };
+  }
+  return out;
+}
+
+/** Timings of the run: the current stage, and every remote command's duration charged to it. */
+class Timings {
+  readonly stages: StageTiming[] = [];
+  current: StageTiming | undefined;
+
+  /** Wraps a connector so each command's time is added to the current stage's host total. */
+  wrap<C extends Connector>(connector: C): C {
+    const run = connector.run.bind(connector);
+    connector.run = async (cmd, opts) => {
+      const t = performance.now();
+      try {
+        return await run(cmd, opts);
+      } finally {
+        const s = this.current;
+        if (s) s.remoteMs[connector.host] = Math.round(((s.remoteMs[connector.host] ?? 0) + performance.now() - t) * 10) / 10;
+      }
+    };
+    return connector;
+  }
+
+  begin(name: string): StageTiming {
+    this.current = { name, wallMs: 0, hostMs: {}, remoteMs: {} };
+    this.stages.push(this.current);
+    return this.current;
+  }
+}
+
+function timingReporter(timings: Timings): Reporter {
+  let started = 0;
+  let current: StageTiming | undefined;
+  return {
+    stageStart(stage: Stage) {
+      started = performance.now();
+      current = timings.begin(stage.name);
+    },
+    taskEnd(r: OpResult) {
+      if (current) current.hostMs[r.host] = (current.hostMs[r.host] ?? 0) + r.durationMs;
+    },
+    stageEnd() {
+      if (current) current.wallMs = Math.round(performance.now() - started);
+    },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The service users' key pairs; in check mode a missing pair is not written (a throwaway one stands in). */
+async function serviceKeys(cluster: Cluster, check: boolean, secrets: Secrets): Promise<Record<ServiceUser, { privateKey: string; publicKey: string }>> {
+  const out = {} as Record<ServiceUser, { privateKey: string; publicKey: string }>;
+  for (const user of ['postgres', 'barman'] as ServiceUser[]) {
+    if (check && !(await exists(join(cluster.dir, serviceKeyFile(user))))) {
+      const pair = generateKeyPair('ed25519', `m1-${cluster.name}-${user}`);
+      out[user] = { privateKey: pair.privateKey, publicKey: pair.publicKey };
+    } else {
+      const k = await ensureServiceKey(cluster.dir, cluster.name, user);
+      out[user] = { privateKey: k.privateKey, publicKey: k.publicKey };
+    }
+    secrets.register(out[user].privateKey);
+  }
+  return out;
+}
+
+/** /etc/ssh/ssh_known_hosts from the host keys provision recorded for each host's address. */
+async function knownHostsText(cluster: Cluster, inventory: Inventory): Promise<string> {
+  const entries = parseKnownHosts(await readKnownHosts(cluster.dir));
+  const keys: Record<string, PublicKey[]> = {};
+  for (const h of inventory.hosts) keys[h.name] = keysFor(entries, h.address, h.port).filter((k) => !k.revoked).map(({ algorithm, base64 }) => ({ algorithm, base64 }));
+  return sshKnownHosts(cluster, keys);
+}
+
+const isMissing = (candidate: string | undefined) => candidate !== undefined && (candidate === '' || candidate === '(none)');
+
+/** Refusals that must come before any change: a Postgres version the package sources lack, a data directory of another version. */
+export function preflightProblems(cluster: Cluster, gathered: Readonly<Record<string, GatheredHost | undefined>>, skip: ReadonlySet<string>): string[] {
+  const v = cluster.postgresVersion;
+  const problems: string[] = [];
+  const lacking = cluster.instances.filter((i) => runsPostgres(i, cluster.failoverManager) && !skip.has('postgres') && isMissing(gathered[i.name]?.candidate));
+  if (lacking.length > 0) {
+    problems.push(
+      `postgresql-${v} is not available from the package sources of ${lacking.map((i) => i.name).join(', ')} (apt-cache policy postgresql-${v}: no candidate); ` +
+        `fix: set postgres_version in ${join(cluster.dir, 'config.yml')} to a version the hosts' distribution ships (Debian 12: 15, Debian 11: 13, Debian 13: 17), ` +
+        `or add a package source that provides postgresql-${v} (the PostgreSQL project's apt repository) to the hosts, then deploy again`,
+    );
+  }
+  for (const i of cluster.instances) {
+    const dv = gathered[i.name]?.dataDirVersion;
+    if (dv !== undefined && dv !== String(v)) {
+      problems.push(`${i.name}: /opt/postgres/data holds PostgreSQL ${dv} but config.yml says postgres_version ${v}; m1 deploy does not upgrade major versions`);
+    }
+  }
+  return problems;
+}
+
+/** The playbook without some hosts (check mode: not provisioned yet); stages left empty are dropped. */
+export function withoutHosts(playbook: Playbook, hosts: readonly string[]): Playbook {
+  if (hosts.length === 0) return playbook;
+  const out = new Set(hosts);
+  const stages = playbook.stages.map((st) => ({ ...st, hosts: st.hosts.filter((h) => !out.has(h)) })).filter((st) => st.hosts.length > 0);
+  return { ...playbook, stages };
+}
+
+function summaryLine(cluster: string, result: RunResult, check: boolean): string {
+  const changedHosts = Object.entries(result.recap).filter(([, r]) => r.changed > 0);
+  const changes = changedHosts.reduce((n, [, r]) => n + r.changed, 0);
+  const secs = `${(result.durationMs / 1000).toFixed(1)} s`;
+  // The step each host failed at (an unreachable host's error names only the host).
+  const failed = result.results.filter((r) => r.status === 'failed').map((r) => `${r.host} (${r.role === '-' ? r.task : `${r.role} › ${r.task}`})`);
+  const tail = failed.length ? `; failed on ${failed.join(', ')}` : '';
+  if (changes === 0) return `deploy ${cluster}: nothing to change${check ? ' (check mode)' : ''}${tail} (${secs})`;
+  const n = changedHosts.length;
+  return `deploy ${cluster}: ${check ? 'would change' : 'changed'} ${changes} on ${n} host${n === 1 ? '' : 's'}${tail} (${secs})`;
+}
+
+export async function deployCluster(dir: string, options: DeployOptions = {}): Promise<DeployOutcome> {
+  const t0 = performance.now();
+  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+  const check = options.check ?? false;
+  const skip = new Set(options.skipPackages ?? []);
+  for (const g of skip) if (!KNOWN_GROUPS.includes(g)) throw new UsageError(`--skip-packages ${g}: unknown package group (known: ${KNOWN_GROUPS.join(', ')})`);
+  const { cluster, warnings: configWarnings } = await loadCluster(dir);
+  for (const w of configWarnings) write(`warning: ${w}\n`);
+  const patroni = cluster.failoverManager === 'patroni';
+  // EFM: the subscription token (and the repository address) are checked before any host is touched, provision included.
+  const efm: EfmDeployGate | undefined = cluster.failoverManager === 'efm' ? efmDeployGate(cluster, options.env ?? process.env, skip) : undefined;
+  for (const line of efm?.report ?? []) write(`${line}\n`);
+  const lock = acquireLock(cluster.dir, check ? 'deploy --check' : 'deploy');
+  let engine: Engine | undefined;
+  try {
+    const tp = performance.now();
+    // --check creates no container: it works on the hosts provisioned so far and says which are not.
+    const inventory = check
+      ? await readInventory(cluster.dir)
+      : (await platformFor(cluster).provision(cluster, { progress: (line) => write(`provision: ${line}\n`) })).inventory;
+    const provisionMs = Math.round(performance.now() - tp);
+    const unprovisioned = cluster.instances.map((i) => i.name).filter((n) => !inventory.hosts.some((h) => h.name === n));
+    if (unprovisioned.length > 0) write(`check mode: not provisioned yet (deploy would provision, then converge them): ${unprovisioned.join(', ')}\n`);
+    const timings = new Timings();
+    const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty }), timingReporter(timings));
+    const connectors = connectorsFromInventory(cluster.dir, inventory);
+    for (const conn of connectors.values()) timings.wrap(conn);
+    const secrets = new Secrets();
+    engine = await Engine.open({
+      connectors,
+      clusterDir: cluster.dir,
+      command: 'deploy',
+      lock: false,
+      forks: options.forks,
+      check,
+      secrets,
+      reporter,
+    });
+    const passwords = await ensurePasswords(cluster.dir, secrets, check);
+    const keys = await serviceKeys(cluster, check, secrets);
+    const knownHosts = await knownHostsText(cluster, inventory);
+
+    // Live facts: one command per host, all hosts at once.
+    const tf = performance.now();
+    const factsStage = timings.begin('facts');
+    const gathered: Record<string, GatheredHost | undefined> = {};
+    const warnings: string[] = [];
+    await Promise.all(
+      cluster.instances.filter((i) => !unprovisioned.includes(i.name)).map(async (i) => {
+        const def = defineFact(`deploy-gather`, buildGatherCommand({ version: cluster.postgresVersion, checkPackageSource: runsPostgres(i, cluster.failoverManager) }), (r) => {
+          if (r.code !== 0) throw new Error(`reading live facts exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+          return parseGather(r.stdout);
+        });
+        try {
+          gathered[i.name] = await engine!.fact(i.name, def);
+        } catch (e) {
+          warnings.push(`${i.name}: ${e instanceof Error ? e.message : String(e)}`.replace(new RegExp(`^${i.name}: ${i.name}: `), `${i.name}: `));
+        }
+      }),
+    );
+    const factsMs = Math.round(performance.now() - tf);
+    factsStage.wallMs = factsMs;
+    timings.current = undefined;
+    const addresses = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.address]));
+    const hosts: Record<string, HostLiveFacts> = {};
+    for (const i of cluster.instances) hosts[i.name] = hostLiveFacts(cluster, gathered[i.name], addresses);
+    const topo = liveTopology(cluster, hosts);
+    warnings.push(...topo.warnings);
+    for (const w of warnings) write(`warning: ${w}\n`);
+
+    const problems = preflightProblems(cluster, gathered, skip);
+    // Patroni clusters change settings through Patroni (its playbook), never by restarting the postgres unit.
+    const settings: SettingsPlan = patroni ? { hosts: [], restartOrder: [], problems: [] } : planSettings(cluster, topo.live, gathered);
+    problems.push(...settings.problems);
+    if (problems.length > 0) throw new RefusedError(`deploy refused before any change:\n  ${problems.join('\n  ')}`);
+    for (const p of settings.hosts) {
+      write(`settings on ${p.host}: ${p.change.changed.join(', ')} changed: ${p.change.action}${p.change.action === 'restart' ? ` (for ${p.change.restartFor.join(', ')})` : ''}\n`);
+    }
+    if (settings.restartOrder.length > 0) write(`restart order: ${settings.restartOrder.join(', ')}\n`);
+
+    const ctx: DeployContext = {
+      cluster,
+      live: topo.live,
+      hosts,
+      secrets,
+      secretsDir: secretsDir(cluster.dir),
+      check,
+      memoryMb: Object.fromEntries(cluster.instances.map((i) => [i.name, gathered[i.name]?.memoryMb || 1024])),
+      skipPackages: skip,
+      passwords: passwords.byUser,
+      serviceKeys: keys,
+      sshKnownHosts: knownHosts,
+      addresses,
+    };
+    const tr = performance.now();
+    const playbook = patroni
+      ? await patroniPlaybook(ctx)
+      : efm
+        ? await efmPlaybook(ctx, { restartOrder: settings.restartOrder, token: efm.token })
+        : deployPlaybook(ctx, { restartOrder: settings.restartOrder });
+    const result = await engine.run(withoutHosts(playbook, unprovisioned));
+    const runMs = Math.round(performance.now() - tr);
+    const summary = summaryLine(cluster.name, result, check);
+    write(`${summary}\n`);
+    return {
+      exitCode: result.exitCode,
+      cluster: cluster.name,
+      result,
+      warnings,
+      settings,
+      summary,
+      timings: { provisionMs, factsMs, runMs, totalMs: Math.round(performance.now() - t0), stages: timings.stages },
+    };
+  } finally {
+    await engine?.close();
+    lock.release();
+  }
+}

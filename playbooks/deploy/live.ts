@@ -1,0 +1,83 @@
+/**
+ * From what each host said (gather.ts) to the live topology the roles act
+ * on: who answers as primary now, who streams from whom (as instance names).
+ * Never repairs anything: differences from config.yml become warnings.
+ */
+import type { Cluster, Instance } from '../../src/inventory/cluster.js';
+import { hasRole } from '../../src/inventory/cluster.js';
+import { configuredPrimary, topologyDrift, type LiveState } from '../../src/live/topology.js';
+import type { HostLiveFacts } from '../../roles/context.js';
+import type { GatheredHost } from './gather.js';
+
+/** A data node: the hosts whose being out of recovery makes them primary (not a witness's own server). */
+function isDataNode(i: Instance): boolean {
+  return hasRole(i, 'primary') || hasRole(i, 'replica');
+}
+
+/** The instance a WAL receiver's host (a name, an address, or name.domain) stands for. */
+export function instanceForHost(cluster: Cluster, host: string, addresses: Readonly<Record<string, string>> = {}): string | undefined {
+  const h = host.trim().toLowerCase();
+  for (const i of cluster.instances) {
+    if (i.name.toLowerCase() === h || h.startsWith(`${i.name.toLowerCase()}.`)) return i.name;
+    if (i.ipAddress === h || addresses[i.name] === h) return i.name;
+  }
+  return undefined;
+}
+
+export function hostLiveFacts(cluster: Cluster, g: GatheredHost | undefined, addresses: Readonly<Record<string, string>> = {}): HostLiveFacts {
+  if (!g) return { reachable: false, postgresRunning: false, dataDirInitialised: false };
+  const f: HostLiveFacts = { reachable: true, postgresRunning: g.running, dataDirInitialised: g.dataDirVersion !== undefined };
+  if (g.running) {
+    f.inRecovery = g.inRecovery;
+    if (g.inRecovery && g.upstreamHost) f.upstream = instanceForHost(cluster, g.upstreamHost, addresses) ?? g.upstreamHost;
+    if (g.systemIdentifier) f.systemIdentifier = g.systemIdentifier;
+    if (g.timeline !== undefined) f.timeline = g.timeline;
+  }
+  return f;
+}
+
+export interface LiveTopology {
+  live: LiveState;
+  /** One line each: drift from config.yml, several primaries, unknown upstreams. */
+  warnings: string[];
+}
+
+/**
+ * The live primary is the data node whose Postgres runs out of recovery. With
+ * several (split brain: typically a failed primary restarted after a
+ * failover), the one on the highest timeline wins (a promotion starts a new
+ * timeline), then config.yml's primary, then the lowest-numbered; either way
+ * it is said loudly and nobody is demoted.
+ */
+export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, HostLiveFacts>>): LiveTopology {
+  const warnings: string[] = [];
+  const primaries = cluster.instances.filter((i) => isDataNode(i) && hosts[i.name]?.postgresRunning && hosts[i.name]?.inRecovery === false);
+  let primary: string | undefined;
+  if (primaries.length === 1) primary = primaries[0]!.name;
+  else if (primaries.length > 1) {
+    const configured = configuredPrimary(cluster).name;
+    const rank = (i: Instance) => [hosts[i.name]?.timeline ?? 0, i.name === configured ? 1 : 0, -i.node];
+    const best = [...primaries].sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return rb[k]! - ra[k]!;
+      return 0;
+    })[0]!;
+    primary = best.name;
+    warnings.push(
+      `several hosts run as primary: ${primaries.map((p) => `${p.name} (timeline ${hosts[p.name]?.timeline ?? '?'})`).join(', ')}; ` +
+        `treating ${primary} as the primary; stop the others (sudo systemctl stop postgres there: m1's fence keeps a former primary down) ` +
+          `and deploy again, which rejoins them as standbys (repmgr node rejoin --force-rewind)`,
+    );
+  }
+  const upstreams: Record<string, string> = {};
+  for (const i of cluster.instances) {
+    const f = hosts[i.name];
+    if (!isDataNode(i) || !f?.postgresRunning || !f.inRecovery || !f.upstream) continue;
+    if (cluster.instances.some((x) => x.name === f.upstream)) upstreams[i.name] = f.upstream;
+    else warnings.push(`${i.name} streams from ${f.upstream}, which is not a host of this cluster`);
+  }
+  const live: LiveState = { primary, upstreams };
+  warnings.push(...topologyDrift(cluster, live));
+  return { live, warnings };
+}

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench:switchover`: m1 switchover timed on real clusters, as JSON on
+ * stdout (progress on stderr). Per failover manager: a cluster with three
+ * data nodes made by configure + provision + deploy (packages preinstalled in
+ * the image), then RUNS switchovers back and forth between two replicas while
+ * a client writes numbered rows through an entry point on neither node
+ * (repmgr: the third node's PgBouncer; Patroni: an HAProxy). Per run: the
+ * whole command, the time until the target took writes, until PgBouncer was
+ * repointed, the no-write window the client saw, and whether every
+ * acknowledged row survived. Clusters live in <tmp>/m1-bench-switchover and
+ * are removed afterwards (M1_BENCH_KEEP=1 keeps them).
+ *
+ *   M1_BENCH_FM=repmgr|patroni|all (default repmgr)   M1_BENCH_RUNS (default 3)
+ */
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureClusterDir } from '../../../src/architectures/configure.js';
+import { loadCluster } from '../../../src/config/load.js';
+import { deployCluster } from '../../deploy/deploy.js';
+import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
+import { deprovisionCluster, platformFor } from '../../../src/platforms/index.js';
+import { readSecret } from '../../../src/secrets/index.js';
+import { openCluster, runOn } from '../cluster.js';
+import { localPsqlCommand } from '../psql.js';
+import { switchoverCluster } from '../switchover/run.js';
+import { isDataNode } from '../probe/spec.js';
+import { Writer } from './writer.js';
+
+const IMAGE = process.env['M1_BENCH_IMAGE'] ?? 'm1/debian-packages:bookworm';
+const ROOT = join(tmpdir(), 'm1-bench-switchover');
+const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
+const log = (s: string) => process.stderr.write(`bench:switchover: ${s}\n`);
+const TABLE = 'm1_bench_writes';
+
+type Fm = 'repmgr' | 'patroni';
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function remove(dir: string): Promise<void> {
+  if (await exists(join(dir, 'config.yml'))) await deprovisionCluster((await loadCluster(dir)).cluster, { confirm: async () => true });
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function makeCluster(fm: Fm): Promise<string> {
+  const dir = join(ROOT, fm === 'repmgr' ? 'm1benchsr' : 'm1benchsp');
+  await remove(dir);
+  log(`${fm}: configure + provision + deploy ${dir}`);
+  await configureClusterDir(dir, {
+    architecture: 'M1',
+    platform: 'docker',
+    postgresql: '15',
+    failoverManager: fm,
+    dataNodesPerLocation: '3',
+    clusterPrefixedHostnames: true,
+    git: false,
+    ...(fm === 'repmgr' ? { enablePgbouncer: true } : { enableHaproxy: true }),
+  });
+  const configFile = join(dir, 'config.yml');
+  await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/^ {2}image: .*$/m, `  image: ${IMAGE}`));
+  await likeFreshHosts(dir);
+  const out = await deployCluster(dir, { write: () => undefined, tty: false });
+  if (out.exitCode !== 0) throw new Error(`${fm}: deploy failed: ${out.summary}`);
+  return dir;
+}
+
+/**
+ * The image has every role's packages on every host, and Debian starts their
+ * services (a Postgres on 127.0.0.1:5432 on an HAProxy host, etcd, PgBouncer,
+ * HAProxy everywhere): provision, then stop what a host of that role would
+ * not have, so deploy meets hosts as they would be.
+ */
+async function likeFreshHosts(dir: string): Promise<void> {
+  const { cluster } = await loadCluster(dir);
+  await platformFor(cluster).provision(cluster, {});
+  const oc = await openCluster(dir);
+  try {
+    await Promise.all(
+      cluster.instances.map((i) => {
+        const units = [
+          ...(runsPostgres(i, cluster.failoverManager) ? [] : [`postgresql@${cluster.postgresVersion}-main`, 'postgresql']),
+          ...(hasRole(i, 'etcd') ? [] : ['etcd']),
+          ...(hasRole(i, 'pgbouncer') ? [] : ['pgbouncer']),
+          ...(hasRole(i, 'haproxy') ? [] : ['haproxy']),
+        ];
+        return runOn(oc.connectors, i.name, `systemctl disable --now ${units.join(' ')} >/dev/null 2>&1 || true`);
+      }),
+    );
+  } finally {
+    await oc.close();
+  }
+}
+
+const median = (xs: number[]): number | null => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : null;
+};
+
+async function bench(fm: Fm) {
+  const dir = await makeCluster(fm);
+  const oc = await openCluster(dir);
+  const { cluster } = oc;
+  const runs: Record<string, unknown>[] = [];
+  try {
+    const primary = cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
+    const replicas = cluster.instances.filter((i) => isDataNode(i) && i.name !== primary && (i.upstream === primary || fm === 'patroni')).map((i) => i.name);
+    const [a, b] = [replicas[0]!, replicas[1]!];
+    // The client's entry point sits on neither switchover node.
+    const entry = fm === 'repmgr' ? { host: b, port: 6432 } : { host: cluster.instances.find((i) => hasRole(i, 'haproxy'))!.name, port: 5432 };
+    const address = oc.addresses[entry.host]!;
+    const created = await runOn(oc.connectors, primary, localPsqlCommand(cluster.postgresVersion, `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`));
+    if (!created.ok || created.result.code !== 0) throw new Error(`${fm}: cannot create ${TABLE} on ${primary}`);
+    const password = await readSecret(dir, 'postgres');
+    // repmgr: primary -> a -> primary -> a ... (b carries the client's PgBouncer); Patroni: between a and b.
+    let current = primary;
+    let next = 1;
+    for (let n = 0; n < RUNS; n++) {
+      const target = fm === 'repmgr' ? (current === primary ? a : primary) : current === a ? b : a;
+      const writer = new Writer({ host: address, port: entry.port, user: 'postgres', password, table: TABLE }, next).start();
+      await writer.waitForMore(20, 120_000);
+      log(`${fm} run ${n + 1}/${RUNS}: ${current} -> ${target}`);
+      const out = await switchoverCluster(dir, target, {});
+      await writer.waitForMore(20, 180_000).catch(() => undefined);
+      const w = await writer.stop();
+      next = Math.max(next, ...w.acked.map((x) => x.id)) + 1000;
+      const ids = await runOn(oc.connectors, target, localPsqlCommand(cluster.postgresVersion, `SELECT id FROM ${TABLE}`));
+      const present = new Set(ids.ok ? ids.result.stdout.split('\n').filter(Boolean).map(Number) : []);
+      const t = out.timings;
+      runs.push({
+        from: current,
+        to: target,
+        exit: out.exitCode,
+        failed_checks: out.rows.filter((r) => !r.ok).map((r) => r.check),
+        total_ms: t.totalMs,
+        preconditions_ms: t.preconditionsMs,
+        writable_after_ms: t.writableAfterMs ?? null,
+        pgbouncer_repointed_after_ms: t.repointedAfterMs ?? null,
+        manager_ms: t.managerMs,
+        barman_ms: t.barmanMs,
+        verify_ms: t.verifyMs,
+        verify_readings: t.verifyReadings,
+        no_write_window_ms: w.longestGapMs,
+        acked_writes: w.acked.length,
+        failed_attempts: w.failures,
+        lost_acked_writes: w.acked.filter((x) => !present.has(x.id)).length,
+      });
+      if (out.exitCode === 0) current = target;
+      else break;
+    }
+  } finally {
+    await oc.close();
+    if (!process.env['M1_BENCH_KEEP']) await remove(dir);
+  }
+  const col = (k: string) => runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
+  return {
+    failover_manager: fm,
+    runs,
+    median: {
+      total_ms: median(col('total_ms')),
+      writable_after_ms: median(col('writable_after_ms')),
+      pgbouncer_repointed_after_ms: median(col('pgbouncer_repointed_after_ms')),
+      manager_ms: median(col('manager_ms')),
+      no_write_window_ms: median(col('no_write_window_ms')),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const which = process.env['M1_BENCH_FM'] ?? 'repmgr';
+  const fms: Fm[] = which === 'all' ? ['repmgr', 'patroni'] : [which as Fm];
+  const results = [];
+  for (const fm of fms) {
+    try {
+      results.push(await bench(fm));
+    } catch (e) {
+      log(`${fm}: ${e instanceof Error ? e.message : String(e)}`);
+      results.push({ failover_manager: fm, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  process.stdout.write(JSON.stringify({ bench: 'switchover', image: IMAGE, runs_per_manager: RUNS, load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10), results }, null, 2) + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:switchover: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

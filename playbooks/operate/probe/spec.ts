@@ -1,0 +1,76 @@
+/**
+ * What to read from each host for status, switchover and test, decided from
+ * config.yml alone (the live roles come out of the reading): which services
+ * it runs, whether it has a Postgres server, which failover manager view to
+ * ask for, which PgBouncer files and Barman servers it holds.
+ */
+import { hasRole, runsPostgres, type Cluster, type Instance, type PostgresVersion } from '../../../src/inventory/cluster.js';
+import { barmanServers } from '../../../src/products/barman/serverName.js';
+import { POSTGRES_SERVICE } from '../../../src/products/postgres/layout.js';
+import { REPMGR_SERVICE } from '../../../src/products/repmgr/layout.js';
+import { PGBOUNCER_SERVICE } from '../../../src/products/pgbouncer/layout.js';
+import { patroniRestPort, patroniServiceName } from '../../../src/products/patroni/settings.js';
+import { HAPROXY_SERVICE } from '../../../src/products/haproxy/config.js';
+import { efmPaths, efmVersion } from '../../../src/products/efm/version.js';
+import { isEfmWitness } from '../../../src/products/efm/nodes.js';
+
+export interface ProbeSpec {
+  host: string;
+  version: PostgresVersion;
+  /** systemd units whose state is reported, in this order. */
+  units: string[];
+  /** A Postgres server of m1's runs here (data node or repmgr witness). */
+  postgres: boolean;
+  /** repmgr metadata, repmgrd state and `repmgr cluster show --csv` from this node. */
+  repmgr: boolean;
+  /**
+   * Patroni's REST port here: GET /cluster on it is what `patronictl list`
+   * shows (the DCS's members), without patronictl's 1-2.5 s of Python.
+   */
+  patroniRestPort?: number;
+  /** efm binary and cluster name for `efm cluster-status-json`. */
+  efm?: { bin: string; cluster: string };
+  /** PgBouncer's databases file is read here. */
+  pgbouncer: boolean;
+  /** Barman servers held here: conf, backups, `barman check`. */
+  barmanServers: string[];
+  /** Run `barman check` (about a second of Python per server). */
+  barmanCheck: boolean;
+}
+
+export function isDataNode(i: Instance): boolean {
+  return hasRole(i, 'primary') || hasRole(i, 'replica');
+}
+
+export function probeSpec(cluster: Cluster, i: Instance, opts: { barmanCheck?: boolean } = {}): ProbeSpec {
+  const fm = cluster.failoverManager;
+  const postgres = runsPostgres(i, fm);
+  const units: string[] = [];
+  const patroni = fm === 'patroni' && isDataNode(i);
+  if (patroni) units.push(patroniServiceName(cluster));
+  else if (postgres) units.push(POSTGRES_SERVICE);
+  if (fm === 'repmgr' && postgres) units.push(REPMGR_SERVICE);
+  let efm: ProbeSpec['efm'];
+  if (fm === 'efm' && (isDataNode(i) || isEfmWitness(cluster, i))) {
+    const paths = efmPaths(efmVersion(cluster));
+    units.push(paths.serviceName);
+    efm = { bin: paths.efm, cluster: cluster.name };
+  }
+  if (hasRole(i, 'pgbouncer')) units.push(PGBOUNCER_SERVICE);
+  if (hasRole(i, 'haproxy')) units.push(HAPROXY_SERVICE);
+  if (hasRole(i, 'etcd')) units.push('etcd');
+  const servers = hasRole(i, 'barman') ? barmanServers(cluster).filter((s) => s.barmanHost === i.name).map((s) => s.name) : [];
+  if (servers.length > 0) units.push('cron');
+  return {
+    host: i.name,
+    version: cluster.postgresVersion,
+    units,
+    postgres,
+    repmgr: fm === 'repmgr' && postgres,
+    ...(patroni ? { patroniRestPort: patroniRestPort(cluster, i) } : {}),
+    ...(efm ? { efm } : {}),
+    pgbouncer: hasRole(i, 'pgbouncer'),
+    barmanServers: servers,
+    barmanCheck: opts.barmanCheck ?? true,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * `m1 status` as a library call: every host read at once with one command
+ * each (plus one per host that checks an HAProxy from a data node), then
+ * evaluated (health.ts). Read-only: no lock, nothing changed.
+ */
+import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
+import { readSecret } from '../../src/secrets/index.js';
+import { evaluateStatus, type ClusterStatus } from './health.js';
+import { openCluster, runOn, type OpenCluster } from './cluster.js';
+import { buildProbeCommand } from './probe/command.js';
+import { parseProbe, unreachableProbe, type HostProbe } from './probe/parse.js';
+import { isDataNode, probeSpec } from './probe/spec.js';
+import { buildRouteCommand, clusterRoutes, parseRouteOutput, type Route, type RouteAnswer, type RouteCheck } from './routes.js';
+
+export interface GatherOptions {
+  /** Run `barman check` (default true). */
+  barmanCheck?: boolean;
+  /** Connect through every PgBouncer / HAProxy as a client would (default true; needs secrets/postgres.password). */
+  routes?: boolean;
+  /** Extra SQL to run through each write route (m1 test writes a row). */
+  routeSql?: (route: Route) => string | undefined;
+  /** Bound for each host's command (default 60 s). */
+  timeoutMs?: number;
+}
+
+export interface Snapshot {
+  status: ClusterStatus;
+  probes: Record<string, HostProbe>;
+  routeAnswers: Record<string, RouteAnswer>;
+  /** Wall time of the reading, ms. */
+  gatheredMs: number;
+}
+
+/** The host a route is checked from: its own host when that has psql (a Postgres host), else a reachable data node. */
+function routeRunner(cluster: Cluster, route: Route, reachable: (h: string) => boolean): string | undefined {
+  const own = cluster.instances.find((i) => i.name === route.host);
+  if (own && isDataNode(own)) return own.name;
+  return cluster.instances.filter(isDataNode).find((i) => reachable(i.name))?.name;
+}
+
+async function postgresPassword(cluster: Cluster): Promise<string | undefined> {
+  try {
+    return await readSecret(cluster.dir, 'postgres');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {}): Promise<Snapshot> {
+  const t0 = performance.now();
+  const { cluster } = oc;
+  const routes = clusterRoutes(cluster);
+  const password = options.routes === false || routes.length === 0 ? undefined : await postgresPassword(cluster);
+  const checkOf = (r: Route): RouteCheck => {
+    const sql = options.routeSql?.(r);
+    return sql ? { route: r, sql } : { route: r };
+  };
+  // Routes checked from their own host go in that host's probe: one command per host.
+  const ownHost = (r: Route) => cluster.instances.some((i) => i.name === r.host && isDataNode(i));
+  const probes: Record<string, HostProbe> = {};
+  const routeAnswers: Record<string, RouteAnswer> = {};
+  await Promise.all(
+    cluster.instances.map(async (i) => {
+      const spec = probeSpec(cluster, i, { barmanCheck: options.barmanCheck ?? true });
+      const mine = password ? routes.filter((r) => r.host === i.name && ownHost(r)).map(checkOf) : [];
+      const cmd = mine.length > 0 ? `${buildRouteCommand(cluster.postgresVersion, mine)}\n${buildProbeCommand(spec)}` : buildProbeCommand(spec);
+      const r = await runOn(oc.connectors, i.name, cmd, { timeoutMs: options.timeoutMs, ...(mine.length > 0 ? { stdin: `${password}\n` } : {}) });
+      if (!r.ok) {
+        probes[i.name] = unreachableProbe(i.name, r.error);
+        for (const c of mine) routeAnswers[c.route.id] = { id: c.route.id, ok: false, output: '', error: `${i.name} unreachable` };
+        return;
+      }
+      probes[i.name] = parseProbe(spec, r.result.stdout);
+      Object.assign(routeAnswers, parseRouteOutput(r.result.stdout));
+    }),
+  );
+  // The others (HAProxy hosts hold no psql) from a reachable data node, grouped by that node.
+  if (password) {
+    const byRunner = new Map<string, RouteCheck[]>();
+    for (const r of routes.filter((x) => !ownHost(x))) {
+      const runner = routeRunner(cluster, r, (h) => probes[h]?.reachable === true);
+      if (!runner) {
+        routeAnswers[r.id] = { id: r.id, ok: false, output: '', error: 'no data node is reachable to check it from' };
+        continue;
+      }
+      byRunner.set(runner, [...(byRunner.get(runner) ?? []), checkOf(r)]);
+    }
+    await Promise.all(
+      [...byRunner].map(async ([runner, checks]) => {
+        const r = await runOn(oc.connectors, runner, buildRouteCommand(cluster.postgresVersion, checks), { stdin: `${password}\n`, timeoutMs: options.timeoutMs });
+        if (!r.ok) for (const c of checks) routeAnswers[c.route.id] = { id: c.route.id, ok: false, output: '', error: `${runner} unreachable` };
+        else Object.assign(routeAnswers, parseRouteOutput(r.result.stdout));
+      }),
+    );
+  }
+  const status = evaluateStatus({ cluster, probes, addresses: oc.addresses, routes, routeAnswers });
+  if (!password && routes.length > 0 && options.routes !== false) status.warnings.push(`entry points not checked by connecting: no ${cluster.dir}/secrets/postgres.password`);
+  return { status, probes, routeAnswers, gatheredMs: Math.round(performance.now() - t0) };
+}
+
+/** Opens the cluster directory, reads every host, closes. */
+export async function clusterStatus(dir: string, options: GatherOptions = {}): Promise<Snapshot & { configWarnings: string[] }> {
+  const oc = await openCluster(dir);
+  try {
+    const snap = await gatherSnapshot(oc, options);
+    return { ...snap, configWarnings: oc.configWarnings };
+  } finally {
+    await oc.close();
+  }
+}
+
+/** Hosts of a cluster that run HAProxy (for callers deciding what to check). */
+export function haproxyHosts(cluster: Cluster): string[] {
+  return cluster.instances.filter((i) => hasRole(i, 'haproxy')).map((i) => i.name);
+}

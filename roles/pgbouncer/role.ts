@@ -1,0 +1,96 @@
+/**
+ * The PgBouncer role, on hosts with the `pgbouncer` role: PgBouncer on 6432
+ * pooling for the host that is primary NOW, clients over TLS authenticated
+ * with SCRAM through auth_query (see README.md).
+ *
+ * The databases file is written in exactly the form the repmgr promote hook
+ * writes (one function renders both), as postgres 0600 like the hook's
+ * `umask 077; cat > ...; mv`, so a deploy after a failover the hook already
+ * followed changes nothing. A change there reloads PgBouncer (HUP, clients
+ * stay connected); pgbouncer.ini or the unit restart it.
+ *
+ * Runs after the postgres role on the same host: it serves the host's TLS
+ * pair (/etc/m1/ssl/<host>.{crt,key}) and relies on pgbouncer_get_auth and
+ * pgbouncer_auth_user in the databases.
+ */
+import { defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
+import { passwordOf, type DeployContext } from '../context.js';
+import { scramVerifierReusing } from '../../src/secrets/scram.js';
+import { effectivePrimary } from '../../src/live/topology.js';
+import { quote } from '../../src/engine/shell/quote.js';
+import { sslCertPath, sslKeyPath } from '../../src/products/postgres/layout.js';
+import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/products/pgbouncer/databases.js';
+import { splitPrimaryRefusal } from './primaryGuard.js';
+import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
+import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
+import { pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
+import { adminVerifierIn, userlistTxt } from '../../src/products/pgbouncer/userlist.js';
+
+export const PGBOUNCER_PACKAGES = ['pgbouncer'];
+
+/** The databases file for the cluster's live primary: what deploy writes, and what the promote hook writes for itself. */
+export function liveDatabasesIni(ctx: Pick<DeployContext, 'cluster' | 'live'>): string {
+  return databasesIni(pgbouncerDatabases(ctx.cluster), effectivePrimary(ctx.cluster, ctx.live));
+}
+
+export function pgbouncerRole(ctx: DeployContext): Role {
+  return defineRole('pgbouncer', async function* (h) {
+    const { cluster } = ctx;
+    const me = instanceByName(cluster, h.host);
+    if (!me || !hasRole(me, 'pgbouncer')) return;
+    const memoryMb = ctx.memoryMb[h.host];
+    if (memoryMb === undefined) throw new Error(`no memory figure for ${h.host}: deploy gathers it before the roles run`);
+    const authPassword = h.secret(passwordOf(ctx, 'pgbouncer_auth_user'));
+    const adminPassword = h.secret(passwordOf(ctx, 'pgbouncer'));
+
+    yield packages({ names: PGBOUNCER_PACKAGES, when: !ctx.skipPackages.has('pgbouncer') });
+
+    const currentDatabases = await h.facts.content(DATABASES_INI);
+    const refusal = splitPrimaryRefusal(ctx, `PgBouncer on ${h.host}`, currentDatabases ? databasesTarget(currentDatabases.toString('utf8')) : undefined, effectivePrimary(cluster, ctx.live));
+    if (refusal) throw new Error(refusal);
+
+    // The admin verifier keeps the salt already on the host, so userlist.txt does not change between deploys.
+    const existing = await h.facts.content(USERLIST);
+    const adminVerifier = scramVerifierReusing(adminPassword, existing ? adminVerifierIn(existing.toString('utf8')) : undefined);
+    h.secret(adminVerifier);
+    const key = sslKeyPath(h.host);
+    const crt = sslCertPath(h.host);
+
+    yield [
+      // The postgres role makes the pair; a clear error beats PgBouncer failing to start.
+      waitUntil({ name: `TLS pair ${crt} present (postgres role)`, cmd: `test -s ${quote(crt)} && test -s ${quote(key)}`, timeoutMs: 1000 }),
+      directory({ path: PGBOUNCER_DIR, owner: PGBOUNCER_USER, group: PGBOUNCER_USER, mode: '0750' }),
+      file({
+        path: PGBOUNCER_INI,
+        content: pgbouncerIni({ cluster, instance: me, memoryMb }),
+        owner: PGBOUNCER_USER,
+        group: PGBOUNCER_USER,
+        mode: '0640',
+        notify: restart(PGBOUNCER_SERVICE),
+      }),
+      file({
+        path: DATABASES_INI,
+        content: liveDatabasesIni(ctx),
+        owner: PGBOUNCER_USER,
+        group: PGBOUNCER_USER,
+        mode: '0600',
+        notify: reload(PGBOUNCER_SERVICE),
+      }),
+      file({
+        path: USERLIST,
+        content: userlistTxt(authPassword, adminVerifier),
+        owner: PGBOUNCER_USER,
+        group: PGBOUNCER_USER,
+        mode: '0600',
+        sensitive: true,
+        notify: reload(PGBOUNCER_SERVICE),
+      }),
+      file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit(), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
+    ];
+    yield service({ service: PGBOUNCER_SERVICE, enabled: true, state: 'started' });
+    yield flushHandlers();
+    // Listening on every address (the package's own configuration listens on 127.0.0.1 only).
+    yield waitUntil({ name: `pgbouncer listens on *:${PGBOUNCER_PORT}`, cmd: `ss -Hltn 'sport = :${PGBOUNCER_PORT}' | grep -q '0.0.0.0:${PGBOUNCER_PORT}'`, timeoutMs: 30_000 });
+  });
+}

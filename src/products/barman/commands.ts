@@ -1,0 +1,135 @@
+/**
+ * Shell commands the Barman role runs on the Barman host (pure builders).
+ * Every Barman command runs as the barman user (Barman refuses other users,
+ * and ~barman/.pgpass must be the one libpq reads).
+ */
+import type { PostgresVersion } from '../../inventory/cluster.js';
+import { quoteAll, quote } from '../../engine/shell/quote.js';
+import { binDir, POSTGRES_PORT } from '../postgres/layout.js';
+import { BARMAN_BIN, BARMAN_HOME, BARMAN_USER } from './layout.js';
+
+/** Runs a shell command as barman, with barman's HOME (runuser sets it), so .pgpass and ~/.ssh are barman's. */
+export function asBarman(command: string): string {
+  return `runuser -u ${BARMAN_USER} -- sh -c ${quote(command)}`;
+}
+
+/** `barman <args>` as a command line. */
+export function barmanCmd(...args: string[]): string {
+  return quoteAll([BARMAN_BIN, ...args]);
+}
+
+/**
+ * Counts a server's DONE backups from their backup.info files (what Barman's
+ * list-backups reads), without starting Barman (~0.4 s of Python): prints
+ * `<done> <total>`.
+ */
+export function countBackupsCommand(server: string): string {
+  const base = quote(`${BARMAN_HOME}/${server}/base`);
+  return `set -- ${base}/*/backup.info; [ -e "$1" ] || set --; printf '%s %s\\n' "$(cat "$@" </dev/null 2>/dev/null | grep -c '^status=DONE$')" "$#"`;
+}
+
+export function parseCountBackups(stdout: string): BackupSummary {
+  const m = /^(\d+) (\d+)\s*$/.exec(stdout);
+  return m ? { done: Number(m[1]), total: Number(m[2]) } : { done: 0, total: 0 };
+}
+
+/** Lists a server's backups as JSON (`barman -f json list-backups`); fails when the server is unknown. */
+export function listBackupsCommand(server: string): string {
+  return asBarman(barmanCmd('-f', 'json', 'list-backups', server));
+}
+
+export interface BackupSummary {
+  /** Backups whose status is DONE (restorable). */
+  done: number;
+  /** All backups Barman lists, whatever their status. */
+  total: number;
+}
+
+/**
+ * Parses `barman -f json list-backups <server>`:
+ * `{"<server>": [{"backup_id": ..., "status": "DONE", ...}, ...]}`.
+ * Anything else (unknown server, no output) counts as no backups.
+ */
+export function parseListBackups(stdout: string, server: string): BackupSummary {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    return { done: 0, total: 0 };
+  }
+  const list = (parsed as Record<string, unknown> | null)?.[server];
+  if (!Array.isArray(list)) return { done: 0, total: 0 };
+  return { done: list.filter((b) => (b as { status?: unknown })?.status === 'DONE').length, total: list.length };
+}
+
+/** A libpq connection string to a host's Postgres as barman, for the SQL nudge below. */
+function barmanConninfo(host: string): string {
+  return `host=${host} port=${POSTGRES_PORT} dbname=postgres user=barman application_name=m1_wal_nudge connect_timeout=5`;
+}
+
+/**
+ * Runs `command` (as barman) while nudging WAL on `host` once a second, at
+ * most `maxNudges` times, and exits with the command's status.
+ *
+ * Why: Barman archives a streamed segment only once pg_receivewal has opened
+ * the next one, i.e. once WAL is written after the switch. On an idle server
+ * that is the next standby snapshot (up to 15 s later). `select
+ * txid_current()` writes a commit record (an ordinary user can run it), so a
+ * `switch-wal --archive` or `backup --wait` returns in about a second.
+ */
+export function withWalNudge(command: string, host: string, maxNudges = 120): string {
+  const psql = quoteAll(['psql', '-XAtq', '-c', 'select txid_current()', barmanConninfo(host)]);
+  return [
+    `${command} &`,
+    'pid=$!',
+    'n=0',
+    `while [ "$n" -lt ${maxNudges} ] && kill -0 "$pid" 2>/dev/null; do`,
+    '  sleep 1',
+    `  ${psql} >/dev/null 2>&1`,
+    '  n=$((n + 1))',
+    'done',
+    'wait "$pid"',
+  ].join('\n');
+}
+
+/**
+ * Drops Barman's slot on a host that is no longer the backed-up one, over a
+ * replication connection as streaming_barman (the password is in .pgpass):
+ * DROP_REPLICATION_SLOT refuses an active slot, so only an unused one goes.
+ * Prints `dropped` when it did.
+ */
+export function dropSlotCommand(version: PostgresVersion, host: string, slot: string): string {
+  const conninfo = `host=${host} port=${POSTGRES_PORT} user=streaming_barman connect_timeout=5`;
+  return `${quoteAll([`${binDir(version)}/pg_receivewal`, '--drop-slot', `--slot=${slot}`, `--dbname=${conninfo}`, '--no-password'])} && echo dropped`;
+}
+
+/**
+ * Waits (bounded, one check a second) until Barman's slot on `host` is in
+ * use, i.e. pg_receivewal streams. `barman cron` only starts receive-wal in
+ * the background: a WAL switch before pg_receivewal connects closes a segment
+ * it will never fetch (it starts at the server's current segment), and the
+ * wait for that segment then times out.
+ */
+export function waitForStreamingCommand(host: string, slot: string, seconds = 60): string {
+  const sql = `select active from pg_replication_slots where slot_name = '${slot.replace(/'/g, "''")}'`;
+  const psql = quoteAll(['psql', '-XAtq', '-c', sql, barmanConninfo(host)]);
+  return [
+    'i=0',
+    `until [ "$(${psql} 2>/dev/null)" = t ]; do`,
+    '  i=$((i + 1))',
+    `  if [ "$i" -ge ${seconds} ]; then echo "Barman is not streaming WAL from ${host} through slot ${slot} after ${seconds} s; see /var/log/barman/barman.log" >&2; exit 1; fi`,
+    '  sleep 1',
+    'done',
+  ].join('\n');
+}
+
+/**
+ * Exit 0 when a `barman receive-wal <server>` process runs (read from /proc:
+ * no procps needed). pg_receivewal, and the receive-wal above it, exit when
+ * the server they stream from restarts; `barman cron` starts them again only
+ * at the next minute.
+ */
+export function receiveWalRunningCommand(server: string): string {
+  const pattern = `receive-wal ${server.replace(/[.[\]()*+?^$|\\{}]/g, '\\$&')} $`;
+  return `for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < "$f" 2>/dev/null; echo; done | grep -qE -- ${quote(pattern)}`;
+}

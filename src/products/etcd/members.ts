@@ -1,0 +1,71 @@
+/**
+ * The etcd members of a cluster: every instance with role etcd, in node
+ * order, each named after its instance and reached on its own address.
+ * Patroni's `etcd3.hosts`, etcdctl's `--endpoints` and etcd's own
+ * `initial-cluster` are all built from this one list, so they cannot disagree.
+ */
+import { ConfigError } from '../../errors.js';
+import { hasRole, type Cluster, type Instance } from '../../inventory/cluster.js';
+
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+
+export interface EtcdMember {
+  /** Instance name; etcd's member name (ETCD_NAME). */
+  name: string;
+  /** The instance's IP address (its name when it has none). */
+  address: string;
+  /** http://<address>:2379 */
+  clientUrl: string;
+  /** http://<address>:2380 */
+  peerUrl: string;
+}
+
+function portVar(cluster: Cluster, key: string, fallback: number): number {
+  const v = cluster.clusterVars[key];
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536 ? v : fallback;
+}
+
+export function etcdClientPort(cluster: Cluster): number {
+  return portVar(cluster, 'etcd_client_port', ETCD_CLIENT_PORT);
+}
+
+export function etcdPeerPort(cluster: Cluster): number {
+  return portVar(cluster, 'etcd_peer_port', ETCD_PEER_PORT);
+}
+
+/** Where other hosts reach an instance: its static IP, else its name (resolved through /etc/hosts). */
+export function instanceAddress(instance: Instance): string {
+  return instance.ipAddress ?? instance.name;
+}
+
+export function etcdMembers(cluster: Cluster): EtcdMember[] {
+  const client = etcdClientPort(cluster);
+  const peer = etcdPeerPort(cluster);
+  const members = cluster.instances
+    .filter((i) => hasRole(i, 'etcd'))
+    .map((i) => {
+      const address = instanceAddress(i);
+      return { name: i.name, address, clientUrl: `http://${address}:${client}`, peerUrl: `http://${address}:${peer}` };
+    });
+  if (members.length === 0) {
+    throw new ConfigError([
+      {
+        file: `${cluster.dir}/config.yml`,
+        path: 'instances',
+        message: 'Patroni needs etcd: give three instances the role etcd (none has it)',
+      },
+    ]);
+  }
+  return members;
+}
+
+/** etcdctl's --endpoints value: every member's client URL. */
+export function etcdEndpoints(members: readonly EtcdMember[]): string {
+  return members.map((m) => m.clientUrl).join(',');
+}
+
+/** ETCD_INITIAL_CLUSTER: name=peer URL for every member. */
+export function etcdInitialCluster(members: readonly EtcdMember[]): string {
+  return members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+}

@@ -1,0 +1,62 @@
+/**
+ * The desired dynamic (DCS) configuration of the Patroni cluster: what
+ * `bootstrap.dcs` seeds on the first start and what every later deploy
+ * compares with GET /config (reference 5.3).
+ */
+import { ConfigError } from '../../errors.js';
+import type { Cluster } from '../../inventory/cluster.js';
+import { boolVar } from '../../config/vars.js';
+import { isObject, mergeWithDeletes, type JsonObject } from './json.js';
+import { barmanHosts, barmanSlotName, patroniMembers, patroniSlotName } from './members.js';
+import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parameters.js';
+
+/** Patroni's defaults, written out so GET /config shows them and a diff sees changes. */
+export const DCS_TIMING = {
+  ttl: 30,
+  loop_wait: 10,
+  retry_timeout: 10,
+  /** 1 MiB: a replica further behind is not promoted automatically. */
+  maximum_lag_on_failover: 1048576,
+} as const;
+
+export interface DynamicConfigOptions {
+  /** Cluster-wide parameter defaults under config.yml's; default m1DcsDefaultParameters. */
+  defaultParameters?: Readonly<Parameters>;
+}
+
+export function patroniDynamicConfig(cluster: Cluster, opts: DynamicConfigOptions = {}): JsonObject {
+  const members = patroniMembers(cluster);
+  // Every member's slot is permanent: kept on the leader (and recreated after a
+  // failover) even while that member is down, so it can catch up from WAL
+  // rather than being rebuilt. Patroni skips the leader's own name.
+  const slots: JsonObject = Object.fromEntries(
+    members.map((m) => [patroniSlotName(m.name), { type: 'physical' }]),
+  );
+  // Barman's slot is created by `barman receive-wal --create-slot`; without
+  // this Patroni would drop it as unknown on its next cycle.
+  const ignoreSlots = barmanHosts(cluster).map((b) => ({ name: barmanSlotName(b), type: 'physical' }));
+  const config: JsonObject = {
+    ...DCS_TIMING,
+    postgresql: {
+      // pg_rewind lets a former primary rejoin as a replica after a failover
+      // (it needs wal_log_hints, which Patroni forces on).
+      use_pg_rewind: boolVar(cluster, undefined, 'patroni_rewind_enabled', true),
+      use_slots: true,
+      parameters: dcsParameters(cluster, opts.defaultParameters ?? m1DcsDefaultParameters(cluster)),
+    },
+    slots,
+    ignore_slots: ignoreSlots,
+  };
+  const overrides = cluster.clusterVars.patroni_dynamic_conf_settings;
+  if (overrides === undefined || overrides === null) return config;
+  if (!isObject(overrides)) {
+    throw new ConfigError([
+      {
+        file: `${cluster.dir}/config.yml`,
+        path: 'cluster_vars.patroni_dynamic_conf_settings',
+        message: 'expected a mapping merged into the DCS configuration (null deletes a key)',
+      },
+    ]);
+  }
+  return mergeWithDeletes(config, overrides);
+}

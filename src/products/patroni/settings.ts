@@ -1,0 +1,116 @@
+/**
+ * Names, paths and ports of a Patroni node, read from config.yml vars with
+ * TPA's defaults (reference 4.2, 5.3).
+ *
+ * Service decision: Debian's patroni 3.0.2 ships the template unit
+ * /lib/systemd/system/patroni@.service (`ExecStart=/usr/bin/patroni
+ * /etc/patroni/%i.yml`, User=postgres, KillMode=process so stopping Patroni
+ * lets it stop Postgres cleanly, Restart=no, ConditionPathExists on the
+ * file) — exactly the unit TPA writes itself. m1 uses it as is:
+ * `patroni@<cluster>` reading /etc/patroni/<cluster>.yml. The package also
+ * enables a generic `patroni.service` for /etc/patroni/config.yml; m1 never
+ * writes that file and disables that unit.
+ */
+import { ConfigError } from '../../errors.js';
+import type { Cluster, Instance } from '../../inventory/cluster.js';
+import { intVar, stringVar } from '../../config/vars.js';
+import {
+  DATA_DIR,
+  POSTGRES_HOME,
+  POSTGRES_PORT,
+  POSTGRES_SERVICE,
+  POSTGRES_USER,
+  SOCKET_DIR,
+  binDir,
+} from '../postgres/layout.js';
+import { instanceAddress } from '../etcd/members.js';
+
+export const PATRONI_CONF_DIR = '/etc/patroni';
+export const PATRONI_REST_PORT = 8008;
+export const PATRONI_REST_USER = 'patroni';
+export const PATRONI_REWIND_USER = 'rewind';
+/** The generic unit the package enables; m1 disables it (it never starts: its config file is never written). */
+export const PATRONI_GENERIC_SERVICE = 'patroni.service';
+/** The systemd unit m1's Postgres runs under before Patroni takes over (the postgres role's). */
+export { POSTGRES_SERVICE };
+
+function checkedClusterName(cluster: Cluster): string {
+  // The name becomes a systemd instance name and a file name; "config" would collide with
+  // the package's generic unit, which reads /etc/patroni/config.yml.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(cluster.name) || cluster.name === 'config') {
+    throw new ConfigError([
+      {
+        file: `${cluster.dir}/config.yml`,
+        path: 'cluster_name',
+        message: `"${cluster.name}" cannot name the Patroni service patroni@<cluster>: use letters, digits, "_", "." and "-" (and not "config")`,
+      },
+    ]);
+  }
+  return cluster.name;
+}
+
+/** /etc/patroni/<cluster>.yml */
+export function patroniConfigPath(cluster: Cluster): string {
+  return `${PATRONI_CONF_DIR}/${checkedClusterName(cluster)}.yml`;
+}
+
+/** patroni@<cluster> (Debian's template unit). */
+export function patroniServiceName(cluster: Cluster): string {
+  return `patroni@${checkedClusterName(cluster)}`;
+}
+
+/** Patroni's DCS namespace: keys live under /<namespace>/<scope>/ in etcd. */
+export function patroniNamespace(cluster: Cluster): string {
+  const ns = stringVar(cluster, undefined, 'patroni_dcs_namespace', 'm1');
+  return `/${ns.replace(/^\/+|\/+$/g, '')}/`;
+}
+
+export function patroniRestPort(cluster: Cluster, instance: Instance): number {
+  return intVar(cluster, instance, 'patroni_listen_port', PATRONI_REST_PORT, 1, 65535);
+}
+
+/**
+ * Postgres layout of a data node: the postgres role's (roles/postgres/layout.ts),
+ * so Patroni runs exactly the server that role set up.
+ */
+export interface PostgresNode {
+  port: number;
+  /** OS user and superuser name. */
+  user: string;
+  home: string;
+  dataDir: string;
+  binDir: string;
+  socketDir: string;
+  replicationUser: string;
+}
+
+export function postgresNode(cluster: Cluster, _instance: Instance): PostgresNode {
+  return {
+    port: POSTGRES_PORT,
+    user: POSTGRES_USER,
+    home: POSTGRES_HOME,
+    dataDir: DATA_DIR,
+    binDir: binDir(cluster.postgresVersion),
+    socketDir: SOCKET_DIR,
+    replicationUser: 'replication',
+  };
+}
+
+/**
+ * Patroni writes this file itself (credentials for replication and rewind
+ * connections) and overwrites it, so it must not be the ~/.pgpass the
+ * postgres role manages.
+ */
+export function patroniPgpassPath(cluster: Cluster, instance: Instance): string {
+  return `${postgresNode(cluster, instance).home}/.pgpass.patroni`;
+}
+
+/** http://<address>:8008, how other hosts reach a member's REST API. */
+export function patroniApiUrl(cluster: Cluster, instance: Instance): string {
+  return `http://${instanceAddress(instance)}:${patroniRestPort(cluster, instance)}`;
+}
+
+/** The same API from the member itself (it listens on 0.0.0.0). */
+export function patroniLocalApiUrl(cluster: Cluster, instance: Instance): string {
+  return `http://127.0.0.1:${patroniRestPort(cluster, instance)}`;
+}

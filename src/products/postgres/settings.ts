@@ -1,0 +1,204 @@
+/**
+ * The postgresql.conf settings m1 writes, as TPA lays them out in conf.d:
+ *
+ *   0000-tpa.conf                    m1's defaults a reload applies
+ *   0001-tpa_restart.conf            m1's defaults that need a restart
+ *   9900-postgres_conf_settings.conf postgres_conf_settings (cluster_vars, then instance vars)
+ *   9999-override.conf               created empty once, never rewritten (for humans)
+ *
+ * Every default can be overridden by a variable of the same name in
+ * cluster_vars or an instance's vars (TPA's rule). Which file a default lands
+ * in follows gucContext.ts, so a file's name says what changing it takes.
+ */
+import type { Cluster, Instance, PostgresVersion } from '../../inventory/cluster.js';
+import { runsPostgres } from '../../inventory/cluster.js';
+import { renderTemplate } from '../../templates/render.js';
+import { findVar, mergedMapVar, varError } from '../../config/vars.js';
+import { repmgrEnabled } from '../repmgr/enabled.js';
+import { settingContext } from './gucContext.js';
+import { CONF_D, POSTGRES_PORT, SOCKET_DIR, sslCertPath, sslKeyPath } from './layout.js';
+
+export type GucValue = string | number | boolean;
+
+export const CONF_FILES = {
+  reload: '0000-tpa.conf',
+  restart: '0001-tpa_restart.conf',
+  custom: '9900-postgres_conf_settings.conf',
+  override: '9999-override.conf',
+} as const;
+
+const TEMPLATE = 'roles/postgres/templates/settings.conf.hbs';
+
+/**
+ * A setting value as postgresql.conf wants it: booleans as on/off, numbers
+ * bare, strings single-quoted. Inside quotes PostgreSQL's parser turns `''`
+ * into `'` and processes backslash escapes, so both are escaped.
+ */
+export function formatGucValue(value: GucValue): string {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`setting value ${value}`);
+    return String(value);
+  }
+  if (/[\r\n]/.test(value)) throw new Error(`setting value ${JSON.stringify(value)}: line breaks cannot be written`);
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function countPostgresNodes(cluster: Cluster): number {
+  return cluster.instances.filter((i) => runsPostgres(i, cluster.failoverManager)).length;
+}
+
+export interface SettingsInput {
+  cluster: Cluster;
+  instance: Instance;
+  /** The host's memory in MiB (from facts): sizes shared_buffers and effective_cache_size. */
+  memoryMb: number;
+}
+
+/** Libraries to preload: pg_stat_statements, repmgr when repmgr runs, then any the config adds. */
+export function sharedPreloadLibraries(cluster: Cluster, instance: Instance): string[] {
+  const libs = ['pg_stat_statements'];
+  if (repmgrEnabled(cluster)) libs.push('repmgr');
+  const custom = mergedMapVar(cluster, instance, 'postgres_conf_settings')['shared_preload_libraries'];
+  if (typeof custom === 'string') {
+    for (const l of custom.split(',').map((s) => s.trim()).filter(Boolean)) if (!libs.includes(l)) libs.push(l);
+  }
+  return libs;
+}
+
+/** m1's defaults for this host (TPA's, reference 4.4), before config overrides. */
+export function defaultSettings(input: SettingsInput): Record<string, GucValue> {
+  const { cluster, instance, memoryMb } = input;
+  const version = cluster.postgresVersion;
+  const n = countPostgresNodes(cluster);
+  const mem = Math.max(256, Math.floor(memoryMb));
+  const s: Record<string, GucValue> = {
+    // connections and sockets
+    listen_addresses: '*',
+    port: POSTGRES_PORT,
+    unix_socket_directories: SOCKET_DIR,
+    max_connections: 250,
+    superuser_reserved_connections: 3,
+    tcp_keepalives_idle: 53,
+    tcp_keepalives_interval: 7,
+    tcp_keepalives_count: 9,
+    cluster_name: instance.name,
+    // memory, sized from the host
+    shared_buffers: `${Math.floor(mem / 4)}MB`,
+    effective_cache_size: `${Math.floor(mem / 2)}MB`,
+    work_mem: '16MB',
+    maintenance_work_mem: '64MB',
+    max_prepared_transactions: 0,
+    // replication: room for every node twice (clones, Barman, pg_rewind) and never below PostgreSQL's defaults
+    wal_level: 'logical',
+    wal_log_hints: true,
+    max_wal_senders: Math.max(10, 2 * n),
+    max_replication_slots: Math.max(10, 2 * n + 3),
+    max_worker_processes: Math.max(16, 2 * n),
+    hot_standby: true,
+    hot_standby_feedback: true,
+    max_standby_streaming_delay: '30s',
+    wal_sender_timeout: '60s',
+    wal_receiver_timeout: '60s',
+    track_commit_timestamp: false,
+    // archiving on from the start (changing archive_mode needs a restart); WAL reaches Barman by streaming
+    archive_mode: true,
+    archive_command: '/bin/true',
+    archive_timeout: '6h',
+    // checkpoints and WAL size
+    checkpoint_timeout: '30min',
+    checkpoint_completion_target: 0.9,
+    max_wal_size: '4GB',
+    min_wal_size: '128MB',
+    synchronous_commit: 'on',
+    // TLS and passwords
+    ssl: true,
+    ssl_cert_file: sslCertPath(instance.name),
+    ssl_key_file: sslKeyPath(instance.name),
+    ssl_ciphers: 'HIGH:!3DES:!aNULL',
+    password_encryption: 'scram-sha-256',
+    // logging to stderr, which systemd hands to the journal (journalctl -u postgres)
+    log_destination: 'stderr',
+    logging_collector: false,
+    log_line_prefix: '%t [%u@%r/%a/%d:%p]: [%l] ',
+    log_checkpoints: true,
+    log_lock_waits: true,
+    log_statement: 'ddl',
+    log_min_duration_statement: '5s',
+    shared_preload_libraries: sharedPreloadLibraries(cluster, instance).join(','),
+  };
+  if (version >= 12) s['ssl_min_protocol_version'] = 'TLSv1.2';
+  return s;
+}
+
+/** The defaults with same-named cluster_vars / instance vars applied (shared_preload_libraries excepted: always computed). */
+export function m1Settings(input: SettingsInput): Record<string, GucValue> {
+  const out = defaultSettings(input);
+  for (const name of Object.keys(out)) {
+    if (name === 'shared_preload_libraries') continue;
+    const found = findVar(input.cluster, input.instance, name);
+    if (!found) continue;
+    const v = found.value;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw varError(input.cluster, found.path, `expected a setting value (string, number or boolean), got ${JSON.stringify(v)}`);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/** postgres_conf_settings from cluster_vars and the instance's vars (instance wins), checked. */
+export function customSettings(cluster: Cluster, instance: Instance): Record<string, GucValue> {
+  const merged = mergedMapVar(cluster, instance, 'postgres_conf_settings');
+  const out: Record<string, GucValue> = {};
+  for (const [name, v] of Object.entries(merged)) {
+    const path = `postgres_conf_settings.${name}`;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) throw varError(cluster, path, 'not a setting name');
+    // Merged into 0001's list instead, so repmgr can never be dropped from it by accident.
+    if (name === 'shared_preload_libraries') continue;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw varError(cluster, path, `expected a setting value (string, number or boolean), got ${JSON.stringify(v)}`);
+    }
+    out[name.toLowerCase()] = v;
+  }
+  return out;
+}
+
+export interface ConfFile {
+  /** Absolute path on the host. */
+  path: string;
+  content: string;
+  /** Write only when the file does not exist yet (9999-override.conf). */
+  createOnly: boolean;
+}
+
+function renderSettings(title: string, settings: Record<string, GucValue>): string {
+  const lines = Object.keys(settings)
+    .sort()
+    .map((name) => ({ name, value: formatGucValue(settings[name]!) }));
+  return renderTemplate(TEMPLATE, { title, settings: lines });
+}
+
+/** The four conf.d files of a host. */
+export function confDFiles(input: SettingsInput): ConfFile[] {
+  const version: PostgresVersion = input.cluster.postgresVersion;
+  const all = m1Settings(input);
+  const reload: Record<string, GucValue> = {};
+  const restart: Record<string, GucValue> = {};
+  for (const [name, v] of Object.entries(all)) (settingContext(name, version) === 'restart' ? restart : reload)[name] = v;
+  return [
+    { path: `${CONF_D}/${CONF_FILES.reload}`, content: renderSettings('m1 defaults a reload applies', reload), createOnly: false },
+    { path: `${CONF_D}/${CONF_FILES.restart}`, content: renderSettings('m1 defaults that need a restart', restart), createOnly: false },
+    {
+      path: `${CONF_D}/${CONF_FILES.custom}`,
+      content: renderSettings('postgres_conf_settings from config.yml (cluster_vars, then the instance vars)', customSettings(input.cluster, input.instance)),
+      createOnly: false,
+    },
+    { path: `${CONF_D}/${CONF_FILES.override}`, content: renderTemplate('roles/postgres/templates/override.conf.hbs', {}), createOnly: true },
+  ];
+}
+
+/** postgresql.conf itself: only the include of conf.d (initdb's long sample is replaced). */
+export function postgresqlConf(): string {
+  return renderTemplate('roles/postgres/templates/postgresql.conf.hbs', {});
+}

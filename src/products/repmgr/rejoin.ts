@@ -1,0 +1,71 @@
+/**
+ * Deploy's rejoin of a former primary: its Postgres is stopped (m1's fence
+ * kept it down), its data directory is not a standby's, and another node is
+ * the live primary. Run as root on that host:
+ *   1. this host's configuration files are put aside: pg_rewind copies the
+ *      source's postgresql.conf, pg_hba.conf and conf.d/ over them, and
+ *      those name the other host's TLS certificate, so the server repmgr then
+ *      starts fails (repmgr's --config-files cannot keep files in conf.d/);
+ *   2. `repmgr node rejoin --force-rewind` as postgres (pg_rewind when the
+ *      timelines diverged; from PostgreSQL 13 it also finishes the crash
+ *      recovery of a server that was killed), writing standby.signal and
+ *      primary_conninfo for the live primary, then starting it;
+ *   3. when the files differ now, the server (if repmgr got it started) is
+ *      stopped and this host's files are put back;
+ *   4. no standby.signal: the rejoin failed before making it a standby;
+ *      exit 1, Postgres stays down. Otherwise Postgres is started (a no-op
+ *      when repmgr started it with unchanged files).
+ * The repmgr role then re-registers the node as a standby if repmgr could
+ * not (its metadata update comes after a successful start).
+ */
+import type { PostgresVersion } from '../../inventory/cluster.js';
+import { quote } from '../../engine/shell/quote.js';
+import { standbyMarker } from '../postgres/fence.js';
+import { DATA_DIR, POSTGRES_SERVICE } from '../postgres/layout.js';
+import { asPostgres, remotePsql } from '../postgres/run.js';
+import { repmgrDsn } from './conninfo.js';
+import { nodeRejoinCommand } from './commands.js';
+
+/** Where the host's own configuration files wait while pg_rewind runs (root only). */
+export const REJOIN_CONF_KEEP = '/opt/postgres/.m1-rejoin-conf';
+
+/** The configuration files pg_rewind would replace, relative to the data directory. */
+export const KEPT_CONF = ['postgresql.conf', 'pg_hba.conf', 'conf.d'] as const;
+
+export interface RejoinInput {
+  version: PostgresVersion;
+  me: string;
+  /** The live primary to rejoin under. */
+  primary: string;
+}
+
+/** The live primary's checkpoint, from this host as postgres (repmgr is a superuser). */
+export function checkpointOnPrimary(r: RejoinInput): string {
+  return remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, '-c CHECKPOINT');
+}
+
+export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
+  const d = quote(DATA_DIR);
+  const b = quote(REJOIN_CONF_KEEP);
+  const marker = quote(standbyMarker(r.version));
+  const files = KEPT_CONF.map((f) => `${d}/${f}`).join(' ');
+  return [
+    'set -u',
+    `${checkpointOnPrimary(r)} || { echo "m1: CHECKPOINT on ${r.primary} failed (pg_rewind needs its control file to show its new timeline)" >&2; exit 1; }`,
+    `rm -rf ${b} && mkdir -m 0700 ${b} && cp -a ${files} ${b}/ || { echo "m1: could not keep ${r.me}'s configuration files in ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
+    `${asPostgres(nodeRejoinCommand(r.version, r.primary))}`,
+    'rc=$?',
+    'same=yes',
+    `for f in ${KEPT_CONF.join(' ')}; do diff -r ${b}/"$f" ${d}/"$f" >/dev/null 2>&1 || same=no; done`,
+    'if [ "$same" = no ]; then',
+    // Each file by name: "cp -a keep/. data/" would also give the data directory the keep directory's owner and mode.
+    `  systemctl stop ${POSTGRES_SERVICE}`,
+    `  rm -rf ${d}/conf.d && cp -a ${KEPT_CONF.map((f) => `${b}/${f}`).join(' ')} ${d}/ || { echo "m1: could not put ${r.me}'s configuration files back from ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
+    `  echo "m1: ${r.me}'s configuration files put back (pg_rewind had copied ${r.primary}'s)"`,
+    'fi',
+    `rm -rf ${b}`,
+    `if [ ! -f ${marker} ]; then echo "m1: repmgr node rejoin (exit $rc) did not make ${r.me} a standby of ${r.primary}; see its output above" >&2; exit 1; fi`,
+    `systemctl start ${POSTGRES_SERVICE} || { echo "m1: ${r.me} rejoined ${r.primary} but its Postgres does not start; see journalctl -u ${POSTGRES_SERVICE}" >&2; exit 1; }`,
+    `echo "m1: ${r.me} rejoined as a standby of ${r.primary}"`,
+  ].join('\n');
+}

@@ -1,0 +1,116 @@
+/**
+ * repmgr.conf of a node (reference 5.1), tuned so that a dead primary is
+ * replaced within 30 s. Option names checked against repmgr 5.3's
+ * repmgr.conf.sample and the strings of Debian's repmgrd 5.3.3 binary: repmgr
+ * warns about, but otherwise ignores, a misspelt key.
+ *
+ * Failure detection (repmgrd on a standby): every monitor_interval_secs it
+ * pings the upstream; when that fails it tries reconnect_attempts times,
+ * reconnect_interval seconds apart, each try bounded by connect_timeout in
+ * conninfo, before it holds an election:
+ *   TPA (6 attempts, 10 s apart, 2 s timeout): 6 x 2 + 5 x 10 = 62 s, then election and promotion: over 60 s.
+ *   m1 (3 attempts, 5 s apart, 2 s timeout):   3 x 2 + 2 x 5 = 16 s, + up to 2 s until the first failed
+ *   ping, + election and `standby promote` (a few seconds): about 20-25 s.
+ * Three attempts over ~16 s still ride out a restart of the primary or a short network blip.
+ */
+import type { Cluster, Instance } from '../../inventory/cluster.js';
+import { renderTemplate } from '../../templates/render.js';
+import { boolVar, intVar, stringVar, varError } from '../../config/vars.js';
+import { DATA_DIR, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
+import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
+import { repmgrDsn } from './conninfo.js';
+import { REPMGR_SERVICE, followScriptPath, promoteScriptPath } from './layout.js';
+import { wantedRestoreCommand } from './restoreCommand.js';
+
+export const FAILOVER_TUNING = {
+  monitor_interval_secs: 2,
+  reconnect_attempts: 3,
+  reconnect_interval: 5,
+  connect_timeout: 2,
+} as const;
+
+/**
+ * ssh_options: `repmgr standby switchover` runs about a dozen SSH commands
+ * on the old primary (version, config and archive checks, stop, a shutdown
+ * check a second, rejoin) and one or two per sibling, one after the other.
+ * One multiplexed connection per host (ControlMaster, kept 30 s after its
+ * last use) makes each later one ~20 ms instead of a new SSH handshake
+ * (~0.3 s here, 1 s under load). ServerAlive bounds a connection to a host
+ * that died to 6 s, so a stale master never hangs a command for long.
+ */
+export const REPMGR_SSH_OPTIONS =
+  '-q -o BatchMode=yes -o ConnectTimeout=5 -o ControlMaster=auto -o ControlPath=~/.ssh/m1-cm-%C -o ControlPersist=30 -o ServerAliveInterval=2 -o ServerAliveCountMax=3';
+
+type ConfValue = string | number | boolean;
+
+/** repmgr.conf values: booleans true/false, numbers bare, strings single-quoted (repmgr has no escape for a quote). */
+export function formatRepmgrValue(v: ConfValue): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  if (/['\r\n]/.test(v)) throw new Error(`repmgr.conf value ${JSON.stringify(v)}: quotes and line breaks cannot be written`);
+  return `'${v}'`;
+}
+
+/** The node's conninfo as repmgr and its peers use it. */
+export function nodeConninfo(host: string): string {
+  return `${repmgrDsn(host)} application_name=${host} connect_timeout=${FAILOVER_TUNING.connect_timeout}`;
+}
+
+export function repmgrSettings(cluster: Cluster, instance: Instance): [string, ConfValue][] {
+  const version = cluster.postgresVersion;
+  if (instance.name.length > 63) throw varError(cluster, `instances[${instance.name}]`, 'repmgr node names are at most 63 characters');
+  const failover = stringVar(cluster, instance, 'repmgr_failover', 'automatic');
+  if (failover !== 'automatic' && failover !== 'manual') throw varError(cluster, 'repmgr_failover', `expected automatic or manual, got ${JSON.stringify(failover)}`);
+  const s: [string, ConfValue][] = [
+    ['node_id', instance.node],
+    ['node_name', instance.name],
+    ['conninfo', nodeConninfo(instance.name)],
+    ['data_directory', DATA_DIR],
+    ['pg_bindir', binDir(version)],
+    // primary_conninfo written by clone/follow carries passfile=, so the walreceiver finds the password.
+    ['passfile', POSTGRES_PGPASS],
+    ['replication_type', 'physical'],
+    ['use_replication_slots', boolVar(cluster, instance, 'repmgr_use_slots', true)],
+  ];
+  const location = stringVar(cluster, instance, 'repmgr_location');
+  if (location !== undefined) s.push(['location', location]);
+  const priority = intVar(cluster, instance, 'repmgr_priority', -1, -1);
+  if (priority >= 0) s.push(['priority', priority]);
+  s.push(
+    ['failover', failover],
+    ['promote_command', promoteScriptPath(version)],
+    // %n: the node id repmgrd wants followed (the new primary, or the failed upstream's upstream).
+    ['follow_command', `${followScriptPath(version)} %n`],
+    ['monitor_interval_secs', intVar(cluster, instance, 'repmgr_monitor_interval_secs', FAILOVER_TUNING.monitor_interval_secs, 1)],
+    ['connection_check_type', 'ping'],
+    ['reconnect_attempts', intVar(cluster, instance, 'repmgr_reconnect_attempts', FAILOVER_TUNING.reconnect_attempts, 1)],
+    ['reconnect_interval', intVar(cluster, instance, 'repmgr_reconnect_interval', FAILOVER_TUNING.reconnect_interval, 1)],
+    // Standbys that still see the primary veto a failover (repmgr 4.4+): a partition of one
+    // location does not promote a second primary while the other still has it.
+    ['primary_visibility_consensus', true],
+    // Not standby_disconnect_on_failover: it adds 5 s plus a wait for every sibling to every failover.
+    ['standby_disconnect_on_failover', false],
+    ['async_query_timeout', 60],
+    ['log_level', 'INFO'],
+    // repmgrd's stderr goes to the journal (journalctl -u repmgr).
+    ['log_facility', 'STDERR'],
+    ['monitoring_history', false],
+    ['ssh_options', REPMGR_SSH_OPTIONS],
+    ['service_start_command', `sudo systemctl start ${POSTGRES_SERVICE}`],
+    ['service_stop_command', `sudo systemctl stop ${POSTGRES_SERVICE}`],
+    ['service_restart_command', `sudo systemctl restart ${POSTGRES_SERVICE}`],
+    ['service_reload_command', `sudo systemctl reload ${POSTGRES_SERVICE}`],
+    ['repmgrd_service_start_command', `sudo systemctl start ${REPMGR_SERVICE}`],
+    ['repmgrd_service_stop_command', `sudo systemctl stop ${REPMGR_SERVICE}`],
+  );
+  const restore = wantedRestoreCommand(cluster, instance);
+  if (restore !== undefined) s.push(['restore_command', restore]);
+  return s;
+}
+
+export function repmgrConf(cluster: Cluster, instance: Instance): string {
+  return renderTemplate('roles/repmgr/templates/repmgr.conf.hbs', {
+    node: instance.name,
+    settings: repmgrSettings(cluster, instance).map(([name, v]) => ({ name, value: formatRepmgrValue(v) })),
+  });
+}

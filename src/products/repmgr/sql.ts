@@ -1,0 +1,89 @@
+/** SQL for repmgr's metadata and slots, run on the primary as postgres. */
+import { literal } from '../postgres/users.js';
+import { repmgrConfPath } from './layout.js';
+import type { PostgresVersion } from '../../inventory/cluster.js';
+
+export type RepmgrNodeType = 'primary' | 'standby' | 'witness';
+
+/** Registered nodes: node_id|node_name|type|upstream_node_id|active (psql -At -F '|'), empty before `primary register`. */
+export const REPMGR_NODES_SQL = `SELECT node_id, node_name, type, coalesce(upstream_node_id::text, ''), active
+  FROM repmgr.nodes ORDER BY node_id`;
+
+export interface RepmgrNodeRow {
+  nodeId: number;
+  name: string;
+  type: RepmgrNodeType;
+  upstreamNodeId?: number;
+  active: boolean;
+}
+
+export function parseRepmgrNodes(output: string): RepmgrNodeRow[] {
+  return output
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [id, name, type, upstream, active] = l.split('|');
+      const row: RepmgrNodeRow = { nodeId: Number(id), name: name!, type: type as RepmgrNodeType, active: active === 't' };
+      if (upstream) row.upstreamNodeId = Number(upstream);
+      return row;
+    });
+}
+
+export interface NodeRegistration {
+  nodeId: number;
+  name: string;
+  type: RepmgrNodeType;
+  upstreamNodeId?: number;
+}
+
+/** Whether a node must be registered (again): missing, another type, or another upstream. */
+export function registrationNeeded(want: NodeRegistration, rows: readonly RepmgrNodeRow[]): 'register' | 'ok' | { conflict: string } {
+  const row = rows.find((r) => r.nodeId === want.nodeId);
+  if (!row) return 'register';
+  if (row.name !== want.name) return { conflict: `repmgr node id ${want.nodeId} belongs to ${row.name}, not ${want.name}` };
+  if (row.type !== want.type) {
+    // A former primary re-joined as standby is re-registered; anything else is for a human.
+    if (want.type === 'standby' && row.type === 'primary') return 'register';
+    return { conflict: `${want.name} is registered as ${row.type}, expected ${want.type}` };
+  }
+  if (!row.active) return 'register';
+  if (want.type === 'standby' && row.upstreamNodeId !== want.upstreamNodeId) return 'register';
+  return 'ok';
+}
+
+/**
+ * A placeholder record for a standby that is not registered yet, so a clone
+ * can name it as upstream before it exists in repmgr.nodes (TPA does this for
+ * cascaded replicas cloned from the primary); `standby register --force`
+ * replaces it. Inserted inactive; does nothing when a record exists.
+ */
+export function placeholderNodeSql(version: PostgresVersion, node: { nodeId: number; name: string; conninfo: string }): string {
+  return (
+    'INSERT INTO repmgr.nodes (node_id, upstream_node_id, active, node_name, type, location, priority, conninfo, repluser, slot_name, config_file)\n' +
+    `VALUES (${node.nodeId}, NULL, false, ${literal(node.name)}, 'standby', 'default', 100, ${literal(node.conninfo)}, 'repmgr', ` +
+    `${literal(`repmgr_slot_${node.nodeId}`)}, ${literal(repmgrConfPath(version))})\n` +
+    'ON CONFLICT (node_id) DO NOTHING;\n'
+  );
+}
+
+/** The physical slot repmgr uses for a node (use_replication_slots). */
+export function repmgrSlotName(nodeId: number): string {
+  return `repmgr_slot_${nodeId}`;
+}
+
+/** Creates a physical slot, reserving WAL at once, when it is missing; prints `created` if it did. */
+export function ensurePhysicalSlotSql(slot: string): string {
+  return (
+    // The function sits in a target list: evaluated only for a row the WHERE lets through.
+    `SELECT 'created' FROM (SELECT pg_create_physical_replication_slot(${literal(slot)}, true)\n` +
+    `  WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ${literal(slot)})) s;\n`
+  );
+}
+
+/** Drops a slot when it exists and nobody streams from it; prints `dropped` if it did. */
+export function dropInactiveSlotSql(slot: string): string {
+  return (
+    `SELECT 'dropped' FROM (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots\n` +
+    `  WHERE slot_name = ${literal(slot)} AND NOT active) d;\n`
+  );
+}
