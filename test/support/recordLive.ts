@@ -6,8 +6,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openCluster, runOn } from '../../src/operate/cluster.js';
-import { probeSpec } from '../../src/operate/probe/spec.js';
+import { openCluster, runOn } from '../../playbooks/operate/cluster.js';
+import { probeSpec } from '../../playbooks/operate/probe/spec.js';
 import { buildReadingCommand, type Reading } from '../../src/live/reading.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { memory } from '../../src/live/facts/memory.js';
