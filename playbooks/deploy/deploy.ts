@@ -40,6 +40,7 @@ import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js'
 import { hostLiveFacts, liveTopology } from './live.js';
 import { ensurePasswords } from './passwords.js';
 import { planSettings, type SettingsPlan } from './settingsPlan.js';
+import { DEPLOY_PACKAGE_GROUPS } from './packageGroups.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -53,9 +54,9 @@ export interface DeployOptions {
   /** Where EDB_SUBSCRIPTION_TOKEN is read (EFM clusters); default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   verbose?: boolean;
-  /** Where progress and the summary go (default stdout). */
+  /** Where progress and the summary go (default: nowhere; the outcome holds them). */
   write?: (text: string) => void;
-  /** Force (true) or refuse (false) the listr2 display; default: when stdout is a terminal. */
+  /** Draw the listr2 display on the terminal (stdout) instead of plain lines to `write` (default false). */
   tty?: boolean;
 }
 
@@ -78,10 +79,6 @@ export interface DeployOutcome {
   summary: string;
   timings: { provisionMs: number; factsMs: number; runMs: number; totalMs: number; stages: StageTiming[] };
 }
-
-/** What `--skip-packages` accepts. */
-export const DEPLOY_PACKAGE_GROUPS: readonly string[] = ['postgres', 'repmgr', 'barman', 'pgbouncer', 'efm', 'patroni', 'etcd', 'haproxy'];
-const KNOWN_GROUPS = DEPLOY_PACKAGE_GROUPS;
 
 /** Reporter fan-out: progress for people, timings for the summary and the benchmark. */
 function both(a: Reporter, b: Reporter): Reporter {
@@ -216,10 +213,10 @@ function summaryLine(cluster: string, result: RunResult, check: boolean): string
 
 export async function deployCluster(dir: string, options: DeployOptions = {}): Promise<DeployOutcome> {
   const t0 = performance.now();
-  const write = options.write ?? ((t: string) => void process.stdout.write(t));
+  const write = options.write ?? (() => undefined);
   const check = options.check ?? false;
   const skip = new Set(options.skipPackages ?? []);
-  for (const g of skip) if (!KNOWN_GROUPS.includes(g)) throw new UsageError(`--skip-packages ${g}: unknown package group (known: ${KNOWN_GROUPS.join(', ')})`);
+  for (const g of skip) if (!DEPLOY_PACKAGE_GROUPS.includes(g)) throw new UsageError(`--skip-packages ${g}: unknown package group (known: ${DEPLOY_PACKAGE_GROUPS.join(', ')})`);
   const { cluster, warnings: configWarnings } = await loadCluster(dir);
   for (const w of configWarnings) write(`warning: ${w}\n`);
   const patroni = cluster.failoverManager === 'patroni';
@@ -238,7 +235,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const unprovisioned = cluster.instances.map((i) => i.name).filter((n) => !inventory.hosts.some((h) => h.name === n));
     if (unprovisioned.length > 0) write(`check mode: not provisioned yet (deploy would provision, then converge them): ${unprovisioned.join(', ')}\n`);
     const timings = new Timings();
-    const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty }), timingReporter(timings));
+    const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty ?? false }), timingReporter(timings));
     const connectors = connectorsFromInventory(cluster.dir, inventory);
     for (const conn of connectors.values()) timings.wrap(conn);
     const secrets = new Secrets();

@@ -98,8 +98,11 @@ export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {
   return { status, probes, routeAnswers, gatheredMs: Math.round(performance.now() - t0) };
 }
 
+/** What `m1 status` reads: the snapshot, and config.yml's warnings. */
+export type StatusResult = Snapshot & { configWarnings: string[] };
+
 /** Opens the cluster directory, reads every host, closes. */
-export async function clusterStatus(dir: string, options: GatherOptions = {}): Promise<Snapshot & { configWarnings: string[] }> {
+export async function clusterStatus(dir: string, options: GatherOptions = {}): Promise<StatusResult> {
   const oc = await openCluster(dir);
   try {
     const snap = await gatherSnapshot(oc, options);

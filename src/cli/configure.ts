@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
-import { configureClusterDir } from '../architectures/configure.js';
 import type { RawConfigureOptions } from '../architectures/options.js';
-import { renderTopologyTree } from '../inventory/topology.js';
 import { ExitCode } from '../exitCodes.js';
 import { wrap, type RunState } from './program.js';
 
@@ -79,6 +77,8 @@ export function register(program: Command, state: RunState): void {
     .addHelpText('after', HELP_AFTER)
     .action(
       wrap(state, async (dir: string, opts: RawConfigureOptions) => {
+        const { configureClusterDir } = await import('../architectures/configure.js');
+        const { renderTopologyTree } = await import('../inventory/topology.js');
         const result = await configureClusterDir(dir, opts);
         for (const w of result.warnings) process.stderr.write(`m1: warning: ${w}\n`);
         process.stdout.write(`Wrote ${result.file}\n\n${renderTopologyTree(result.cluster)}\n`);

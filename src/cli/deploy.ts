@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEPLOY_PACKAGE_GROUPS, deployCluster } from '../../playbooks/deploy/deploy.js';
+import { DEPLOY_PACKAGE_GROUPS } from '../../playbooks/deploy/packageGroups.js';
 import { UsageError } from '../errors.js';
 import { wrap, type RunState } from './program.js';
 
@@ -31,12 +31,15 @@ export function register(program: Command, state: RunState): void {
       wrap(state, async (dir: string, opts: { check?: boolean; diff?: boolean; forks: string; skipPackages?: string[]; verbose?: boolean }) => {
         const forks = Number(opts.forks);
         if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`--forks ${opts.forks}: give a whole number of hosts, at least 1`);
+        const { deployCluster } = await import('../../playbooks/deploy/deploy.js');
         const outcome = await deployCluster(dir, {
           check: opts.check,
           diff: opts.diff,
           forks,
           skipPackages: opts.skipPackages,
           verbose: opts.verbose,
+          write: (text) => void process.stdout.write(text),
+          tty: Boolean(process.stdout.isTTY),
         });
         return outcome.exitCode;
       }),

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { loadCluster } from '../config/load.js';
 import { RefusedError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { deprovisionCluster } from '../platforms/index.js';
 import { wrap, type RunState } from './program.js';
 
 async function confirmOnTerminal(question: string): Promise<boolean> {
@@ -27,24 +25,24 @@ export function register(program: Command, state: RunState): void {
     .option('-y, --yes', 'remove without asking')
     .action(
       wrap(state, async (dir: string, opts: { yes?: boolean }) => {
-        const { cluster, warnings } = await loadCluster(dir);
-        for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
+        const { deprovisionClusterDir } = await import('../platforms/index.js');
         const out = (line: string) => process.stdout.write(`${line}\n`);
-        const confirm = async (items: string[]) => {
+        const warning = (w: string) => process.stderr.write(`m1: warning: ${w}\n`);
+        const confirm = async (items: string[], cluster: string) => {
           if (opts.yes) return true;
           const what = items.join(', ');
           if (!process.stdin.isTTY || !process.stdout.isTTY) {
-            throw new RefusedError(`deprovision ${cluster.name} would remove ${what}: rerun with --yes to confirm (no terminal to ask on)`);
+            throw new RefusedError(`deprovision ${cluster} would remove ${what}: rerun with --yes to confirm (no terminal to ask on)`);
           }
-          return confirmOnTerminal(`Remove ${what} of cluster ${cluster.name}? [y/N] `);
+          return confirmOnTerminal(`Remove ${what} of cluster ${cluster}? [y/N] `);
         };
-        const r = await deprovisionCluster(cluster, { progress: out, confirm });
+        const r = await deprovisionClusterDir(dir, { progress: out, confirm, warning });
         if (r.status === 'nothing') {
-          out(`deprovision ${cluster.name}: nothing to remove`);
+          out(`deprovision ${r.cluster}: nothing to remove`);
           return ExitCode.Ok;
         }
-        if (r.status === 'declined') throw new RefusedError(`deprovision ${cluster.name}: not confirmed; nothing removed`);
-        out(`deprovision ${cluster.name}: ${r.result.removed.length} removed in ${(r.result.durationMs / 1000).toFixed(1)} s`);
+        if (r.status === 'declined') throw new RefusedError(`deprovision ${r.cluster}: not confirmed; nothing removed`);
+        out(`deprovision ${r.cluster}: ${r.result.removed.length} removed in ${(r.result.durationMs / 1000).toFixed(1)} s`);
         return ExitCode.Ok;
       }),
     );

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { loadCluster } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { provisionCluster } from '../platforms/index.js';
 import { wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
@@ -19,10 +17,10 @@ export function register(program: Command, state: RunState): void {
       wrap(state, async (dir: string, opts: { readyTimeout: string }) => {
         const seconds = Number(opts.readyTimeout);
         if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--ready-timeout ${opts.readyTimeout}: give a number of seconds`);
-        const { cluster, warnings } = await loadCluster(dir);
-        for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
+        const { provisionClusterDir } = await import('../platforms/index.js');
         const out = (line: string) => process.stdout.write(`${line}\n`);
-        const r = await provisionCluster(cluster, { progress: out, readyTimeoutMs: seconds * 1000 });
+        const warning = (w: string) => process.stderr.write(`m1: warning: ${w}\n`);
+        const r = await provisionClusterDir(dir, { progress: out, readyTimeoutMs: seconds * 1000, warning });
         const n = r.hosts.length;
         out(`provision ${r.cluster} (${r.platform}): ${n} host${n === 1 ? '' : 's'} ready, ${r.changed.length} changed in ${(r.durationMs / 1000).toFixed(1)} s`);
         return ExitCode.Ok;

@@ -1,16 +1,6 @@
-import { readdir } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadCluster } from '../config/load.js';
-import { M1Error } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { readSecret, secretsDir } from '../secrets/index.js';
 import { wrap, type RunState } from './program.js';
-
-/** Users with a stored password in <cluster-dir>/secrets, sorted. */
-async function knownUsers(dir: string): Promise<string[]> {
-  const files = await readdir(secretsDir(dir)).catch(() => [] as string[]);
-  return files.filter((f) => f.endsWith('.password')).map((f) => f.slice(0, -'.password'.length)).sort();
-}
 
 export function register(program: Command, state: RunState): void {
   program
@@ -20,13 +10,8 @@ export function register(program: Command, state: RunState): void {
     .argument('<user>', 'postgres, repmgr, barman, streaming_barman, replication, pgbouncer_auth_user...')
     .action(
       wrap(state, async (dir: string, user: string) => {
-        const { cluster } = await loadCluster(dir);
-        const users = await knownUsers(cluster.dir);
-        if (!users.includes(user)) {
-          const known = users.length ? `known: ${users.join(', ')}` : `none stored yet; run \`m1 deploy ${dir}\` first`;
-          throw new M1Error(`no password stored for ${user} in ${secretsDir(cluster.dir)} (${known})`, ExitCode.BadInput);
-        }
-        process.stdout.write(`${await readSecret(cluster.dir, user)}\n`);
+        const { showPassword } = await import('../secrets/showPassword.js');
+        process.stdout.write(`${await showPassword(dir, user)}\n`);
         return ExitCode.Ok;
       }),
     );

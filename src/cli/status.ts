@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { clusterStatus } from '../../playbooks/operate/status.js';
-import { formatStatus } from '../../playbooks/operate/formatStatus.js';
 import { ExitCode } from '../exitCodes.js';
 import { wrap, type RunState } from './program.js';
 
@@ -12,6 +10,8 @@ export function register(program: Command, state: RunState): void {
     .option('--json', 'print the status as JSON')
     .action(
       wrap(state, async (dir: string, opts: { json?: boolean }) => {
+        const { clusterStatus } = await import('../../playbooks/operate/status.js');
+        const { formatStatus } = await import('../../playbooks/operate/formatStatus.js');
         const snap = await clusterStatus(dir);
         if (opts.json) process.stdout.write(JSON.stringify({ ...snap.status, gatheredMs: snap.gatheredMs }, null, 2) + '\n');
         else {

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { switchoverCluster } from '../../playbooks/operate/switchover/run.js';
-import { DEFAULT_MAX_LAG } from '../../playbooks/operate/switchover/preconditions.js';
-import { renderChecks } from '../../playbooks/operate/table.js';
+import { DEFAULT_MAX_LAG } from '../../playbooks/operate/switchover/maxLag.js';
 import { wrap, type RunState } from './program.js';
 
 /** 16MB, 512kB, 1GB or plain bytes. */
@@ -27,6 +25,8 @@ export function register(program: Command, state: RunState): void {
     .action(
       wrap(state, async (dir: string, target: string, opts: { maxLag: string }) => {
         const maxLagBytes = parseBytes(opts.maxLag);
+        const { switchoverCluster } = await import('../../playbooks/operate/switchover/run.js');
+        const { renderChecks } = await import('../../playbooks/operate/table.js');
         const write = (s: string) => void process.stdout.write(s);
         const out = await switchoverCluster(dir, target, { maxLagBytes, write });
         if (out.rows.length > 0) write(`\n${renderChecks(out.rows)}`);

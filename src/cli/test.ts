@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { testCluster } from '../../playbooks/operate/check/run.js';
-import { renderChecks } from '../../playbooks/operate/table.js';
 import { wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
@@ -13,6 +11,8 @@ export function register(program: Command, state: RunState): void {
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml and inventory.json)')
     .action(
       wrap(state, async (dir: string) => {
+        const { testCluster } = await import('../../playbooks/operate/check/run.js');
+        const { renderChecks } = await import('../../playbooks/operate/table.js');
         const out = await testCluster(dir);
         process.stdout.write(renderChecks(out.rows));
         const failed = out.rows.filter((r) => !r.ok);

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { loadCluster } from '../config/load.js';
 import { ConfigError, formatProblem } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { renderTopologyTree } from '../inventory/topology.js';
 import { wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
@@ -12,6 +10,8 @@ export function register(program: Command, state: RunState): void {
     .argument('<cluster-dir>', 'the cluster directory')
     .action(
       wrap(state, async (dir: string) => {
+        const { loadCluster } = await import('../config/load.js');
+        const { renderTopologyTree } = await import('../inventory/topology.js');
         try {
           const { cluster, warnings } = await loadCluster(dir);
           for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);

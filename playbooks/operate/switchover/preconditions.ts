@@ -7,8 +7,7 @@ import { hasRole, instanceByName, type Cluster, type Instance } from '../../../s
 import { formatBytes } from '../lsn.js';
 import type { ClusterStatus } from '../health.js';
 import { isDataNode } from '../probe/spec.js';
-
-export const DEFAULT_MAX_LAG = 16 * 1024 * 1024;
+import { DEFAULT_MAX_LAG } from './maxLag.js';
 
 export interface SwitchoverPlan {
   /** The live primary, demoted to a replica of `target`. */

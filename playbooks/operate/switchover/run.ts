@@ -26,7 +26,8 @@ import { gatherSnapshot, type Snapshot } from '../status.js';
 import { isDataNode } from '../probe/spec.js';
 import type { CheckRow } from '../table.js';
 import { newToken, writeRowSql, wroteToken } from '../writes.js';
-import { checkSwitchover, DEFAULT_MAX_LAG, type SwitchoverPlan } from './preconditions.js';
+import { checkSwitchover, type SwitchoverPlan } from './preconditions.js';
+import { DEFAULT_MAX_LAG } from './maxLag.js';
 import { efmSteps, patroniSteps, repmgrSteps, type SwitchoverStep } from './steps.js';
 import { verificationRows } from './verify.js';
 

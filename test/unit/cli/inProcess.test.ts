@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../../src/cli/main.js';
 
 describe('m1 CLI', () => {
   it('exits 2 on an unknown command', async () => {

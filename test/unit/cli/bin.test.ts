@@ -1,0 +1,151 @@
+/**
+ * The shipped `bin/m1.js`, run as a child process the way a user runs it
+ * (against the build in dist/, made current first): exit statuses, the
+ * commands that need no hosts, and every command's lazily imported module
+ * resolving in the build.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../../src/packageRoot.js';
+import { ensureBuilt } from '../../support/dist.js';
+
+const BIN = join(packageRoot, 'bin', 'm1.js');
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function m1(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: packageRoot, env: { ...process.env, ...env }, timeout: 30_000 }, (err, out, errText) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, out, err: errText });
+    });
+  });
+}
+
+let scratch: string;
+beforeAll(async () => {
+  await ensureBuilt();
+  scratch = await mkdtemp(join(tmpdir(), 'm1-bin-'));
+}, 600_000);
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('bin/m1.js', () => {
+  it('--help lists every command (exit 0)', async () => {
+    const r = await m1(['--help']);
+    expect(r.code, r.err).toBe(0);
+    for (const cmd of ['configure', 'validate', 'provision', 'deprovision', 'deploy', 'show-password', 'status', 'switchover', 'test']) {
+      expect(r.out).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    }
+  });
+
+  it('--version prints the version of package.json (exit 0)', async () => {
+    const pkg = JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+    const r = await m1(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${pkg.version}\n`);
+  });
+
+  it('an unknown option or command is exit 2 with a hint, and prints nothing on stdout', async () => {
+    for (const args of [['--no-such-flag'], ['deploy', scratch, '--no-such-flag'], ['no-such-command']]) {
+      const r = await m1(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(/unknown (option|command)/);
+      expect(r.err).toContain('(run with --help for usage)');
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('every command pointed at a directory without config.yml is exit 2 naming the file, and creates nothing', async () => {
+    const dir = join(scratch, 'nothing-here');
+    const commands = [
+      ['validate', dir],
+      ['provision', dir],
+      ['deprovision', dir, '--yes'],
+      ['deploy', dir],
+      ['show-password', dir, 'postgres'],
+      ['status', dir],
+      ['switchover', dir, 'some-replica'],
+      ['test', dir],
+    ];
+    const runs = await Promise.all(commands.map((args) => m1(args)));
+    runs.forEach((r, n) => {
+      const what = commands[n]!.join(' ');
+      expect(r.code, `${what}: ${r.err}`).toBe(2);
+      expect(r.err, what).toContain(`${join(dir, 'config.yml')}: no such file; create it with \`m1 configure`);
+      expect(r.err, what).not.toMatch(/internal error|at .*\.js:\d+/);
+    });
+    expect(existsSync(dir)).toBe(false);
+  }, 120_000);
+
+  it('validate prints the topology of an example cluster (exit 0)', async () => {
+    const r = await m1(['validate', join('inventories', 'm1', 'repmgr-docker')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^repmgr-docker {2}M1, PostgreSQL 15, repmgr, docker /);
+    expect(r.out).toMatch(/tiger {2}primary/);
+    expect(r.out).toMatch(/└─ walrus {2}replica/);
+    expect(r.err).toBe('');
+  });
+
+  it('configure writes config.yml into a new directory and prints the topology; run again, it refuses (exit 2) and leaves the file', async () => {
+    const dir = join(scratch, 'made');
+    const r = await m1(['configure', dir, '--architecture', 'M1', '--postgresql', '16', '--failover-manager', 'patroni', '--platform', 'docker']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^Wrote ${join(dir, 'config.yml')}\n\nmade {2}M1, PostgreSQL 16, patroni, docker `));
+    const written = await readFile(join(dir, 'config.yml'), 'utf8');
+    expect(written).toMatch(/failover_manager: patroni/);
+    const again = await m1(['configure', dir, '--architecture', 'M1', '--postgresql', '15', '--failover-manager', 'repmgr']);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already exists; m1 configure never overwrites it/);
+    expect(await readFile(join(dir, 'config.yml'), 'utf8')).toBe(written);
+    // and the directory it made validates, through the shipped binary too
+    expect((await m1(['validate', dir])).code).toBe(0);
+  });
+});
+
+describe('startup: the CLI imports a command only when it runs', () => {
+  let traces = 0;
+  /** Every module a run loads (ESM and CommonJS), as paths relative to the package root. */
+  async function modulesLoadedBy(args: readonly string[]): Promise<string[]> {
+    const trace = join(scratch, `trace-${++traces}`);
+    const hook = join(packageRoot, 'test', 'support', 'moduleTrace', 'register.mjs');
+    const r = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, ['--import', hook, BIN, ...args], { cwd: packageRoot, env: { ...process.env, M1_MODULE_TRACE: trace } }, (err, out, errText) =>
+        resolve({ code: err ? Number(err.code) : 0, out, err: errText }),
+      );
+    });
+    expect(r.code, r.err).toBe(0);
+    const text = await readFile(trace, 'utf8');
+    return [...new Set(text.split('\n').filter((l) => l.startsWith('file://') || l.startsWith('/')))].map((l) =>
+      l.replace(/^file:\/\//, '').replace(`${packageRoot}/`, ''),
+    );
+  }
+
+  /** The npm packages among them. */
+  const packages = (mods: string[]) => [...new Set(mods.flatMap((m) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(m)?.[1] ?? []))].sort();
+
+  it.each(['--help', 'deploy --help', 'status --help'])('m1 %s loads commander and the CLI only: no Docker, SSH or engine code', async (line) => {
+    const mods = await modulesLoadedBy(line.split(' '));
+    expect(packages(mods)).toEqual(['commander']);
+    const io = mods.filter((m) => /^dist\/(src\/(engine|ssh|platforms|secrets|templates)\/|roles\/)/.test(m));
+    expect(io).toEqual([]);
+    // the trace works: it saw the CLI's own modules
+    expect(mods).toContain('dist/src/cli/main.js');
+  });
+
+  it('m1 validate loads the config model but still no Docker or SSH code', async () => {
+    const mods = await modulesLoadedBy(['validate', join('inventories', 'm1', 'repmgr-docker')]);
+    expect(mods).toContain('dist/src/config/load.js');
+    expect(packages(mods).filter((p) => ['dockerode', 'docker-modem', 'ssh2', 'node-ssh'].includes(p))).toEqual([]);
+    expect(mods.filter((m) => /^dist\/src\/(platforms|ssh)\//.test(m))).toEqual([]);
+  });
+});
