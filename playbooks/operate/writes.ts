@@ -4,7 +4,7 @@
  * missing; rows older than a day are deleted as new ones are written).
  */
 
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+import { literal } from '../../src/products/postgres/sqlQuote.js';
 
 /** A token unique enough for one check run. */
 export function newToken(prefix: string, now = Date.now()): string {

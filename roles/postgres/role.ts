@@ -48,6 +48,7 @@ import { confDFiles, postgresqlConf } from '../../src/products/postgres/settings
 import { postgresSudoers } from '../../src/products/postgres/sudoers.js';
 import { selfSignedCertCommand } from '../../src/products/postgres/tls.js';
 import { quote } from '../../src/engine/shell/quote.js';
+import { ident } from '../../src/products/postgres/sqlQuote.js';
 import {
   PGBOUNCER_AUTH_USER,
   barmanGrantsSql,
@@ -55,7 +56,6 @@ import {
   desiredRole,
   ensureDatabaseSql,
   ensureRoleSql,
-  ident,
   pgbouncerAuthDatabases,
   pgbouncerGetAuthSql,
   roleDifferences,

@@ -23,7 +23,6 @@ const hbs = Handlebars.create();
 // Small helpers config templates need; anything else belongs in the role's typed vars.
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ',') : ''));
-hbs.registerHelper('quote', (v: unknown) => `'${String(v).replace(/'/g, "''")}'`);
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 

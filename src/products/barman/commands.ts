@@ -6,6 +6,7 @@
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quoteAll, quote } from '../../engine/shell/quote.js';
 import { binDir, POSTGRES_PORT } from '../postgres/layout.js';
+import { literal } from '../postgres/sqlQuote.js';
 import { BARMAN_BIN, BARMAN_HOME, BARMAN_USER } from './layout.js';
 
 /** Runs a shell command as barman, with barman's HOME (runuser sets it), so .pgpass and ~/.ssh are barman's. */
@@ -111,7 +112,7 @@ export function dropSlotCommand(version: PostgresVersion, host: string, slot: st
  * wait for that segment then times out.
  */
 export function waitForStreamingCommand(host: string, slot: string, seconds = 60): string {
-  const sql = `select active from pg_replication_slots where slot_name = '${slot.replace(/'/g, "''")}'`;
+  const sql = `select active from pg_replication_slots where slot_name = ${literal(slot)}`;
   const psql = quoteAll(['psql', '-XAtq', '-c', sql, barmanConninfo(host)]);
   return [
     'i=0',

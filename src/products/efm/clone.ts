@@ -11,6 +11,7 @@ import type { Instance, PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
 import { DATA_DIR, POSTGRES_PORT, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
+import { formatGucValue } from '../postgres/settings.js';
 
 /** The physical slot a replica streams through: its host name, lower case, [a-z0-9_] only. */
 export function efmSlotName(instance: Pick<Instance, 'name'>): string {
@@ -28,7 +29,7 @@ export function replicaConninfo(me: string, upstream: string): string {
 
 /** The lines the clone appends to postgresql.auto.conf. */
 export function standbySettings(me: string, upstream: string, slot: string): string {
-  return `primary_conninfo = '${replicaConninfo(me, upstream)}'\nprimary_slot_name = '${slot}'\n`;
+  return `primary_conninfo = ${formatGucValue(replicaConninfo(me, upstream))}\nprimary_slot_name = ${formatGucValue(slot)}\n`;
 }
 
 export interface CloneOptions {

@@ -6,10 +6,8 @@
  * idempotent (GRANT twice is a no-op).
  */
 import { PATRONI_REWIND_USER } from './settings.js';
+import { ident, literal } from '../postgres/sqlQuote.js';
 
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 export function rewindGrantStatements(user: string = PATRONI_REWIND_USER): string[] {
   const u = ident(user);
@@ -23,7 +21,7 @@ export function rewindGrantStatements(user: string = PATRONI_REWIND_USER): strin
 
 /** Whether the grants are all in place: one query answering t or f. */
 export function rewindGrantsPresentQuery(user: string = PATRONI_REWIND_USER): string {
-  const lit = `'${user.replace(/'/g, "''")}'`;
+  const lit = literal(user);
   const fns = [
     'pg_catalog.pg_ls_dir(text, boolean, boolean)',
     'pg_catalog.pg_stat_file(text, boolean)',

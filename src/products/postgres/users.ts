@@ -6,6 +6,7 @@
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { parseScramVerifier } from '../../secrets/scram.js';
+import { ident, literal } from './sqlQuote.js';
 
 export type DbUser = 'postgres' | 'repmgr' | 'barman' | 'streaming_barman' | 'replication' | 'pgbouncer_auth_user';
 
@@ -69,16 +70,6 @@ export function desiredRole(user: DbUser, verifier: string): DesiredRole {
 
 export function desiredBarmanRole(): DesiredRole {
   return { name: BARMAN_ROLE, attributes: roleAttributes(BARMAN_ROLE), memberOf: [] };
-}
-
-/** An SQL identifier, double-quoted. */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** An SQL string literal (standard_conforming_strings is on by default since 9.1). */
-export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 function attributeSql(a: RoleAttributes): string {

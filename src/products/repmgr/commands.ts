@@ -6,7 +6,7 @@
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quoteAll, quote } from '../../engine/shell/quote.js';
 import { remotePsql } from '../postgres/run.js';
-import { literal } from '../postgres/users.js';
+import { literal } from '../postgres/sqlQuote.js';
 import { POSTGRES_PORT } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { repmgrDsn } from './conninfo.js';

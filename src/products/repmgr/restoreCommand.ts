@@ -9,7 +9,7 @@
  */
 import type { Cluster, Instance, PostgresVersion } from '../../inventory/cluster.js';
 import { boolVar } from '../../config/vars.js';
-import { literal } from '../postgres/users.js';
+import { literal } from '../postgres/sqlQuote.js';
 import { barmanHostFor, barmanServerName } from '../barman/serverName.js';
 
 /** Default of `repmgr_restore_from_barman` (see barmanRestoreCommand). */

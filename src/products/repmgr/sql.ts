@@ -1,5 +1,5 @@
 /** SQL for repmgr's metadata and slots, run on the primary as postgres. */
-import { literal } from '../postgres/users.js';
+import { literal } from '../postgres/sqlQuote.js';
 import { repmgrConfPath } from './layout.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 

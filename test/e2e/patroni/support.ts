@@ -11,6 +11,7 @@ import { etcdEndpointHealthCommand, parseEndpointHealth, type EndpointHealth } f
 import { etcdMembers } from '../../../src/products/etcd/members.js';
 import { parsePatronictlList, type PatroniClusterStatus } from '../../../src/products/patroni/clusterStatus.js';
 import { patronictlListCommand, patronictlSwitchoverCommand } from '../../../src/products/patroni/patronictl.js';
+import { literal } from '../../../src/products/postgres/sqlQuote.js';
 import { deployCluster, type DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
 import type { ProvisionedTestCluster } from '../../support/provisioned.js';
@@ -93,7 +94,7 @@ export async function landsOn(tc: ProvisionedTestCluster, address: string, port:
 
 /** The write each scenario sends: a row naming where it came through. */
 export function writeQuery(via: string): string {
-  return `CREATE TABLE IF NOT EXISTS m1e2ep_writes(via text, at timestamptz DEFAULT now()); INSERT INTO m1e2ep_writes(via) VALUES ('${via.replace(/'/g, "''")}')`;
+  return `CREATE TABLE IF NOT EXISTS m1e2ep_writes(via text, at timestamptz DEFAULT now()); INSERT INTO m1e2ep_writes(via) VALUES (${literal(via)})`;
 }
 
 export async function patronictlList(tc: ProvisionedTestCluster, host: string): Promise<PatroniClusterStatus> {

@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { quote } from '../../../src/engine/shell/quote.js';
 import { runM1, type CliRun } from '../../support/cli.js';
 import type { ProvisionedTestCluster, SshResult } from '../../support/provisioned.js';
 
@@ -26,11 +27,7 @@ export function recapOf(out: string): Record<string, { ok: number; changed: numb
 
 /** Runs a command as postgres on a host (from /, with postgres's .pgpass). */
 export function asPostgres(c: ProvisionedTestCluster, host: string, command: string, input?: string): Promise<SshResult> {
-  return c.ssh(host, `cd / && runuser -u postgres -- env HOME=/var/lib/postgresql sh -c ${shq(command)}`, input);
-}
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  return c.ssh(host, `cd / && runuser -u postgres -- env HOME=/var/lib/postgresql sh -c ${quote(command)}`, input);
 }
 
 /** psql -At on the host's local server; throws with stderr when it fails. */
