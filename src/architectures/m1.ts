@@ -27,7 +27,7 @@ import {
   parseNetworkOption,
   subnetPrefixFor,
   type Cidr,
-} from './network.js';
+} from '../inventory/network.js';
 
 export const DEFAULT_NETWORK = '10.33.0.0/16';
 export const DEFAULT_LOCATION = 'main';

@@ -22,8 +22,8 @@ import {
   type Role,
   type Vars,
 } from '../inventory/cluster.js';
-import { hostnameProblem } from '../architectures/hostnames.js';
-import { contains, gatewayOf, ipToNumber, parseCidrLoose } from '../architectures/network.js';
+import { hostnameProblem } from '../inventory/hostname.js';
+import { contains, gatewayOf, ipToNumber, parseCidrLoose } from '../inventory/network.js';
 import { checkInstances, type IndexedInstance } from './checks.js';
 import { CONFIG_FILE } from './document.js';
 import { INSTANCE_DEFAULTS_KEYS, INSTANCE_KEYS, KNOWN_VARIABLES, TOP_LEVEL_KEYS, TOP_LEVEL_ORDER, UNSUPPORTED_ROLES } from './keys.js';

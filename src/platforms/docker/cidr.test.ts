@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipToNumber, numberToIp } from '../../architectures/network.js';
+import { ipToNumber, numberToIp } from '../../inventory/network.js';
 import { contains, defaultGateway, overlaps, parseCidr } from './cidr.js';
 
 describe('cidr', () => {

@@ -3,7 +3,7 @@
  * against what the Docker engine holds (addresses as numbers: configure's
  * ipToNumber / numberToIp).
  */
-import { ipToNumber } from '../../architectures/network.js';
+import { ipToNumber } from '../../inventory/network.js';
 
 export interface Cidr {
   /** First address, as an unsigned 32-bit number. */

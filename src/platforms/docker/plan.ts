@@ -4,7 +4,7 @@
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import type { ConfigProblem } from '../../errors.js';
-import { ipToNumber } from '../../architectures/network.js';
+import { ipToNumber } from '../../inventory/network.js';
 import { contains, defaultGateway, overlaps, parseCidr } from './cidr.js';
 import { imageOf, networkNameOf } from './containerSpec.js';
 import { describeOwner, ownership, type Owner } from './labels.js';

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
-import { Writer, type WriterResult } from '../../../playbooks/operate/bench/writer.js';
+import { Writer, type WriterResult } from '../../../playbooks/bench/writer.js';
 import { patroniServiceName } from '../../../src/products/patroni/settings.js';
 import { asBarman, barmanCmd, withWalNudge } from '../../../src/products/barman/commands.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';

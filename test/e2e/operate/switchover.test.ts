@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../../src/inventory/cluster.js';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
-import { Writer, type WriterResult } from '../../../playbooks/operate/bench/writer.js';
+import { Writer, type WriterResult } from '../../../playbooks/bench/writer.js';
 import { asBarman, barmanCmd, withWalNudge } from '../../../src/products/barman/commands.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, m1, recapOf, sql, storedSecrets, type CliRun } from '../support/m1.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/exitCodes.js';
-import { numberToIp } from '../../../src/architectures/network.js';
+import { numberToIp } from '../../../src/inventory/network.js';
 import { parseCidr } from '../../../src/platforms/docker/cidr.js';
 import { platformFor } from '../../../src/platforms/index.js';
 import { m1Error } from '../../support/errors.js';

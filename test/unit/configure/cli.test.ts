@@ -5,7 +5,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOSTNAMES, hostnameProblem } from '../../../src/architectures/hostnames.js';
+import { DEFAULT_HOSTNAMES } from '../../../src/architectures/hostnames.js';
+import { hostnameProblem } from '../../../src/inventory/hostname.js';
 import { readDoc, runCli, tempDir } from './helpers.js';
 
 const BASE = ['-a', 'M1', '--postgresql', '16', '--failover-manager', 'repmgr'];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOSTNAMES, clusterPrefix, hostnameProblem, parseHostnamesFile, pickHostnames } from '../../../src/architectures/hostnames.js';
+import { DEFAULT_HOSTNAMES, clusterPrefix, parseHostnamesFile, pickHostnames } from '../../../src/architectures/hostnames.js';
+import { hostnameProblem } from '../../../src/inventory/hostname.js';
 import { closest, editDistance } from '../../../src/config/suggest.js';
 
 describe('hostnames', () => {

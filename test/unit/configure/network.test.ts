@@ -10,7 +10,7 @@ import {
   numberToIp,
   parseNetworkOption,
   subnetPrefixFor,
-} from '../../../src/architectures/network.js';
+} from '../../../src/inventory/network.js';
 import { UsageError } from '../../../src/errors.js';
 
 describe('network arithmetic', () => {

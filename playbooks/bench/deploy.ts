@@ -18,13 +18,13 @@
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configureClusterDir } from '../../../src/architectures/configure.js';
-import type { RawConfigureOptions } from '../../../src/architectures/options.js';
-import { loadCluster } from '../../../src/config/load.js';
-import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
-import { openCluster, runOn } from '../../operate/cluster.js';
-import { deprovisionCluster, provisionCluster } from '../../../src/platforms/index.js';
-import { deployCluster, type DeployOutcome } from '../deploy.js';
+import { configureClusterDir } from '../../src/architectures/configure.js';
+import type { RawConfigureOptions } from '../../src/architectures/options.js';
+import { loadCluster } from '../../src/config/load.js';
+import { hasRole, runsPostgres } from '../../src/inventory/cluster.js';
+import { openCluster, runOn } from '../operate/cluster.js';
+import { deprovisionCluster, provisionCluster } from '../../src/platforms/index.js';
+import { deployCluster, type DeployOutcome } from '../deploy/deploy.js';
 
 const ROOT = join(tmpdir(), 'm1-bench');
 const IMAGE = process.env['M1_BENCH_IMAGE'] ?? 'm1/debian-packages:bookworm';

@@ -10,17 +10,17 @@
 import { access, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configureClusterDir } from '../../architectures/configure.js';
-import { loadCluster } from '../../config/load.js';
-import type { Inventory } from '../../inventory/inventory.js';
-import { deprovisionCluster, provisionCluster } from '../../platforms/index.js';
-import { connectorsFromInventory } from '../connectors/fromInventory.js';
-import { directory } from '../operations/directory.js';
-import { file } from '../operations/file.js';
-import { lineInFile } from '../operations/lineInFile.js';
-import { service } from '../operations/service.js';
-import { runPlaybook } from '../run/engine.js';
-import { defineRole, type Playbook, type RunResult } from '../run/playbook.js';
+import { configureClusterDir } from '../../src/architectures/configure.js';
+import { loadCluster } from '../../src/config/load.js';
+import type { Inventory } from '../../src/inventory/inventory.js';
+import { deprovisionCluster, provisionCluster } from '../../src/platforms/index.js';
+import { connectorsFromInventory } from '../../src/engine/connectors/fromInventory.js';
+import { directory } from '../../src/engine/operations/directory.js';
+import { file } from '../../src/engine/operations/file.js';
+import { lineInFile } from '../../src/engine/operations/lineInFile.js';
+import { service } from '../../src/engine/operations/service.js';
+import { runPlaybook } from '../../src/engine/run/engine.js';
+import { defineRole, type Playbook, type RunResult } from '../../src/engine/run/playbook.js';
 
 /** Also the network's and (with the cluster prefix) the containers' names. */
 const CLUSTER = 'm1bench';

@@ -15,16 +15,16 @@
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configureClusterDir } from '../../../src/architectures/configure.js';
-import { loadCluster } from '../../../src/config/load.js';
-import { deployCluster } from '../../deploy/deploy.js';
-import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
-import { deprovisionCluster, platformFor } from '../../../src/platforms/index.js';
-import { readSecret } from '../../../src/secrets/index.js';
-import { openCluster, runOn } from '../cluster.js';
-import { localPsqlCommand } from '../psql.js';
-import { switchoverCluster } from '../switchover/run.js';
-import { isDataNode } from '../probe/spec.js';
+import { configureClusterDir } from '../../src/architectures/configure.js';
+import { loadCluster } from '../../src/config/load.js';
+import { deployCluster } from '../deploy/deploy.js';
+import { hasRole, runsPostgres } from '../../src/inventory/cluster.js';
+import { deprovisionCluster, platformFor } from '../../src/platforms/index.js';
+import { readSecret } from '../../src/secrets/index.js';
+import { openCluster, runOn } from '../operate/cluster.js';
+import { localPsqlCommand } from '../operate/psql.js';
+import { switchoverCluster } from '../operate/switchover/run.js';
+import { isDataNode } from '../operate/probe/spec.js';
 import { Writer } from './writer.js';
 
 const IMAGE = process.env['M1_BENCH_IMAGE'] ?? 'm1/debian-packages:bookworm';
