@@ -5,7 +5,7 @@
  * they read the host through facts and never connect, spawn or sleep.
  */
 import type { Cluster } from '../src/inventory/cluster.js';
-import type { LiveState } from '../src/live/topology.js';
+import type { LiveState } from '../src/inventory/liveTopology.js';
 import type { Secrets } from '../src/engine/index.js';
 
 /** What deploy learnt from one host before changing anything. */

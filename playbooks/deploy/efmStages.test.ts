@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployContext } from '../../roles/context.js';
 import type { Cluster } from '../../src/inventory/cluster.js';
-import { NOTHING_LIVE, type LiveState } from '../../src/live/topology.js';
+import { NOTHING_LIVE, type LiveState } from '../../src/inventory/liveTopology.js';
 import { downstreamReplicas } from '../../roles/efm/role.js';
 import { deployContext } from '../../test/unit/roles/fixtures.js';
 import { cascadedLayout, defaultLayout } from '../../test/unit/roles/efm/clusters.js';

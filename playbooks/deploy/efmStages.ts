@@ -19,7 +19,7 @@ import type { DeployContext } from '../../roles/context.js';
 import type { Playbook, Stage } from '../../src/engine/index.js';
 import { hasRole } from '../../src/inventory/cluster.js';
 import { ensureSecret, generatePassword, readSecret, secretPath } from '../../src/secrets/index.js';
-import { effectivePrimary, effectiveUpstream } from '../../src/live/topology.js';
+import { effectivePrimary, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { commonRole } from '../../roles/common/role.js';
 import { postgresRole } from '../../roles/postgres/role.js';
 import { barmanRole } from '../../roles/barman/role.js';

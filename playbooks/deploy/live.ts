@@ -5,7 +5,7 @@
  */
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole } from '../../src/inventory/cluster.js';
-import { configuredPrimary, topologyDrift, type LiveState } from '../../src/live/topology.js';
+import { configuredPrimary, topologyDrift, type LiveState } from '../../src/inventory/liveTopology.js';
 import type { HostLiveFacts } from '../../roles/context.js';
 import type { GatheredHost } from './gather.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeployContext } from '../../roles/context.js';
 import type { Cluster } from '../../src/inventory/cluster.js';
-import { NOTHING_LIVE, type LiveState } from '../../src/live/topology.js';
+import { NOTHING_LIVE, type LiveState } from '../../src/inventory/liveTopology.js';
 import { patroniCluster } from '../../test/unit/roles/patroni/fixture.js';
 import { deployContext } from '../../test/unit/roles/fixtures.js';
 import { ensurePatroniSecrets, patroniStages } from './patroniStages.js';

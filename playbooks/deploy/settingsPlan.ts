@@ -8,7 +8,7 @@
  */
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
-import { effectivePrimary, type LiveState } from '../../src/live/topology.js';
+import { effectivePrimary, type LiveState } from '../../src/inventory/liveTopology.js';
 import { parseConfFile, planSettingsChange, type SettingsChange } from '../../src/products/postgres/gucContext.js';
 import { confDFiles } from '../../src/products/postgres/settings.js';
 import type { GatheredHost } from './gather.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostContext, Operation } from '../../src/engine/index.js';
 import type { DeployContext } from '../context.js';
-import type { LiveState } from '../../src/live/topology.js';
+import type { LiveState } from '../../src/inventory/liveTopology.js';
 import { defaultCluster, deployContext } from '../../test/unit/roles/fixtures.js';
 import { barmanRole, targetStatePath } from './role.js';
 import { barmanServerConf } from '../../src/products/barman/serverConf.js';

@@ -26,7 +26,7 @@ import { barmanPlan } from '../../src/products/barman/plan.js';
 import { barmanServerConf, serverConfTarget } from '../../src/products/barman/serverConf.js';
 import { backupTarget, barmanServers, type BarmanServer } from '../../src/products/barman/serverName.js';
 import { barmanStepOperation } from './stepOperation.js';
-import { splitPrimaryRefusal } from '../pgbouncer/primaryGuard.js';
+import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 
 /** Packages on the Barman host: Barman, its client tools, pg_receivewal/pg_basebackup of the cluster's version, rsync, cron. */
 export function barmanPackages(version: PostgresVersion): string[] {

@@ -11,7 +11,7 @@ import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
 import { CREATECLUSTER_CONF_PATH, createclusterConf, serverPackages } from '../../src/products/postgres/layout.js';
-import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
+import { repmgrEnabled } from '../../src/config/repmgrEnabled.js';
 import { repmgrPackages } from '../../src/products/repmgr/layout.js';
 import { HOSTS_FILE, clusterHostEntries, hostsBlock, withHostsBlock } from '../../src/products/system/hosts.js';
 import { authorizedKeyLines, installedKeyPath, keysInstalledOn, serviceSshConfig, SERVICE_USERS, type ServiceUser } from '../../src/products/system/sshKeys.js';

@@ -30,7 +30,7 @@ import {
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
-import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/live/topology.js';
+import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { DEFAULT_DATABASES, databaseLine } from '../../src/products/pgbouncer/databases.js';
 import { DATA_DIR, POSTGRES_GROUP, POSTGRES_PORT, POSTGRES_USER, SOCKET_DIR, binDir } from '../../src/products/postgres/layout.js';

@@ -19,11 +19,9 @@ import { command, defineFact, defineRole, file, flushHandlers, packages, restart
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { describeHealth, etcdEndpointHealthCommand, parseEndpointHealth } from '../../src/products/etcd/endpointHealthCommand.js';
-import { ETCD_ENV_FILE, ETCD_PACKAGE_DATA_DIR, ETCD_SERVICE, etcdDataDir, etcdEnvFile } from '../../src/products/etcd/environment.js';
+import { ETCD_PACKAGES, ETCD_ENV_FILE, ETCD_PACKAGE_DATA_DIR, ETCD_SERVICE, etcdDataDir, etcdEnvFile } from '../../src/products/etcd/environment.js';
 import { compareMembership, etcdMemberListCommand, membershipMatches, parseMemberList } from '../../src/products/etcd/memberListCommand.js';
 import { etcdMembers } from '../../src/products/etcd/members.js';
-
-export const ETCD_PACKAGES = ['etcd-server', 'etcd-client'];
 
 /** Bounds: forming a new cluster (all members start together), one member rejoining after a restart. */
 export const ETCD_FORM_TIMEOUT_MS = 90_000;

@@ -10,10 +10,8 @@ import { restartHaproxyCommand } from '../../src/products/haproxy/restartCommand
 import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from '../../src/products/haproxy/config.js';
+import { HAPROXY_PACKAGES, HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from '../../src/products/haproxy/config.js';
 import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from '../../src/products/haproxy/validateCommand.js';
-
-export const HAPROXY_PACKAGES = ['haproxy', 'curl'];
 
 /**
  * Exits 0 when a socket listens on every `<address>:<port>` HAProxy binds.

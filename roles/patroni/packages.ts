@@ -10,9 +10,9 @@
 import type { DeployContext } from '../context.js';
 import { defineRole, packages, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName, type Instance } from '../../src/inventory/cluster.js';
-import { ETCD_PACKAGES } from '../etcd/role.js';
-import { HAPROXY_PACKAGES } from '../haproxy/role.js';
-import { PATRONI_PACKAGES } from './role.js';
+import { ETCD_PACKAGES } from '../../src/products/etcd/environment.js';
+import { HAPROXY_PACKAGES } from '../../src/products/haproxy/config.js';
+import { PATRONI_PACKAGES } from '../../src/products/patroni/settings.js';
 
 /** The packages by group (the names `--skip-packages` takes). */
 export function patroniClusterPackages(instance: Instance, skip: ReadonlySet<string> = new Set()): string[] {

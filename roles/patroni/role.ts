@@ -24,7 +24,7 @@ import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
 import { defineFact, defineRole, directory, file, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
-import { effectivePrimary, effectiveRole } from '../../src/live/topology.js';
+import { effectivePrimary, effectiveRole } from '../../src/inventory/liveTopology.js';
 import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from '../../src/products/patroni/bootstrapPlan.js';
 import { allPendingRestart, parseClusterJson, parsePatronictlList, pendingRestartOrder, type PatroniClusterStatus } from '../../src/products/patroni/clusterStatus.js';
 import { patroniDynamicConfig } from '../../src/products/patroni/dynamicConfig.js';
@@ -35,10 +35,9 @@ import { patroniMembers } from '../../src/products/patroni/members.js';
 import { patronictlListCommand } from '../../src/products/patroni/patronictl.js';
 import { configPatchRequest, restartRequest } from '../../src/products/patroni/restRequests.js';
 import { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
-import { PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniServiceName } from '../../src/products/patroni/settings.js';
+import { PATRONI_PACKAGES, PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniServiceName } from '../../src/products/patroni/settings.js';
 import { dcsSync } from '../../src/products/patroni/settingsPlan.js';
 
-export const PATRONI_PACKAGES = ['patroni', 'curl'];
 /** The secret (cluster-dir/secrets/<user>) holding the REST API password. */
 export const PATRONI_REST_SECRET = 'patroni';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { HostContext, Operation } from '../../src/engine/index.js';
 import type { DeployContext } from '../context.js';
-import type { LiveState } from '../../src/live/topology.js';
+import type { LiveState } from '../../src/inventory/liveTopology.js';
 import { deployContext, twoLocationCluster } from '../../test/unit/roles/fixtures.js';
 import { liveDatabasesIni, pgbouncerRole } from './role.js';
 import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/products/pgbouncer/databases.js';
-import { runningPrimaries, splitPrimaryRefusal } from './primaryGuard.js';
+import { runningPrimaries, splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { promoteScript } from '../../src/products/repmgr/scripts.js';
 
 const cluster = twoLocationCluster({ repmgr_redirect_pgbouncer: true });

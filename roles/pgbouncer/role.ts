@@ -17,11 +17,11 @@ import { defineRole, directory, file, flushHandlers, packages, reload, restart, 
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
 import { scramVerifierReusing } from '../../src/secrets/scram.js';
-import { effectivePrimary } from '../../src/live/topology.js';
+import { effectivePrimary } from '../../src/inventory/liveTopology.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { sslCertPath, sslKeyPath } from '../../src/products/postgres/layout.js';
 import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/products/pgbouncer/databases.js';
-import { splitPrimaryRefusal } from './primaryGuard.js';
+import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
 import { pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';

@@ -15,9 +15,9 @@ import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
-import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/live/topology.js';
+import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
-import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
+import { repmgrEnabled } from '../../src/config/repmgrEnabled.js';
 import { repmgrFileOps } from '../repmgr/files.js';
 import { standbyCloneCommand } from '../../src/products/repmgr/commands.js';
 import { ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
@@ -40,9 +40,10 @@ import {
   tmpfilesConf,
 } from '../../src/products/postgres/layout.js';
 import { POSTGRES_PGPASS, postgresPgpass } from '../../src/products/postgres/pgpass.js';
-import { asPostgres, buildCatalogCommand, localPsql, parseCatalog, remotePsql, type CatalogState } from '../../src/products/postgres/run.js';
+import { asPostgres, localPsql, remotePsql } from '../../src/products/postgres/run.js';
+import { catalogFact, type CatalogState } from '../../src/live/catalog.js';
 import { postgresServiceUnit } from '../../src/products/postgres/service.js';
-import { FENCE_PATH, fenceScript, standbyMarker } from '../../src/products/postgres/fence.js';
+import { FENCE_PATH, fenceScript, standbyMarker } from '../../src/products/repmgr/fence.js';
 import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
 import { confDFiles, postgresqlConf } from '../../src/products/postgres/settings.js';
 import { postgresSudoers } from '../../src/products/postgres/sudoers.js';
@@ -78,17 +79,6 @@ export function usersFor(cluster: Cluster, witness: boolean): DbUser[] {
   if (barmanHostFor(cluster)) users.push('barman', 'streaming_barman');
   if (hasPgbouncer(cluster)) users.push('pgbouncer_auth_user');
   return users;
-}
-
-/** The catalog read of this host (cached per run; any command run afterwards makes it read again). */
-export function catalogFact(cluster: Cluster, witness: boolean) {
-  const opts = {
-    version: cluster.postgresVersion,
-    barman: !witness && barmanHostFor(cluster) !== undefined,
-    pgbouncer: !witness && hasPgbouncer(cluster),
-    repmgr: repmgrEnabled(cluster),
-  };
-  return defineFact(`postgres-catalog-${JSON.stringify(opts)}`, buildCatalogCommand(opts), (r): CatalogState | undefined => (r.code === 0 ? parseCatalog(r.stdout) : undefined));
 }
 
 /** A data node of a repmgr cluster (not the witness): the hosts that could run as a second primary. */

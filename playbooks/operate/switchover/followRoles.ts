@@ -17,7 +17,7 @@ import { hasRole, instanceByName, type Cluster } from '../../../src/inventory/cl
 import { quote } from '../../../src/engine/index.js';
 import { databasesIni, pgbouncerDatabases } from '../../../src/products/pgbouncer/databases.js';
 import { DATABASES_INI, PGBOUNCER_SERVICE, PGBOUNCER_USER } from '../../../src/products/pgbouncer/layout.js';
-import type { LiveState } from '../../../src/live/topology.js';
+import type { LiveState } from '../../../src/inventory/liveTopology.js';
 import { barmanServerConf } from '../../../src/products/barman/serverConf.js';
 import { barmanPlan, type BarmanStep } from '../../../src/products/barman/plan.js';
 import { barmanStepOperation } from '../../../roles/barman/stepOperation.js';

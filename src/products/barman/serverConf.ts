@@ -7,7 +7,7 @@
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import type { LiveState } from '../../live/topology.js';
+import type { LiveState } from '../../inventory/liveTopology.js';
 import { quoteAll } from '../../engine/shell/quote.js';
 import { stringVar, varError } from '../../config/vars.js';
 import { POSTGRES_PORT, POSTGRES_USER, binDir } from '../postgres/layout.js';

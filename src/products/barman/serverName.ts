@@ -11,7 +11,7 @@
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { hasRole } from '../../inventory/cluster.js';
-import { configuredPrimary, effectivePrimary, type LiveState } from '../../live/topology.js';
+import { configuredPrimary, effectivePrimary, type LiveState } from '../../inventory/liveTopology.js';
 import { stringVar, varError } from '../../config/vars.js';
 
 /** Barman server names: the section name in /etc/barman.d, a directory under barman_home. */

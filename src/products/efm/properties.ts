@@ -5,7 +5,7 @@
  * key of efm_conf_settings on top.
  */
 import { type Cluster, type Instance, hasRole } from '../../inventory/cluster.js';
-import { type LiveState, NOTHING_LIVE, effectivePrimary, effectiveUpstream } from '../../live/topology.js';
+import { type LiveState, NOTHING_LIVE, effectivePrimary, effectiveUpstream } from '../../inventory/liveTopology.js';
 import { efmConfSettings } from './confSettings.js';
 import { isPropertyOf } from './knownProperties.js';
 import { efmAddress, efmBindPort, efmNodeInstances, isEfmWitness } from './nodes.js';

@@ -27,6 +27,9 @@ import {
 
 export const ETCD_ENV_FILE = '/etc/default/etcd';
 export const ETCD_SERVICE = 'etcd';
+
+/** Debian's etcd server and its client (etcdctl). */
+export const ETCD_PACKAGES = ['etcd-server', 'etcd-client'];
 /** Where the package's own single-member etcd keeps its data (Debian's unit default). */
 export const ETCD_PACKAGE_DATA_DIR = '/var/lib/etcd/default';
 export const ETCD_TEMPLATE = 'roles/etcd/templates/etcd.default.hbs';

@@ -17,6 +17,9 @@ export const HAPROXY_CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
 export const HAPROXY_TEMPLATE = 'roles/haproxy/templates/haproxy.cfg.hbs';
 export const HAPROXY_SERVICE = 'haproxy';
 
+/** HAProxy, and curl for the role's read of HAProxy's stats page (backends settled). */
+export const HAPROXY_PACKAGES = ['haproxy', 'curl'];
+
 export interface HaproxyServer {
   name: string;
   address: string;

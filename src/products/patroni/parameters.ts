@@ -15,7 +15,7 @@
  */
 import { ConfigError, type ConfigProblem } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
-import { configuredPrimary } from '../../live/topology.js';
+import { configuredPrimary } from '../../inventory/liveTopology.js';
 import { m1Settings } from '../postgres/settings.js';
 
 export type ParamValue = string | number;

@@ -31,6 +31,9 @@ export const PATRONI_REST_USER = 'patroni';
 export const PATRONI_REWIND_USER = 'rewind';
 /** The generic unit the package enables; m1 disables it (it never starts: its config file is never written). */
 export const PATRONI_GENERIC_SERVICE = 'patroni.service';
+
+/** Patroni, and curl for m1's calls to its REST API. */
+export const PATRONI_PACKAGES = ['patroni', 'curl'];
 /** The systemd unit m1's Postgres runs under before Patroni takes over (the postgres role's). */
 export { POSTGRES_SERVICE };
 

@@ -14,7 +14,7 @@ import type { Cluster, Instance, PostgresVersion } from '../../inventory/cluster
 import { runsPostgres } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
 import { findVar, mergedMapVar, varError } from '../../config/vars.js';
-import { repmgrEnabled } from '../repmgr/enabled.js';
+import { repmgrEnabled } from '../../config/repmgrEnabled.js';
 import { settingContext } from './gucContext.js';
 import { CONF_D, POSTGRES_PORT, SOCKET_DIR, sslCertPath, sslKeyPath } from './layout.js';
 

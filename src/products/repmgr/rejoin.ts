@@ -20,7 +20,7 @@
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
-import { standbyMarker } from '../postgres/fence.js';
+import { standbyMarker } from './fence.js';
 import { DATA_DIR, POSTGRES_SERVICE } from '../postgres/layout.js';
 import { asPostgres, remotePsql } from '../postgres/run.js';
 import { repmgrDsn } from './conninfo.js';

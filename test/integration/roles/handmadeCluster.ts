@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Engine, Secrets, connectorsFromInventory, type Role, type RunResult } from '../../../src/engine/index.js';
 import type { DeployContext } from '../../../roles/context.js';
 import type { Cluster } from '../../../src/inventory/cluster.js';
-import type { LiveState } from '../../../src/live/topology.js';
+import type { LiveState } from '../../../src/inventory/liveTopology.js';
 import { selfSignedCertCommand } from '../../../src/products/postgres/tls.js';
 import { barmanGrantsSql, desiredBarmanRole, desiredRole, ensureRoleSql, pgbouncerGetAuthSql, type DbUser } from '../../../src/products/postgres/users.js';
 import { generatePassword, scramVerifier } from '../../../src/secrets/index.js';

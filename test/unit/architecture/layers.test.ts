@@ -21,7 +21,13 @@ import { cycles, importsOf, isTest, LAYER_NAMES, placeOf, relativeSpecifiers, so
  * Imports that break a rule today, each with why it cannot go yet. An entry
  * that no longer matches an import fails the test, so the list only shrinks.
  */
-const ALLOWED: readonly { from: string; to: string; why: string }[] = [];
+const ALLOWED: readonly { from: string; to: string; why: string }[] = [
+  {
+    from: 'roles/postgres/role.ts',
+    to: 'roles/repmgr/files.ts',
+    why: "the postgres role clones and rejoins repmgr replicas, which read repmgr.conf first: a FailoverManager's clone and rejoin take this over",
+  },
+];
 
 const root = packageRoot;
 const files = sourceFiles(root);

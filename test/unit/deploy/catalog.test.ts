@@ -5,8 +5,8 @@ import { preflightProblems } from '../../../playbooks/deploy/deploy.js';
 import { Secrets } from '../../../src/engine/index.js';
 import { scramVerifier } from '../../../src/secrets/index.js';
 import { catalogChanges, usersFor } from '../../../roles/postgres/role.js';
-import { buildCatalogCommand, parseCatalog } from '../../../src/products/postgres/run.js';
-import { NOTHING_LIVE } from '../../../src/live/topology.js';
+import { buildCatalogCommand, parseCatalog } from '../../../src/live/catalog.js';
+import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
 const passwords = { postgres: 'p0', repmgr: 'r1', barman: 'b2', streaming_barman: 's3', replication: 'l4', pgbouncer_auth_user: 'a5', pgbouncer: 'x6' };

@@ -4,7 +4,7 @@ import { hostLiveFacts, instanceForHost, liveTopology } from '../../../playbooks
 import { parseGather } from '../../../playbooks/deploy/gather.js';
 import { deployPlaybook, postgresLevels } from '../../../playbooks/deploy/repmgrStages.js';
 import { Secrets } from '../../../src/engine/index.js';
-import { NOTHING_LIVE } from '../../../src/live/topology.js';
+import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
 const up = (inRecovery: boolean, upstream?: string): HostLiveFacts => ({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery, upstream });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DeployContext } from '../../../roles/context.js';
 import { Secrets } from '../../../src/engine/index.js';
 import type { Cluster, Instance, Role, Vars } from '../../../src/inventory/cluster.js';
-import { NOTHING_LIVE, type LiveState } from '../../../src/live/topology.js';
+import { NOTHING_LIVE, type LiveState } from '../../../src/inventory/liveTopology.js';
 
 function inst(name: string, node: number, location: string, roles: Role[], extra: Partial<Instance> = {}): Instance {
   return { name, node, location, roles, ipAddress: `10.33.0.${node + 10}`, vars: {}, extra: {}, ...extra };

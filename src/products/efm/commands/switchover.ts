@@ -5,7 +5,7 @@
  */
 import { RefusedError } from '../../../errors.js';
 import type { Cluster, Instance } from '../../../inventory/cluster.js';
-import { NOTHING_LIVE, effectiveUpstream } from '../../../live/topology.js';
+import { NOTHING_LIVE, effectiveUpstream } from '../../../inventory/liveTopology.js';
 import { isEfmWitness } from '../nodes.js';
 import { type EfmLive, isCascadedStandby } from '../properties.js';
 import { efmPaths, efmVersion } from '../version.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOTHING_LIVE } from '../../../../src/live/topology.js';
+import { NOTHING_LIVE } from '../../../../src/inventory/liveTopology.js';
 import { backupCron, barmanCron } from '../../../../src/products/barman/cron.js';
 import { barmanConf } from '../../../../src/products/barman/globalConf.js';
 import { formatBarmanValue } from '../../../../src/products/barman/ini.js';

@@ -5,7 +5,7 @@ import {
   effectiveRole,
   effectiveUpstream,
   topologyDrift,
-} from '../../../../src/live/topology.js';
+} from '../../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 describe('effective topology before the first deploy', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { boolVar, intVar, mergedMapVar, stringListVar, stringVar } from '../../../../src/config/vars.js';
-import { quoteAll, quote } from '../../../../src/engine/shell/quote.js';
 import { byName, defaultCluster } from '../fixtures.js';
 
 describe('variable readers', () => {
@@ -38,15 +37,5 @@ describe('variable readers', () => {
     alpha.vars['postgres_conf_settings'] = { work_mem: '64MB' };
     expect(mergedMapVar(c, alpha, 'postgres_conf_settings')).toEqual({ work_mem: '64MB', jit: 'off' });
     expect(mergedMapVar(c, byName(c, 'beta'), 'postgres_conf_settings')).toEqual({ work_mem: '32MB', jit: 'off' });
-  });
-});
-
-describe('shell quoting', () => {
-  it('leaves plain words alone and single-quotes the rest', () => {
-    expect(quote('/etc/repmgr/15/repmgr.conf')).toBe('/etc/repmgr/15/repmgr.conf');
-    expect(quote('host=a port=5432')).toBe("'host=a port=5432'");
-    expect(quote("it's")).toBe("'it'\\''s'");
-    expect(quote('')).toBe("''");
-    expect(quoteAll(['echo', 'a b', '$HOME'])).toBe("echo 'a b' '$HOME'");
   });
 });

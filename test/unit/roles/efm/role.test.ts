@@ -4,7 +4,7 @@ import type { HostContext, Operation, Role } from '../../../../src/engine/index.
 import { UsageError } from '../../../../src/errors.js';
 import type { Cluster } from '../../../../src/inventory/cluster.js';
 import { main } from '../../../../src/cli/main.js';
-import { NOTHING_LIVE, type LiveState } from '../../../../src/live/topology.js';
+import { NOTHING_LIVE, type LiveState } from '../../../../src/inventory/liveTopology.js';
 import { pgHbaConf } from '../../../../src/products/postgres/hba.js';
 import { basebackupCloneCommand, efmSlotName, standbySettings } from '../../../../src/products/efm/clone.js';
 import { efmDeployGate } from '../../../../src/products/efm/deployGate.js';

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FENCE_PATH, fenceScript, standbyMarker } from '../../../../src/products/postgres/fence.js';
+import { FENCE_PATH, fenceScript, standbyMarker } from '../../../../src/products/repmgr/fence.js';
 import { postgresServiceUnit } from '../../../../src/products/postgres/service.js';
 import { fenceFor } from '../../../../roles/postgres/role.js';
 import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';

@@ -10,7 +10,7 @@ import {
 } from '../../../../src/products/repmgr/commands.js';
 import { repmgrServiceUnit } from '../../../../src/products/repmgr/service.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, parseRepmgrNodes, placeholderNodeSql, registrationNeeded } from '../../../../src/products/repmgr/sql.js';
-import { repmgrEnabled } from '../../../../src/products/repmgr/enabled.js';
+import { repmgrEnabled } from '../../../../src/config/repmgrEnabled.js';
 import { defaultCluster } from '../fixtures.js';
 
 const R = '/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf';

@@ -1,5 +1,5 @@
-import type { Cluster } from '../../inventory/cluster.js';
-import { hasRole } from '../../inventory/cluster.js';
+import type { Cluster } from '../inventory/cluster.js';
+import { hasRole } from '../inventory/cluster.js';
 
 /**
  * repmgr runs when it is the failover manager and there is something to fail

@@ -4,8 +4,8 @@
  * file holds the small amount of topology logic the roles need, with plain
  * inputs, so the roles do not depend on the inventory's topology module.
  */
-import type { Cluster, Instance } from '../inventory/cluster.js';
-import { hasRole, instanceByName, runsPostgres } from '../inventory/cluster.js';
+import type { Cluster, Instance } from './cluster.js';
+import { hasRole, instanceByName, runsPostgres } from './cluster.js';
 
 /** What the facts say about replication right now. */
 export interface LiveState {

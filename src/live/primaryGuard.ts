@@ -7,11 +7,16 @@
  * Seen in a real run: after a failover, provision restarted the stopped old
  * primary's container and it came back as a second primary.
  */
-import type { DeployContext } from '../context.js';
-import { hasRole } from '../../src/inventory/cluster.js';
+import { hasRole, type Cluster } from '../inventory/cluster.js';
+
+/** What the guard reads: the cluster and, per instance, what its Postgres answered before the run. */
+export interface PrimaryEvidence {
+  cluster: Cluster;
+  hosts: Readonly<Record<string, { postgresRunning: boolean; inRecovery?: boolean } | undefined>>;
+}
 
 /** Data nodes whose Postgres answered "not in recovery" before the run, sorted. */
-export function runningPrimaries(ctx: Pick<DeployContext, 'cluster' | 'hosts'>): string[] {
+export function runningPrimaries(ctx: PrimaryEvidence): string[] {
   return ctx.cluster.instances
     .filter((i) => hasRole(i, 'primary') || hasRole(i, 'replica'))
     .filter((i) => {
@@ -26,7 +31,7 @@ export function runningPrimaries(ctx: Pick<DeployContext, 'cluster' | 'hosts'>):
  * Undefined when `what` may move from `current` to `wanted`; else the
  * one-line reason it must not (several primaries and a move requested).
  */
-export function splitPrimaryRefusal(ctx: Pick<DeployContext, 'cluster' | 'hosts'>, what: string, current: string | undefined, wanted: string): string | undefined {
+export function splitPrimaryRefusal(ctx: PrimaryEvidence, what: string, current: string | undefined, wanted: string): string | undefined {
   const primaries = runningPrimaries(ctx);
   if (primaries.length < 2 || current === wanted) return undefined;
   return (

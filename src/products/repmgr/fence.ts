@@ -16,10 +16,10 @@
  * second primary beside a live one, it never decides who is primary.
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
-import { REPMGR_DB, REPMGR_USER } from '../repmgr/layout.js';
+import { REPMGR_DB, REPMGR_USER } from './layout.js';
 import { quote } from '../../engine/shell/quote.js';
-import { DATA_DIR, POSTGRES_PORT, binDir } from './layout.js';
-import { POSTGRES_PGPASS } from './pgpass.js';
+import { DATA_DIR, POSTGRES_PORT, binDir } from '../postgres/layout.js';
+import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 
 export const FENCE_PATH = '/usr/local/sbin/m1-postgres-fence';
 
