@@ -119,7 +119,7 @@ describe('the import graph the rules read', () => {
     expect(placeOf('src/errors.ts')).toEqual({ layer: 1, folder: 'src/errors.ts' });
     expect(placeOf('src/engine/run/lock.ts')).toEqual({ layer: 2, folder: 'src/engine' });
     expect(placeOf('src/products/repmgr/sql.ts')).toEqual({ layer: 3, folder: 'src/products/repmgr' });
-    expect(placeOf('src/live/topology.ts')).toEqual({ layer: 3, folder: 'src/live' });
+    expect(placeOf('src/live/catalog.ts')).toEqual({ layer: 3, folder: 'src/live' });
     expect(placeOf('roles/postgres/role.ts')).toEqual({ layer: 4, folder: 'roles/postgres' });
     expect(placeOf('roles/context.ts')).toEqual({ layer: 4, folder: 'roles/context.ts' });
     expect(placeOf('playbooks/operate/switchover/run.ts')).toEqual({ layer: 5, folder: 'playbooks/operate' });
