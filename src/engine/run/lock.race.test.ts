@@ -28,7 +28,9 @@ import { acquireLock } from './src/engine/run/lock.js';
 const [dir, log] = process.argv.slice(2);
 const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 process.on('message', ({ round, at }) => {
-  while (process.hrtime.bigint() < BigInt(at)) {} // start together
+  // Start together: sleep until 2 ms before the instant, then spin (sleeping is too coarse).
+  pause(Math.max(0, Number(BigInt(at) - process.hrtime.bigint()) / 1e6 - 2));
+  while (process.hrtime.bigint() < BigInt(at)) {}
   let refusals = 0;
   let lock;
   for (;;) {
@@ -36,7 +38,7 @@ process.on('message', ({ round, at }) => {
     catch (e) { if (e.name !== 'RefusedError') throw e; refusals++; pause(Math.random()); }
   }
   const from = process.hrtime.bigint();
-  while (process.hrtime.bigint() - from < 200_000n) {} // hold it a while (0.2 ms)
+  pause(0.2); // hold it a while
   const to = process.hrtime.bigint();
   lock.release();
   appendFileSync(log, round + ' ' + process.pid + ' ' + from + ' ' + to + ' ' + refusals + '\\n');
