@@ -29,7 +29,7 @@ import { platformFor } from '../../src/platforms/index.js';
 import { readKnownHosts } from '../../src/platforms/clusterFiles.js';
 import { parseKnownHosts, keysFor } from '../../src/ssh/knownHosts.js';
 import { generateKeyPair, type PublicKey } from '../../src/ssh/keys.js';
-import { secretsDir } from '../../src/secrets/index.js';
+import { checkStoredSecrets, secretsDir } from '../../src/secrets/index.js';
 import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../src/products/system/sshKeys.js';
 import { deployPlaybook } from './repmgrStages.js';
 import { patroniPlaybook } from './patroniStages.js';
@@ -219,6 +219,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
   for (const g of skip) if (!DEPLOY_PACKAGE_GROUPS.includes(g)) throw new UsageError(`--skip-packages ${g}: unknown package group (known: ${DEPLOY_PACKAGE_GROUPS.join(', ')})`);
   const { cluster, warnings: configWarnings } = await loadCluster(dir);
   for (const w of configWarnings) write(`warning: ${w}\n`);
+  await checkStoredSecrets(cluster.dir); // a damaged password file: exit 2 before any host is touched
   const patroni = cluster.failoverManager === 'patroni';
   // EFM: the subscription token (and the repository address) are checked before any host is touched, provision included.
   const efm: EfmDeployGate | undefined = cluster.failoverManager === 'efm' ? efmDeployGate(cluster, options.env ?? process.env, skip) : undefined;

@@ -3,11 +3,12 @@
  * is checked before anything is written: on any error neither the directory
  * nor the file is created.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { M1Error, UsageError } from '../errors.js';
+import { formatProblem, M1Error, UsageError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { Cluster } from '../inventory/cluster.js';
+import { readConfigText } from '../config/configText.js';
 import { CONFIG_FILE, type ConfigDocument } from '../config/document.js';
 import { parseConfig } from '../config/load.js';
 import { renderConfig, writeConfig } from '../config/write.js';
@@ -39,12 +40,9 @@ export async function resolveM1Options(dir: string, raw: RawConfigureOptions): P
   const { options, warnings } = parseConfigureOptions(raw);
   const m1: M1Options = { ...options, clusterName: basename(resolve(dir)) };
   if (raw.hostnamesFrom !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(raw.hostnamesFrom, 'utf8');
-    } catch (err) {
-      throw new UsageError(`--hostnames-from ${raw.hostnamesFrom}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
+    const read = await readConfigText(raw.hostnamesFrom, 'cannot read it (ENOENT)');
+    if ('problem' in read) throw new UsageError(`--hostnames-from ${formatProblem(read.problem)}`);
+    const text = read.text;
     m1.hostnames = {
       label: raw.hostnamesFrom,
       entries: parseHostnamesFile(text, raw.hostnamesFrom, (options.platform ?? 'aws') !== 'aws'),

@@ -3,7 +3,6 @@
  * the first) and reported with file, line and YAML path; unknown keys are
  * errors with a suggestion, variables one typo away from a known one are warnings.
  */
-import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../errors.js';
@@ -25,6 +24,8 @@ import {
 import { hostnameProblem } from '../inventory/hostname.js';
 import { contains, gatewayOf, ipToNumber, parseCidrLoose } from '../inventory/network.js';
 import { checkInstances, type IndexedInstance } from './checks.js';
+import { displayText } from '../inventory/displayText.js';
+import { readConfigText } from './configText.js';
 import { CONFIG_FILE } from './document.js';
 import { INSTANCE_DEFAULTS_KEYS, INSTANCE_KEYS, KNOWN_VARIABLES, TOP_LEVEL_KEYS, TOP_LEVEL_ORDER, UNSUPPORTED_ROLES } from './keys.js';
 import { YamlSource, formatPath, type YamlPath } from './source.js';
@@ -65,7 +66,7 @@ class Collector {
   warn(path: YamlPath, message: string): void {
     const line = this.src.line(path);
     const where = line === undefined ? this.src.file : `${this.src.file}:${line}`;
-    this.warnings.push(`${where} ${formatPath(path)}: ${message}`);
+    this.warnings.push(`${where} ${displayText(formatPath(path))}: ${displayText(message)}`);
   }
 
   mapping(path: YamlPath, value: unknown, what: string): Record<string, unknown> | undefined {
@@ -439,16 +440,7 @@ export function parseConfig(text: string, options: { file: string; dir: string }
 /** Reads, validates and models `<dir>/config.yml`. Throws ConfigError listing every problem. */
 export async function loadCluster(dir: string): Promise<LoadResult> {
   const file = join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT'
-        ? `no such file; create it with \`m1 configure ${dir} --architecture M1 ...\``
-        : `cannot be read (${code ?? String(err)})`;
-    throw new ConfigError([{ file, path: '', message }]);
-  }
-  return parseConfig(text, { file, dir });
+  const read = await readConfigText(file, `no such file; create it with \`m1 configure ${dir} --architecture M1 ...\``);
+  if ('problem' in read) throw new ConfigError([read.problem]);
+  return parseConfig(read.text, { file, dir });
 }

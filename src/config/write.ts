@@ -2,12 +2,12 @@
  * config.yml as TPA writes it (reference 2.7): top-level keys in TPA's order,
  * nested keys sorted, lists flush with their key, a blank line between sections.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { M1Error } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { Cluster, Instance, Vars } from '../inventory/cluster.js';
+import { makeDirectory, writeFileAtomic } from '../inventory/localFiles.js';
 import { CONFIG_FILE, type ConfigDocument, type ConfigInstance } from './document.js';
 import { TOP_LEVEL_ORDER } from './keys.js';
 
@@ -115,15 +115,9 @@ function isCluster(c: ConfigDocument | Cluster): c is Cluster {
 export async function writeConfig(dir: string, config: ConfigDocument | Cluster, options: WriteOptions = {}): Promise<string> {
   const text = renderConfig(isCluster(config) ? clusterToDocument(config) : config);
   const file = join(dir, CONFIG_FILE);
-  await mkdir(dir, { recursive: true });
-  if (options.overwrite) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, file);
-    return file;
-  }
+  await makeDirectory(dir, { fix: 'choose another cluster directory' });
   try {
-    await writeFile(file, text, { flag: 'wx', mode: 0o644 });
+    await writeFileAtomic(file, text, { mode: 0o644, exclusive: !options.overwrite });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new M1Error(`${file} already exists; m1 never overwrites a config.yml (edit it, or choose another directory)`, ExitCode.BadInput);

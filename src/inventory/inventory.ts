@@ -3,11 +3,12 @@
  * `m1 provision` to <cluster-dir>/inventory.json, read by every command that
  * connects. Paths inside are relative to the cluster directory.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { M1Error } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { Platform } from './cluster.js';
+import { writeFileAtomic } from './localFiles.js';
 
 export const INVENTORY_FILE = 'inventory.json';
 
@@ -56,8 +57,6 @@ export async function writeInventory(clusterDir: string, inventory: Inventory): 
     current = undefined;
   }
   if (current === text) return false;
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
+  await writeFileAtomic(path, text, { mode: 0o644 });
   return true;
 }

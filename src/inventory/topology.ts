@@ -4,6 +4,7 @@
  * Pure functions; safe on hand-edited (even cyclic) upstream graphs.
  */
 import { M1Error } from '../errors.js';
+import { displayText } from './displayText.js';
 import { ExitCode } from '../exitCodes.js';
 import { hasRole, instanceByName, type Cluster, type Instance, type Role } from './cluster.js';
 
@@ -185,5 +186,6 @@ export function renderTopologyTree(cluster: Cluster): string {
     if (here.length === 0) lines.push(`${prefix}└─ (no instances)`);
     heads.forEach((h, k) => branch(h, prefix, k === heads.length - 1));
   });
-  return lines.join('\n');
+  // Names come from config.yml: a control character in one must not reach the terminal.
+  return lines.map(displayText).join('\n');
 }

@@ -4,7 +4,7 @@
  * Each is created once and left alone afterwards; every function reports
  * whether it changed anything, so a rerun can say "0 changed".
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 
@@ -12,6 +12,7 @@ import ssh2 from 'ssh2';
 const { utils } = ssh2;
 import type { Cluster } from '../inventory/cluster.js';
 import type { Inventory } from '../inventory/inventory.js';
+import { writeFileAtomic } from '../inventory/localFiles.js';
 import { mergeGitignore } from './gitignore.js';
 import { generateKeyPair, parsePublicKey, type KeyType, type PublicKey } from '../ssh/keys.js';
 import { hasExactly, parseKnownHosts, setHostKeys } from '../ssh/knownHosts.js';
@@ -38,10 +39,7 @@ async function readText(path: string): Promise<string | undefined> {
 
 /** Writes through a temporary file and a rename, so readers never see half a file. */
 export async function writeAtomic(path: string, text: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
+  await writeFileAtomic(path, text, { mode });
 }
 
 /** Writes when the content differs; true when it wrote. */
@@ -74,8 +72,7 @@ async function ensureKeyPair(path: string, type: KeyType, comment: string): Prom
   }
   const pair = generateKeyPair(type, comment);
   // 'wx': never overwrite a key another run created meanwhile.
-  await writeFile(path, pair.privateKey, { mode: 0o600, flag: 'wx' });
-  await chmod(path, 0o600);
+  await writeFileAtomic(path, pair.privateKey, { mode: 0o600, exclusive: true });
   await writeAtomic(`${path}.pub`, pair.publicKey + '\n');
   return { publicKey: pair.publicKey, changed: true };
 }

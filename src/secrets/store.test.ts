@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PASSWORD_ALPHABET, generatePassword } from './password.js';
-import { ensureSecret, readSecret, secretPath } from './store.js';
+import { checkStoredSecrets, ensureSecret, readSecret, secretPath } from './store.js';
+import { readdir } from 'node:fs/promises';
 
 let dir: string;
 beforeEach(async () => {
@@ -68,5 +69,42 @@ describe('ensureSecret', () => {
 describe('readSecret', () => {
   it('names the file and the fix when there is none', async () => {
     await expect(readSecret(dir, 'replication')).rejects.toThrow(/replication\.password: no password stored for replication; run `m1 deploy/);
+  });
+
+  it('an empty file (a crash used to leave one): names the file and the fix, exit 2', async () => {
+    await ensureSecret(dir, 'postgres');
+    await writeFile(secretPath(dir, 'postgres'), '');
+    const err = await readSecret(dir, 'postgres').catch((e: unknown) => e as Error & { exitCode: number });
+    expect(err.message).toBe(
+      `${secretPath(dir, 'postgres')}: empty; remove it and run \`m1 deploy ${dir}\`, which generates a new password for postgres and sets it on the hosts`,
+    );
+    expect(err.exitCode).toBe(2);
+    // ensureSecret finds the file there and reads it: the same answer, the file left alone.
+    await expect(ensureSecret(dir, 'postgres')).rejects.toThrow(/postgres\.password: empty; remove it/);
+  });
+});
+
+describe('a stored password is written whole or not at all', () => {
+  it('leaves no temporary file beside it', async () => {
+    await ensureSecret(dir, 'repmgr');
+    expect(await readdir(join(dir, 'secrets'))).toEqual(['repmgr.password']);
+  });
+});
+
+describe('checkStoredSecrets (deploy runs it before touching any host)', () => {
+  it('passes with no secrets directory and with sound files', async () => {
+    await checkStoredSecrets(dir);
+    await ensureSecret(dir, 'postgres');
+    await ensureSecret(dir, 'barman');
+    await checkStoredSecrets(dir);
+  });
+
+  it('names the first damaged file', async () => {
+    await ensureSecret(dir, 'postgres');
+    await ensureSecret(dir, 'barman');
+    await writeFile(secretPath(dir, 'postgres'), 'one\ntwo\n');
+    await expect(checkStoredSecrets(dir)).rejects.toThrow(
+      `${secretPath(dir, 'postgres')}: expected one line holding the password of postgres; keep only the password's line`,
+    );
   });
 });

@@ -3,9 +3,10 @@
  * the file 0600 in a 0700 directory. A password is generated once and never
  * overwritten, so a redeploy never changes it (nor, with scram.ts, its verifier).
  */
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { M1Error } from '../errors.js';
+import { writeFileAtomic } from '../inventory/localFiles.js';
 import { ExitCode } from '../exitCodes.js';
 import { generatePassword } from './password.js';
 
@@ -52,7 +53,8 @@ export async function ensureSecret(clusterDir: string, user: string): Promise<En
   await ensureSecretsDir(clusterDir);
   const password = generatePassword();
   try {
-    await writeFile(path, password + '\n', { flag: 'wx', mode: 0o600 });
+    // Whole or not at all: a crash must not leave an empty password file behind.
+    await writeFileAtomic(path, password + '\n', { mode: 0o600, exclusive: true });
     return { password, created: true };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -73,8 +75,32 @@ export async function readSecret(clusterDir: string, user: string): Promise<stri
     throw err;
   }
   const password = text.replace(/\r?\n$/, '');
-  if (password.length === 0 || /[\r\n]/.test(password)) {
-    throw new M1Error(`${path}: expected one line holding the password of ${user}`, ExitCode.BadInput);
+  if (password.length === 0) {
+    throw new M1Error(
+      `${path}: empty; remove it and run \`m1 deploy ${clusterDir}\`, which generates a new password for ${user} and sets it on the hosts`,
+      ExitCode.BadInput,
+    );
+  }
+  if (/[\r\n]/.test(password)) {
+    throw new M1Error(`${path}: expected one line holding the password of ${user}; keep only the password's line`, ExitCode.BadInput);
   }
   return password;
+}
+
+/**
+ * Reads every stored password, so a damaged one (empty, several lines) is
+ * reported with its file and fix before a run touches any host.
+ */
+export async function checkStoredSecrets(clusterDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(secretsDir(clusterDir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const name of names.sort()) {
+    const user = /^([a-z_][a-z0-9_]{0,62})\.password$/.exec(name)?.[1];
+    if (user) await readSecret(clusterDir, user);
+  }
 }

@@ -10,12 +10,13 @@
  *   4. finish Barman (stale slots, detached base backup, check);
  *   5. verify, polling briefly, and return one table of checks.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine, Secrets, type Connector, type OpResult, type Playbook, type Reporter } from '../../../src/engine/index.js';
 import { acquireLock } from '../../../src/engine/run/lock.js';
 import { RefusedError } from '../../../src/errors.js';
 import { hasRole, instanceByName, type Cluster } from '../../../src/inventory/cluster.js';
+import { writeFileAtomic } from '../../../src/inventory/localFiles.js';
 import { readSecret } from '../../../src/secrets/index.js';
 import { barmanServers } from '../../../src/products/barman/serverName.js';
 import { efmBindByHostname } from '../../../src/products/efm/nodes.js';
@@ -141,7 +142,7 @@ async function saveManagerLog(cluster: Cluster, text: string): Promise<string | 
     const dir = join(cluster.dir, 'logs');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-switchover-${cluster.failoverManager}.log`);
-    await writeFile(path, text, { mode: 0o600 });
+    await writeFileAtomic(path, text, { mode: 0o600 });
     return path;
   } catch {
     return undefined;

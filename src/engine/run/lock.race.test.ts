@@ -7,20 +7,18 @@
  * intervals may overlap.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transpileForChildren } from '../../../test/support/transpile.js';
 import { LOCK_FILE } from './lock.js';
 
 const PROCESSES = 8;
 // M1_LOCK_RACE_ROUNDS=400 for a longer run (about 2 min here).
 const ROUNDS = Number(process.env.M1_LOCK_RACE_ROUNDS ?? 50);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 // lock.ts and what it imports, compiled to plain JS for the child processes.
-const SOURCES = ['src/engine/run/lock.ts', 'src/errors.ts', 'src/exitCodes.ts', 'src/config/displayText.ts'];
+const SOURCES = ['src/engine/run/lock.ts', 'src/errors.ts', 'src/exitCodes.ts', 'src/inventory/displayText.ts'];
 
 const CHILD = `
 import { appendFileSync } from 'node:fs';
@@ -61,15 +59,7 @@ let work: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'm1-lockrace-'));
-  for (const file of SOURCES) {
-    const out = join(work, file.replace(/\.ts$/, '.js'));
-    mkdirSync(dirname(out), { recursive: true });
-    const js = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-    writeFileSync(out, js);
-  }
-  writeFileSync(join(work, 'package.json'), '{"type":"module"}');
+  transpileForChildren(work, SOURCES);
   writeFileSync(join(work, 'child.js'), CHILD);
 });
 
@@ -145,5 +135,5 @@ describe.each<Start>(['clean', 'stale', 'empty'])('cluster lock race, starting %
     expect(overlaps).toEqual([]);
     const refusals = all.reduce((s, h) => s + h.refusals, 0);
     console.log(`lock race (${start}): ${PROCESSES} processes x ${ROUNDS} rounds in ${Date.now() - began} ms, ${refusals} refusals retried`);
-  }, ROUNDS * 1000);
+  }, ROUNDS * 2000); // about 3 s idle; the machine may be busy with other tests
 });

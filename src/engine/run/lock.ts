@@ -39,7 +39,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { displayText } from '../../config/displayText.js';
+import { displayText } from '../../inventory/displayText.js';
 import { RefusedError } from '../../errors.js';
 
 export const LOCK_FILE = '.m1.lock';

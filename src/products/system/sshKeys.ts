@@ -8,10 +8,11 @@
  * cluster directory (keys/id_postgres, keys/id_barman), installed on the hosts
  * where that user starts connections.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cluster } from '../../inventory/cluster.js';
 import { hasRole, runsPostgres } from '../../inventory/cluster.js';
+import { writeFileAtomic } from '../../inventory/localFiles.js';
 import { generateKeyPair, parsePublicKey, type PublicKey } from '../../platforms/sshKeys.js';
 
 export type ServiceUser = 'postgres' | 'barman';
@@ -44,9 +45,8 @@ export async function ensureServiceKey(clusterDir: string, clusterName: string, 
   let created = false;
   try {
     const pair = generateKeyPair('ed25519', comment);
-    await writeFile(privateKeyPath, pair.privateKey, { mode: 0o600, flag: 'wx' });
-    await chmod(privateKeyPath, 0o600);
-    await writeFile(`${privateKeyPath}.pub`, pair.publicKey + '\n', { mode: 0o644 });
+    await writeFileAtomic(privateKeyPath, pair.privateKey, { mode: 0o600, exclusive: true });
+    await writeFileAtomic(`${privateKeyPath}.pub`, pair.publicKey + '\n', { mode: 0o644 });
     created = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

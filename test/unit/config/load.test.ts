@@ -205,7 +205,7 @@ describe('problems, each with file, line, YAML path and fix', () => {
     ['a pgbouncer_backend naming no instance', edit('    ansible_user: admin\n', '    ansible_user: admin\n    pgbouncer_backend: kabom\n'),
       ['config.yml:44 instances[3].vars.pgbouncer_backend: "kabom" is not an instance (did you mean "kaboom"?)']],
     ['a duplicate YAML key', edit('  node: 3\n', '  node: 3\n  node: 5\n'),
-      ['config.yml:35: YAML syntax: Map keys must be unique']],
+      ['config.yml:35 instances[2].node: this key is already on line 34; keys of a mapping must be unique']],
     ['a YAML syntax error', edit('  role: [replica]\n', '  role: [replica\n'),
       [expect.stringMatching(/^config\.yml:\d+: YAML syntax: /) as unknown as string]],
     ['not a mapping', '- just\n- a list\n', ['config.yml:1: expected a mapping of architecture, cluster_name, cluster_tags, keyring_backend..., found a list']],
