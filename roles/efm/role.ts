@@ -29,6 +29,7 @@ import {
 } from '../../src/engine/index.js';
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
+import { clusterVar } from '../../src/config/vars.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
 import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { quote } from '../../src/engine/shell/quote.js';
@@ -61,8 +62,7 @@ export const EFM_DB_USER = 'efm';
 export function withEfmHba(cluster: Cluster): Cluster {
   const lines = efmHbaLines(cluster).filter((l) => !l.startsWith('#'));
   if (lines.length === 0) return cluster;
-  const own = cluster.clusterVars['postgres_hba_settings'];
-  const ownLines = Array.isArray(own) ? own : [];
+  const ownLines = clusterVar(cluster, 'postgres_hba_settings');
   return { ...cluster, clusterVars: { ...cluster.clusterVars, postgres_hba_settings: [...ownLines, ...lines] } };
 }
 

@@ -11,7 +11,7 @@ import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { asPostgres, localPsql } from '../../src/products/postgres/run.js';
 import { catalogFact } from '../../src/live/catalog.js';
-import { boolVar } from '../../src/config/vars.js';
+import { hostVar } from '../../src/config/vars.js';
 import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrEnabled } from '../../src/config/repmgrEnabled.js';
 import { repmgrFileOps } from './files.js';
@@ -24,7 +24,7 @@ export function downstreamSlots(ctx: DeployContext, host: string): string[] {
   const cluster = ctx.cluster;
   return cluster.instances
     .filter((d) => d.name !== host && effectiveRole(cluster, ctx.live, d.name) === 'replica' && effectiveUpstream(cluster, ctx.live, d.name) === host)
-    .filter((d) => ctx.hosts[d.name]?.dataDirInitialised && boolVar(cluster, d, 'repmgr_use_slots', true))
+    .filter((d) => ctx.hosts[d.name]?.dataDirInitialised && hostVar(cluster, d, 'repmgr_use_slots'))
     .map((d) => repmgrSlotName(d.node));
 }
 

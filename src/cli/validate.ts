@@ -1,15 +1,22 @@
 import type { Command } from 'commander';
-import { ConfigError, formatProblem } from '../errors.js';
+import { ConfigError, UsageError, formatProblem } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
   program
     .command('validate')
-    .description("check <cluster-dir>/config.yml and print the cluster's topology")
-    .argument('<cluster-dir>', 'the cluster directory')
+    .description("check <cluster-dir>/config.yml and print the cluster's topology; --vars: list every variable m1 reads")
+    .argument('[cluster-dir]', 'the cluster directory')
+    .option('--vars', 'list every variable with where it is read, its type, default and meaning (no cluster needed)')
     .action(
-      wrap(state, async (dir: string) => {
+      wrap(state, async (dir: string | undefined, opts: { vars?: boolean }) => {
+        if (opts.vars) {
+          const { renderVariableTable } = await import('../config/varTable.js');
+          process.stdout.write(renderVariableTable());
+          return ExitCode.Ok;
+        }
+        if (dir === undefined) throw new UsageError('validate needs <cluster-dir> (or --vars for the variables reference)');
         const { loadCluster } = await import('../config/load.js');
         const { renderTopologyTree } = await import('../inventory/topology.js');
         try {

@@ -27,9 +27,10 @@ import { checkInstances, type IndexedInstance } from './checks.js';
 import { displayText } from '../inventory/displayText.js';
 import { readConfigText } from './configText.js';
 import { CONFIG_FILE } from './document.js';
-import { INSTANCE_DEFAULTS_KEYS, INSTANCE_KEYS, KNOWN_VARIABLES, TOP_LEVEL_KEYS, TOP_LEVEL_ORDER, UNSUPPORTED_ROLES } from './keys.js';
+import { checkVarRelations, checkVarsMapping } from './checkVars.js';
+import { INSTANCE_DEFAULTS_KEYS, INSTANCE_KEYS, TOP_LEVEL_KEYS, TOP_LEVEL_ORDER, UNSUPPORTED_ROLES } from './keys.js';
 import { YamlSource, formatPath, type YamlPath } from './source.js';
-import { closest, didYouMean } from './suggest.js';
+import { didYouMean } from './suggest.js';
 
 export interface LoadResult {
   cluster: Cluster;
@@ -84,15 +85,17 @@ class Collector {
     return undefined;
   }
 
-  /** Variables accept any name; a near miss of a known one is worth a warning. */
-  vars(path: YamlPath, value: unknown): Vars {
+  /**
+   * Variables: each known one checked against its spec (variables.ts); any
+   * other name is accepted (users add their own), a near miss of a known one
+   * with a warning.
+   */
+  vars(path: YamlPath, value: unknown, inInstance: boolean): Vars {
     const m = this.mapping(path, value, 'variables');
     if (!m) return {};
-    for (const key of Object.keys(m)) {
-      if (KNOWN_VARIABLES.has(key)) continue;
-      const near = closest(key, KNOWN_VARIABLES, 1);
-      if (near) this.warn([...path, key], `unknown variable (did you mean "${near}"?)`);
-    }
+    const { errors, warnings } = checkVarsMapping(path, m, inInstance);
+    for (const e of errors) this.error(e.path, e.message);
+    for (const w of warnings) this.warn(w.path, w.message);
     return m;
   }
 
@@ -226,7 +229,7 @@ function parseInstanceDefaults(c: Collector, value: unknown): InstanceDefaults {
   c.unknownKeys(['instance_defaults'], m, INSTANCE_DEFAULTS_KEYS, 'put custom settings under vars');
   return {
     raw: m,
-    vars: c.vars(['instance_defaults', 'vars'], m.vars),
+    vars: c.vars(['instance_defaults', 'vars'], m.vars, true),
     platform: parsePlatform(c, ['instance_defaults', 'platform'], m.platform),
   };
 }
@@ -280,7 +283,7 @@ function parseInstance(
     if (v !== undefined && (typeof v !== 'string' || isIP(v) === 0)) c.error([...path, key], `${JSON.stringify(v)} is not an IP address`);
   }
 
-  const ownVars = c.vars([...path, 'vars'], value.vars);
+  const ownVars = c.vars([...path, 'vars'], value.vars, true);
   const platform = parsePlatform(c, [...path, 'platform'], value.platform);
   if (name === undefined || node === undefined || location === undefined || !roles) return undefined;
   const extra: Vars = {};
@@ -357,7 +360,7 @@ export function parseConfig(text: string, options: { file: string; dir: string }
   if (root.cluster_vars === undefined) {
     c.error(['cluster_vars'], 'missing; it must set failover_manager and postgres_version');
   } else {
-    clusterVars = c.vars(['cluster_vars'], root.cluster_vars);
+    clusterVars = c.vars(['cluster_vars'], root.cluster_vars, false);
     if (isRecord(root.cluster_vars)) {
       failoverManager = parseFailoverManager(c, clusterVars.failover_manager);
       postgresVersion = parsePostgresVersion(c, clusterVars.postgres_version);
@@ -412,6 +415,7 @@ export function parseConfig(text: string, options: { file: string; dir: string }
     }),
   );
   checkAddresses(c, parsed, platform, dockerNetwork);
+  for (const f of checkVarRelations(parsed, clusterVars, defaults.vars)) c.error(f.path, f.message);
 
   if (c.problems.length > 0 || name === undefined || !failoverManager || !postgresVersion) {
     throw new ConfigError(c.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));

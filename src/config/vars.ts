@@ -1,88 +1,79 @@
 /**
- * Typed reads of the variables roles understand, from an instance's `vars`
- * (instance_defaults merged with the instance's own) falling back to
- * `cluster_vars`, as TPA's host vars win over group vars. A value of the
- * wrong type is a ConfigError naming config.yml and the key's path.
+ * Typed reads of config.yml's variables, the only way roles and product
+ * code read them. Each name must be declared in variables.ts (an undeclared
+ * one does not compile), each value is parsed by its spec and comes back in
+ * the spec's type, with the spec's default when unset. `clusterVar` takes
+ * only cluster-wide variables, `hostVar` only per-host ones, so a read also
+ * says where the value may be set.
+ *
+ * The loader has already checked every value against the same specs, so a
+ * parse failure here means a Cluster built in code; it is still a
+ * ConfigError naming config.yml and the key's path.
  */
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { Cluster, Instance, Vars } from '../inventory/cluster.js';
+import type { Cluster, Instance } from '../inventory/cluster.js';
+import { VARIABLES, variableSpec, type ClusterVariable, type HostVariable, type VariableName, type VariableValue } from './variables.js';
 
-export interface VarSource {
-  value: unknown;
-  /** YAML path of the value, for error messages. */
-  path: string;
-}
+/** The parts of a Cluster variables are read from. */
+export type VarsOf = Pick<Cluster, 'dir' | 'clusterVars'>;
 
-/** Where a variable is set: the instance's vars first, then cluster_vars; undefined when unset. */
-export function findVar(cluster: Cluster, instance: Instance | undefined, key: string): VarSource | undefined {
-  if (instance && Object.hasOwn(instance.vars, key) && instance.vars[key] !== undefined && instance.vars[key] !== null) {
-    return { value: instance.vars[key], path: `instances[${instance.name}].vars.${key}` };
-  }
-  if (Object.hasOwn(cluster.clusterVars, key) && cluster.clusterVars[key] !== undefined && cluster.clusterVars[key] !== null) {
-    return { value: cluster.clusterVars[key], path: `cluster_vars.${key}` };
-  }
-  return undefined;
-}
-
-export function varError(cluster: Cluster, path: string, message: string): ConfigError {
+export function varError(cluster: Pick<Cluster, 'dir'>, path: string, message: string): ConfigError {
   return new ConfigError([{ file: join(cluster.dir, 'config.yml'), path, message }]);
 }
 
-const TRUE = new Set(['true', 'yes', 'on', '1']);
-const FALSE = new Set(['false', 'no', 'off', '0']);
-
-/** A boolean; YAML booleans or the words Ansible accepts. Unset means `fallback`. */
-export function boolVar(cluster: Cluster, instance: Instance | undefined, key: string, fallback: boolean): boolean {
-  const found = findVar(cluster, instance, key);
-  if (!found) return fallback;
-  const v = found.value;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string' && TRUE.has(v.toLowerCase())) return true;
-  if (typeof v === 'string' && FALSE.has(v.toLowerCase())) return false;
-  throw varError(cluster, found.path, `expected true or false, got ${JSON.stringify(v)}`);
+function isSet(v: unknown): boolean {
+  return v !== undefined && v !== null;
 }
 
-/** An integer within [min, max]. */
-export function intVar(cluster: Cluster, instance: Instance | undefined, key: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const found = findVar(cluster, instance, key);
-  if (!found) return fallback;
-  const v = typeof found.value === 'string' && /^-?\d+$/.test(found.value) ? Number(found.value) : found.value;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw varError(cluster, found.path, `expected an integer from ${min} to ${max}, got ${JSON.stringify(found.value)}`);
-  }
-  return v;
+function parsed<K extends VariableName>(cluster: VarsOf, key: K, raw: unknown, path: string): VariableValue<K> {
+  const r = variableSpec(key).parse(raw);
+  if (r.ok) return r.value as VariableValue<K>;
+  const problems = r.problems.map((p) => ({
+    file: join(cluster.dir, 'config.yml'),
+    path: [path, ...p.path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))].join(''),
+    message: p.message,
+  }));
+  throw new ConfigError(problems);
 }
 
-export function stringVar(cluster: Cluster, instance: Instance | undefined, key: string, fallback: string): string;
-export function stringVar(cluster: Cluster, instance: Instance | undefined, key: string, fallback?: string): string | undefined;
-export function stringVar(cluster: Cluster, instance: Instance | undefined, key: string, fallback?: string): string | undefined {
-  const found = findVar(cluster, instance, key);
-  if (!found) return fallback;
-  if (typeof found.value === 'number') return String(found.value);
-  if (typeof found.value !== 'string') throw varError(cluster, found.path, `expected a string, got ${JSON.stringify(found.value)}`);
-  return found.value;
+function fallback<K extends VariableName>(key: K): VariableValue<K> {
+  const d = VARIABLES[key].default as unknown;
+  // A fresh copy: a caller may not change the spec's list or mapping.
+  return (Array.isArray(d) ? structuredClone(d) : d) as VariableValue<K>;
 }
 
-/** A list of strings; a single string counts as a one-item list. */
-export function stringListVar(cluster: Cluster, instance: Instance | undefined, key: string, fallback: string[]): string[] {
-  const found = findVar(cluster, instance, key);
-  if (!found) return fallback;
-  const v = found.value;
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  throw varError(cluster, found.path, `expected a list of strings, got ${JSON.stringify(v)}`);
+/** A cluster-wide variable from cluster_vars; its default when unset. */
+export function clusterVar<K extends ClusterVariable>(cluster: VarsOf, key: K): VariableValue<K> {
+  const raw = cluster.clusterVars[key];
+  return isSet(raw) ? parsed(cluster, key, raw, `cluster_vars.${key}`) : fallback(key);
 }
 
-/** A mapping; the instance's keys override cluster_vars' keys one by one (not the whole map). */
-export function mergedMapVar(cluster: Cluster, instance: Instance | undefined, key: string): Vars {
-  const out: Vars = {};
-  const layers: [unknown, string][] = [[cluster.clusterVars[key], `cluster_vars.${key}`]];
-  if (instance) layers.push([instance.vars[key], `instances[${instance.name}].vars.${key}`]);
-  for (const [value, path] of layers) {
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw varError(cluster, path, `expected a mapping of name: value, got ${JSON.stringify(value)}`);
-    Object.assign(out, value);
-  }
-  return out;
+/**
+ * A per-host variable: the instance's vars (instance_defaults' included)
+ * first, then cluster_vars; its default when unset. Without an instance,
+ * cluster_vars only.
+ */
+export function hostVar<K extends HostVariable>(cluster: VarsOf, instance: Instance | undefined, key: K): VariableValue<K> {
+  const own = instance?.vars[key];
+  if (instance && isSet(own)) return parsed(cluster, key, own, `instances[${instance.name}].vars.${key}`);
+  const raw = cluster.clusterVars[key];
+  return isSet(raw) ? parsed(cluster, key, raw, `cluster_vars.${key}`) : fallback(key);
+}
+
+/** One layer of a per-host variable, no fallback, no default: cluster_vars', or the instance's own (instance_defaults' included). */
+export function hostVarLayer<K extends HostVariable>(cluster: VarsOf, layer: Instance | 'cluster_vars', key: K): VariableValue<K> | undefined {
+  const raw = layer === 'cluster_vars' ? cluster.clusterVars[key] : layer.vars[key];
+  if (!isSet(raw)) return undefined;
+  return parsed(cluster, key, raw, layer === 'cluster_vars' ? `cluster_vars.${key}` : `instances[${layer.name}].vars.${key}`);
+}
+
+/** Per-host variables that are mappings: the ones merged key by key. */
+type MapVariable = { [K in HostVariable]: NonNullable<VariableValue<K>> extends Record<string, unknown> ? K : never }[HostVariable];
+
+/** A mapping variable with the instance's keys overriding cluster_vars' one by one (not the whole map); {} when unset. */
+export function mergedHostMap<K extends MapVariable>(cluster: VarsOf, instance: Instance | undefined, key: K): NonNullable<VariableValue<K>> {
+  const base = hostVarLayer(cluster, 'cluster_vars', key) ?? {};
+  const own = instance ? (hostVarLayer(cluster, instance, key) ?? {}) : {};
+  return { ...base, ...own } as NonNullable<VariableValue<K>>;
 }

@@ -63,7 +63,7 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
   const started = Date.now();
   const progress = opts.progress ?? (() => {});
   const { targets, problems } = bareTargets(cluster);
-  if (problems.length) throw new ConfigError(problems.map((p) => ({ ...p, file: join(cluster.dir, p.file) })));
+  if (problems.length) throw new ConfigError(problems);
 
   const changed: string[] = [];
   const key = await ensureClusterKey(cluster);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testCluster } from '../../../test/support/testCluster.js';
 import { bareTargets, rootCheckCommand } from './targets.js';
@@ -25,8 +26,8 @@ describe('bareTargets', () => {
     const c = testCluster({ name: 'b', platform: 'bare', instances: [{ name: 'a' }, { name: 'b', ipAddress: '192.0.2.2', vars: { ansible_port: 'ssh' } }] });
     const { problems } = bareTargets(c);
     expect(problems).toEqual([
-      { file: 'config.yml', path: 'instances[0]', message: 'a has no address: set ip_address or vars.ansible_host' },
-      { file: 'config.yml', path: 'instances[1].vars.ansible_port', message: '"ssh" is not a TCP port' },
+      { file: join(c.dir, 'config.yml'), path: 'instances[0]', message: 'a has no address: set ip_address or vars.ansible_host' },
+      { file: join(c.dir, 'config.yml'), path: 'instances[b].vars.ansible_port', message: 'expected an integer from 1 to 65535, got "ssh"' },
     ]);
   });
   it('checks root directly and sudo without a password otherwise', () => {

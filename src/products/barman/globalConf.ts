@@ -11,7 +11,7 @@
  */
 import type { Cluster } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { intVar, stringVar } from '../../config/vars.js';
+import { clusterVar } from '../../config/vars.js';
 import { iniSection, type BarmanValue } from './ini.js';
 import { BARMAN_CONF_D, BARMAN_HOME, BARMAN_LOG, BARMAN_USER } from './layout.js';
 
@@ -28,9 +28,9 @@ export function barmanGlobalSettings(cluster: Cluster): [string, BarmanValue][] 
     ['network_compression', false],
     ['basebackup_retry_times', 3],
     ['basebackup_retry_sleep', 30],
-    ['minimum_redundancy', intVar(cluster, undefined, 'barman_minimum_redundancy', 1, 0)],
-    ['retention_policy', stringVar(cluster, undefined, 'barman_retention_policy', 'RECOVERY WINDOW OF 4 WEEKS')],
-    ['last_backup_maximum_age', stringVar(cluster, undefined, 'barman_last_backup_maximum_age', '1 WEEK')],
+    ['minimum_redundancy', clusterVar(cluster, 'barman_minimum_redundancy')],
+    ['retention_policy', clusterVar(cluster, 'barman_retention_policy')],
+    ['last_backup_maximum_age', clusterVar(cluster, 'barman_last_backup_maximum_age')],
   ];
 }
 

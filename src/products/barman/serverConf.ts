@@ -9,7 +9,7 @@ import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
 import type { LiveState } from '../../inventory/liveTopology.js';
 import { quoteAll } from '../../engine/shell/quote.js';
-import { stringVar, varError } from '../../config/vars.js';
+import { hostVar } from '../../config/vars.js';
 import { POSTGRES_PORT, POSTGRES_USER, binDir } from '../postgres/layout.js';
 import { iniSection, type BarmanValue } from './ini.js';
 import { backupTarget, barmanSlotName, type BarmanServer } from './serverName.js';
@@ -17,9 +17,7 @@ import { backupTarget, barmanSlotName, type BarmanServer } from './serverName.js
 export type BarmanBackupMethod = 'rsync' | 'postgres';
 
 export function backupMethod(cluster: Cluster, barmanHost?: Instance): BarmanBackupMethod {
-  const m = stringVar(cluster, barmanHost, 'barman_backup_method', 'rsync');
-  if (m !== 'rsync' && m !== 'postgres') throw varError(cluster, 'barman_backup_method', `expected rsync or postgres, got ${JSON.stringify(m)}`);
-  return m;
+  return hostVar(cluster, barmanHost, 'barman_backup_method');
 }
 
 /** Where Barman reaches the backed-up host (application_name shows it in pg_stat_activity). */

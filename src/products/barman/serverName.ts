@@ -12,7 +12,7 @@
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { hasRole } from '../../inventory/cluster.js';
 import { configuredPrimary, effectivePrimary, type LiveState } from '../../inventory/liveTopology.js';
-import { stringVar, varError } from '../../config/vars.js';
+import { hostVar, varError } from '../../config/vars.js';
 
 /** Barman server names: the section name in /etc/barman.d, a directory under barman_home. */
 export function sanitizeServerName(name: string): string {
@@ -33,10 +33,8 @@ export interface BarmanServer {
 
 function serverFor(cluster: Cluster, i: Instance): BarmanServer {
   const followsPrimary = i.name === configuredPrimary(cluster).name;
-  const explicit = stringVar(cluster, i, 'backup_name');
-  if (explicit !== undefined && sanitizeServerName(explicit) !== explicit) {
-    throw varError(cluster, `instances[${i.name}].vars.backup_name`, `${JSON.stringify(explicit)}: use lower-case letters, digits, _ and -, not "all"`);
-  }
+  // The spec admits exactly the names sanitizeServerName leaves as they are.
+  const explicit = hostVar(cluster, i, 'backup_name');
   const name = explicit ?? sanitizeServerName(followsPrimary ? cluster.name : `${cluster.name}_${i.name}`);
   return { name, barmanHost: i.backup!, configuredInstance: i.name, followsPrimary };
 }

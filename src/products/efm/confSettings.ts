@@ -7,7 +7,7 @@
  * should hear about it at deploy time, with the name they probably meant.
  */
 import { join } from 'node:path';
-import { ConfigError, type ConfigProblem } from '../../errors.js';
+import { hostVarLayer } from '../../config/vars.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { closestProperty, isPropertyOf, knownProperty } from './knownProperties.js';
 import { type EfmVersion, parseVersionText, versionAtLeast } from './version.js';
@@ -27,56 +27,32 @@ export interface EfmConfSettings {
   warnings: string[];
 }
 
-/** A property value as text: EFM takes values unquoted, one per line. */
-function propertyValue(value: unknown): string | undefined {
-  if (value === null) return '';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string' && !/[\r\n]/.test(value)) return value;
-  return undefined;
-}
-
 /**
  * The efm_conf_settings that apply to `instance`: cluster_vars', with the
- * instance's own keys overriding them one by one (as mergedMapVar does for
- * other settings maps), validated. Throws ConfigError for keys or values that
- * cannot be written as a property line; returns warnings for keys EFM
- * `version` does not know.
+ * instance's own keys overriding them one by one (as for other settings
+ * maps). Names and values are held by the variable's spec to what a
+ * property line can hold (values as EFM will read them); returns warnings
+ * for keys EFM `version` does not know.
  */
 export function efmConfSettings(cluster: Cluster, instance: Instance | undefined, version: EfmVersion): EfmConfSettings {
   const entries = new Map<string, string>();
   const warnings: string[] = [];
   const file = join(cluster.dir, 'config.yml');
-  const problems: ConfigProblem[] = [];
   const startupNote = versionAtLeast(version, parseVersionText('5.1'))
     ? `EFM ${version.text} refuses to start with a property it does not know`
     : `EFM ${version.text} ignores it silently`;
 
-  const layers: [unknown, string][] = [[cluster.clusterVars['efm_conf_settings'], 'cluster_vars.efm_conf_settings']];
-  if (instance) layers.push([instance.vars['efm_conf_settings'], `instances[${instance.name}].vars.efm_conf_settings`]);
-  for (const [value, path] of layers) {
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({ file, path, message: 'expected a mapping of EFM property names to values' });
-      continue;
-    }
-    for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
-      const where = `${path}['${key}']`;
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
-        problems.push({ file, path: where, message: 'not a property name (letters, digits, dots, dashes and underscores only)' });
-        continue;
-      }
-      const text = propertyValue(raw);
-      if (text === undefined) {
-        problems.push({ file, path: where, message: 'expected a string, number, boolean or null on one line' });
-        continue;
-      }
+  const layers: [Record<string, string> | undefined, string][] = [
+    [hostVarLayer(cluster, 'cluster_vars', 'efm_conf_settings'), 'cluster_vars.efm_conf_settings'],
+  ];
+  if (instance) layers.push([hostVarLayer(cluster, instance, 'efm_conf_settings'), `instances[${instance.name}].vars.efm_conf_settings`]);
+  for (const [settings, path] of layers) {
+    for (const [key, text] of Object.entries(settings ?? {})) {
       entries.set(key, text);
       const warning = keyWarning(key, version, startupNote);
-      if (warning) warnings.push(`${file} ${where}: ${warning}`);
+      if (warning) warnings.push(`${file} ${path}['${key}']: ${warning}`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   return { entries, warnings };
 }
 

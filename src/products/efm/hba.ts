@@ -3,26 +3,16 @@
  * included, connects to every database as the efm user. The postgres role
  * places them among its per-host lines.
  */
-import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { clusterVar } from '../../config/vars.js';
+import type { VariableValue } from '../../config/variables.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { efmNodeInstances } from './nodes.js';
 
-const METHODS = ['md5', 'scram-sha-256'] as const;
-export type EfmPasswordEncryption = (typeof METHODS)[number];
+export type EfmPasswordEncryption = VariableValue<'efm_user_password_encryption'>;
 
 /** efm_user_password_encryption: md5 (TPA's default in the reference) or scram-sha-256. */
 export function efmUserPasswordEncryption(cluster: Cluster): EfmPasswordEncryption {
-  const v = cluster.clusterVars['efm_user_password_encryption'];
-  if (v === undefined || v === null) return 'md5';
-  if (typeof v === 'string' && (METHODS as readonly string[]).includes(v)) return v as EfmPasswordEncryption;
-  throw new ConfigError([
-    {
-      file: join(cluster.dir, 'config.yml'),
-      path: 'cluster_vars.efm_user_password_encryption',
-      message: `expected md5 or scram-sha-256, got ${JSON.stringify(v)}`,
-    },
-  ]);
+  return clusterVar(cluster, 'efm_user_password_encryption');
 }
 
 /** `host all efm <ip>/32 <method>` for one EFM agent (pg_hba needs an address, even with efm_bind_by_hostname). */

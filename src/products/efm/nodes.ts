@@ -5,10 +5,11 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { type Cluster, type Instance, hasRole } from '../../inventory/cluster.js';
-import { boolVar, intVar } from '../../config/vars.js';
+import { clusterVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 
 /** EFM agents talk to each other on this port (TPA's efm_bind_port). */
-export const DEFAULT_EFM_BIND_PORT = 7800;
+export const DEFAULT_EFM_BIND_PORT = VARIABLES.efm_bind_port.default;
 
 /**
  * The topology's witness runs an EFM witness agent and no Postgres
@@ -38,11 +39,11 @@ export function efmNodeInstances(cluster: Cluster): Instance[] {
 
 /** Cluster-wide: every agent must name the others the same way. */
 export function efmBindByHostname(cluster: Cluster): boolean {
-  return boolVar(cluster, undefined, 'efm_bind_by_hostname', false);
+  return clusterVar(cluster, 'efm_bind_by_hostname');
 }
 
 export function efmBindPort(cluster: Cluster): number {
-  return intVar(cluster, undefined, 'efm_bind_port', DEFAULT_EFM_BIND_PORT, 1, 65535);
+  return clusterVar(cluster, 'efm_bind_port');
 }
 
 /**

@@ -5,7 +5,7 @@
  * cluster_vars, as in TPA.
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
-import { intVar, stringVar } from '../../config/vars.js';
+import { hostVar } from '../../config/vars.js';
 
 export interface PostgresSettings {
   port: number;
@@ -18,10 +18,11 @@ export interface PostgresSettings {
 
 export function postgresSettings(cluster: Cluster, instance: Instance): PostgresSettings {
   return {
-    port: intVar(cluster, instance, 'postgres_port', 5432, 1, 65535),
-    user: stringVar(cluster, instance, 'postgres_user', 'postgres'),
-    dataDir: stringVar(cluster, instance, 'postgres_data_dir', '/opt/postgres/data'),
-    binDir: stringVar(cluster, instance, 'postgres_bin_dir', `/usr/lib/postgresql/${cluster.postgresVersion}/bin`),
+    port: hostVar(cluster, instance, 'postgres_port'),
+    // An account name (the spec's rule): it is written into a sudoers file and efm.properties.
+    user: hostVar(cluster, instance, 'postgres_user'),
+    dataDir: hostVar(cluster, instance, 'postgres_data_dir'),
+    binDir: hostVar(cluster, instance, 'postgres_bin_dir') ?? `/usr/lib/postgresql/${cluster.postgresVersion}/bin`,
     serviceName: 'postgres',
   };
 }

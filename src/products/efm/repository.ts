@@ -8,34 +8,20 @@
  * The repositories' address is `cluster_vars.edb_repository_url` (EDB's
  * documentation gives it); m1 does not carry it.
  */
-import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
+import { clusterVar } from '../../config/vars.js';
 import { quote } from '../../engine/shell/quote.js';
 
 export const EDB_REPOSITORY_URL_VAR = 'edb_repository_url';
 
 /** cluster_vars.edb_repositories (configure writes [standard]); each a repository name. */
 export function edbRepositories(cluster: Cluster): string[] {
-  const raw = cluster.clusterVars['edb_repositories'];
-  const file = join(cluster.dir, 'config.yml');
-  if (raw === undefined || raw === null) return ['standard'];
-  if (!Array.isArray(raw) || raw.some((r) => typeof r !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(r))) {
-    throw new ConfigError([{ file, path: 'cluster_vars.edb_repositories', message: `expected a list of EDB repository names such as [standard] or [enterprise], got ${JSON.stringify(raw)}` }]);
-  }
-  return raw as string[];
+  return clusterVar(cluster, 'edb_repositories');
 }
 
 /** cluster_vars.edb_repository_url without a trailing slash; undefined when not set. */
 export function edbRepositoryUrl(cluster: Cluster): string | undefined {
-  const raw = cluster.clusterVars[EDB_REPOSITORY_URL_VAR];
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw !== 'string' || !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~\/-]*)?$/.test(raw)) {
-    throw new ConfigError([
-      { file: join(cluster.dir, 'config.yml'), path: `cluster_vars.${EDB_REPOSITORY_URL_VAR}`, message: `expected an https:// address (EDB's repositories), got ${JSON.stringify(raw)}` },
-    ]);
-  }
-  return raw.replace(/\/+$/, '');
+  return clusterVar(cluster, 'edb_repository_url')?.replace(/\/+$/, '') || undefined;
 }
 
 /** A token goes into a URL path and curl's configuration: refuse anything that could break out of either. */

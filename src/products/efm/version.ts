@@ -3,12 +3,12 @@
  * that follow from it (every EFM minor version installs side by side under its
  * own names: edb-efm49 -> /usr/edb/efm-4.9, /etc/edb/efm-4.9, edb-efm-4.9).
  */
-import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
+import { clusterVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 
 /** TPA's default (reference 4.2: efm_version 4.9, 5.0 only on Ubuntu 24). */
-export const DEFAULT_EFM_VERSION = '4.9';
+export const DEFAULT_EFM_VERSION = VARIABLES.efm_version.default;
 
 export interface EfmVersion {
   major: number;
@@ -27,27 +27,13 @@ export function versionAtLeast(v: EfmVersion, min: EfmVersion): boolean {
   return v.major !== min.major ? v.major > min.major : v.minor >= min.minor;
 }
 
-/** EFM 4.x and 5.x are the versions whose properties m1 knows. */
-const SUPPORTED_MAJORS = [4, 5];
-
 /**
- * cluster_vars.efm_version. A YAML number is accepted, but 4.10 written
- * unquoted reads as 4.1, which is why the error text asks for quotes.
+ * cluster_vars.efm_version. Its spec takes 4.x and 5.x, the versions whose
+ * properties m1 knows; a YAML number is accepted, but 4.10 written unquoted
+ * reads as 4.1, which is why its error text asks for quotes.
  */
 export function efmVersion(cluster: Cluster): EfmVersion {
-  const raw = cluster.clusterVars['efm_version'];
-  if (raw === undefined || raw === null) return parseVersionText(DEFAULT_EFM_VERSION);
-  const text = typeof raw === 'number' ? String(raw) : raw;
-  const problem = (message: string) =>
-    new ConfigError([{ file: join(cluster.dir, 'config.yml'), path: 'cluster_vars.efm_version', message }]);
-  if (typeof text !== 'string' || !/^\d+\.\d+$/.test(text)) {
-    throw problem(`expected an EFM version like '4.9' or '5.2' (quoted), got ${JSON.stringify(raw)}`);
-  }
-  const v = parseVersionText(text);
-  if (!SUPPORTED_MAJORS.includes(v.major)) {
-    throw problem(`EFM ${text} is not supported; m1 knows EFM 4.x and 5.x`);
-  }
-  return v;
+  return parseVersionText(clusterVar(cluster, 'efm_version'));
 }
 
 export interface EfmPaths {

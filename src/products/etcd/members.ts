@@ -6,9 +6,11 @@
  */
 import { ConfigError } from '../../errors.js';
 import { hasRole, type Cluster, type Instance } from '../../inventory/cluster.js';
+import { clusterVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 
-export const ETCD_CLIENT_PORT = 2379;
-export const ETCD_PEER_PORT = 2380;
+export const ETCD_CLIENT_PORT = VARIABLES.etcd_client_port.default;
+export const ETCD_PEER_PORT = VARIABLES.etcd_peer_port.default;
 
 export interface EtcdMember {
   /** Instance name; etcd's member name (ETCD_NAME). */
@@ -21,17 +23,12 @@ export interface EtcdMember {
   peerUrl: string;
 }
 
-function portVar(cluster: Cluster, key: string, fallback: number): number {
-  const v = cluster.clusterVars[key];
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536 ? v : fallback;
-}
-
 export function etcdClientPort(cluster: Cluster): number {
-  return portVar(cluster, 'etcd_client_port', ETCD_CLIENT_PORT);
+  return clusterVar(cluster, 'etcd_client_port');
 }
 
 export function etcdPeerPort(cluster: Cluster): number {
-  return portVar(cluster, 'etcd_peer_port', ETCD_PEER_PORT);
+  return clusterVar(cluster, 'etcd_peer_port');
 }
 
 /** Where other hosts reach an instance: its static IP, else its name (resolved through /etc/hosts). */

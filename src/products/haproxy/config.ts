@@ -8,7 +8,8 @@
 import { ConfigError } from '../../errors.js';
 import { hasRole, instanceByName, type Cluster, type Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { intVar, stringListVar, stringVar } from '../../config/vars.js';
+import { hostVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 import { instanceAddress } from '../etcd/members.js';
 import { dcsParameters } from '../patroni/parameters.js';
 import { patroniRestPort, postgresNode } from '../patroni/settings.js';
@@ -43,7 +44,7 @@ export interface HaproxyServer {
 export const HAPROXY_CHECK = { inter: '500ms', fall: 2, rise: 3 } as const;
 
 /** HAProxy's statistics, on 127.0.0.1 only (`haproxy_stats_port`). */
-export const HAPROXY_STATS_PORT = 8404;
+export const HAPROXY_STATS_PORT = VARIABLES.haproxy_stats_port.default;
 /** The backends whose servers follow Patroni's health checks. */
 export const HAPROXY_BACKENDS = ['pg_leader', 'pg_replicas'] as const;
 
@@ -53,7 +54,7 @@ function problem(cluster: Cluster, path: string, message: string): ConfigError {
 
 /** The data nodes named by the instance's haproxy_backend_servers, as HAProxy servers. */
 export function haproxyServers(cluster: Cluster, instance: Instance): HaproxyServer[] {
-  const names = stringListVar(cluster, instance, 'haproxy_backend_servers', []);
+  const names = hostVar(cluster, instance, 'haproxy_backend_servers');
   const path = `instances[${instance.name}].vars.haproxy_backend_servers`;
   if (names.length === 0) throw problem(cluster, path, 'HAProxy needs the data nodes it routes to: list them here');
   const maxConnections = Number(dcsParameters(cluster).max_connections ?? 100);
@@ -84,10 +85,10 @@ export interface HaproxyPorts {
 
 export function haproxyPorts(cluster: Cluster, instance: Instance): HaproxyPorts {
   return {
-    bindAddress: stringVar(cluster, instance, 'haproxy_bind_address', '0.0.0.0'),
-    writePort: intVar(cluster, instance, 'haproxy_port', 5432, 1, 65535),
-    readPort: intVar(cluster, instance, 'haproxy_read_only_port', 5433, 1, 65535),
-    statsPort: intVar(cluster, instance, 'haproxy_stats_port', HAPROXY_STATS_PORT, 1, 65535),
+    bindAddress: hostVar(cluster, instance, 'haproxy_bind_address'),
+    writePort: hostVar(cluster, instance, 'haproxy_port'),
+    readPort: hostVar(cluster, instance, 'haproxy_read_only_port'),
+    statsPort: hostVar(cluster, instance, 'haproxy_stats_port'),
   };
 }
 

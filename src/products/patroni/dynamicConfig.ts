@@ -3,10 +3,9 @@
  * `bootstrap.dcs` seeds on the first start and what every later deploy
  * compares with GET /config (reference 5.3).
  */
-import { ConfigError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
-import { boolVar } from '../../config/vars.js';
-import { isObject, mergeWithDeletes, type JsonObject } from './json.js';
+import { clusterVar } from '../../config/vars.js';
+import { mergeWithDeletes, type JsonObject } from './json.js';
 import { barmanHosts, barmanSlotName, patroniMembers, patroniSlotName } from './members.js';
 import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parameters.js';
 
@@ -40,23 +39,15 @@ export function patroniDynamicConfig(cluster: Cluster, opts: DynamicConfigOption
     postgresql: {
       // pg_rewind lets a former primary rejoin as a replica after a failover
       // (it needs wal_log_hints, which Patroni forces on).
-      use_pg_rewind: boolVar(cluster, undefined, 'patroni_rewind_enabled', true),
+      use_pg_rewind: clusterVar(cluster, 'patroni_rewind_enabled'),
       use_slots: true,
       parameters: dcsParameters(cluster, opts.defaultParameters ?? m1DcsDefaultParameters(cluster)),
     },
     slots,
     ignore_slots: ignoreSlots,
   };
-  const overrides = cluster.clusterVars.patroni_dynamic_conf_settings;
-  if (overrides === undefined || overrides === null) return config;
-  if (!isObject(overrides)) {
-    throw new ConfigError([
-      {
-        file: `${cluster.dir}/config.yml`,
-        path: 'cluster_vars.patroni_dynamic_conf_settings',
-        message: 'expected a mapping merged into the DCS configuration (null deletes a key)',
-      },
-    ]);
-  }
-  return mergeWithDeletes(config, overrides);
+  const overrides = clusterVar(cluster, 'patroni_dynamic_conf_settings');
+  if (overrides === undefined) return config;
+  // YAML data: JSON values.
+  return mergeWithDeletes(config, overrides as JsonObject);
 }

@@ -11,10 +11,11 @@
  */
 import { Document, isPair, isScalar, visit } from 'yaml';
 import { ConfigError } from '../../errors.js';
+import { clusterVar } from '../../config/vars.js';
 import { hasRole, instanceByName, type Cluster, type Instance } from '../../inventory/cluster.js';
 import { etcdClientPort, etcdMembers, instanceAddress } from '../etcd/members.js';
 import { patroniDynamicConfig, type DynamicConfigOptions } from './dynamicConfig.js';
-import { isObject, mergeWithDeletes, type JsonObject } from './json.js';
+import { mergeWithDeletes, type JsonObject } from './json.js';
 import { pgbouncerHosts } from './members.js';
 import { ON_ROLE_CHANGE_PATH } from './onRoleChange.js';
 import { localParameters } from './parameters.js';
@@ -142,18 +143,9 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
     // No watchdog device in containers (TPA forbids it on docker too).
     watchdog: { mode: 'off' },
   };
-  const overrides = cluster.clusterVars.patroni_conf_settings;
-  if (overrides === undefined || overrides === null) return config;
-  if (!isObject(overrides)) {
-    throw new ConfigError([
-      {
-        file: `${cluster.dir}/config.yml`,
-        path: 'cluster_vars.patroni_conf_settings',
-        message: 'expected a mapping merged into patroni.yml (null deletes a key)',
-      },
-    ]);
-  }
-  const merged = mergeWithDeletes(config, overrides);
+  const overrides = clusterVar(cluster, 'patroni_conf_settings');
+  if (overrides === undefined) return config;
+  const merged = mergeWithDeletes(config, overrides as JsonObject);
   for (const key of ['scope', 'namespace', 'name', 'restapi', 'postgresql', 'etcd3']) {
     if (!(key in merged)) {
       throw new ConfigError([

@@ -15,6 +15,7 @@
  */
 import { ConfigError, type ConfigProblem } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
+import { hostVarLayer } from '../../config/vars.js';
 import { configuredPrimary } from '../../inventory/liveTopology.js';
 import { m1Settings } from '../postgres/settings.js';
 
@@ -167,7 +168,7 @@ export function dcsParameters(cluster: Cluster, defaults: Readonly<Parameters> =
   const problems: ConfigProblem[] = [];
   const fromConfig = readParameters(
     cluster,
-    { map: cluster.clusterVars.postgres_conf_settings, path: 'cluster_vars.postgres_conf_settings' },
+    { map: hostVarLayer(cluster, 'cluster_vars', 'postgres_conf_settings'), path: 'cluster_vars.postgres_conf_settings' },
     problems,
   );
   const merged: Parameters = { ...defaults, ...fromConfig };
@@ -197,14 +198,10 @@ export function localParameters(cluster: Cluster, instance: Instance): Parameter
   const problems: ConfigProblem[] = [];
   const own = readParameters(
     cluster,
-    { map: instance.vars.postgres_conf_settings, path: `instances[${instance.name}].vars.postgres_conf_settings` },
+    { map: hostVarLayer(cluster, instance, 'postgres_conf_settings'), path: `instances[${instance.name}].vars.postgres_conf_settings` },
     problems,
   );
-  const clusterLevel = cluster.clusterVars.postgres_conf_settings;
-  const clusterMap =
-    clusterLevel && typeof clusterLevel === 'object' && !Array.isArray(clusterLevel)
-      ? (clusterLevel as Record<string, unknown>)
-      : {};
+  const clusterMap = hostVarLayer(cluster, 'cluster_vars', 'postgres_conf_settings') ?? {};
   const out: Parameters = {};
   for (const [name, value] of Object.entries(own)) {
     if (normalizeParamValue(clusterMap[name]) === value) continue;

@@ -13,7 +13,8 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
-import { intVar, stringVar } from '../../config/vars.js';
+import { clusterVar, hostVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 import {
   DATA_DIR,
   POSTGRES_HOME,
@@ -26,7 +27,7 @@ import {
 import { instanceAddress } from '../etcd/members.js';
 
 export const PATRONI_CONF_DIR = '/etc/patroni';
-export const PATRONI_REST_PORT = 8008;
+export const PATRONI_REST_PORT = VARIABLES.patroni_listen_port.default;
 export const PATRONI_REST_USER = 'patroni';
 export const PATRONI_REWIND_USER = 'rewind';
 /** The generic unit the package enables; m1 disables it (it never starts: its config file is never written). */
@@ -64,12 +65,12 @@ export function patroniServiceName(cluster: Cluster): string {
 
 /** Patroni's DCS namespace: keys live under /<namespace>/<scope>/ in etcd. */
 export function patroniNamespace(cluster: Cluster): string {
-  const ns = stringVar(cluster, undefined, 'patroni_dcs_namespace', 'm1');
+  const ns = clusterVar(cluster, 'patroni_dcs_namespace');
   return `/${ns.replace(/^\/+|\/+$/g, '')}/`;
 }
 
 export function patroniRestPort(cluster: Cluster, instance: Instance): number {
-  return intVar(cluster, instance, 'patroni_listen_port', PATRONI_REST_PORT, 1, 65535);
+  return hostVar(cluster, instance, 'patroni_listen_port');
 }
 
 /**

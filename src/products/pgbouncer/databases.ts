@@ -7,44 +7,18 @@
  * write, so a redeploy after a failover finds nothing to change.
  */
 import type { Cluster } from '../../inventory/cluster.js';
-import { findVar, varError } from '../../config/vars.js';
+import { clusterVar } from '../../config/vars.js';
+import { VARIABLES, type PgbouncerDatabase } from '../../config/variables.js';
 import { POSTGRES_PORT } from '../postgres/layout.js';
 import { AUTH_USER } from './layout.js';
 
-export interface PgbouncerDatabase {
-  /** Name clients ask for; `*` matches any (TPA's default single entry). */
-  name: string;
-  /** Extra libpq/PgBouncer options (dbname, pool_size...); host, port and auth_user are m1's. */
-  options: Readonly<Record<string, string | number>>;
-}
+export type { PgbouncerDatabase };
 
-export const DEFAULT_DATABASES: readonly PgbouncerDatabase[] = [{ name: '*', options: {} }];
+export const DEFAULT_DATABASES: readonly PgbouncerDatabase[] = VARIABLES.pgbouncer_databases.default;
 
-const RESERVED = new Set(['host', 'port', 'auth_user']);
-
-/** `pgbouncer_databases` from cluster_vars: a list of names or {name, options}. */
+/** `pgbouncer_databases` from cluster_vars: a list of names or {name, options} (its spec checks names and options). */
 export function pgbouncerDatabases(cluster: Cluster): PgbouncerDatabase[] {
-  const found = findVar(cluster, undefined, 'pgbouncer_databases');
-  if (!found) return [...DEFAULT_DATABASES];
-  if (!Array.isArray(found.value)) throw varError(cluster, found.path, 'expected a list of database names or {name, options}');
-  return found.value.map((item, idx) => {
-    const path = `${found.path}[${idx}]`;
-    const entry = typeof item === 'string' ? { name: item, options: {} } : item;
-    if (typeof entry !== 'object' || entry === null || typeof (entry as { name?: unknown }).name !== 'string') {
-      throw varError(cluster, path, 'expected a database name or {name, options}');
-    }
-    const { name, options = {} } = entry as { name: string; options?: Record<string, unknown> };
-    if (!/^(\*|[A-Za-z0-9_.-]+)$/.test(name)) throw varError(cluster, `${path}.name`, `${JSON.stringify(name)} is not a database name`);
-    const opts: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(options)) {
-      if (RESERVED.has(k)) throw varError(cluster, `${path}.options.${k}`, `${k} is set by m1 (it follows the primary)`);
-      if (!/^[a-z_]+$/.test(k) || (typeof v !== 'string' && typeof v !== 'number') || /[\s'"]/.test(String(v))) {
-        throw varError(cluster, `${path}.options.${k}`, 'expected a plain option name and a value without spaces or quotes');
-      }
-      opts[k] = v;
-    }
-    return { name, options: opts };
-  });
+  return clusterVar(cluster, 'pgbouncer_databases');
 }
 
 /** One `[databases]` line pointing at `primary`. */

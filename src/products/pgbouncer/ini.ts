@@ -15,13 +15,13 @@
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { intVar, stringVar, varError } from '../../config/vars.js';
+import { hostVar } from '../../config/vars.js';
+import type { VariableValue } from '../../config/variables.js';
 import { SOCKET_DIR, sslCertPath, sslKeyPath } from '../postgres/layout.js';
 import { m1Settings } from '../postgres/settings.js';
 import { ADMIN_USER, AUTH_USER, DATABASES_INI, PGBOUNCER_PORT, USERLIST } from './layout.js';
 
-export type PoolMode = 'session' | 'transaction' | 'statement';
-const POOL_MODES: readonly PoolMode[] = ['session', 'transaction', 'statement'];
+export type PoolMode = VariableValue<'pgbouncer_pool_mode'>;
 
 export interface PgbouncerIniInput {
   cluster: Cluster;
@@ -32,13 +32,10 @@ export interface PgbouncerIniInput {
 
 export function pgbouncerIni(input: PgbouncerIniInput): string {
   const { cluster, instance } = input;
-  const poolMode = stringVar(cluster, instance, 'pgbouncer_pool_mode', 'session');
-  if (!POOL_MODES.includes(poolMode as PoolMode)) {
-    throw varError(cluster, 'pgbouncer_pool_mode', `expected one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(poolMode)}`);
-  }
+  const poolMode: PoolMode = hostVar(cluster, instance, 'pgbouncer_pool_mode');
   // TPA: 90% of the backends' max_connections, so PgBouncer queues before Postgres refuses.
   const backendMax = Number(m1Settings(input)['max_connections']);
-  const maxClientConn = intVar(cluster, instance, 'pgbouncer_max_client_conn', Math.floor(0.9 * backendMax), 1);
+  const maxClientConn = hostVar(cluster, instance, 'pgbouncer_max_client_conn') ?? Math.floor(0.9 * backendMax);
   const settings: [string, string | number][] = [
     ['listen_addr', '*'],
     ['listen_port', PGBOUNCER_PORT],
@@ -57,7 +54,7 @@ export function pgbouncerIni(input: PgbouncerIniInput): string {
     // Retry a failed backend login at once: after a failover the new primary is ready when the hook reloads us.
     ['server_login_retry', 0],
     ['max_client_conn', maxClientConn],
-    ['default_pool_size', intVar(cluster, instance, 'pgbouncer_default_pool_size', 20, 1)],
+    ['default_pool_size', hostVar(cluster, instance, 'pgbouncer_default_pool_size')],
     ['client_tls_sslmode', 'require'],
     ['client_tls_cert_file', sslCertPath(instance.name)],
     ['client_tls_key_file', sslKeyPath(instance.name)],

@@ -13,7 +13,8 @@
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { hasRole, runsPostgres } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { stringListVar, varError } from '../../config/vars.js';
+import { clusterVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 import { POSTGRES_USER } from './layout.js';
 
 export type HbaType = 'local' | 'host' | 'hostssl';
@@ -33,7 +34,7 @@ export interface HbaSection {
   entries: HbaEntry[];
 }
 
-export const DEFAULT_CLIENT_NETWORKS = ['0.0.0.0/0'];
+export const DEFAULT_CLIENT_NETWORKS: readonly string[] = VARIABLES.postgres_client_networks.default;
 
 /** An address for a host's lines: its IP as a /32 (or /128), else its name (resolved through /etc/hosts). */
 export function hostAddress(i: Instance): string {
@@ -41,22 +42,9 @@ export function hostAddress(i: Instance): string {
   return i.ipAddress.includes(':') ? `${i.ipAddress}/128` : `${i.ipAddress}/32`;
 }
 
-const CIDR4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const CIDR6 = /^[0-9A-Fa-f:]+\/(\d{1,3})$/;
-
-function validCidr(s: string): boolean {
-  const m = CIDR4.exec(s);
-  if (m) return m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
-  const m6 = CIDR6.exec(s);
-  return !!m6 && s.includes(':') && Number(m6[1]) <= 128;
-}
-
+/** cluster_vars.postgres_client_networks (each an address/prefix, checked by its spec). */
 export function clientNetworks(cluster: Cluster): string[] {
-  const nets = stringListVar(cluster, undefined, 'postgres_client_networks', DEFAULT_CLIENT_NETWORKS);
-  for (const n of nets) {
-    if (!validCidr(n)) throw varError(cluster, 'cluster_vars.postgres_client_networks', `${JSON.stringify(n)} is not an address/prefix (e.g. 10.0.0.0/8)`);
-  }
-  return nets;
+  return clusterVar(cluster, 'postgres_client_networks');
 }
 
 function hostSection(cluster: Cluster, i: Instance): HbaSection | undefined {
@@ -111,13 +99,9 @@ export function hbaSections(cluster: Cluster): HbaSection[] {
   return sections;
 }
 
-/** Extra lines from `postgres_hba_settings` (cluster_vars), written as given, before the client lines. */
+/** Extra lines from `postgres_hba_settings` (cluster_vars), written as given, before the client lines (one line per item: its spec refuses line breaks). */
 export function extraHbaLines(cluster: Cluster): string[] {
-  const lines = stringListVar(cluster, undefined, 'postgres_hba_settings', []);
-  for (const l of lines) {
-    if (/[\r\n]/.test(l)) throw varError(cluster, 'cluster_vars.postgres_hba_settings', 'one pg_hba.conf line per list item');
-  }
-  return lines;
+  return clusterVar(cluster, 'postgres_hba_settings');
 }
 
 function formatEntry(e: HbaEntry): string {

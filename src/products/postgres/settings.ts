@@ -13,7 +13,8 @@
 import type { Cluster, Instance, PostgresVersion } from '../../inventory/cluster.js';
 import { runsPostgres } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { findVar, mergedMapVar, varError } from '../../config/vars.js';
+import { hostVar, mergedHostMap } from '../../config/vars.js';
+import { POSTGRES_SETTING_VARIABLES, VARIABLES, type PostgresSettingVariable } from '../../config/variables.js';
 import { repmgrEnabled } from '../../config/repmgrEnabled.js';
 import { settingContext } from './gucContext.js';
 import { CONF_D, POSTGRES_PORT, SOCKET_DIR, sslCertPath, sslKeyPath } from './layout.js';
@@ -59,106 +60,65 @@ export interface SettingsInput {
 export function sharedPreloadLibraries(cluster: Cluster, instance: Instance): string[] {
   const libs = ['pg_stat_statements'];
   if (repmgrEnabled(cluster)) libs.push('repmgr');
-  const custom = mergedMapVar(cluster, instance, 'postgres_conf_settings')['shared_preload_libraries'];
+  const custom = mergedHostMap(cluster, instance, 'postgres_conf_settings')['shared_preload_libraries'];
   if (typeof custom === 'string') {
     for (const l of custom.split(',').map((s) => s.trim()).filter(Boolean)) if (!libs.includes(l)) libs.push(l);
   }
   return libs;
 }
 
-/** m1's defaults for this host (TPA's, reference 4.4), before config overrides. */
+/**
+ * m1's defaults for this host (TPA's, reference 4.4), before config
+ * overrides: the fixed ones are the variables' defaults (config/variables.ts,
+ * where each says why), the ones that depend on the host are computed here.
+ */
 export function defaultSettings(input: SettingsInput): Record<string, GucValue> {
   const { cluster, instance, memoryMb } = input;
-  const version = cluster.postgresVersion;
   const n = countPostgresNodes(cluster);
   const mem = Math.max(256, Math.floor(memoryMb));
-  const s: Record<string, GucValue> = {
-    // connections and sockets
-    listen_addresses: '*',
+  // Exactly the settings whose variable has no default of its own (the type says so).
+  const computed: { [K in PostgresSettingVariable as (typeof VARIABLES)[K]['default'] extends undefined ? K : never]: GucValue } = {
     port: POSTGRES_PORT,
     unix_socket_directories: SOCKET_DIR,
-    max_connections: 250,
-    superuser_reserved_connections: 3,
-    tcp_keepalives_idle: 53,
-    tcp_keepalives_interval: 7,
-    tcp_keepalives_count: 9,
     cluster_name: instance.name,
     // memory, sized from the host
     shared_buffers: `${Math.floor(mem / 4)}MB`,
     effective_cache_size: `${Math.floor(mem / 2)}MB`,
-    work_mem: '16MB',
-    maintenance_work_mem: '64MB',
-    max_prepared_transactions: 0,
     // replication: room for every node twice (clones, Barman, pg_rewind) and never below PostgreSQL's defaults
-    wal_level: 'logical',
-    wal_log_hints: true,
     max_wal_senders: Math.max(10, 2 * n),
     max_replication_slots: Math.max(10, 2 * n + 3),
     max_worker_processes: Math.max(16, 2 * n),
-    hot_standby: true,
-    hot_standby_feedback: true,
-    max_standby_streaming_delay: '30s',
-    wal_sender_timeout: '60s',
-    wal_receiver_timeout: '60s',
-    track_commit_timestamp: false,
-    // archiving on from the start (changing archive_mode needs a restart); WAL reaches Barman by streaming
-    archive_mode: true,
-    archive_command: '/bin/true',
-    archive_timeout: '6h',
-    // checkpoints and WAL size
-    checkpoint_timeout: '30min',
-    checkpoint_completion_target: 0.9,
-    max_wal_size: '4GB',
-    min_wal_size: '128MB',
-    synchronous_commit: 'on',
-    // TLS and passwords
-    ssl: true,
     ssl_cert_file: sslCertPath(instance.name),
     ssl_key_file: sslKeyPath(instance.name),
-    ssl_ciphers: 'HIGH:!3DES:!aNULL',
-    password_encryption: 'scram-sha-256',
-    // logging to stderr, which systemd hands to the journal (journalctl -u postgres)
-    log_destination: 'stderr',
-    logging_collector: false,
-    log_line_prefix: '%t [%u@%r/%a/%d:%p]: [%l] ',
-    log_checkpoints: true,
-    log_lock_waits: true,
-    log_statement: 'ddl',
-    log_min_duration_statement: '5s',
-    shared_preload_libraries: sharedPreloadLibraries(cluster, instance).join(','),
   };
-  if (version >= 12) s['ssl_min_protocol_version'] = 'TLSv1.2';
+  const s: Record<string, GucValue> = {};
+  for (const name of POSTGRES_SETTING_VARIABLES) {
+    const v = VARIABLES[name].default ?? (computed as Partial<Record<PostgresSettingVariable, GucValue>>)[name];
+    if (v !== undefined) s[name] = v;
+  }
+  if (cluster.postgresVersion < 12) delete s['ssl_min_protocol_version'];
+  s['shared_preload_libraries'] = sharedPreloadLibraries(cluster, instance).join(',');
   return s;
 }
 
 /** The defaults with same-named cluster_vars / instance vars applied (shared_preload_libraries excepted: always computed). */
 export function m1Settings(input: SettingsInput): Record<string, GucValue> {
   const out = defaultSettings(input);
-  for (const name of Object.keys(out)) {
-    if (name === 'shared_preload_libraries') continue;
-    const found = findVar(input.cluster, input.instance, name);
-    if (!found) continue;
-    const v = found.value;
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw varError(input.cluster, found.path, `expected a setting value (string, number or boolean), got ${JSON.stringify(v)}`);
-    }
-    out[name] = v;
+  for (const name of POSTGRES_SETTING_VARIABLES) {
+    if (!Object.hasOwn(out, name)) continue;
+    const v = hostVar(input.cluster, input.instance, name);
+    if (v !== undefined) out[name] = v;
   }
   return out;
 }
 
-/** postgres_conf_settings from cluster_vars and the instance's vars (instance wins), checked. */
+/** postgres_conf_settings from cluster_vars and the instance's vars (instance wins); names and values checked by its spec. */
 export function customSettings(cluster: Cluster, instance: Instance): Record<string, GucValue> {
-  const merged = mergedMapVar(cluster, instance, 'postgres_conf_settings');
+  const merged = mergedHostMap(cluster, instance, 'postgres_conf_settings');
   const out: Record<string, GucValue> = {};
   for (const [name, v] of Object.entries(merged)) {
-    const path = `postgres_conf_settings.${name}`;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) throw varError(cluster, path, 'not a setting name');
     // Merged into 0001's list instead, so repmgr can never be dropped from it by accident.
     if (name === 'shared_preload_libraries') continue;
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw varError(cluster, path, `expected a setting value (string, number or boolean), got ${JSON.stringify(v)}`);
-    }
     out[name.toLowerCase()] = v;
   }
   return out;

@@ -15,7 +15,8 @@
  */
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { boolVar, intVar, stringVar, varError } from '../../config/vars.js';
+import { hostVar, varError } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 import { DATA_DIR, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { repmgrDsn } from './conninfo.js';
@@ -23,9 +24,9 @@ import { REPMGR_SERVICE, followScriptPath, promoteScriptPath } from './layout.js
 import { wantedRestoreCommand } from './restoreCommand.js';
 
 export const FAILOVER_TUNING = {
-  monitor_interval_secs: 2,
-  reconnect_attempts: 3,
-  reconnect_interval: 5,
+  monitor_interval_secs: VARIABLES.repmgr_monitor_interval_secs.default,
+  reconnect_attempts: VARIABLES.repmgr_reconnect_attempts.default,
+  reconnect_interval: VARIABLES.repmgr_reconnect_interval.default,
   connect_timeout: 2,
 } as const;
 
@@ -59,8 +60,7 @@ export function nodeConninfo(host: string): string {
 export function repmgrSettings(cluster: Cluster, instance: Instance): [string, ConfValue][] {
   const version = cluster.postgresVersion;
   if (instance.name.length > 63) throw varError(cluster, `instances[${instance.name}]`, 'repmgr node names are at most 63 characters');
-  const failover = stringVar(cluster, instance, 'repmgr_failover', 'automatic');
-  if (failover !== 'automatic' && failover !== 'manual') throw varError(cluster, 'repmgr_failover', `expected automatic or manual, got ${JSON.stringify(failover)}`);
+  const failover = hostVar(cluster, instance, 'repmgr_failover');
   const s: [string, ConfValue][] = [
     ['node_id', instance.node],
     ['node_name', instance.name],
@@ -70,21 +70,21 @@ export function repmgrSettings(cluster: Cluster, instance: Instance): [string, C
     // primary_conninfo written by clone/follow carries passfile=, so the walreceiver finds the password.
     ['passfile', POSTGRES_PGPASS],
     ['replication_type', 'physical'],
-    ['use_replication_slots', boolVar(cluster, instance, 'repmgr_use_slots', true)],
+    ['use_replication_slots', hostVar(cluster, instance, 'repmgr_use_slots')],
   ];
-  const location = stringVar(cluster, instance, 'repmgr_location');
+  const location = hostVar(cluster, instance, 'repmgr_location');
   if (location !== undefined) s.push(['location', location]);
-  const priority = intVar(cluster, instance, 'repmgr_priority', -1, -1);
+  const priority = hostVar(cluster, instance, 'repmgr_priority');
   if (priority >= 0) s.push(['priority', priority]);
   s.push(
     ['failover', failover],
     ['promote_command', promoteScriptPath(version)],
     // %n: the node id repmgrd wants followed (the new primary, or the failed upstream's upstream).
     ['follow_command', `${followScriptPath(version)} %n`],
-    ['monitor_interval_secs', intVar(cluster, instance, 'repmgr_monitor_interval_secs', FAILOVER_TUNING.monitor_interval_secs, 1)],
+    ['monitor_interval_secs', hostVar(cluster, instance, 'repmgr_monitor_interval_secs')],
     ['connection_check_type', 'ping'],
-    ['reconnect_attempts', intVar(cluster, instance, 'repmgr_reconnect_attempts', FAILOVER_TUNING.reconnect_attempts, 1)],
-    ['reconnect_interval', intVar(cluster, instance, 'repmgr_reconnect_interval', FAILOVER_TUNING.reconnect_interval, 1)],
+    ['reconnect_attempts', hostVar(cluster, instance, 'repmgr_reconnect_attempts')],
+    ['reconnect_interval', hostVar(cluster, instance, 'repmgr_reconnect_interval')],
     // Standbys that still see the primary veto a failover (repmgr 4.4+): a partition of one
     // location does not promote a second primary while the other still has it.
     ['primary_visibility_consensus', true],

@@ -8,12 +8,13 @@
  * counts) and sets or resets it there with ALTER SYSTEM.
  */
 import type { Cluster, Instance, PostgresVersion } from '../../inventory/cluster.js';
-import { boolVar } from '../../config/vars.js';
+import { hostVar } from '../../config/vars.js';
+import { VARIABLES } from '../../config/variables.js';
 import { literal } from '../postgres/sqlQuote.js';
 import { barmanHostFor, barmanServerName } from '../barman/serverName.js';
 
 /** Default of `repmgr_restore_from_barman` (see barmanRestoreCommand). */
-export const RESTORE_FROM_BARMAN_DEFAULT = false;
+export const RESTORE_FROM_BARMAN_DEFAULT = VARIABLES.repmgr_restore_from_barman.default;
 
 /**
  * restore_command for clones (repmgr writes it into the standby's config):
@@ -36,7 +37,7 @@ export function barmanRestoreCommand(cluster: Cluster): string | undefined {
 /** The restore_command repmgr.conf names for `instance`, or undefined for none. */
 export function wantedRestoreCommand(cluster: Cluster, instance: Instance): string | undefined {
   const restore = barmanRestoreCommand(cluster);
-  if (restore === undefined || !boolVar(cluster, instance, 'repmgr_restore_from_barman', RESTORE_FROM_BARMAN_DEFAULT)) return undefined;
+  if (restore === undefined || !hostVar(cluster, instance, 'repmgr_restore_from_barman')) return undefined;
   return restore;
 }
 

@@ -15,14 +15,14 @@ import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { hasRole } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
 import { quote } from '../../engine/shell/quote.js';
-import { boolVar } from '../../config/vars.js';
+import { clusterVar } from '../../config/vars.js';
 import { databasesIni, pgbouncerDatabases } from '../pgbouncer/databases.js';
 import { DATABASES_INI } from '../pgbouncer/layout.js';
 import { repmgrBin, repmgrConfPath } from './layout.js';
 
 /** cluster_vars.repmgr_redirect_pgbouncer; unset (or null) is false. */
 export function redirectPgbouncer(cluster: Cluster): boolean {
-  return boolVar(cluster, undefined, 'repmgr_redirect_pgbouncer', false);
+  return clusterVar(cluster, 'repmgr_redirect_pgbouncer');
 }
 
 export function pgbouncerHosts(cluster: Cluster): string[] {

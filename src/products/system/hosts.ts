@@ -4,6 +4,7 @@
  * leaves the rest of the file (docker's own entries, the admin's) untouched.
  */
 import type { Cluster } from '../../inventory/cluster.js';
+import { hostVar } from '../../config/vars.js';
 
 export const HOSTS_FILE = '/etc/hosts';
 export const BLOCK_BEGIN = '# BEGIN m1 cluster hosts';
@@ -19,8 +20,8 @@ export function clusterHostEntries(cluster: Cluster): HostEntry[] {
   const entries: HostEntry[] = [];
   for (const i of [...cluster.instances].sort((a, b) => a.node - b.node)) {
     if (!i.ipAddress) continue;
-    const aliases = i.vars['hostname_aliases'];
-    const extra = Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [];
+    // Host names, never localhost or its kin (the spec): withHostsBlock drops other lines naming a block's names.
+    const extra = hostVar(cluster, i, 'hostname_aliases');
     entries.push({ address: i.ipAddress, names: [i.name, ...extra.filter((a) => a !== i.name)] });
   }
   return entries;

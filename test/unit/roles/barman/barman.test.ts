@@ -35,7 +35,7 @@ describe('Barman server naming', () => {
     byName(c, 'alpha').vars['backup_name'] = 'prod';
     expect(barmanServerName(c)).toBe('prod');
     byName(c, 'alpha').vars['backup_name'] = 'Prod DB';
-    expect(() => barmanServers(c)).toThrow(/backup_name: "Prod DB": use lower-case letters/);
+    expect(() => barmanServers(c)).toThrow(/instances\[alpha\]\.vars\.backup_name: expected a Barman server name .*got "Prod DB"/);
   });
 
   it('refuses backup: naming a host without the barman role', () => {

@@ -83,7 +83,7 @@ describe('etcd environment file', () => {
     const tooShort = patroniCluster({ clusterVars: { etcd_heartbeat_interval: 500, etcd_election_timeout: 1000 } });
     expect(() => etcdTiming(tooShort)).toThrow(/at least 5 × etcd_heartbeat_interval/);
     const notNumber = patroniCluster({ clusterVars: { etcd_election_timeout: '2s' } });
-    expect(() => etcdTiming(notNumber)).toThrow(/whole number of milliseconds/);
+    expect(() => etcdTiming(notNumber)).toThrow(/cluster_vars\.etcd_election_timeout: expected an integer from 1 to 50000, got "2s"/);
   });
 
   it('rejects a cluster name that cannot name a path or token', () => {

@@ -59,7 +59,7 @@ describe('pgHbaConf', () => {
 
   it('refuses a network that is not address/prefix', () => {
     expect(() => pgHbaConf(defaultCluster({ postgres_client_networks: ['10.0.0.0'] }))).toThrow(
-      /cluster_vars\.postgres_client_networks: "10\.0\.0\.0" is not an address\/prefix/,
+      /cluster_vars\.postgres_client_networks\[0\]: "10\.0\.0\.0" is not an address\/prefix/,
     );
     expect(() => pgHbaConf(defaultCluster({ postgres_client_networks: ['300.0.0.0/8'] }))).toThrow(/not an address/);
   });

@@ -125,7 +125,7 @@ describe('confDFiles', () => {
 
   it('m1Settings refuses a non-scalar override', () => {
     const c = defaultCluster({ work_mem: ['a'] });
-    expect(() => m1Settings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM })).toThrow(/cluster_vars\.work_mem: expected a setting value/);
+    expect(() => m1Settings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM })).toThrow(/cluster_vars\.work_mem: expected a string, number or boolean, got a list/);
   });
 });
 

@@ -90,7 +90,7 @@ describe('repmgr.conf', () => {
   });
 
   it('refuses a bad failover mode and a value with a quote', () => {
-    expect(() => conf(defaultCluster({ repmgr_failover: 'auto' }))).toThrow(/expected automatic or manual/);
+    expect(() => conf(defaultCluster({ repmgr_failover: 'auto' }))).toThrow(/cluster_vars\.repmgr_failover: expected one of automatic, manual, got "auto"/);
     expect(() => formatRepmgrValue("a'b")).toThrow(/quotes/);
     expect(nodeConninfo('x')).toContain('connect_timeout=2');
   });
