@@ -268,7 +268,7 @@ export function efmAgentRole(ctx: DeployContext): Role {
     yield [
       ...files.directories.map((d) => directory({ path: d.path, owner: d.owner, group: d.group, mode: d.mode })),
       ...files.files.map((f) =>
-        file({ path: f.path, content: f.content, owner: f.owner, group: f.group, mode: f.mode, sensitive: f.sensitive, notify: f.restartsEfm ? notify : [] }),
+        file({ path: f.path, content: f.content, owner: f.owner, group: f.group, mode: f.mode, sensitive: f.sensitive, validate: f.validate, notify: f.restartsEfm ? notify : [] }),
       ),
     ];
     if (!skipped) yield service({ service: paths.serviceName, enabled: true, state: 'started' });

@@ -47,6 +47,7 @@ import { FENCE_PATH, fenceScript, standbyMarker } from '../../src/products/repmg
 import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
 import { confDFiles, postgresqlConf } from '../../src/products/postgres/settings.js';
 import { postgresSudoers } from '../../src/products/postgres/sudoers.js';
+import { VISUDO_CHECK } from '../../src/products/system/sudoers.js';
 import { selfSignedCertCommand } from '../../src/products/postgres/tls.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { ident } from '../../src/products/postgres/sqlQuote.js';
@@ -110,7 +111,7 @@ function baseOps(ctx: DeployContext, i: Instance): Operation[] {
     // The fence before the unit that runs it.
     ...(fence ? [file({ path: FENCE_PATH, content: fence, owner: 'root', group: 'root', mode: '0755' })] : []),
     file({ path: SERVICE_UNIT_PATH, content: postgresServiceUnit(v, fence ? FENCE_PATH : undefined), owner: 'root', group: 'root', mode: '0644' }),
-    file({ path: SUDOERS_PATH, content: postgresSudoers(), owner: 'root', group: 'root', mode: '0440' }),
+    file({ path: SUDOERS_PATH, content: postgresSudoers(), owner: 'root', group: 'root', mode: '0440', validate: VISUDO_CHECK }),
     file({ path: POSTGRES_PGPASS, content: pgpass, ...own, mode: '0600', sensitive: true }),
     // The package's own cluster (test images, hosts installed by hand) must not run beside m1's.
     command({

@@ -27,6 +27,13 @@ export interface FileOptions extends CommonOptions, Attributes {
   state?: 'present' | 'absent';
   /** Show no diff (the content is secret). */
   sensitive?: boolean;
+  /**
+   * A read-only command that exits 0 when it accepts the new content, given
+   * on its stdin (`visudo -cf -`): run before a changed content is written,
+   * in check mode too. A refusal fails the operation with the command's own
+   * words and leaves the file as it was.
+   */
+  validate?: string;
 }
 
 /** Lines describing attribute changes ("mode 0644 -> 0600"), empty when none. */
@@ -66,6 +73,7 @@ export async function converge(
   content: Buffer | undefined,
   attrs: Attributes,
   sensitive: boolean,
+  validate?: string,
 ): Promise<Report> {
   const stat = await ctx.facts.stat(path);
   if (stat && stat.type !== 'file') throw new OperationError(`${path} is a ${stat.type}, not a regular file`);
@@ -83,6 +91,7 @@ export async function converge(
   if (sameContent && !changes.length) return { status: 'ok' };
   let diff = '';
   if (!sameContent) {
+    if (validate !== undefined) await checkContent(ctx, content, validate);
     const before = stat ? await ctx.facts.content(path) : null;
     diff = contentDiff(path, before, content, sensitive);
     await ctx.change({ cmd: buildWriteFile({ path, ...attrs }), stdin: content, display: `write ${path} (${content.length} bytes)` });
@@ -91,6 +100,13 @@ export async function converge(
   }
   ctx.facts.invalidatePaths(path);
   return { status: 'changed', diff: diff + changes.map((c) => c + '\n').join('') };
+}
+
+async function checkContent(ctx: OpContext, content: Buffer, validate: string): Promise<void> {
+  const r = await ctx.probe({ cmd: validate, stdin: content });
+  if (r.code === 0) return;
+  const words = `${r.stderr}\n${r.stdout}`.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  throw new OperationError(`\`${validate}\` refused the new content (exit ${r.code})${words ? `: ${words}` : ''}; the file was left as it was`);
 }
 
 export function validateAttributes(path: string, attrs: Attributes): void {
@@ -123,7 +139,7 @@ export function file(options: FileOptions): Operation {
             : Buffer.isBuffer(options.content)
               ? options.content
               : Buffer.from(options.content, 'utf8');
-      return converge(ctx, path, data, attrs, sensitive);
+      return converge(ctx, path, data, attrs, sensitive, options.validate);
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   redactedProperties,
 } from './properties.js';
 import { renderEfmTemplate } from './render.js';
+import { VISUDO_CHECK } from '../system/sudoers.js';
 import { type EfmVersion, efmPaths, efmVersion } from './version.js';
 
 export interface EfmDirectory {
@@ -31,6 +32,8 @@ export interface EfmFile extends EfmDirectory {
   redactedContent: string;
   /** Restart EFM when this file changes (TPA: any properties/nodes change restarts EFM). */
   restartsEfm: boolean;
+  /** A command that must accept the content (on its stdin) before it is written: visudo for the sudoers file. */
+  validate?: string;
 }
 
 export interface EfmHostFiles {
@@ -48,7 +51,7 @@ function file(
   group: string,
   mode: string,
   content: string,
-  extra: Partial<Pick<EfmFile, 'sensitive' | 'redactedContent' | 'restartsEfm'>> = {},
+  extra: Partial<Pick<EfmFile, 'sensitive' | 'redactedContent' | 'restartsEfm' | 'validate'>> = {},
 ): EfmFile {
   return {
     path,
@@ -59,6 +62,7 @@ function file(
     sensitive: extra.sensitive ?? false,
     redactedContent: extra.redactedContent ?? content,
     restartsEfm: extra.restartsEfm ?? false,
+    ...(extra.validate !== undefined ? { validate: extra.validate } : {}),
   };
 }
 
@@ -130,6 +134,7 @@ export function efmHostFiles(
         binDir: paths.binDir,
         redirectScript: withRedirect ? PGBOUNCER_REDIRECT_SCRIPT : '',
       }),
+      { validate: VISUDO_CHECK },
     ),
   ];
   if (withRedirect) {

@@ -46,6 +46,22 @@ describe('file operations against a real shell', () => {
     await expect(stat(join(tmp.dir, 'nope'))).rejects.toThrow();
   });
 
+  it('file with validate: the new content is checked on stdin before it is written; a refusal leaves the file as it was', async () => {
+    const f = join(tmp.dir, 'rules');
+    await writeFile(f, 'allow a\n');
+    // The validator refuses any line that is not `allow <word>` (as visudo -cf - refuses bad sudoers lines).
+    const validate = "if grep -qv '^allow [a-z]*$'; then echo 'line 2: syntax error' >&2; exit 1; fi";
+    const bad = await runOps(tmp.sh, [file({ path: f, content: 'allow a\nALL ALL\n', validate })]);
+    expect(bad.failures[0]).toBe(`h r › file ${f}: \`${validate}\` refused the new content (exit 1): line 2: syntax error; the file was left as it was`);
+    expect(await readFile(f, 'utf8')).toBe('allow a\n');
+    const good = await runOps(tmp.sh, [file({ path: f, content: 'allow a\nallow b\n', validate })]);
+    expect(statuses(good)).toEqual(['changed']);
+    expect(await readFile(f, 'utf8')).toBe('allow a\nallow b\n');
+    // Unchanged content is not checked again.
+    const again = await runOps(tmp.sh, [file({ path: f, content: 'allow a\nallow b\n', validate: 'exit 1' })]);
+    expect(statuses(again)).toEqual(['ok']);
+  });
+
   it('sensitive files show no content in the diff', async () => {
     const r = await runOps(tmp.sh, [file({ path: join(tmp.dir, 'secret'), content: 'pw=abc\n', sensitive: true, mode: '0600' })]);
     expect(r.results[0]!.diff).toContain('content hidden');

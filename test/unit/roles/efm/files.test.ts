@@ -66,6 +66,8 @@ describe('efmHostFiles', () => {
       ['/usr/local/bin/m1-efm-pgbouncer-redirect', 'root', '0755'],
     ];
     expect(files.files.map((f) => [f.path, f.owner, f.mode])).toEqual(expected);
+    // sudo refuses every rule when one file does not parse: visudo checks it before it is written.
+    expect(files.files.filter((f) => f.validate).map((f) => [f.path, f.validate])).toEqual([['/etc/sudoers.d/m1_efm', "/usr/sbin/visudo -c -f -"]]);
   });
 
   it('never shows the encrypted password outside the file itself', () => {
