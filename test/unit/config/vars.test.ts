@@ -4,7 +4,10 @@
  * ConfigError naming the key's path (for a Cluster built in code: the loader
  * refuses it first).
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../../src/packageRoot.js';
 import { clusterVar, hostVar, hostVarLayer, mergedHostMap } from '../../../src/config/vars.js';
 import { byName, defaultCluster } from '../roles/fixtures.js';
 
@@ -47,5 +50,27 @@ describe('variable accessors', () => {
     const a = clusterVar(defaultCluster(), 'postgres_client_networks');
     a.push('10.0.0.0/8');
     expect(clusterVar(defaultCluster(), 'postgres_client_networks')).toEqual(['0.0.0.0/0']);
+  });
+});
+
+describe('roles and products read variables only through the accessors', () => {
+  it('no code outside src/config indexes cluster_vars or an instance\'s vars itself', () => {
+    const dirs = ['roles', 'playbooks', 'src/products', 'src/live', 'src/platforms', 'src/engine', 'src/cli'];
+    const files = dirs.flatMap((d) =>
+      readdirSync(join(packageRoot, d), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => join(packageRoot, d, f)),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    const direct = /\b(clusterVars|ownVars|vars)(\[|\??\.[A-Za-z_])/;
+    const offenders = files.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, k) => [line, k] as const)
+        // Code only: comments and string literals may name a variable's path.
+        .filter(([line]) => !/^\s*(\*|\/\/|\/\*)/.test(line) && direct.test(line.replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "''")))
+        .map(([line, k]) => `${relative(packageRoot, f)}:${k + 1}: ${line.trim()}`),
+    );
+    expect(offenders).toEqual([]);
   });
 });
