@@ -6,6 +6,7 @@
  * acknowledged number must be in the table. Uses the machine's psql client.
  */
 import { spawn } from 'node:child_process';
+import { lastLines } from '../../src/engine/text/tail.js';
 
 export interface WriterTarget {
   host: string;
@@ -44,7 +45,7 @@ function insertOnce(t: WriterTarget, id: number, timeoutMs: number): Promise<{ o
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve(code === 0 ? { ok: true } : { ok: false, error: err.trim().split('\n').slice(-1)[0] || `psql exited ${code}` });
+      resolve(code === 0 ? { ok: true } : { ok: false, error: lastLines(err, 1) || `psql exited ${code}` });
     });
   });
 }

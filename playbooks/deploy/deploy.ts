@@ -17,6 +17,7 @@ import {
   defineFact,
   progressReporter,
   Secrets,
+  stderrTail,
   type Reporter,
   type RunResult,
   type Stage,
@@ -262,7 +263,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     await Promise.all(
       cluster.instances.filter((i) => !unprovisioned.includes(i.name)).map(async (i) => {
         const def = defineFact(`deploy-gather`, buildGatherCommand({ version: cluster.postgresVersion, checkPackageSource: runsPostgres(i, cluster.failoverManager) }), (r) => {
-          if (r.code !== 0) throw new Error(`reading live facts exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+          if (r.code !== 0) throw new Error(`reading live facts exited ${r.code}: ${stderrTail(r, 2)}`);
           return parseGather(r.stdout);
         });
         try {

@@ -4,7 +4,7 @@
  * (TLS, SCRAM as postgres) to see which server answers. The password travels
  * on stdin; one command per host that runs the checks, each route in turn.
  */
-import { quote } from '../../src/engine/index.js';
+import { lastLines, quote } from '../../src/engine/index.js';
 import { hasRole, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { binDir } from '../../src/products/postgres/layout.js';
 import { PGBOUNCER_PORT } from '../../src/products/pgbouncer/layout.js';
@@ -101,7 +101,7 @@ export function parseRouteOutput(stdout: string): Record<string, RouteAnswer> {
       if (answer[1]) a.address = answer[1];
       if (answer[2]) a.clusterName = answer[2];
     }
-    const lastLine = (rest || `psql exited ${code}`).split('\n').filter(Boolean).slice(-1)[0]!.replace(/^psql: (error: )?/, '');
+    const lastLine = lastLines(rest || `psql exited ${code}`, 1).replace(/^psql: (error: )?/, '');
     if (!a.ok) a.error = lastLine;
     else if (code !== 0) a.sqlError = lastLine;
     out[id] = a;

@@ -5,7 +5,7 @@
  * failure as a note and lets the plan go on (ok); any other failure fails the
  * host with the command's stderr. In check mode nothing runs (changed).
  */
-import type { Operation } from '../../src/engine/index.js';
+import { lastLines, type Operation } from '../../src/engine/index.js';
 import { asBarman } from '../../src/products/barman/commands.js';
 import type { BarmanStep } from '../../src/products/barman/plan.js';
 
@@ -14,9 +14,7 @@ export function stepDisplay(step: BarmanStep): string {
   return `${step.user}: ${step.display ?? step.command.split('\n')[0]!.trim()}`;
 }
 
-function tail(s: string): string {
-  return s.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-}
+const tail = (s: string) => lastLines(s, 3);
 
 export function barmanStepOperation(step: BarmanStep): Operation {
   const display = stepDisplay(step);

@@ -22,6 +22,7 @@ import {
   packages,
   restart,
   service,
+  stderrTail,
   user,
   type HostContext,
   type Operation,
@@ -223,7 +224,7 @@ function encryptOperation(ctx: DeployContext, out: { value?: string }): Operatio
     needs: () => [],
     async apply(opCtx) {
       const r = await opCtx.probe({ cmd: line, stdin: cmd.stdin, display: cmd.describe });
-      if (r.code !== 0) throw new Error(`${cmd.describe} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+      if (r.code !== 0) throw new Error(`${cmd.describe} exited ${r.code}: ${stderrTail(r, 1)}`);
       out.value = opCtx.secrets.register(parseEncryptOutput(r.stdout));
       return { status: 'ok' };
     },

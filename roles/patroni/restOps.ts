@@ -4,7 +4,7 @@
  * bounded polls whose success is decided on the answer. Credentials and
  * bodies travel on curl's stdin (curlCommand), never in a command line.
  */
-import type { CommandResult, Operation } from '../../src/engine/index.js';
+import { stderrTail, type CommandResult, type Operation } from '../../src/engine/index.js';
 import { argv } from '../../src/engine/shell/quote.js';
 import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from '../../src/products/patroni/curlCommand.js';
 
@@ -45,7 +45,7 @@ export function restCall(o: RestCallOptions): Operation {
       ctx.facts.invalidateAll();
       const res = parseCurlOutput(r.stdout);
       if (!o.expect.includes(res.status)) {
-        throw new Error(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n').pop()})` : ''}`);
+        throw new Error(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
       }
       // Short answers ("restarted successfully") are worth showing; the whole DCS configuration is not.
       const body = res.body.trim();

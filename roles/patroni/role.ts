@@ -22,7 +22,7 @@
  */
 import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
-import { defineFact, defineRole, directory, file, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { defineFact, defineRole, directory, file, packages, reload, service, stderrTail, waitUntil, type Role } from '../../src/engine/index.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole } from '../../src/inventory/liveTopology.js';
 import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from '../../src/products/patroni/bootstrapPlan.js';
@@ -69,7 +69,7 @@ function dcsFact(cluster: DeployContext['cluster'], url: string, patroniActive: 
   return defineFact<PatroniClusterStatus | undefined>(`patroni-cluster-dcs`, patronictlListCommand(cluster), (r) => {
     if (r.code !== 0) {
       if (check) return undefined;
-      throw new Error(`patronictl list failed (is etcd healthy?): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      throw new Error(`patronictl list failed (is etcd healthy?): ${stderrTail(r, 2)}`);
     }
     const text = r.stdout.trim();
     return text === '' ? { members: [], paused: false } : parsePatronictlList(text);

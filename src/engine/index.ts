@@ -25,6 +25,7 @@ export { restart, reload, type Operation, type Notify, type Status, type CommonO
 
 export { Secrets, REDACTED } from './secrets.js';
 export { quote, quoteAll } from './shell/quote.js';
+export { lastLines, stderrTail } from './text/tail.js';
 
 export { Engine, runPlaybook, type EngineOptions } from './run/engine.js';
 export { defineRole, type Role, type Stage, type Playbook, type HostContext, type Task, type Tasks, type OpResult, type RunResult, type Recap } from './run/playbook.js';

@@ -7,6 +7,7 @@
  * every node. Writes go to table m1.writes (writes.ts).
  */
 import { hasRole, runsPostgres, type Cluster } from '../../../src/inventory/cluster.js';
+import { lastLines } from '../../../src/engine/text/tail.js';
 import { isEfmWitness } from '../../../src/products/efm/nodes.js';
 import { openCluster, runOn, type OpenCluster } from '../cluster.js';
 import { localPsqlCommand, pollLocalCommand } from '../psql.js';
@@ -93,7 +94,7 @@ export async function runTests(oc: OpenCluster, options: TestOptions = {}): Prom
     const w = await runOn(oc.connectors, s.primary, localPsqlCommand(version, writeRowSql(token, `m1 test on ${s.primary}`)), { timeoutMs: 15_000 });
     const out = w.ok ? `${w.result.stdout}\n${w.result.stderr}` : w.error;
     const wrote = w.ok && w.result.code === 0 && wroteToken(out) === token;
-    rows.push({ check: `write on the primary ${s.primary}`, ok: wrote, detail: wrote ? `row ${token} in m1.writes` : out.trim().split('\n').slice(-1)[0] ?? 'failed' });
+    rows.push({ check: `write on the primary ${s.primary}`, ok: wrote, detail: wrote ? `row ${token} in m1.writes` : lastLines(out, 1) || 'failed' });
     const replicas = cluster.instances.filter((i) => isDataNode(i) && i.name !== s.primary);
     const tries = Math.max(1, Math.round((options.replicaWaitMs ?? 15_000) / 200));
     const reads = await Promise.all(
@@ -107,7 +108,7 @@ export async function runTests(oc: OpenCluster, options: TestOptions = {}): Prom
         const r = await runOn(oc.connectors, i.name, pollLocalCommand(version, seenRowSql(token), 'm1:seen=1', tries), { timeoutMs: (options.replicaWaitMs ?? 15_000) + 15_000 });
         const ms = Math.round(performance.now() - t);
         if (r.ok && r.result.code === 0) return { check, ok: true, detail: `seen after ${ms} ms (via ${h.upstream ?? '?'})` };
-        const last = r.ok ? r.result.stdout.trim().split('\n').slice(-1)[0] : r.error;
+        const last = r.ok ? lastLines(r.result.stdout, 1) : r.error;
         return { check, ok: false, detail: `not seen within ${((options.replicaWaitMs ?? 15_000) / 1000).toFixed(0)} s${last ? ` (${last})` : ''}` };
       }),
     );

@@ -8,6 +8,7 @@ import { parseClusterStatusJson, type EfmClusterStatus } from '../../../src/prod
 import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { serverConfTarget } from '../../../src/products/barman/serverConf.js';
 import type { ProbeSpec } from './spec.js';
+import { lastLines } from '../../../src/engine/text/tail.js';
 
 export interface PgNode {
   inRecovery: boolean;
@@ -210,7 +211,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
       case 'patroni': {
         const r = capturedValue(value);
         try {
-          if (r.code !== 0) throw new Error(`Patroni GET /cluster failed (curl exit ${r.code}): ${r.text.trim().split('\n').slice(-1)[0] ?? ''}`);
+          if (r.code !== 0) throw new Error(`Patroni GET /cluster failed (curl exit ${r.code}): ${lastLines(r.text, 1)}`);
           p.patroni = parseClusterJson(r.text);
         } catch (e) {
           p.errors.push((e as Error).message);
@@ -226,7 +227,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
       case 'efm': {
         const r = capturedValue(value);
         try {
-          if (r.code !== 0) throw new Error(`efm cluster-status-json exited ${r.code}: ${r.text.trim().split('\n').slice(-1)[0] ?? ''}`);
+          if (r.code !== 0) throw new Error(`efm cluster-status-json exited ${r.code}: ${lastLines(r.text, 1)}`);
           p.efm = parseClusterStatusJson(r.text);
         } catch (e) {
           p.errors.push((e as Error).message);

@@ -12,7 +12,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Engine, Secrets, type Connector, type OpResult, type Playbook, type Reporter } from '../../../src/engine/index.js';
+import { Engine, lastLines, Secrets, type Connector, type OpResult, type Playbook, type Reporter } from '../../../src/engine/index.js';
 import { acquireLock } from '../../../src/engine/run/lock.js';
 import { RefusedError } from '../../../src/errors.js';
 import { hasRole, instanceByName, type Cluster } from '../../../src/inventory/cluster.js';
@@ -97,7 +97,7 @@ export function untimestamped(stdout: string): { code: number; text: string } {
   return { code: m ? Number(m[1]) : 255, text: stdout.replace(/^m1:exit=\d+\n?/m, '') };
 }
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const tailOf = (text: string, n = 8) => text.trim().split('\n').slice(-n).join('\n');
+const tailOf = (text: string, n = 8) => lastLines(text, n, '\n');
 
 export function managerSteps(oc: Pick<OpenCluster, 'cluster' | 'addresses'>, plan: SwitchoverPlan): SwitchoverStep[] {
   const { cluster } = oc;

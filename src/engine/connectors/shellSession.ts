@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Capture } from './capture.js';
 import { frameCommand, stderrMarker, stdoutMarker } from './frame.js';
 import { CommandTimeoutError, type CommandResult, type RunOptions } from './types.js';
+import { lastLines } from '../text/tail.js';
 
 /** The three streams of a running `sh`, and how to kill it. */
 export interface ShellChannel {
@@ -149,7 +150,7 @@ export class ShellSession {
 
   private onClose(reason: string): void {
     if (this.closedReason !== undefined) return;
-    const said = this.strayErr.trim().split('\n').pop();
+    const said = lastLines(this.strayErr, 1);
     this.closedReason = said ? `${reason}: ${said}` : reason;
     const p = this.pending;
     this.pending = undefined;

@@ -4,6 +4,7 @@
  * their own read-only facts with `defineFact`.
  */
 import type { CommandResult } from '../connectors/types.js';
+import { stderrTail } from '../text/tail.js';
 
 /** A read-only fact from one command: cached per host per run under `key`. */
 export interface FactDef<T> {
@@ -36,7 +37,7 @@ export class FactError extends Error {
   readonly code: number;
   readonly stderr: string;
   constructor(what: string, command: string, result: CommandResult) {
-    const tail = result.stderr.trim().split('\n').slice(-3).join(' | ');
+    const tail = stderrTail(result, 3);
     super(`reading ${what}: \`${command.length > 120 ? command.slice(0, 117) + '...' : command}\` exited ${result.code}${tail ? `: ${tail}` : ''}`);
     this.name = 'FactError';
     this.command = command;

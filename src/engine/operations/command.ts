@@ -6,6 +6,7 @@
  */
 import { quote } from '../shell/quote.js';
 import type { CommandResult } from '../connectors/types.js';
+import { lastLines, stderrTail } from '../text/tail.js';
 import { base, type CommonOptions, type Operation } from './types.js';
 
 export interface CommandOptions extends CommonOptions {
@@ -74,7 +75,7 @@ export function waitUntil(options: WaitUntilOptions): Operation {
         if (r.code === 0) return { status: 'ok', message: attempts > 1 ? `ready after ${attempts} checks` : undefined };
         if (ctx.check) return { status: 'skipped', message: 'check mode: not ready, not waiting' };
         if (Date.now() + intervalMs > deadline) {
-          const tail = r.stderr.trim().split('\n').slice(-2).join(' | ') || r.stdout.trim().split('\n').slice(-1)[0] || '';
+          const tail = stderrTail(r, 2) || lastLines(r.stdout, 1);
           throw new Error(`not ready after ${Math.round(timeoutMs / 1000)} s (${attempts} checks): \`${options.cmd}\` last exited ${r.code}${tail ? `: ${tail}` : ''}`);
         }
         await ctx.sleep(intervalMs);

@@ -8,6 +8,7 @@ import type { CommandResult } from '../connectors/types.js';
 import type { FactNeed } from '../facts/fact.js';
 import type { HostFacts } from '../facts/hostFacts.js';
 import type { Secrets } from '../secrets.js';
+import { lastLines } from '../text/tail.js';
 
 export type Status = 'ok' | 'changed' | 'skipped' | 'failed';
 
@@ -81,7 +82,7 @@ export class CommandFailedError extends Error {
   readonly code: number;
   readonly stderrTail: string;
   constructor(command: string, code: number, stderrTail: string) {
-    super(`\`${command}\` exited ${code}${stderrTail ? `: ${stderrTail.split('\n').filter(Boolean).slice(-3).join(' | ')}` : ''}`);
+    super(`\`${command}\` exited ${code}${stderrTail ? `: ${lastLines(stderrTail, 3)}` : ''}`);
     this.name = 'CommandFailedError';
     this.command = command;
     this.code = code;

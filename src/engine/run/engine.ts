@@ -15,6 +15,7 @@ import { HostFacts } from '../facts/hostFacts.js';
 import { FLUSH_KIND } from '../operations/flushHandlers.js';
 import { CommandFailedError, OperationError, type Cmd, type Notify, type OpContext, type Operation, type Report, type Status } from '../operations/types.js';
 import { Secrets } from '../secrets.js';
+import { lastLines } from '../text/tail.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { CommandRecord, HostContext, OpResult, Playbook, Recap, Role, RunResult, Stage, Task, Tasks } from './playbook.js';
 import { silentReporter, type Reporter } from './reporter.js';
@@ -55,7 +56,7 @@ interface Pending {
 const STDERR_TAIL_LINES = 5;
 
 function tail(text: string, lines = STDERR_TAIL_LINES): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+  return lastLines(text, lines, '\n');
 }
 
 function isAsync(t: Tasks): t is AsyncIterable<Task> {

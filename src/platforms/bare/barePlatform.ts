@@ -8,6 +8,7 @@ import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, HostError, RefusedError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
+import { stderrTail } from '../../engine/text/tail.js';
 import { INVENTORY_FILE, writeInventory, type Inventory } from '../../inventory/inventory.js';
 import { ensureClusterKey, ensureGitignore, KNOWN_HOSTS_FILE, readKnownHosts, updateKnownHosts, writeSshConfig } from '../clusterFiles.js';
 import { fingerprint, showKey, type PublicKey } from '../../ssh/keys.js';
@@ -48,7 +49,7 @@ async function checkHost(t: SshTarget, privateKey: string, keyFile: string, know
     }
   }
   if (o.exitCode !== 0) {
-    const why = o.stderr.trim().split('\n').pop() || `exit ${o.exitCode}`;
+    const why = stderrTail(o, 1) || `exit ${o.exitCode}`;
     return { kind: 'failed', message: `${where(t)}: ${t.user} cannot act as root without a password (sudo -n true: ${why})` };
   }
   const first = known.length === 0;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ConfigError, HostError, RefusedError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
+import { lastLines } from '../../engine/text/tail.js';
 import { INVENTORY_FILE, writeInventory, type Inventory } from '../../inventory/inventory.js';
 import {
   ensureClusterKey,
@@ -119,7 +120,7 @@ async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOu
     const container = docker.getContainer(id!);
     await container.putArchive(tarArchive(hostKeyEntries(ctx.hostKeys)), { path: '/' });
     const r = await execIn(docker, id!, repairCommand(ctx.clusterPublicKey));
-    if (r.exitCode !== 0) return { address, error: `container ${name}: reinstalling SSH keys failed: ${r.output.trim().split('\n').pop()}` };
+    if (r.exitCode !== 0) return { address, error: `container ${name}: reinstalling SSH keys failed: ${lastLines(r.output, 1)}` };
     status = 'repaired';
     outcome = await probe();
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { HostError, UsageError } from '../../errors.js';
 import { packageRoot } from '../../packageRoot.js';
+import { lastLines } from '../../engine/text/tail.js';
 
 const BUILDABLE = /^m1\/(debian|debian-packages):(bullseye|bookworm|trixie)$/;
 
@@ -48,7 +49,7 @@ export async function ensureImage(docker: Docker, image: string, progress: (line
     child.on('close', (code) => resolve({ code, tail }));
   });
   if (stderr.code !== 0 || !(await imageExists(docker, image))) {
-    const last = stderr.tail.trim().split('\n').pop() ?? '';
+    const last = lastLines(stderr.tail, 1);
     throw new HostError(`image ${image}: ${cmd.script} ${cmd.release} failed (exit ${stderr.code}): ${last}`);
   }
   progress(`image ${image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

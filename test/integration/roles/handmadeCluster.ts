@@ -7,7 +7,7 @@
  * and barman's SSH key authorized for postgres on both data nodes.
  */
 import { join } from 'node:path';
-import { Engine, Secrets, connectorsFromInventory, type Role, type RunResult } from '../../../src/engine/index.js';
+import { Engine, Secrets, connectorsFromInventory, stderrTail, type Role, type RunResult } from '../../../src/engine/index.js';
 import type { DeployContext } from '../../../roles/context.js';
 import type { Cluster } from '../../../src/inventory/cluster.js';
 import type { LiveState } from '../../../src/inventory/liveTopology.js';
@@ -27,7 +27,7 @@ export interface Handmade {
 
 async function must(tc: ProvisionedTestCluster, host: string, script: string, input?: string): Promise<string> {
   const r = await tc.ssh(host, script, input);
-  if (r.code !== 0) throw new Error(`${host}: setup step failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  if (r.code !== 0) throw new Error(`${host}: setup step failed (exit ${r.code}): ${stderrTail(r, 5)}`);
   return r.stdout;
 }
 
