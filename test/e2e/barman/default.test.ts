@@ -7,13 +7,16 @@
  * Barman host. Then a switchover (repmgr, by hand): the next deploy retargets
  * Barman to the new primary (check OK, a backup on timeline 2, the earlier
  * backups still listed, the slot on the old primary dropped) and the one after
- * changes nothing.
+ * changes nothing. Last, the m1 package as an outside project uses it: the
+ * `npm pack` tarball installed into a scratch folder, a script importing
+ * `m1` type-checked against its declarations, reading this cluster's status.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { deployCluster, type DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { barmanSlotName } from '../../../src/products/barman/serverName.js';
+import { installPackedM1, type OutsideProject } from '../../support/packed.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 
 const NAME = 'm1e2eb-default';
@@ -119,4 +122,69 @@ describe('Barman in the default cluster', () => {
     expect(again.exitCode).toBe(0);
     expect(again.result.results.filter((x) => x.host === barmanHost && x.status === 'changed').map((x) => x.task)).toEqual([]);
   });
+});
+
+/** An outside script: the live cluster read through the library, as one JSON line. */
+const STATUS_SCRIPT = `import { status, ConfigError, ExitCode, type ClusterStatus, type HostStatus, type StatusResult } from 'm1';
+
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: node status.js <cluster-dir>');
+const result: StatusResult = await status(dir);
+const s: ClusterStatus = result.status;
+const role = (h: HostStatus): string => \`\${h.host}:\${h.live ?? 'no postgres'}\`;
+let missing: number | undefined;
+try {
+  await status(\`\${dir}/no-such-cluster\`);
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  missing = e.exitCode;
+}
+process.stdout.write(JSON.stringify({
+  cluster: s.cluster,
+  manager: s.fm.manager,
+  primary: s.primary ?? null,
+  healthy: s.healthy,
+  problems: s.problems,
+  hosts: s.hosts.map(role),
+  readMs: result.gatheredMs,
+  missing,
+  badInput: ExitCode.BadInput,
+}) + '\\n');
+`;
+
+describe('the m1 package, installed from its tarball outside the repository', () => {
+  let outside: OutsideProject;
+  beforeAll(async () => {
+    outside = await installPackedM1();
+  }, 1_200_000);
+  afterAll(async () => {
+    await outside?.remove();
+  });
+
+  it('a script importing m1 type-checks against the installed declarations; a wrong type in it does not', async () => {
+    const checked = await outside.typecheck('status', STATUS_SCRIPT);
+    expect(checked.code, checked.out + checked.err).toBe(0);
+    const wrong = await outside.typecheck('wrong', `import { status } from 'm1';\nconst primary: number = (await status('x')).status.cluster;\nconsole.log(primary);\n`);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.out).toMatch(/wrong\.ts\(2,7\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  }, 600_000);
+
+  it("the script reads this cluster's status as an object (the live primary, healthy) and the library prints nothing", async () => {
+    const dataNodes = tc.cluster.instances.filter((i) => hasRole(i, 'primary') || hasRole(i, 'replica')).map((i) => i.name);
+    const inRecovery = async (host: string) => (await on(host, `cd / && runuser -u postgres -- psql -XAtc 'select pg_is_in_recovery()'`)).trim();
+    const livePrimary = (await Promise.all(dataNodes.map(async (h) => [h, await inRecovery(h)] as const))).filter(([, r]) => r === 'f').map(([h]) => h);
+    expect(livePrimary).toHaveLength(1);
+
+    const r = await outside.run('status', [tc.dir]);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out.split('\n')).toHaveLength(2); // one line, then the end: nothing printed but the script's own output
+    const seen = JSON.parse(r.out) as { cluster: string; manager: string; primary: string | null; healthy: boolean; problems: string[]; hosts: string[]; readMs: number; missing: number; badInput: number };
+    expect(seen).toMatchObject({ cluster: tc.cluster.name, manager: 'repmgr', primary: livePrimary[0], missing: 2, badInput: 2 });
+    expect(seen.healthy, seen.problems.join('; ')).toBe(true);
+    expect(seen.hosts).toContain(`${livePrimary[0]}:primary`);
+    expect(seen.hosts).toContain(`${dataNodes.find((h) => h !== livePrimary[0])}:replica`);
+    expect(seen.hosts.map((h) => h.split(':')[0]).sort()).toEqual(tc.cluster.instances.map((i) => i.name).sort());
+    expect(seen.readMs).toBeGreaterThan(0);
+  }, 600_000);
 });
