@@ -58,5 +58,5 @@ export { M1Error, UsageError, ConfigError, RefusedError, HostError, formatProble
 export { ExitCode } from './exitCodes.js';
 
 // the cluster model the results speak of
-export type { Cluster, Instance, Location, Role, FailoverManager, Platform, PostgresVersion } from './inventory/cluster.js';
+export type { Cluster, Instance, Location, Role, FailoverManagerName, Platform, PostgresVersion } from './inventory/cluster.js';
 export type { Inventory, InventoryHost } from './inventory/inventory.js';

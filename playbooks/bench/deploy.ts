@@ -137,33 +137,45 @@ async function bench(name: string, options: RawConfigureOptions, prepare: { extr
   }
 }
 
-async function main(): Promise<void> {
-  const only = process.env['M1_BENCH_ONLY'];
-  const common = { architecture: 'M1', postgresql: '15', platform: 'docker', clusterPrefixedHostnames: true, git: false } as const;
-  const out: Record<string, unknown> = {};
-  if (only !== 'patroni') {
+type Common = Readonly<{ architecture: 'M1'; postgresql: '15'; platform: 'docker'; clusterPrefixedHostnames: true; git: false }>;
+
+/** Each benched failover manager's cluster, and where its figures go in the output. */
+const BENCHES: Readonly<Record<'repmgr' | 'patroni', (common: Common) => Promise<Record<string, unknown>>>> = {
+  async repmgr(common) {
     const r = await bench(
       'm1benchd',
       { ...common, failoverManager: 'repmgr', locationNames: ['main', 'dr'], enablePgbouncer: true },
       { extraClusterVars: '  repmgr_redirect_pgbouncer: true\n' },
     );
-    Object.assign(out, {
+    return {
       benchmark: 'issue 4 scenario 2: first deploy and no-op redeploy (repmgr, 2 locations x 2 data nodes, PgBouncer, Barman + witness)',
       hosts: r.hosts,
       first_deploy: r.first_deploy,
       noop_redeploy: r.noop_redeploy,
       targets: { noop_redeploy_ms: 5000, not_remote_share: 0.1 },
       tpa_reference: { first_deploy_s: 801, noop_redeploy_s: 531 },
-    });
-  }
-  if (only !== 'repmgr') {
-    const r = await bench('m1benchp', { ...common, failoverManager: 'patroni', enableHaproxy: true }, { freshHosts: true });
-    out['patroni'] = {
-      benchmark: 'issue 5: first deploy and no-op redeploy (Patroni + etcd, 3 data nodes, 2 HAProxy, Barman)',
-      ...r,
-      targets: { noop_redeploy_ms: 5000, not_remote_share: 0.1 },
     };
-  }
+  },
+  async patroni(common) {
+    const r = await bench('m1benchp', { ...common, failoverManager: 'patroni', enableHaproxy: true }, { freshHosts: true });
+    return {
+      patroni: {
+        benchmark: 'issue 5: first deploy and no-op redeploy (Patroni + etcd, 3 data nodes, 2 HAProxy, Barman)',
+        ...r,
+        targets: { noop_redeploy_ms: 5000, not_remote_share: 0.1 },
+      },
+    };
+  },
+};
+
+async function main(): Promise<void> {
+  // M1_BENCH_ONLY=repmgr|patroni runs one of them.
+  const only = process.env['M1_BENCH_ONLY'];
+  const chosen = (only ? [only] : Object.keys(BENCHES)) as (keyof typeof BENCHES)[];
+  for (const fm of chosen) if (!(fm in BENCHES)) throw new Error(`M1_BENCH_ONLY=${only}: one of ${Object.keys(BENCHES).join(', ')}`);
+  const common: Common = { architecture: 'M1', postgresql: '15', platform: 'docker', clusterPrefixedHostnames: true, git: false };
+  const out: Record<string, unknown> = {};
+  for (const fm of chosen) Object.assign(out, await BENCHES[fm](common));
   out['image'] = IMAGE;
   out['load_average'] = (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { configureClusterDir } from '../../src/architectures/configure.js';
 import { loadCluster } from '../../src/config/load.js';
 import { deployCluster } from '../deploy/deploy.js';
-import { hasRole, runsPostgres } from '../../src/inventory/cluster.js';
+import { hasRole, runsPostgres, type Cluster } from '../../src/inventory/cluster.js';
 import { deprovisionCluster, platformFor } from '../../src/platforms/index.js';
 import { readSecret } from '../../src/secrets/index.js';
 import { openCluster, runOn } from '../operate/cluster.js';
@@ -35,6 +35,38 @@ const TABLE = 'm1_bench_writes';
 
 type Fm = 'repmgr' | 'patroni';
 
+/** What differs between the benched managers' clusters and runs. */
+interface Setup {
+  dir: string;
+  /** The entry point the client writes through. */
+  entryPoint: { enablePgbouncer: true } | { enableHaproxy: true };
+  /** The two replicas the runs switch between (`a` first). */
+  replicas(cluster: Cluster, primary: string): string[];
+  /** The client's entry point, on neither switchover node. */
+  entry(cluster: Cluster, b: string): { host: string; port: number };
+  /** The next run's target. */
+  next(current: string, primary: string, a: string, b: string): string;
+}
+
+const SETUPS: Readonly<Record<Fm, Setup>> = {
+  // primary -> a -> primary -> a ... (b carries the client's PgBouncer)
+  repmgr: {
+    dir: 'm1benchsr',
+    entryPoint: { enablePgbouncer: true },
+    replicas: (cluster, primary) => cluster.instances.filter((i) => isDataNode(i) && i.name !== primary && i.upstream === primary).map((i) => i.name),
+    entry: (_cluster, b) => ({ host: b, port: 6432 }),
+    next: (current, primary, a) => (current === primary ? a : primary),
+  },
+  // between a and b, through an HAProxy
+  patroni: {
+    dir: 'm1benchsp',
+    entryPoint: { enableHaproxy: true },
+    replicas: (cluster, primary) => cluster.instances.filter((i) => isDataNode(i) && i.name !== primary).map((i) => i.name),
+    entry: (cluster) => ({ host: cluster.instances.find((i) => hasRole(i, 'haproxy'))!.name, port: 5432 }),
+    next: (current, _primary, a, b) => (current === a ? b : a),
+  },
+};
+
 async function exists(p: string): Promise<boolean> {
   return access(p).then(
     () => true,
@@ -48,7 +80,7 @@ async function remove(dir: string): Promise<void> {
 }
 
 async function makeCluster(fm: Fm): Promise<string> {
-  const dir = join(ROOT, fm === 'repmgr' ? 'm1benchsr' : 'm1benchsp');
+  const dir = join(ROOT, SETUPS[fm].dir);
   await remove(dir);
   log(`${fm}: configure + provision + deploy ${dir}`);
   await configureClusterDir(dir, {
@@ -59,7 +91,7 @@ async function makeCluster(fm: Fm): Promise<string> {
     dataNodesPerLocation: '3',
     clusterPrefixedHostnames: true,
     git: false,
-    ...(fm === 'repmgr' ? { enablePgbouncer: true } : { enableHaproxy: true }),
+    ...SETUPS[fm].entryPoint,
   });
   const configFile = join(dir, 'config.yml');
   await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/^ {2}image: .*$/m, `  image: ${IMAGE}`));
@@ -108,19 +140,18 @@ async function bench(fm: Fm) {
   const runs: Record<string, unknown>[] = [];
   try {
     const primary = cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
-    const replicas = cluster.instances.filter((i) => isDataNode(i) && i.name !== primary && (i.upstream === primary || fm === 'patroni')).map((i) => i.name);
+    const setup = SETUPS[fm];
+    const replicas = setup.replicas(cluster, primary);
     const [a, b] = [replicas[0]!, replicas[1]!];
-    // The client's entry point sits on neither switchover node.
-    const entry = fm === 'repmgr' ? { host: b, port: 6432 } : { host: cluster.instances.find((i) => hasRole(i, 'haproxy'))!.name, port: 5432 };
+    const entry = setup.entry(cluster, b);
     const address = oc.addresses[entry.host]!;
     const created = await runOn(oc.connectors, primary, localPsqlCommand(cluster.postgresVersion, `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`));
     if (!created.ok || created.result.code !== 0) throw new Error(`${fm}: cannot create ${TABLE} on ${primary}`);
     const password = await readSecret(dir, 'postgres');
-    // repmgr: primary -> a -> primary -> a ... (b carries the client's PgBouncer); Patroni: between a and b.
     let current = primary;
     let next = 1;
     for (let n = 0; n < RUNS; n++) {
-      const target = fm === 'repmgr' ? (current === primary ? a : primary) : current === a ? b : a;
+      const target = setup.next(current, primary, a, b);
       const writer = new Writer({ host: address, port: entry.port, user: 'postgres', password, table: TABLE }, next).start();
       await writer.waitForMore(20, 120_000);
       log(`${fm} run ${n + 1}/${RUNS}: ${current} -> ${target}`);
@@ -172,7 +203,8 @@ async function bench(fm: Fm) {
 
 async function main(): Promise<void> {
   const which = process.env['M1_BENCH_FM'] ?? 'repmgr';
-  const fms: Fm[] = which === 'all' ? ['repmgr', 'patroni'] : [which as Fm];
+  const fms = (which === 'all' ? Object.keys(SETUPS) : [which]) as Fm[];
+  for (const fm of fms) if (!(fm in SETUPS)) throw new Error(`M1_BENCH_FM=${which}: one of ${Object.keys(SETUPS).join(', ')} or all`);
   const results = [];
   for (const fm of fms) {
     try {

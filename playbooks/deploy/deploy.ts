@@ -32,14 +32,12 @@ import { parseKnownHosts, keysFor } from '../../src/ssh/knownHosts.js';
 import { generateKeyPair, type PublicKey } from '../../src/ssh/keys.js';
 import { checkStoredSecrets, secretsDir } from '../../src/secrets/index.js';
 import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../src/products/system/sshKeys.js';
-import { deployPlaybook } from './repmgrStages.js';
-import { patroniPlaybook } from './patroniStages.js';
-import { efmPlaybook } from './efmStages.js';
-import { efmDeployGate, type EfmDeployGate } from '../../src/products/efm/deployGate.js';
+import { deployPlaybook } from './playbook.js';
 import type { DeployContext, HostLiveFacts } from '../../roles/context.js';
+import { managerFor } from '../../roles/managers.js';
 import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
 import { hostLiveFacts, liveTopology } from './live.js';
-import { ensurePasswords } from './passwords.js';
+import { DEPLOY_PASSWORD_USERS, ensurePasswords } from './passwords.js';
 import { planSettings, type SettingsPlan } from './settingsPlan.js';
 import { DEPLOY_PACKAGE_GROUPS } from './packageGroups.js';
 import { access } from 'node:fs/promises';
@@ -221,10 +219,10 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
   const { cluster, warnings: configWarnings } = await loadCluster(dir);
   for (const w of configWarnings) write(`warning: ${w}\n`);
   await checkStoredSecrets(cluster.dir); // a damaged password file: exit 2 before any host is touched
-  const patroni = cluster.failoverManager === 'patroni';
-  // EFM: the subscription token (and the repository address) are checked before any host is touched, provision included.
-  const efm: EfmDeployGate | undefined = cluster.failoverManager === 'efm' ? efmDeployGate(cluster, options.env ?? process.env, skip) : undefined;
-  for (const line of efm?.report ?? []) write(`${line}\n`);
+  const manager = managerFor(cluster);
+  // Before any host is touched, provision included (EFM: the subscription token and the repository address).
+  const gate = manager.gate(cluster, options.env ?? process.env, skip);
+  for (const line of gate.report) write(`${line}\n`);
   const lock = acquireLock(cluster.dir, check ? 'deploy --check' : 'deploy');
   let engine: Engine | undefined;
   try {
@@ -251,7 +249,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       secrets,
       reporter,
     });
-    const passwords = await ensurePasswords(cluster.dir, secrets, check);
+    const passwords = await ensurePasswords(cluster.dir, secrets, check, [...DEPLOY_PASSWORD_USERS, ...manager.passwordUsers]);
     const keys = await serviceKeys(cluster, check, secrets);
     const knownHosts = await knownHostsText(cluster, inventory);
 
@@ -284,8 +282,10 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     for (const w of warnings) write(`warning: ${w}\n`);
 
     const problems = preflightProblems(cluster, gathered, skip);
-    // Patroni clusters change settings through Patroni (its playbook), never by restarting the postgres unit.
-    const settings: SettingsPlan = patroni ? { hosts: [], restartOrder: [], problems: [] } : planSettings(cluster, topo.live, gathered);
+    // A manager that applies settings itself (Patroni) gets no restart of the postgres unit from deploy.
+    const settings: SettingsPlan = manager.settingsByDeploy
+      ? planSettings(cluster, topo.live, gathered, manager.postgres(cluster).preloadLibraries)
+      : { hosts: [], restartOrder: [], problems: [] };
     problems.push(...settings.problems);
     if (problems.length > 0) throw new RefusedError(`deploy refused before any change:\n  ${problems.join('\n  ')}`);
     for (const p of settings.hosts) {
@@ -308,11 +308,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       addresses,
     };
     const tr = performance.now();
-    const playbook = patroni
-      ? await patroniPlaybook(ctx)
-      : efm
-        ? await efmPlaybook(ctx, { restartOrder: settings.restartOrder, token: efm.token })
-        : deployPlaybook(ctx, { restartOrder: settings.restartOrder });
+    const playbook = deployPlaybook(ctx, manager, { restartOrder: settings.restartOrder, gate });
     const result = await engine.run(withoutHosts(playbook, unprovisioned));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check);

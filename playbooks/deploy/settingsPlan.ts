@@ -38,24 +38,24 @@ function merged(files: Readonly<Record<string, string | undefined>>): Record<str
   return out;
 }
 
-/** The settings m1 will write on a host, merged in PostgreSQL's reading order. */
-export function wantedSettings(cluster: Cluster, host: string, memoryMb: number): Record<string, string> {
+/** The settings m1 will write on a host, merged in PostgreSQL's reading order; `managerLibraries`: the failover manager's preload libraries. */
+export function wantedSettings(cluster: Cluster, host: string, memoryMb: number, managerLibraries: readonly string[]): Record<string, string> {
   const instance = instanceByName(cluster, host)!;
   const files: Record<string, string> = {};
-  for (const f of confDFiles({ cluster, instance, memoryMb })) {
+  for (const f of confDFiles({ cluster, instance, memoryMb, managerLibraries })) {
     const name = f.path.slice(f.path.lastIndexOf('/') + 1);
     files[name] = f.content;
   }
   return merged(files);
 }
 
-export function planSettings(cluster: Cluster, live: LiveState, gathered: Readonly<Record<string, GatheredHost | undefined>>): SettingsPlan {
+export function planSettings(cluster: Cluster, live: LiveState, gathered: Readonly<Record<string, GatheredHost | undefined>>, managerLibraries: readonly string[]): SettingsPlan {
   const plans: HostSettingsPlan[] = [];
   const problems: string[] = [];
   for (const i of cluster.instances) {
     const g = gathered[i.name];
     if (!g?.running || !runsPostgres(i, cluster.failoverManager)) continue;
-    const change = planSettingsChange(merged(g.confFiles), wantedSettings(cluster, i.name, g.memoryMb), cluster.postgresVersion);
+    const change = planSettingsChange(merged(g.confFiles), wantedSettings(cluster, i.name, g.memoryMb, managerLibraries), cluster.postgresVersion);
     if (change.action === 'none') continue;
     plans.push({ host: i.name, change });
     if (change.problem) problems.push(`${i.name}: ${change.problem}`);

@@ -1,4 +1,5 @@
 /** `m1 status` for people: the hosts table, the manager's view, entry points, Barman, then warnings and problems. */
+import { MANAGERS } from '../../roles/managers.js';
 import type { ClusterStatus } from './health.js';
 import { formatBytes } from './lsn.js';
 import { renderTable } from './table.js';
@@ -32,12 +33,14 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
     ),
   );
   const fm = s.fm;
+  // The manager's per-node daemon (repmgrd), when it has one.
+  const daemon = MANAGERS[fm.manager].daemonColumn;
   out.push(`\n${fm.manager}${fm.from ? ` (as seen from ${fm.from})` : ''}: ${fm.primary ? `primary ${fm.primary}` : fm.from ? 'no primary' : 'no node answered (is it installed and running?)'}\n`);
   if (fm.nodes.length > 0) {
     out.push(
       renderTable(
-        ['node', 'role', 'state', 'upstream', ...(fm.manager === 'repmgr' ? ['repmgrd'] : [])],
-        fm.nodes.map((n) => [n.name, n.role, n.state, n.upstream ?? '', ...(fm.manager === 'repmgr' ? [n.daemon ?? ''] : [])]),
+        ['node', 'role', 'state', 'upstream', ...(daemon ? [daemon] : [])],
+        fm.nodes.map((n) => [n.name, n.role, n.state, n.upstream ?? '', ...(daemon ? [n.daemon ?? ''] : [])]),
       ).replace(/^(?=.)/gm, '  '),
     );
   }

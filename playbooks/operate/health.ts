@@ -4,13 +4,13 @@
  * manager's own view, where each entry point sends clients, what Barman backs
  * up, drift from config.yml; and the problems that make it degraded. Pure.
  */
-import { hasRole, instanceByName, runsPostgres, type Cluster, type FailoverManager, type Role } from '../../src/inventory/cluster.js';
+import { hasRole, instanceByName, runsPostgres, type Cluster, type FailoverManagerName, type Role } from '../../src/inventory/cluster.js';
+import type { FmView } from '../../roles/failoverManager.js';
+import { managerFor } from '../../roles/managers.js';
 import { hostLiveFacts, instanceForHost, liveTopology } from '../deploy/live.js';
 import type { HostLiveFacts } from '../../roles/context.js';
 import type { GatheredHost } from '../deploy/gather.js';
 import { barmanServers } from '../../src/products/barman/serverName.js';
-import { isEfmWitness } from '../../src/products/efm/nodes.js';
-import { isRunningReplica } from '../../src/products/patroni/clusterStatus.js';
 import { lagBytes } from './lsn.js';
 import type { HostProbe } from './probe/parse.js';
 import { isDataNode } from './probe/spec.js';
@@ -39,25 +39,7 @@ export interface HostStatus {
   services: Record<string, string>;
 }
 
-export interface FmNode {
-  name: string;
-  /** The manager's word for it: primary, standby, witness, leader, replica... */
-  role: string;
-  /** running, unreachable, streaming, UP... */
-  state: string;
-  upstream?: string;
-  /** repmgrd on this node: running, paused, stopped. */
-  daemon?: string;
-}
-
-export interface FmView {
-  manager: FailoverManager;
-  /** The host whose view this is. */
-  from?: string;
-  /** Whom the manager takes for the primary. */
-  primary?: string;
-  nodes: FmNode[];
-}
+export type { FmNode, FmView } from '../../roles/failoverManager.js';
 
 export interface RouteStatus {
   id: string;
@@ -87,7 +69,7 @@ export interface BarmanStatus {
 
 export interface ClusterStatus {
   cluster: string;
-  failoverManager: FailoverManager;
+  failoverManager: FailoverManagerName;
   postgresVersion: number;
   /** The live primary (the data node out of recovery), when exactly one answers. */
   primary?: string;
@@ -136,55 +118,6 @@ function nameOf(cluster: Cluster, host: string | undefined, addresses: Readonly<
   return instanceForHost(cluster, host, addresses) ?? host;
 }
 
-function repmgrView(cluster: Cluster, probes: Readonly<Record<string, HostProbe>>, primary: string | undefined): FmView {
-  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
-  const from = order.find((h) => (probes[h]?.repmgr?.nodes.length ?? 0) > 0);
-  const view: FmView = { manager: 'repmgr', nodes: [] };
-  if (!from) return view;
-  view.from = from;
-  const r = probes[from]!.repmgr!;
-  const byId = new Map(r.nodes.map((n) => [n.id, n.name]));
-  for (const n of r.nodes) {
-    const show = r.show.find((s) => s.id === n.id);
-    const own = probes[n.name]?.repmgr;
-    const state = !n.active ? 'inactive' : show === undefined ? 'unknown' : show.connection === 0 ? 'running' : 'unreachable';
-    const daemon = own?.daemonRunning === undefined ? undefined : !own.daemonRunning ? 'stopped' : own.paused ? 'paused' : 'running';
-    view.nodes.push({ name: n.name, role: n.type, state, ...(n.upstreamId !== undefined ? { upstream: byId.get(n.upstreamId) ?? String(n.upstreamId) } : {}), ...(daemon ? { daemon } : {}) });
-  }
-  const primaries = r.nodes.filter((n) => n.type === 'primary' && n.active).map((n) => n.name);
-  if (primaries.length === 1) view.primary = primaries[0];
-  return view;
-}
-
-function patroniView(cluster: Cluster, probes: Readonly<Record<string, HostProbe>>, primary: string | undefined): FmView {
-  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
-  const from = order.find((h) => probes[h]?.patroni !== undefined);
-  const view: FmView = { manager: 'patroni', nodes: [] };
-  if (!from) return view;
-  const s = probes[from]!.patroni!;
-  view.from = from;
-  if (s.leader) view.primary = s.leader;
-  // Each member's state as its own Patroni tells it when it answered: the DCS record lags up to loop_wait.
-  for (const m of s.members) view.nodes.push({ name: m.name, role: m.role, state: probes[m.name]?.patroniSelf?.state ?? m.state });
-  return view;
-}
-
-function efmView(cluster: Cluster, probes: Readonly<Record<string, HostProbe>>, primary: string | undefined, addresses: Readonly<Record<string, string>>): FmView {
-  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
-  const from = order.find((h) => probes[h]?.efm !== undefined);
-  const view: FmView = { manager: 'efm', nodes: [] };
-  if (!from) return view;
-  const s = probes[from]!.efm!;
-  view.from = from;
-  for (const [address, n] of Object.entries(s.nodes)) {
-    const name = nameOf(cluster, address, addresses)!;
-    view.nodes.push({ name, role: n.type.toLowerCase(), state: n.db });
-    if (n.type.toLowerCase() === 'primary') view.primary = name;
-  }
-  for (const missing of s.missingnodes) view.nodes.push({ name: nameOf(cluster, missing, addresses)!, role: 'missing', state: 'missing' });
-  return view;
-}
-
 export interface EvaluateInput {
   cluster: Cluster;
   probes: Readonly<Record<string, HostProbe>>;
@@ -196,7 +129,8 @@ export interface EvaluateInput {
 
 export function evaluateStatus(input: EvaluateInput): ClusterStatus {
   const { cluster, probes, addresses } = input;
-  const fmName = cluster.failoverManager;
+  const manager = managerFor(cluster);
+  const fmName = manager.name;
   const problems: string[] = [];
   const warnings: string[] = [];
   const facts = liveFacts(cluster, probes, addresses);
@@ -248,26 +182,22 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
   });
 
   // The failover manager's own view, and whether it agrees with Postgres.
-  const fm = fmName === 'repmgr' ? repmgrView(cluster, probes, primary) : fmName === 'patroni' ? patroniView(cluster, probes, primary) : efmView(cluster, probes, primary, addresses);
+  const fm: FmView = manager.view({ cluster, facts: probes, primary, nameOf: (host) => nameOf(cluster, host, addresses)! });
   if (fm.from === undefined) {
     problems.push(`${fmName}: no node answered with the failover manager's view`);
   } else {
     if (primary && fm.primary !== primary) {
       problems.push(`${fmName} (asked on ${fm.from}) takes ${fm.primary ?? 'no node'} for the primary, but Postgres on ${primary} is the primary`);
     }
-    const pgNodes = cluster.instances.filter((i) => (fmName === 'repmgr' ? runsPostgres(i, fmName) : fmName === 'efm' ? isDataNode(i) || isEfmWitness(cluster, i) : isDataNode(i)));
-    for (const i of pgNodes) {
+    for (const i of manager.members(cluster)) {
       const n = fm.nodes.find((x) => x.name === i.name);
-      if (!n) problems.push(`${fmName} does not know ${i.name}`);
-      else if (fmName === 'repmgr' && n.state !== 'running') problems.push(`repmgr sees ${i.name} as ${n.state}`);
-      else if (fmName === 'patroni' && n.role !== 'leader' && !isRunningReplica({ name: n.name, role: n.role, state: n.state, pendingRestart: false })) problems.push(`Patroni sees ${i.name} as ${n.role} ${n.state}`);
-      else if (fmName === 'efm' && n.role === 'missing') problems.push(`EFM misses ${i.name}`);
-      if (n?.daemon === 'paused') warnings.push(`repmgrd is paused on ${i.name}: no automatic failover; run \`repmgr service unpause\` as postgres`);
-      if (n?.daemon === 'stopped') warnings.push(`repmgrd does not run on ${i.name}: no automatic failover from there`);
-      if (fmName === 'repmgr' && n && n.role === 'standby') {
-        const live = hosts.find((h) => h.host === i.name);
-        if (live?.upstream && n.upstream && live.upstream !== n.upstream) warnings.push(`repmgr records ${n.upstream} as ${i.name}'s upstream; it streams from ${live.upstream}`);
+      if (!n) {
+        problems.push(`${fmName} does not know ${i.name}`);
+        continue;
       }
+      const problem = manager.problem(n);
+      if (problem) problems.push(problem);
+      warnings.push(...manager.warnings(n, hosts.find((h) => h.host === i.name)?.upstream));
     }
   }
 

@@ -1,9 +1,11 @@
 /**
  * The common role, on every host before anything else: /etc/hosts names every
- * cluster host, the packages of every role the host plays (one apt call),
- * and SSH between the service users (keys, authorized_keys, known hosts).
+ * cluster host, the packages of every role the host plays and of the
+ * failover manager (one apt call), and SSH between the service users (keys,
+ * authorized_keys, known hosts).
  */
 import type { DeployContext } from '../context.js';
+import type { FailoverManager } from '../failoverManager.js';
 import { defineRole, directory, file, packages, type Operation, type Role } from '../../src/engine/index.js';
 import type { OpContext, Report } from '../../src/engine/operations/types.js';
 import { unifiedDiff } from '../../src/engine/text/diff.js';
@@ -11,30 +13,32 @@ import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
 import { CREATECLUSTER_CONF_PATH, createclusterConf, serverPackages } from '../../src/products/postgres/layout.js';
-import { repmgrEnabled } from '../../src/config/repmgrEnabled.js';
-import { repmgrPackages } from '../../src/products/repmgr/layout.js';
 import { HOSTS_FILE, clusterHostEntries, hostsBlock, withHostsBlock } from '../../src/products/system/hosts.js';
 import { authorizedKeyLines, installedKeyPath, keysInstalledOn, serviceSshConfig, SERVICE_USERS, type ServiceUser } from '../../src/products/system/sshKeys.js';
 
-/** Package groups, so `--skip-packages barman,pgbouncer` can leave some out (test aid). */
-export type PackageGroup = 'postgres' | 'repmgr' | 'barman' | 'pgbouncer';
+/** What the common role asks of the failover manager: its packages on a host. */
+export type ManagerPackages = Pick<FailoverManager, 'packages'>;
 
-/** The Debian packages a host needs for the roles it plays, by group. */
-export function packageGroups(cluster: Cluster, instance: Instance): Partial<Record<PackageGroup, string[]>> {
+/**
+ * The Debian packages a host needs for the roles it plays and for the
+ * failover manager, by group, so `--skip-packages barman,pgbouncer` can leave
+ * some out (test aid).
+ */
+export function packageGroups(cluster: Cluster, instance: Instance, manager: ManagerPackages): Record<string, readonly string[]> {
   const v = cluster.postgresVersion;
-  const out: Partial<Record<PackageGroup, string[]>> = {};
+  const out: Record<string, readonly string[]> = {};
   if (runsPostgres(instance, cluster.failoverManager)) {
     // openssl: the per-host certificate; barman-cli: restore_command fetches WAL from Barman.
-    out.postgres = [...serverPackages(v), 'openssl', ...(barmanHostFor(cluster) ? ['barman-cli', 'rsync'] : [])];
-    if (repmgrEnabled(cluster)) out.repmgr = repmgrPackages(v);
+    out['postgres'] = [...serverPackages(v), 'openssl', ...(barmanHostFor(cluster) ? ['barman-cli', 'rsync'] : [])];
   }
-  if (hasRole(instance, 'barman')) out.barman = ['barman', 'barman-cli', `postgresql-client-${v}`, 'rsync', 'cron'];
-  if (hasRole(instance, 'pgbouncer')) out.pgbouncer = ['pgbouncer'];
+  Object.assign(out, manager.packages(cluster, instance));
+  if (hasRole(instance, 'barman')) out['barman'] = ['barman', 'barman-cli', `postgresql-client-${v}`, 'rsync', 'cron'];
+  if (hasRole(instance, 'pgbouncer')) out['pgbouncer'] = ['pgbouncer'];
   return out;
 }
 
-export function packagesFor(cluster: Cluster, instance: Instance, skip: ReadonlySet<string> = new Set()): string[] {
-  const groups = packageGroups(cluster, instance);
+export function packagesFor(cluster: Cluster, instance: Instance, manager: ManagerPackages, skip: ReadonlySet<string> = new Set()): string[] {
+  const groups = packageGroups(cluster, instance, manager);
   const names: string[] = [];
   for (const [group, list] of Object.entries(groups)) {
     if (skip.has(group)) continue;
@@ -92,11 +96,11 @@ function serviceSshOps(ctx: DeployContext, host: string, user: ServiceUser): Ope
   return ops;
 }
 
-export function commonRole(ctx: DeployContext): Role {
+export function commonRole(ctx: DeployContext, manager: ManagerPackages): Role {
   return defineRole('common', async function* (h) {
     const cluster = ctx.cluster;
     const instance = instanceByName(cluster, h.host)!;
-    const names = packagesFor(cluster, instance, ctx.skipPackages);
+    const names = packagesFor(cluster, instance, manager, ctx.skipPackages);
     const postgresHost = runsPostgres(instance, cluster.failoverManager);
     yield [
       hostsFile(cluster),

@@ -1,10 +1,10 @@
 /**
  * The efm role for the engine: what an EFM cluster's deploy does on each
- * host, built from this folder's pure functions (see README.md). Four roles,
- * placed by playbooks/efm.ts:
+ * host (see README.md). Three roles, placed by the EFM failover manager
+ * (manager.ts), which also clones replicas for the postgres role
+ * (postgres.ts):
  *   - efmRepositoryRole: EDB's repository and the EFM packages (not with
  *     --skip-packages efm);
- *   - efmCloneRole: a replica's data directory cloned with pg_basebackup;
  *   - efmPostgresRole: the `efm` database user (primary) and the slots of the
  *     replicas that stream from this host;
  *   - efmAgentRole: the efm account, `efm encrypt`, the files, and EFM enabled
@@ -32,14 +32,14 @@ import type { Cluster } from '../../src/inventory/cluster.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { clusterVar } from '../../src/config/vars.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
-import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
+import { effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { DEFAULT_DATABASES, databaseLine } from '../../src/products/pgbouncer/databases.js';
-import { DATA_DIR, POSTGRES_GROUP, POSTGRES_PORT, POSTGRES_USER, SOCKET_DIR, binDir } from '../../src/products/postgres/layout.js';
+import { POSTGRES_PORT, SOCKET_DIR, binDir } from '../../src/products/postgres/layout.js';
 import { asPostgres, localPsql } from '../../src/products/postgres/run.js';
 import { ROLE_FACTS_SQL, ensureRoleSql, parseRoleFacts, roleDifferences, type DesiredRole, type RoleFact } from '../../src/products/postgres/users.js';
 import { ensurePhysicalSlotSql } from '../../src/products/repmgr/sql.js';
-import { basebackupCloneCommand, efmSlotName } from '../../src/products/efm/clone.js';
+import { efmSlotName } from '../../src/products/efm/clone.js';
 import { efmEncryptCommand, parseEncryptOutput } from '../../src/products/efm/commands/encrypt.js';
 import { shellLine } from '../../src/products/efm/commands/hostCommand.js';
 import { efmAccounts, efmHostFiles } from '../../src/products/efm/files.js';
@@ -93,41 +93,6 @@ export function efmRepositoryRole(ctx: DeployContext, token: SubscriptionToken |
     }
     ops.push(packages({ names: efmPackages(cluster) }));
     return ops;
-  });
-}
-
-/**
- * A replica's data directory, cloned with pg_basebackup from its upstream
- * when that answers, else from the primary (primary_conninfo still names the
- * upstream). Runs before the postgres role, which then finds the data
- * directory initialised and configures and starts the server.
- */
-export function efmCloneRole(ctx: DeployContext): Role {
-  return defineRole('efm clone', async function* (h: HostContext) {
-    const cluster = ctx.cluster;
-    const v = cluster.postgresVersion;
-    const i = instanceByName(cluster, h.host)!;
-    if (effectiveRole(cluster, ctx.live, h.host) !== 'replica') return;
-    if (ctx.hosts[h.host]?.dataDirInitialised || (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null) return;
-    // The postgres role declares the same; the clone needs them first.
-    yield [
-      directory({ path: '/opt/postgres', owner: 'root', group: 'root', mode: '0755' }),
-      directory({ path: DATA_DIR, owner: POSTGRES_USER, group: POSTGRES_GROUP, mode: '0700' }),
-    ];
-    const primary = effectivePrimary(cluster, ctx.live);
-    const upstream = effectiveUpstream(cluster, ctx.live, h.host) ?? primary;
-    let source = upstream;
-    if (upstream !== primary) {
-      const ready = await h.fact(defineFact(`upstream-ready-${upstream}`, `${binDir(v)}/pg_isready -q -t 5 -h ${quote(upstream)} -p ${POSTGRES_PORT}`, (r) => r.code === 0));
-      if (!ready) source = primary;
-    }
-    yield command({
-      name: `clone from ${source} with pg_basebackup${source !== upstream ? ` (${upstream} not ready), streaming from ${upstream}` : ''} (slot ${efmSlotName(i)})`,
-      cmd: asPostgres(basebackupCloneCommand({ version: v, me: h.host, source, upstream, slot: efmSlotName(i) })),
-      stdin: `${passwordOf(ctx, 'replication')}\n`,
-      creates: `${DATA_DIR}/PG_VERSION`,
-      timeoutMs: 6 * 3600_000,
-    });
   });
 }
 

@@ -1,28 +1,24 @@
 /**
  * The postgres role, on every host that runs Postgres (primary, replicas, a
  * repmgr witness): layout, unit, TLS, sudo rule, .pgpass; the data directory
- * (initdb on the primary and the witness, `repmgr standby clone` on replicas);
- * configuration (conf.d, pg_hba) with reloads through the handler; the
- * server started; users and databases on the writable servers.
+ * (initdb on the primary and the witness; on replicas, as the failover
+ * manager makes them); configuration (conf.d, pg_hba) with reloads through
+ * the handler; the server started; users and databases on the writable
+ * servers. Where failover managers differ, the role asks the manager's
+ * PostgresManagement (roles/failoverManager.ts).
  *
  * Restart-context setting changes are NOT applied here: deploy plans them up
  * front and restarts, once, in its last stage (replicas before the primary).
  */
 import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
-import { command, defineFact, defineRole, directory, file, reload, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
+import type { PostgresManagement } from '../failoverManager.js';
+import { command, defineRole, directory, file, reload, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
-import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
-import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
-import { repmgrEnabled } from '../../src/config/repmgrEnabled.js';
-import { repmgrFileOps } from '../repmgr/files.js';
-import { standbyCloneCommand } from '../../src/products/repmgr/commands.js';
-import { ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
-import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
-import { patroniOwnsPostgres } from '../../src/products/patroni/ownership.js';
+import { effectiveRole } from '../../src/inventory/liveTopology.js';
 import { pgHbaConf } from '../../src/products/postgres/hba.js';
 import {
   CONF_D,
@@ -40,11 +36,10 @@ import {
   tmpfilesConf,
 } from '../../src/products/postgres/layout.js';
 import { POSTGRES_PGPASS, postgresPgpass } from '../../src/products/postgres/pgpass.js';
-import { asPostgres, localPsql, remotePsql } from '../../src/products/postgres/run.js';
+import { localPsql, asPostgres } from '../../src/products/postgres/run.js';
 import { catalogFact, type CatalogState } from '../../src/live/catalog.js';
 import { postgresServiceUnit } from '../../src/products/postgres/service.js';
-import { FENCE_PATH, fenceScript, standbyMarker } from '../../src/products/repmgr/fence.js';
-import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
+import { FENCE_PATH } from '../../src/products/repmgr/fence.js';
 import { confDFiles, postgresqlConf } from '../../src/products/postgres/settings.js';
 import { postgresSudoers } from '../../src/products/postgres/sudoers.js';
 import { VISUDO_CHECK } from '../../src/products/system/sudoers.js';
@@ -71,10 +66,10 @@ function hasPgbouncer(cluster: Cluster): boolean {
   return cluster.instances.some((i) => hasRole(i, 'pgbouncer'));
 }
 
-/** The database users a writable server must have. The witness only needs what repmgr uses. */
-export function usersFor(cluster: Cluster, witness: boolean): DbUser[] {
+/** The database users a writable server must have. The witness only needs what its failover manager uses. */
+export function usersFor(cluster: Cluster, witness: boolean, manager: PostgresManagement): DbUser[] {
   const users: DbUser[] = ['postgres'];
-  if (repmgrEnabled(cluster)) users.push('repmgr');
+  if (manager.database) users.push(manager.database.user);
   if (witness) return users;
   users.push('replication');
   if (barmanHostFor(cluster)) users.push('barman', 'streaming_barman');
@@ -82,27 +77,16 @@ export function usersFor(cluster: Cluster, witness: boolean): DbUser[] {
   return users;
 }
 
-/** A data node of a repmgr cluster (not the witness): the hosts that could run as a second primary. */
-function repmgrDataNode(cluster: Cluster, i: Instance): boolean {
-  return repmgrEnabled(cluster) && (hasRole(i, 'primary') || hasRole(i, 'replica'));
-}
-
-/** The fence script of a repmgr data node (its peers: the other data nodes), else undefined. */
-export function fenceFor(cluster: Cluster, i: Instance): string | undefined {
-  if (!repmgrDataNode(cluster, i)) return undefined;
-  const peers = cluster.instances.filter((p) => p.name !== i.name && repmgrDataNode(cluster, p)).sort((a, b) => a.node - b.node).map((p) => p.name);
-  return fenceScript({ version: cluster.postgresVersion, me: i.name, peers });
-}
-
 /** Layout, unit, TLS, sudo and .pgpass: everything that does not need the data directory. */
-function baseOps(ctx: DeployContext, i: Instance): Operation[] {
+function baseOps(ctx: DeployContext, i: Instance, manager: PostgresManagement): Operation[] {
   const v = ctx.cluster.postgresVersion;
+  const managerUser = manager.database?.user;
   const pgpass = postgresPgpass({
     postgres: passwordOf(ctx, 'postgres'),
     replication: passwordOf(ctx, 'replication'),
-    ...(repmgrEnabled(ctx.cluster) ? { repmgr: passwordOf(ctx, 'repmgr') } : {}),
+    ...(managerUser ? { [managerUser]: passwordOf(ctx, managerUser) } : {}),
   });
-  const fence = fenceFor(ctx.cluster, i);
+  const fence = manager.fence?.(ctx.cluster, i);
   return [
     directory({ path: '/opt/postgres', owner: 'root', group: 'root', mode: '0755' }),
     directory({ path: DATA_DIR, ...own, mode: '0700' }),
@@ -125,9 +109,9 @@ function baseOps(ctx: DeployContext, i: Instance): Operation[] {
 }
 
 /** postgresql.conf, conf.d and pg_hba.conf; a change reloads (restarts are planned by deploy). */
-function configOps(ctx: DeployContext, i: Instance): Operation[] {
+function configOps(ctx: DeployContext, i: Instance, manager: PostgresManagement): Operation[] {
   const notify = reload(POSTGRES_SERVICE);
-  const files = confDFiles({ cluster: ctx.cluster, instance: i, memoryMb: ctx.memoryMb[i.name] ?? 1024 });
+  const files = confDFiles({ cluster: ctx.cluster, instance: i, memoryMb: ctx.memoryMb[i.name] ?? 1024, managerLibraries: manager.preloadLibraries });
   return [
     file({ path: `${DATA_DIR}/postgresql.conf`, content: postgresqlConf(), ...own, mode: '0600', notify }),
     directory({ path: CONF_D, ...own, mode: '0700' }),
@@ -142,14 +126,14 @@ function configOps(ctx: DeployContext, i: Instance): Operation[] {
 }
 
 /** The SQL (for psql's stdin) that makes users, databases, grants and functions what they must be, and what it changes. */
-export function catalogChanges(ctx: DeployContext, state: CatalogState, witness: boolean): { sql: string; what: string[]; perDatabase: Record<string, string> } {
+export function catalogChanges(ctx: DeployContext, state: CatalogState, witness: boolean, manager: PostgresManagement): { sql: string; what: string[]; perDatabase: Record<string, string> } {
   const cluster = ctx.cluster;
   const parts: string[] = [];
   const what: string[] = [];
   const desired: DesiredRole[] = [];
   const barman = !witness && barmanHostFor(cluster) !== undefined;
   if (barman) desired.push(desiredBarmanRole());
-  for (const u of usersFor(cluster, witness)) {
+  for (const u of usersFor(cluster, witness, manager)) {
     const current = state.roles.find((r) => r.name === u);
     desired.push(desiredRole(u, scramVerifierReusing(passwordOf(ctx, u), current?.password)));
   }
@@ -164,10 +148,11 @@ export function catalogChanges(ctx: DeployContext, state: CatalogState, witness:
     what.push(`barman_role: ${state.barmanMissing.join(', ')}`);
   }
   const databases = [...state.databases];
-  if (repmgrEnabled(cluster) && !state.databases.includes(REPMGR_DB)) {
-    parts.push(ensureDatabaseSql(REPMGR_DB, REPMGR_USER));
-    what.push(`database ${REPMGR_DB}`);
-    databases.push(REPMGR_DB);
+  const managerDb = manager.database;
+  if (managerDb && !state.databases.includes(managerDb.name)) {
+    parts.push(ensureDatabaseSql(managerDb.name, managerDb.user));
+    what.push(`database ${managerDb.name}`);
+    databases.push(managerDb.name);
   }
   const perDatabase: Record<string, string> = {};
   if (!witness && hasPgbouncer(cluster)) {
@@ -181,9 +166,9 @@ export function catalogChanges(ctx: DeployContext, state: CatalogState, witness:
 }
 
 /** Users, databases, grants: read once, changed only where they differ. */
-async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: HostContext): AsyncGenerator<Operation, void, unknown> {
+async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: HostContext, manager: PostgresManagement): AsyncGenerator<Operation, void, unknown> {
   const v = ctx.cluster.postgresVersion;
-  const state = await h.fact(catalogFact(ctx.cluster, witness));
+  const state = await h.fact(catalogFact(ctx.cluster, witness, manager.database !== undefined));
   if (!state) {
     if (h.check) {
       yield command({ name: 'database users and databases (server not running yet)', cmd: 'true' });
@@ -191,7 +176,7 @@ async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: Ho
     }
     throw new Error(`${i.name}: Postgres does not answer on ${SOCKET_DIR}; see journalctl -u ${POSTGRES_SERVICE}`);
   }
-  const changes = catalogChanges(ctx, state, witness);
+  const changes = catalogChanges(ctx, state, witness, manager);
   if (changes.sql) {
     yield command({ name: `database users and databases (${changes.what.filter((w) => !w.startsWith('pgbouncer_get_auth')).join('; ')})`, cmd: localPsql(v, 'postgres'), stdin: changes.sql });
   }
@@ -206,85 +191,30 @@ async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: Ho
   }
 }
 
-/**
- * A replica's data directory: `repmgr standby clone` from its upstream when
- * that answers, else from the primary (primary_conninfo still names the
- * upstream), then the slot it will use on its upstream.
- */
-async function* cloneReplica(ctx: DeployContext, i: Instance, h: HostContext): AsyncGenerator<Operation | Operation[], void, unknown> {
-  const cluster = ctx.cluster;
-  const v = cluster.postgresVersion;
-  if (!repmgrEnabled(cluster)) throw new Error(`${i.name}: replicas are cloned with repmgr; failover manager ${cluster.failoverManager} is not deployed by this role`);
-  const primary = effectivePrimary(cluster, ctx.live);
-  const upstream = effectiveUpstream(cluster, ctx.live, i.name) ?? primary;
-  yield repmgrFileOps(ctx, i);
-  let source = upstream;
-  if (upstream !== primary) {
-    const ready = await h.fact(defineFact(`upstream-answers-${upstream}`, remotePsql(v, `${repmgrDsn(upstream)} connect_timeout=5`, "-c 'SELECT 1'"), (r) => r.code === 0));
-    if (!ready) source = primary;
-  }
-  yield command({
-    name: `clone from ${source}${source !== upstream ? ` (${upstream} not ready), streaming from ${upstream}` : ''}`,
-    cmd: asPostgres(standbyCloneCommand({ version: v, me: i.name, source, upstream })),
-    creates: `${DATA_DIR}/PG_VERSION`,
-    timeoutMs: 6 * 3600_000,
-  });
-  // The slot named in primary_slot_name must exist where the replica streams from.
-  if (source === upstream || upstream === primary) {
-    yield command({
-      name: `replication slot ${repmgrSlotName(i.node)} on ${upstream}`,
-      cmd: remotePsql(v, `${repmgrDsn(upstream)} connect_timeout=5`),
-      stdin: ensurePhysicalSlotSql(repmgrSlotName(i.node)),
-      changed: (r) => r.stdout.includes('created'),
-    });
-  }
-}
-
-/**
- * A former primary kept down by the fence (or stopped) while another node is
- * the live primary: its data directory is not a standby's, so starting it
- * would make a second primary (the fence refuses that). It is rejoined as a
- * standby of the live primary (rejoin.ts) before the rest of the role
- * converges it. Decided from the facts read before the run plus one stat.
- */
-async function* rejoinFormerPrimary(ctx: DeployContext, i: Instance, h: HostContext): AsyncGenerator<Operation | Operation[], void, unknown> {
-  const cluster = ctx.cluster;
-  const live = ctx.live.primary;
-  const f = ctx.hosts[i.name];
-  if (!repmgrDataNode(cluster, i) || live === undefined || live === i.name) return;
-  if (!f?.reachable || f.postgresRunning || !f.dataDirInitialised) return;
-  if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
-  yield repmgrFileOps(ctx, i);
-  yield command({
-    name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`,
-    cmd: rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live }),
-    timeoutMs: 6 * 3600_000,
-  });
-}
-
-export function postgresRole(ctx: DeployContext): Role {
+/** The postgres role, with what the cluster's failover manager does its own way (`manager`). */
+export function postgresRole(ctx: DeployContext, manager: PostgresManagement): Role {
   return defineRole('postgres', async function* (h) {
     const cluster = ctx.cluster;
     const i = instanceByName(cluster, h.host)!;
     const role = effectiveRole(cluster, ctx.live, h.host);
     if (role === undefined) return;
-    yield baseOps(ctx, i);
+    yield baseOps(ctx, i, manager);
     // Known from the facts read before the run; only an uninitialised one is looked at again.
     const initialised = ctx.hosts[h.host]?.dataDirInitialised || (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null;
-    const patroni = cluster.failoverManager === 'patroni';
     if (!initialised) {
-      // Patroni clones its replicas itself (create_replica_methods: basebackup) into the empty data directory.
-      if (role === 'replica') { if (!patroni) yield* cloneReplica(ctx, i, h); }
-      else yield command({ name: `initdb ${DATA_DIR} (data checksums)`, cmd: asPostgres(initdbCommand(cluster.postgresVersion)), creates: `${DATA_DIR}/PG_VERSION` });
-    } else if (role === 'replica') {
-      yield* rejoinFormerPrimary(ctx, i, h);
+      // A manager without a clone makes its replicas itself (Patroni: create_replica_methods basebackup).
+      if (role === 'replica') {
+        if (manager.cloneReplica) yield* manager.cloneReplica(ctx, i, h);
+      } else yield command({ name: `initdb ${DATA_DIR} (data checksums)`, cmd: asPostgres(initdbCommand(cluster.postgresVersion)), creates: `${DATA_DIR}/PG_VERSION` });
+    } else if (role === 'replica' && manager.rejoinFormerPrimary) {
+      yield* manager.rejoinFormerPrimary(ctx, i, h);
     }
-    // Patroni owns a node's conf files, pg_hba.conf and server once it runs there (settings go
-    // through its DCS), and starts its replicas itself: nothing here may work behind its back.
-    if (!(patroni && role === 'replica') && !(await patroniOwnsPostgres(cluster, h))) {
-      yield configOps(ctx, i);
+    // A manager that runs the server (Patroni, once it started on the node) owns its conf files,
+    // pg_hba.conf and process: nothing here may work behind its back.
+    if (!(await manager.runsServer?.(h, role))) {
+      yield configOps(ctx, i, manager);
       yield service({ service: POSTGRES_SERVICE, enabled: true, state: 'started' });
     }
-    if (role !== 'replica') yield* catalog(ctx, i, role === 'witness', h);
+    if (role !== 'replica') yield* catalog(ctx, i, role === 'witness', h, manager);
   });
 }

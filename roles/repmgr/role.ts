@@ -13,8 +13,9 @@ import { asPostgres, localPsql } from '../../src/products/postgres/run.js';
 import { catalogFact } from '../../src/live/catalog.js';
 import { hostVar } from '../../src/config/vars.js';
 import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from '../../src/products/repmgr/commands.js';
-import { repmgrEnabled } from '../../src/config/repmgrEnabled.js';
+import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { repmgrFileOps } from './files.js';
+import { repmgrPostgres } from './postgres.js';
 import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/repmgr/restoreCommand.js';
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
 import { ensurePhysicalSlotSql, registrationNeeded, repmgrSlotName, type NodeRegistration } from '../../src/products/repmgr/sql.js';
@@ -59,7 +60,7 @@ export function repmgrRole(ctx: DeployContext): Role {
     if (role === undefined) return;
     yield repmgrFileOps(ctx, i, true);
     const reg = registration(ctx, i)!;
-    const state = await h.fact(catalogFact(cluster, role === 'witness'));
+    const state = await h.fact(catalogFact(cluster, role === 'witness', repmgrPostgres(cluster).database !== undefined));
     if (!state) {
       if (!h.check) throw new Error(`${h.host}: Postgres does not answer; cannot read repmgr.nodes`);
       yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: 'true' });

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import {
   DEBIAN_RELEASES,
   type DebianVersion,
-  type FailoverManager,
+  type FailoverManagerName,
   type Platform,
   type PostgresVersion,
   type Role,
@@ -41,7 +41,7 @@ export interface M1Options {
   /** The cluster directory's base name. */
   clusterName: string;
   postgresVersion: PostgresVersion;
-  failoverManager: FailoverManager;
+  failoverManager: FailoverManagerName;
   /** Default aws. */
   platform?: Platform;
   /** Debian major version, default 12. */

@@ -10,7 +10,7 @@ import {
   PLATFORMS,
   POSTGRES_VERSIONS,
   type DebianVersion,
-  type FailoverManager,
+  type FailoverManagerName,
   type Platform,
   type PostgresVersion,
 } from '../inventory/cluster.js';
@@ -135,8 +135,8 @@ function parsePostgres(raw: RawConfigureOptions): PostgresVersion {
   throw new UsageError('You must select a Postgres flavour and version, e.g., with --postgresql 16');
 }
 
-function parseFailoverManager(raw: RawConfigureOptions): FailoverManager {
-  const given: [string, FailoverManager][] = [];
+function parseFailoverManager(raw: RawConfigureOptions): FailoverManagerName {
+  const given: [string, FailoverManagerName][] = [];
   if (raw.failoverManager !== undefined) {
     given.push([
       `--failover-manager ${raw.failoverManager}`,

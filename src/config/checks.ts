@@ -4,7 +4,7 @@
  * exactly one primary, roles that need a failover manager, locations.
  */
 import type { ConfigProblem } from '../errors.js';
-import { hasRole, type FailoverManager, type Instance, type Role } from '../inventory/cluster.js';
+import { hasRole, type FailoverManagerName, type Instance, type Role } from '../inventory/cluster.js';
 import { didYouMean } from './suggest.js';
 import type { YamlPath } from './source.js';
 
@@ -15,7 +15,7 @@ export interface IndexedInstance {
 }
 
 export interface CheckContext {
-  failoverManager?: FailoverManager;
+  failoverManager?: FailoverManagerName;
   locations: string[];
   /** Names of instances too broken to model (already reported): references to them are not errors. */
   unparsedNames?: ReadonlySet<string>;
@@ -27,7 +27,7 @@ export interface CheckContext {
 const POSTGRES_ROLES: Role[] = ['primary', 'replica'];
 
 /** Roles that only make sense with one failover manager. */
-const ROLE_NEEDS: Partial<Record<Role, FailoverManager[]>> = {
+const ROLE_NEEDS: Partial<Record<Role, FailoverManagerName[]>> = {
   etcd: ['patroni'],
   haproxy: ['patroni'],
   witness: ['repmgr', 'efm'],

@@ -13,7 +13,7 @@ import {
   ROLES,
   type Cluster,
   type DockerNetwork,
-  type FailoverManager,
+  type FailoverManagerName,
   type Instance,
   type Location,
   type Platform,
@@ -108,13 +108,13 @@ class Collector {
   }
 }
 
-function parseFailoverManager(c: Collector, value: unknown): FailoverManager | undefined {
+function parseFailoverManager(c: Collector, value: unknown): FailoverManagerName | undefined {
   const path = ['cluster_vars', 'failover_manager'];
   if (value === undefined) {
     c.error(path, `missing; set it to one of ${FAILOVER_MANAGERS.join(', ')}`);
     return undefined;
   }
-  if (typeof value === 'string' && (FAILOVER_MANAGERS as readonly string[]).includes(value)) return value as FailoverManager;
+  if (typeof value === 'string' && (FAILOVER_MANAGERS as readonly string[]).includes(value)) return value as FailoverManagerName;
   c.error(path, `${JSON.stringify(value)} is not a failover manager${didYouMean(String(value), FAILOVER_MANAGERS)}; use one of ${FAILOVER_MANAGERS.join(', ')}`);
   return undefined;
 }
@@ -355,7 +355,7 @@ export function parseConfig(text: string, options: { file: string; dir: string }
   const clusterTags = c.mapping(['cluster_tags'], root.cluster_tags, 'tags') ?? {};
 
   let clusterVars: Vars = {};
-  let failoverManager: FailoverManager | undefined;
+  let failoverManager: FailoverManagerName | undefined;
   let postgresVersion: PostgresVersion | undefined;
   if (root.cluster_vars === undefined) {
     c.error(['cluster_vars'], 'missing; it must set failover_manager and postgres_version');

@@ -5,7 +5,7 @@
  */
 
 export const FAILOVER_MANAGERS = ['repmgr', 'efm', 'patroni'] as const;
-export type FailoverManager = (typeof FAILOVER_MANAGERS)[number];
+export type FailoverManagerName = (typeof FAILOVER_MANAGERS)[number];
 
 export const PLATFORMS = ['aws', 'docker', 'bare'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -70,7 +70,7 @@ export interface Cluster {
   dir: string;
   name: string;
   architecture: 'M1';
-  failoverManager: FailoverManager;
+  failoverManager: FailoverManagerName;
   postgresVersion: PostgresVersion;
   platform: Platform;
   locations: Location[];
@@ -89,10 +89,22 @@ export function hasRole(instance: Instance, role: Role): boolean {
   return instance.roles.includes(role);
 }
 
-/** A Postgres server runs here: primary, replica, or a repmgr witness. */
-export function runsPostgres(instance: Instance, fm: FailoverManager): boolean {
+/** A data node: it holds a copy of the data (primary or replica). */
+export function isDataNode(instance: Instance): boolean {
+  return hasRole(instance, 'primary') || hasRole(instance, 'replica');
+}
+
+/**
+ * Whether a witness runs a Postgres server of its own: repmgr's witness is a
+ * registered server; EFM's witness is an agent without one (TPA's
+ * efm-witness); Patroni's witness role gives it no server either.
+ */
+const WITNESS_RUNS_POSTGRES: Readonly<Record<FailoverManagerName, boolean>> = { repmgr: true, efm: false, patroni: false };
+
+/** A Postgres server runs here: primary, replica, or a witness whose failover manager runs one there. */
+export function runsPostgres(instance: Instance, fm: FailoverManagerName): boolean {
   if (hasRole(instance, 'primary') || hasRole(instance, 'replica')) return true;
-  return hasRole(instance, 'witness') && fm === 'repmgr';
+  return hasRole(instance, 'witness') && WITNESS_RUNS_POSTGRES[fm];
 }
 
 export function instanceByName(cluster: Cluster, name: string): Instance | undefined {

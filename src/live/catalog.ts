@@ -6,7 +6,6 @@
 import { defineFact } from '../engine/index.js';
 import { quote } from '../engine/shell/quote.js';
 import { hasRole, type Cluster, type PostgresVersion } from '../inventory/cluster.js';
-import { repmgrEnabled } from '../config/repmgrEnabled.js';
 import { barmanHostFor } from '../products/barman/serverName.js';
 import { POSTGRES_PORT, SOCKET_DIR, binDir } from '../products/postgres/layout.js';
 import { asPostgres } from '../products/postgres/run.js';
@@ -129,13 +128,17 @@ export function parseCatalog(stdout: string): CatalogState {
   };
 }
 
-/** The catalog read of this host (cached per run; any command run afterwards makes it read again). */
-export function catalogFact(cluster: Cluster, witness: boolean) {
+/**
+ * The catalog read of this host (cached per run; any command run afterwards
+ * makes it read again). `repmgr`: the failover manager keeps its metadata in
+ * a database of its own (repmgr.nodes), read too.
+ */
+export function catalogFact(cluster: Cluster, witness: boolean, repmgr: boolean) {
   const opts = {
     version: cluster.postgresVersion,
     barman: !witness && barmanHostFor(cluster) !== undefined,
     pgbouncer: !witness && cluster.instances.some((i) => hasRole(i, 'pgbouncer')),
-    repmgr: repmgrEnabled(cluster),
+    repmgr,
   };
   return defineFact(`postgres-catalog-${JSON.stringify(opts)}`, buildCatalogCommand(opts), (r): CatalogState | undefined => (r.code === 0 ? parseCatalog(r.stdout) : undefined));
 }

@@ -6,9 +6,9 @@
  * every HAProxy read port; `barman check` passes; the failover manager sees
  * every node. Writes go to table m1.writes (writes.ts).
  */
-import { hasRole, runsPostgres, type Cluster } from '../../../src/inventory/cluster.js';
+import { hasRole, type Cluster } from '../../../src/inventory/cluster.js';
 import { lastLines } from '../../../src/engine/text/tail.js';
-import { isEfmWitness } from '../../../src/products/efm/nodes.js';
+import { managerFor } from '../../../roles/managers.js';
 import { openCluster, runOn, type OpenCluster } from '../cluster.js';
 import { localPsqlCommand, pollLocalCommand } from '../psql.js';
 import { gatherSnapshot, type Snapshot } from '../status.js';
@@ -32,17 +32,14 @@ export interface TestOutcome {
 export function managerRows(cluster: Cluster, snap: Snapshot): CheckRow[] {
   const s = snap.status;
   const fm = s.fm;
-  const expected = cluster.instances.filter((i) =>
-    fm.manager === 'repmgr' ? runsPostgres(i, 'repmgr') : fm.manager === 'efm' ? isDataNode(i) || isEfmWitness(cluster, i) : isDataNode(i),
-  );
+  const manager = managerFor(cluster);
+  const expected = manager.members(cluster);
   if (fm.from === undefined) return [{ check: `${fm.manager} sees every node`, ok: false, detail: 'no node answered with its view' }];
   const bad: string[] = [];
   for (const i of expected) {
     const n = fm.nodes.find((x) => x.name === i.name);
     if (!n) bad.push(`${i.name} unknown`);
-    else if (fm.manager === 'repmgr' && n.state !== 'running') bad.push(`${i.name} ${n.state}`);
-    else if (fm.manager === 'patroni' && !['running', 'streaming'].includes(n.state)) bad.push(`${i.name} ${n.state}`);
-    else if (fm.manager === 'efm' && (n.role === 'missing' || (n.state !== 'UP' && n.role !== 'witness'))) bad.push(`${i.name} ${n.state}`);
+    else if (!manager.works(n)) bad.push(`${i.name} ${n.state}`);
   }
   const agree = s.primary !== undefined && fm.primary === s.primary;
   return [

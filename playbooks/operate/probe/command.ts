@@ -86,9 +86,9 @@ export function buildProbeCommand(spec: ProbeSpec): string {
     const rest = `curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:${spec.patroniRestPort}`;
     // /cluster: the members as the DCS holds them (each member rewrites its own record once a loop_wait);
     // /patroni: this member's own state, current (a demoted leader is "stopped" in the DCS for up to 10 s after it runs again).
-    lines.push(captured('patroni', `${rest}/cluster`), captured('patroniself', `${rest}/patroni`));
+    lines.push(captured('patronicluster', `${rest}/cluster`), captured('patroniself', `${rest}/patroni`));
   }
-  if (spec.efm) lines.push(captured('efm', `runuser -u efm -- ${quote(spec.efm.bin)} cluster-status-json ${quote(spec.efm.cluster)}`));
+  if (spec.efm) lines.push(captured('efmstatus', `runuser -u efm -- ${quote(spec.efm.bin)} cluster-status-json ${quote(spec.efm.cluster)}`));
   if (spec.pgbouncer) lines.push(fileLine('pgbdb', DATABASES_INI));
   for (const s of spec.barmanServers) {
     lines.push(fileLine(`bconf:${s}`, serverConfPath(s)), fileLine(`bstate:${s}`, targetStatePath(s)));

@@ -9,6 +9,9 @@ import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { serverConfTarget } from '../../../src/products/barman/serverConf.js';
 import type { ProbeSpec } from './spec.js';
 import { lastLines } from '../../../src/engine/text/tail.js';
+import type { RepmgrProbe } from '../../../src/products/repmgr/probe.js';
+
+export type { RepmgrProbe } from '../../../src/products/repmgr/probe.js';
 
 export interface PgNode {
   inRecovery: boolean;
@@ -46,29 +49,6 @@ export interface SlotRow {
   type: string;
   active: boolean;
   restartLsn?: string;
-}
-
-export interface RepmgrNodeRow {
-  id: number;
-  name: string;
-  /** primary | standby | witness */
-  type: string;
-  upstreamId?: number;
-  active: boolean;
-}
-
-/** A `repmgr cluster show --csv` row: connection 0 = reachable; recovery 0 = not in recovery, 1 = in recovery, -1 = unknown. */
-export interface RepmgrShowRow {
-  id: number;
-  connection: number;
-  recovery: number;
-}
-
-export interface RepmgrProbe {
-  nodes: RepmgrNodeRow[];
-  show: RepmgrShowRow[];
-  daemonRunning?: boolean;
-  paused?: boolean;
 }
 
 export interface BarmanBackup {
@@ -208,7 +188,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
         if (c.length >= 3 && c.every((x) => Number.isInteger(x))) repmgr().show.push({ id: c[0]!, connection: c[1]!, recovery: c[2]! });
         break;
       }
-      case 'patroni': {
+      case 'patronicluster': {
         const r = capturedValue(value);
         try {
           if (r.code !== 0) throw new Error(`Patroni GET /cluster failed (curl exit ${r.code}): ${lastLines(r.text, 1)}`);
@@ -224,7 +204,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
         if (r.code === 0) p.patroniSelf = parseSelfJson(r.text);
         break;
       }
-      case 'efm': {
+      case 'efmstatus': {
         const r = capturedValue(value);
         try {
           if (r.code !== 0) throw new Error(`efm cluster-status-json exited ${r.code}: ${lastLines(r.text, 1)}`);

@@ -2,17 +2,14 @@
  * What to read from each host for status, switchover and test, decided from
  * config.yml alone (the live roles come out of the reading): which services
  * it runs, whether it has a Postgres server, which failover manager view to
- * ask for, which PgBouncer files and Barman servers it holds.
+ * ask for (the manager's reading()), which PgBouncer files and Barman servers
+ * it holds.
  */
 import { hasRole, runsPostgres, type Cluster, type Instance, type PostgresVersion } from '../../../src/inventory/cluster.js';
 import { barmanServers } from '../../../src/products/barman/serverName.js';
-import { POSTGRES_SERVICE } from '../../../src/products/postgres/layout.js';
-import { REPMGR_SERVICE } from '../../../src/products/repmgr/layout.js';
 import { PGBOUNCER_SERVICE } from '../../../src/products/pgbouncer/layout.js';
-import { patroniRestPort, patroniServiceName } from '../../../src/products/patroni/settings.js';
 import { HAPROXY_SERVICE } from '../../../src/products/haproxy/config.js';
-import { efmPaths, efmVersion } from '../../../src/products/efm/version.js';
-import { isEfmWitness } from '../../../src/products/efm/nodes.js';
+import { managerFor } from '../../../roles/managers.js';
 
 export interface ProbeSpec {
   host: string;
@@ -38,24 +35,12 @@ export interface ProbeSpec {
   barmanCheck: boolean;
 }
 
-export function isDataNode(i: Instance): boolean {
-  return hasRole(i, 'primary') || hasRole(i, 'replica');
-}
+export { isDataNode } from '../../../src/inventory/cluster.js';
 
 export function probeSpec(cluster: Cluster, i: Instance, opts: { barmanCheck?: boolean } = {}): ProbeSpec {
-  const fm = cluster.failoverManager;
-  const postgres = runsPostgres(i, fm);
-  const units: string[] = [];
-  const patroni = fm === 'patroni' && isDataNode(i);
-  if (patroni) units.push(patroniServiceName(cluster));
-  else if (postgres) units.push(POSTGRES_SERVICE);
-  if (fm === 'repmgr' && postgres) units.push(REPMGR_SERVICE);
-  let efm: ProbeSpec['efm'];
-  if (fm === 'efm' && (isDataNode(i) || isEfmWitness(cluster, i))) {
-    const paths = efmPaths(efmVersion(cluster));
-    units.push(paths.serviceName);
-    efm = { bin: paths.efm, cluster: cluster.name };
-  }
+  // The failover manager's part: its units (and the server's), and which of its views to read.
+  const manager = managerFor(cluster).reading(cluster, i);
+  const units = [...manager.units];
   if (hasRole(i, 'pgbouncer')) units.push(PGBOUNCER_SERVICE);
   if (hasRole(i, 'haproxy')) units.push(HAPROXY_SERVICE);
   if (hasRole(i, 'etcd')) units.push('etcd');
@@ -65,10 +50,10 @@ export function probeSpec(cluster: Cluster, i: Instance, opts: { barmanCheck?: b
     host: i.name,
     version: cluster.postgresVersion,
     units,
-    postgres,
-    repmgr: fm === 'repmgr' && postgres,
-    ...(patroni ? { patroniRestPort: patroniRestPort(cluster, i) } : {}),
-    ...(efm ? { efm } : {}),
+    postgres: runsPostgres(i, cluster.failoverManager),
+    repmgr: manager.repmgr ?? false,
+    ...(manager.patroniRestPort !== undefined ? { patroniRestPort: manager.patroniRestPort } : {}),
+    ...(manager.efm ? { efm: manager.efm } : {}),
     pgbouncer: hasRole(i, 'pgbouncer'),
     barmanServers: servers,
     barmanCheck: opts.barmanCheck ?? true,

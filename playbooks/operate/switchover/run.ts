@@ -15,11 +15,10 @@ import { join } from 'node:path';
 import { Engine, lastLines, Secrets, type Connector, type OpResult, type Playbook, type Reporter } from '../../../src/engine/index.js';
 import { acquireLock } from '../../../src/engine/run/lock.js';
 import { RefusedError } from '../../../src/errors.js';
-import { hasRole, instanceByName, type Cluster } from '../../../src/inventory/cluster.js';
+import { hasRole, type Cluster } from '../../../src/inventory/cluster.js';
 import { writeFileAtomic } from '../../../src/inventory/localFiles.js';
 import { readSecret } from '../../../src/secrets/index.js';
 import { barmanServers } from '../../../src/products/barman/serverName.js';
-import { efmBindByHostname } from '../../../src/products/efm/nodes.js';
 import { REPOINT_ROLE, backupUnitName, barmanCheckTask, barmanFinishRole, barmanFollowRole, repointPgbouncerRole, splitBarmanPlan, streamingTask, type BarmanRetarget } from './followRoles.js';
 import { openCluster, runOn, type OpenCluster } from '../cluster.js';
 import { localPsqlCommand } from '../psql.js';
@@ -29,7 +28,8 @@ import type { CheckRow } from '../table.js';
 import { newToken, writeRowSql, wroteToken } from '../writes.js';
 import { checkSwitchover, type SwitchoverPlan } from './preconditions.js';
 import { DEFAULT_MAX_LAG } from './maxLag.js';
-import { efmSteps, patroniSteps, repmgrSteps, type SwitchoverStep } from './steps.js';
+import type { SwitchoverStep } from '../../../roles/failoverManager.js';
+import { managerFor } from '../../../roles/managers.js';
 import { verificationRows } from './verify.js';
 
 export interface SwitchoverOptions {
@@ -100,12 +100,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const tailOf = (text: string, n = 8) => lastLines(text, n, '\n');
 
 export function managerSteps(oc: Pick<OpenCluster, 'cluster' | 'addresses'>, plan: SwitchoverPlan): SwitchoverStep[] {
-  const { cluster } = oc;
-  if (cluster.failoverManager === 'repmgr') return repmgrSteps(cluster, plan.target);
-  if (cluster.failoverManager === 'patroni') return patroniSteps(cluster, plan.primary, plan.target);
-  const i = instanceByName(cluster, plan.target)!;
-  const address = efmBindByHostname(cluster) ? i.name : (i.ipAddress ?? oc.addresses[i.name] ?? i.name);
-  return efmSteps(cluster, plan.target, address);
+  return managerFor(oc.cluster).switchoverSteps(oc.cluster, plan, oc.addresses);
 }
 
 /** The Barman servers that follow the primary, with what their retarget needs (from the reading before the switchover). */

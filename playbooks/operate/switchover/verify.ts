@@ -6,6 +6,7 @@
  * from a reading of the cluster taken after the switchover.
  */
 import type { Cluster } from '../../../src/inventory/cluster.js';
+import { managerFor } from '../../../roles/managers.js';
 import { barmanServers, barmanSlotName } from '../../../src/products/barman/serverName.js';
 import type { Snapshot } from '../status.js';
 import { describeRoute } from '../routes.js';
@@ -45,12 +46,7 @@ export function verificationRows(v: VerifyInput): CheckRow[] {
   row(`${plan.primary} (old primary) streams from ${t}`, streams(plan.primary, t), `streaming${lagOf(plan.primary)}`);
   for (const sib of plan.siblings) row(`${sib} follows ${t}`, streams(sib, t), `streaming${lagOf(sib)}`);
   for (const c of plan.cascaded) row(`${c.host} still streams from ${c.upstream} (cascaded)`, streams(c.host, c.upstream), `streaming${lagOf(c.host)}`);
-  if (s.failoverManager === 'repmgr') {
-    for (const w of plan.witnesses) {
-      const n = s.fm.nodes.find((x) => x.name === w);
-      rows.push({ check: `witness ${w} follows ${t} (repmgr)`, ok: n?.upstream === t, detail: n ? `upstream in repmgr: ${n.upstream ?? 'none'}` : 'not in repmgr\'s view' });
-    }
-  }
+  rows.push(...managerFor(v.cluster).switchoverChecks(plan, s.fm));
   rows.push({ check: `${s.failoverManager} takes ${t} for the primary`, ok: s.fm.primary === t, detail: s.fm.from ? `asked on ${s.fm.from}: ${s.fm.primary ?? 'no primary'}` : 'no answer' });
   for (const r of s.routes) {
     const what = describeRoute({ id: r.id, kind: r.kind, host: r.host, port: r.port, wants: r.wants });

@@ -12,25 +12,20 @@ import { VARIABLES } from '../../config/variables.js';
 export const DEFAULT_EFM_BIND_PORT = VARIABLES.efm_bind_port.default;
 
 /**
- * The topology's witness runs an EFM witness agent and no Postgres
- * (TPA turns `witness` into `efm-witness` when the failover manager is efm).
+ * In an EFM cluster, the topology's witness runs an EFM witness agent and no
+ * Postgres (TPA turns `witness` into `efm-witness` when the failover manager
+ * is efm).
  */
 export function isEfmWitness(cluster: Cluster, instance: Instance): boolean {
-  return (
-    cluster.failoverManager === 'efm' &&
-    hasRole(instance, 'witness') &&
-    !hasRole(instance, 'primary') &&
-    !hasRole(instance, 'replica')
-  );
+  return hasRole(instance, 'witness') && !hasRole(instance, 'primary') && !hasRole(instance, 'replica');
 }
 
 /**
- * EFM agents, in node order: every primary, replica and witness. None when
- * the failover manager is not efm, or when there is no replica (TPA deploys
- * no failover manager on a single-node M1).
+ * The agents of an EFM cluster, in node order: every primary, replica and
+ * witness. None when there is no replica (TPA deploys no failover manager on
+ * a single-node M1).
  */
 export function efmNodeInstances(cluster: Cluster): Instance[] {
-  if (cluster.failoverManager !== 'efm') return [];
   if (!cluster.instances.some((i) => hasRole(i, 'replica'))) return [];
   return cluster.instances.filter(
     (i) => hasRole(i, 'primary') || hasRole(i, 'replica') || hasRole(i, 'witness'),

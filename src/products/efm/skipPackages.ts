@@ -15,7 +15,7 @@ export const EFM_STEPS = ['edb-repository', 'install', 'encrypt', 'start'] as co
 export type EfmStep = (typeof EFM_STEPS)[number];
 
 export interface EfmSkipPlan {
-  /** True when the cluster uses EFM and `efm` is in --skip-packages. */
+  /** True when `efm` is in --skip-packages. */
   skipped: boolean;
   /** Each EFM step: run it, or skip it. */
   steps: Record<EfmStep, 'run' | 'skip'>;
@@ -31,12 +31,12 @@ export function efmPackages(cluster: Cluster): string[] {
   return [efmPaths(efmVersion(cluster)).packageName, ...EFM_DEBIAN_DEPENDENCIES];
 }
 
+/** What --skip-packages means for an EFM cluster's deploy. */
 export function efmSkipPlan(cluster: Cluster, skipPackages: Iterable<string>): EfmSkipPlan {
-  const usesEfm = cluster.failoverManager === 'efm';
-  const skipped = usesEfm && [...skipPackages].includes('efm');
+  const skipped = [...skipPackages].includes('efm');
   const mode = skipped ? 'skip' : 'run';
   const steps = Object.fromEntries(EFM_STEPS.map((s) => [s, mode])) as Record<EfmStep, 'run' | 'skip'>;
-  const packages = usesEfm ? efmPackages(cluster) : [];
+  const packages = efmPackages(cluster);
   if (!skipped) return { skipped, steps, packages, leftOut: [], report: [] };
 
   const paths = efmPaths(efmVersion(cluster));

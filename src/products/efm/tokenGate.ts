@@ -42,18 +42,15 @@ export type TokenDecision =
   | { needed: true; reason: string; token: SubscriptionToken };
 
 /**
- * Whether deploy may go on. The token is needed when EFM packages will be
- * installed: the failover manager is efm and `--skip-packages efm` was not
- * given. Needed and missing (or blank): UsageError (exit 2), one line.
+ * Whether deploy of an EFM cluster may go on. The token is needed when EFM
+ * packages will be installed: `--skip-packages efm` was not given. Needed and
+ * missing (or blank): UsageError (exit 2), one line.
  */
 export function efmTokenGate(
   cluster: Cluster,
   env: Readonly<Record<string, string | undefined>>,
   skipPackages: Iterable<string> = [],
 ): TokenDecision {
-  if (cluster.failoverManager !== 'efm') {
-    return { needed: false, reason: `failover manager is ${cluster.failoverManager}, not efm` };
-  }
   if (efmSkipPlan(cluster, skipPackages).skipped) {
     return { needed: false, reason: 'EFM packages are skipped (--skip-packages efm)' };
   }

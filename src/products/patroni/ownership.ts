@@ -4,7 +4,8 @@
  * keeps postgresql.conf as postgresql.base.conf and writes its own, and it
  * starts, stops, reloads and restarts the server; anything else touching them
  * (the postgres role's conf files, `systemctl start|reload|restart postgres`)
- * works behind its back. The postgres role asks this before doing so.
+ * works behind its back. The postgres role asks this (through the Patroni
+ * failover manager) before doing so.
  */
 import type { HostContext } from '../../engine/index.js';
 import type { Cluster } from '../../inventory/cluster.js';
@@ -17,7 +18,6 @@ export const PATRONI_BASE_CONF = `${DATA_DIR}/postgresql.base.conf`;
 const RUNNING = new Set(['active', 'activating', 'reloading']);
 
 export async function patroniOwnsPostgres(cluster: Cluster, h: HostContext): Promise<boolean> {
-  if (cluster.failoverManager !== 'patroni') return false;
   const [base, svc] = await Promise.all([h.facts.stat(PATRONI_BASE_CONF), h.facts.service(patroniServiceName(cluster))]);
   return base !== null || RUNNING.has(svc.activeState);
 }

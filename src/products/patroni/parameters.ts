@@ -50,7 +50,8 @@ export const DCS_DEFAULT_KEYS: readonly string[] = [
 /** Those defaults, from roles/postgres (same-named config.yml variables applied there). */
 export function m1DcsDefaultParameters(cluster: Cluster): Parameters {
   // Sized settings are not picked, so the memory figure does not matter here.
-  const all = m1Settings({ cluster, instance: configuredPrimary(cluster), memoryMb: 1024 });
+  // Patroni itself needs no preloaded library.
+  const all = m1Settings({ cluster, instance: configuredPrimary(cluster), memoryMb: 1024, managerLibraries: [] });
   const out: Parameters = {};
   for (const key of DCS_DEFAULT_KEYS) {
     const v = normalizeParamValue(all[key]);

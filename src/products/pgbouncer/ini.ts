@@ -34,7 +34,7 @@ export function pgbouncerIni(input: PgbouncerIniInput): string {
   const { cluster, instance } = input;
   const poolMode: PoolMode = hostVar(cluster, instance, 'pgbouncer_pool_mode');
   // TPA: 90% of the backends' max_connections, so PgBouncer queues before Postgres refuses.
-  const backendMax = Number(m1Settings(input)['max_connections']);
+  const backendMax = Number(m1Settings({ ...input, managerLibraries: [] })['max_connections']);
   const maxClientConn = hostVar(cluster, instance, 'pgbouncer_max_client_conn') ?? Math.floor(0.9 * backendMax);
   const settings: [string, string | number][] = [
     ['listen_addr', '*'],

@@ -15,7 +15,6 @@ import { runsPostgres } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
 import { hostVar, mergedHostMap } from '../../config/vars.js';
 import { POSTGRES_SETTING_VARIABLES, VARIABLES, type PostgresSettingVariable } from '../../config/variables.js';
-import { repmgrEnabled } from '../../config/repmgrEnabled.js';
 import { settingContext } from './gucContext.js';
 import { CONF_D, POSTGRES_PORT, SOCKET_DIR, sslCertPath, sslKeyPath } from './layout.js';
 
@@ -54,12 +53,14 @@ export interface SettingsInput {
   instance: Instance;
   /** The host's memory in MiB (from facts): sizes shared_buffers and effective_cache_size. */
   memoryMb: number;
+  /** Libraries the failover manager needs preloaded (repmgr's). */
+  managerLibraries: readonly string[];
 }
 
-/** Libraries to preload: pg_stat_statements, repmgr when repmgr runs, then any the config adds. */
-export function sharedPreloadLibraries(cluster: Cluster, instance: Instance): string[] {
+/** Libraries to preload: pg_stat_statements, the failover manager's, then any the config adds. */
+export function sharedPreloadLibraries(cluster: Cluster, instance: Instance, managerLibraries: readonly string[]): string[] {
   const libs = ['pg_stat_statements'];
-  if (repmgrEnabled(cluster)) libs.push('repmgr');
+  for (const l of managerLibraries) if (!libs.includes(l)) libs.push(l);
   const custom = mergedHostMap(cluster, instance, 'postgres_conf_settings')['shared_preload_libraries'];
   if (typeof custom === 'string') {
     for (const l of custom.split(',').map((s) => s.trim()).filter(Boolean)) if (!libs.includes(l)) libs.push(l);
@@ -97,7 +98,7 @@ export function defaultSettings(input: SettingsInput): Record<string, GucValue> 
     if (v !== undefined) s[name] = v;
   }
   if (cluster.postgresVersion < 12) delete s['ssl_min_protocol_version'];
-  s['shared_preload_libraries'] = sharedPreloadLibraries(cluster, instance).join(',');
+  s['shared_preload_libraries'] = sharedPreloadLibraries(cluster, instance, input.managerLibraries).join(',');
   return s;
 }
 
@@ -117,7 +118,7 @@ export function customSettings(cluster: Cluster, instance: Instance): Record<str
   const merged = mergedHostMap(cluster, instance, 'postgres_conf_settings');
   const out: Record<string, GucValue> = {};
   for (const [name, v] of Object.entries(merged)) {
-    // Merged into 0001's list instead, so repmgr can never be dropped from it by accident.
+    // Merged into 0001's list instead, so the manager's library can never be dropped from it by accident.
     if (name === 'shared_preload_libraries') continue;
     out[name.toLowerCase()] = v;
   }

@@ -44,23 +44,19 @@ export interface RoleFact {
 const PLAIN: RoleAttributes = { superuser: false, login: true, replication: false, createdb: false, createrole: false };
 
 /** Attributes of each m1 user (postgres is the initdb superuser; it keeps CREATEDB/CREATEROLE). */
+const ATTRIBUTES: Readonly<Record<DbUser | typeof BARMAN_ROLE, RoleAttributes>> = {
+  postgres: { superuser: true, login: true, replication: true, createdb: true, createrole: true },
+  // repmgr needs a superuser (standby_disconnect_on_failover, pg_rewind via node rejoin).
+  repmgr: { ...PLAIN, superuser: true },
+  barman: PLAIN,
+  streaming_barman: { ...PLAIN, replication: true },
+  replication: { ...PLAIN, replication: true },
+  pgbouncer_auth_user: PLAIN,
+  [BARMAN_ROLE]: { ...PLAIN, login: false },
+};
+
 export function roleAttributes(user: DbUser | typeof BARMAN_ROLE): RoleAttributes {
-  switch (user) {
-    case 'postgres':
-      return { superuser: true, login: true, replication: true, createdb: true, createrole: true };
-    case 'repmgr':
-      // repmgr needs a superuser (standby_disconnect_on_failover, pg_rewind via node rejoin).
-      return { ...PLAIN, superuser: true };
-    case 'barman':
-      return PLAIN;
-    case 'streaming_barman':
-    case 'replication':
-      return { ...PLAIN, replication: true };
-    case 'pgbouncer_auth_user':
-      return PLAIN;
-    case BARMAN_ROLE:
-      return { ...PLAIN, login: false };
-  }
+  return ATTRIBUTES[user];
 }
 
 export function desiredRole(user: DbUser, verifier: string): DesiredRole {

@@ -5,6 +5,7 @@ import { preflightProblems } from '../../../playbooks/deploy/deploy.js';
 import { Secrets } from '../../../src/engine/index.js';
 import { scramVerifier } from '../../../src/secrets/index.js';
 import { catalogChanges, usersFor } from '../../../roles/postgres/role.js';
+import { repmgrPostgres } from '../../../roles/repmgr/postgres.js';
 import { buildCatalogCommand, parseCatalog } from '../../../src/live/catalog.js';
 import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
@@ -17,7 +18,7 @@ function ctx(cluster = defaultCluster()): DeployContext {
 
 /** What a server converged by m1 prints for the catalog read. */
 function convergedOutput(cluster = defaultCluster()): string {
-  const users = usersFor(cluster, false);
+  const users = usersFor(cluster, false, repmgrPostgres(cluster));
   const roles = users.map((u) => `${u}|${u === 'postgres' || u === 'repmgr' ? 't' : 'f'}|t|${['postgres', 'replication', 'streaming_barman'].includes(u) ? 't' : 'f'}|${u === 'postgres' ? 't|t' : 'f|f'}|${scramVerifier(passwords[u as keyof typeof passwords])}|${u === 'barman' ? 'barman_role' : ''}`);
   return ['@@m1:roles', 'barman_role|f|f|f|f|f||pg_checkpoint,pg_read_all_settings,pg_read_all_stats', ...roles, '@@m1:databases', 'postgres', 'repmgr', 'template1', '@@m1:slots', 'repmgr_slot_2|t', '@@m1:recovery', 'f', '@@m1:barman', '@@m1:repmgr', '1|alpha|primary||t', '2|beta|standby|1|t'].join('\n');
 }
@@ -46,13 +47,13 @@ describe('the catalog read and what it leads to', () => {
   });
 
   it('a converged server needs no SQL: the stored salts are reused, so verifiers do not change', () => {
-    const c = catalogChanges(ctx(), parseCatalog(convergedOutput()), false);
+    const c = catalogChanges(ctx(), parseCatalog(convergedOutput()), false, repmgrPostgres(defaultCluster()));
     expect(c).toEqual({ sql: '', what: [], perDatabase: {} });
   });
 
   it('a fresh server gets every user, the repmgr database and the Barman grants, with no password in the SQL', () => {
     const fresh = parseCatalog('@@m1:roles\npostgres|t|t|t|t|t||\n@@m1:databases\npostgres\ntemplate1\n@@m1:barman\nrole barman_role\n');
-    const c = catalogChanges(ctx(), fresh, false);
+    const c = catalogChanges(ctx(), fresh, false, repmgrPostgres(defaultCluster()));
     expect(c.what).toEqual(expect.arrayContaining(['role repmgr: missing', 'role barman: missing', 'database repmgr', 'role postgres: password']));
     for (const p of Object.values(passwords)) expect(c.sql).not.toContain(`'${p}'`);
     expect(c.sql).toContain('GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal()');
@@ -61,11 +62,18 @@ describe('the catalog read and what it leads to', () => {
   it('with PgBouncer, pgbouncer_get_auth() goes where it is missing, the new repmgr database included', () => {
     const cluster = twoLocationCluster();
     const fresh = parseCatalog('@@m1:roles\n@@m1:databases\npostgres\ntemplate1\n@@m1:pgbouncer_fn postgres\nok\n');
-    expect(Object.keys(catalogChanges(ctx(cluster), fresh, false).perDatabase).sort()).toEqual(['repmgr', 'template1']);
+    expect(Object.keys(catalogChanges(ctx(cluster), fresh, false, repmgrPostgres(cluster)).perDatabase).sort()).toEqual(['repmgr', 'template1']);
   });
 
   it('the witness only gets postgres and repmgr', () => {
-    expect(usersFor(defaultCluster(), true)).toEqual(['postgres', 'repmgr']);
+    expect(usersFor(defaultCluster(), true, repmgrPostgres(defaultCluster()))).toEqual(['postgres', 'repmgr']);
+  });
+
+  it('a cluster without the manager\'s own database (Patroni, EFM) gets no repmgr user or database', () => {
+    const none = { preloadLibraries: [] };
+    expect(usersFor(defaultCluster(), false, none)).not.toContain('repmgr');
+    const fresh = parseCatalog('@@m1:roles\n@@m1:databases\npostgres\ntemplate1\n');
+    expect(catalogChanges(ctx(), fresh, false, none).what).not.toContain('database repmgr');
   });
 });
 

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostLiveFacts } from '../../../roles/context.js';
 import { hostLiveFacts, instanceForHost, liveTopology } from '../../../playbooks/deploy/live.js';
 import { parseGather } from '../../../playbooks/deploy/gather.js';
-import { deployPlaybook, postgresLevels } from '../../../playbooks/deploy/repmgrStages.js';
-import { Secrets } from '../../../src/engine/index.js';
+import { postgresLevels } from '../../../roles/postgres/levels.js';
 import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
@@ -54,41 +53,5 @@ describe('live topology from the facts', () => {
     expect(postgresLevels(twoLocationCluster(), NOTHING_LIVE)).toEqual([['alpha'], ['beta', 'gamma'], ['delta']]);
     // After a failover to gamma, alpha and beta follow gamma; delta keeps streaming from gamma.
     expect(postgresLevels(twoLocationCluster(), { primary: 'gamma', upstreams: { delta: 'gamma' } })).toEqual([['gamma'], ['alpha', 'beta', 'delta']]);
-  });
-});
-
-describe('the deploy playbook', () => {
-  const ctx = (cluster = twoLocationCluster()) => ({
-    cluster,
-    live: NOTHING_LIVE,
-    hosts: {},
-    secrets: new Secrets(),
-    secretsDir: '/x',
-    check: false,
-    memoryMb: {},
-    skipPackages: new Set<string>(),
-  });
-
-  it('runs common everywhere, then the topology levels, restarts, Barman and PgBouncer', () => {
-    const p = deployPlaybook(ctx(), { restartOrder: ['beta', 'alpha'] });
-    expect(p.stages.map((s) => [s.name, [...s.hosts]])).toEqual([
-      ['common', ['alpha', 'beta', 'gamma', 'delta', 'epsilon']],
-      ['primary', ['alpha']],
-      ['replicas', ['beta', 'gamma']],
-      ['cascaded replicas (level 2)', ['delta']],
-      ['restart', ['beta', 'alpha']],
-      ['barman', ['epsilon']],
-      ['pgbouncer', ['alpha', 'beta', 'gamma', 'delta']],
-    ]);
-    expect(p.stages.find((s) => s.name === 'restart')?.serial).toBe(true);
-    // a cascaded replica depends on its upstream and on the primary
-    const cascaded = p.stages.find((s) => s.name.startsWith('cascaded'))!;
-    expect(typeof cascaded.dependsOn === 'function' ? cascaded.dependsOn('delta') : []).toEqual(['alpha', 'gamma']);
-  });
-
-  it('leaves out hosts not provisioned yet (check mode), and empty stages', () => {
-    const p = deployPlaybook(ctx(), { restartOrder: [], exclude: ['delta', 'epsilon'] });
-    expect(p.stages.map((s) => s.name)).toEqual(['common', 'primary', 'replicas', 'pgbouncer']);
-    expect(p.stages.flatMap((s) => s.hosts)).not.toContain('delta');
   });
 });

@@ -96,7 +96,7 @@ describe('parseProbe on recorded output', () => {
     expect(p.pgRunning).toBe(false);
     expect(p.errors).toEqual(['no server socket', 'the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data']);
     expect(p.services['postgres']).toBe('inactive');
-    const patroni = parseProbe(spec('y', { patroniRestPort: 8008 }), `m1:patroni=7:${Buffer.from('curl: (7) Failed to connect to 127.0.0.1 port 8008').toString('base64')}\n`);
+    const patroni = parseProbe(spec('y', { patroniRestPort: 8008 }), `m1:patronicluster=7:${Buffer.from('curl: (7) Failed to connect to 127.0.0.1 port 8008').toString('base64')}\n`);
     expect(patroni.patroni).toBeUndefined();
     expect(patroni.errors[0]).toMatch(/Patroni GET \/cluster failed \(curl exit 7\): curl: \(7\) Failed to connect/);
   });
@@ -108,7 +108,7 @@ describe('parseProbe on recorded output', () => {
     const answer =
       '{"members": [{"name": "camel", "role": "replica", "state": "running", "api_url": "http://10.33.29.18:8008/patroni", "host": "10.33.29.18", "port": 5432, "timeline": 5, "lag": 0}, ' +
       '{"name": "coyote", "role": "leader", "state": "running", "api_url": "http://10.33.29.20:8008/patroni", "host": "10.33.29.20", "port": 5432, "timeline": 5}]}';
-    const p = parseProbe(spec('camel', { repmgr: false, patroniRestPort: 8008 }), `m1:probe=1\nm1:patroni=0:${Buffer.from(answer).toString('base64')}\n`);
+    const p = parseProbe(spec('camel', { repmgr: false, patroniRestPort: 8008 }), `m1:probe=1\nm1:patronicluster=0:${Buffer.from(answer).toString('base64')}\n`);
     expect(p.errors).toEqual([]);
     expect(p.patroni).toMatchObject({ leader: 'coyote', members: [{ name: 'camel', role: 'replica', state: 'running', lagBytes: 0, timeline: 5 }, { name: 'coyote', role: 'leader' }] });
   });

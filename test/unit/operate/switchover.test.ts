@@ -8,7 +8,9 @@ import { evaluateStatus } from '../../../playbooks/operate/health.js';
 import { clusterRoutes, type RouteAnswer } from '../../../playbooks/operate/routes.js';
 import type { Snapshot } from '../../../playbooks/operate/status.js';
 import { checkSwitchover, type SwitchoverPlan } from '../../../playbooks/operate/switchover/preconditions.js';
-import { efmSteps, efmWaitPrimaryCommand, patroniSteps, repmgrSteps } from '../../../playbooks/operate/switchover/steps.js';
+import { repmgrSteps } from '../../../roles/repmgr/switchover.js';
+import { patroniSteps } from '../../../roles/patroni/switchover.js';
+import { efmSteps, efmWaitPrimaryCommand } from '../../../roles/efm/switchover.js';
 import { verificationRows } from '../../../playbooks/operate/switchover/verify.js';
 import { backupUnitName, clearEarlierBackupsCommand, sideBySide, detachedBackupCommand, isBaseBackupStep, splitBarmanPlan } from '../../../playbooks/operate/switchover/followRoles.js';
 import { barmanServers } from '../../../src/products/barman/serverName.js';
@@ -29,7 +31,7 @@ describe('the failover managers\' switchover sequences', () => {
       ['op-c', false, true],
       ['op-c', true, false],
     ]);
-    expect(s[0]!.command).toMatch(/runuser -u postgres -- env HOME=\/var\/lib\/postgresql sh -c .*repmgr\.conf standby switchover --siblings-follow/);
+    expect(s[0]!.command).toMatch(/runuser -u postgres -- env HOME=\/var\/lib\/postgresql PGPASSFILE=\/var\/lib\/postgresql\/.pgpass sh -c .*repmgr\.conf standby switchover --siblings-follow/);
     expect(s[0]!.command).toContain('/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf standby switchover --siblings-follow --verbose');
     expect(s.some((x) => /service pause/.test(x.command))).toBe(false);
     expect(s[1]!.command).toContain('service unpause');

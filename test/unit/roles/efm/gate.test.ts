@@ -36,8 +36,7 @@ describe('efmTokenGate', () => {
     expect(Object.keys(d.token)).toEqual([]);
   });
 
-  it('does not need the token for other failover managers or with --skip-packages efm', () => {
-    expect(efmTokenGate({ ...defaultLayout(), failoverManager: 'repmgr' }, {}).needed).toBe(false);
+  it('does not need the token with --skip-packages efm', () => {
     expect(efmTokenGate(defaultLayout(), {}, ['efm']).needed).toBe(false);
     expect(() => efmTokenGate(defaultLayout(), {}, ['barman'])).toThrow(UsageError);
   });
@@ -63,12 +62,6 @@ describe('efmSkipPlan (--skip-packages efm)', () => {
     expect(plan.leftOut).toEqual([{ key: 'db.password.encrypted', reason: expect.stringContaining('--skip-packages efm') }]);
     expect(plan.report.join('\n')).toMatch(/edb-efm52 .*skipped/);
     expect(plan.report.join('\n')).toMatch(/db\.password\.encrypted left out of \/etc\/edb\/efm-5\.2\/efm1\.properties/);
-  });
-
-  it('means nothing for a cluster without EFM', () => {
-    const plan = efmSkipPlan({ ...defaultLayout(), failoverManager: 'patroni' }, ['efm']);
-    expect(plan.skipped).toBe(false);
-    expect(plan.packages).toEqual([]);
   });
 
   it('names the package after the EFM version', () => {

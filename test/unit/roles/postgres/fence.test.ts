@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FENCE_PATH, fenceScript, standbyMarker } from '../../../../src/products/repmgr/fence.js';
 import { postgresServiceUnit } from '../../../../src/products/postgres/service.js';
-import { fenceFor } from '../../../../roles/postgres/role.js';
+import { fenceFor } from '../../../../roles/repmgr/postgres.js';
+import { MANAGERS } from '../../../../roles/managers.js';
 import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 const dirs: string[] = [];
@@ -99,10 +100,12 @@ describe('fenceFor', () => {
     const t = twoLocationCluster();
     expect(fenceFor(t, byName(t, 'delta'))).toContain('for peer in alpha beta gamma; do');
   });
-  it('leaves Patroni and EFM clusters alone (their managers own who starts as primary)', () => {
+  it('is repmgr\'s: Patroni and EFM clusters get none (their managers own who starts as primary)', () => {
     for (const fm of ['patroni', 'efm'] as const) {
       const c = { ...defaultCluster(), failoverManager: fm };
-      expect(fenceFor(c, byName(c, 'alpha'))).toBeUndefined();
+      expect(MANAGERS[fm].postgres(c).fence?.(c, byName(c, 'alpha'))).toBeUndefined();
     }
+    const c = defaultCluster();
+    expect(MANAGERS.repmgr.postgres(c).fence?.(c, byName(c, 'alpha'))).toContain('for peer in beta; do');
   });
 });

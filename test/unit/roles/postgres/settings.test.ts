@@ -4,9 +4,11 @@ import { confDFiles, defaultSettings, formatGucValue, m1Settings, postgresqlConf
 import { byName, defaultCluster, twoLocationCluster } from '../fixtures.js';
 
 const MEM = 8192;
+/** repmgr's preload library: the fixtures are repmgr clusters. */
+const LIBS = ['repmgr'];
 
 function files(c = defaultCluster(), host = 'alpha') {
-  const out = confDFiles({ cluster: c, instance: byName(c, host), memoryMb: MEM });
+  const out = confDFiles({ cluster: c, instance: byName(c, host), memoryMb: MEM, managerLibraries: LIBS });
   return Object.fromEntries(out.map((f) => [f.path.split('/').pop()!, f]));
 }
 
@@ -24,14 +26,14 @@ describe('formatGucValue', () => {
 describe('defaultSettings', () => {
   it('sizes memory from the host: 25% shared_buffers, 50% effective_cache_size', () => {
     const c = defaultCluster();
-    const s = defaultSettings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM });
+    const s = defaultSettings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM, managerLibraries: LIBS });
     expect(s['shared_buffers']).toBe('2048MB');
     expect(s['effective_cache_size']).toBe('4096MB');
   });
 
   it('sizes replication from the number of Postgres nodes, never below the server defaults', () => {
     const c = twoLocationCluster();
-    const s = defaultSettings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM });
+    const s = defaultSettings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM, managerLibraries: LIBS });
     expect(s['max_wal_senders']).toBe(10);
     expect(s['max_replication_slots']).toBe(11);
     expect(s['max_worker_processes']).toBe(16);
@@ -39,7 +41,7 @@ describe('defaultSettings', () => {
 
   it('names the cluster after the host and points TLS at its own certificate', () => {
     const c = defaultCluster();
-    const s = defaultSettings({ cluster: c, instance: byName(c, 'beta'), memoryMb: MEM });
+    const s = defaultSettings({ cluster: c, instance: byName(c, 'beta'), memoryMb: MEM, managerLibraries: LIBS });
     expect(s['cluster_name']).toBe('beta');
     expect(s['ssl_cert_file']).toBe('/etc/m1/ssl/beta.crt');
     expect(s['ssl_key_file']).toBe('/etc/m1/ssl/beta.key');
@@ -47,21 +49,14 @@ describe('defaultSettings', () => {
 });
 
 describe('shared_preload_libraries', () => {
-  it('includes repmgr when repmgr is the failover manager and a replica exists', () => {
+  it('pg_stat_statements, then the failover manager\'s libraries', () => {
     const c = defaultCluster();
-    expect(sharedPreloadLibraries(c, byName(c, 'alpha'))).toEqual(['pg_stat_statements', 'repmgr']);
+    expect(sharedPreloadLibraries(c, byName(c, 'alpha'), LIBS)).toEqual(['pg_stat_statements', 'repmgr']);
+    expect(sharedPreloadLibraries(c, byName(c, 'alpha'), [])).toEqual(['pg_stat_statements']);
   });
-  it('leaves repmgr out for another failover manager, or without replicas', () => {
-    const c = defaultCluster();
-    c.failoverManager = 'patroni';
-    expect(sharedPreloadLibraries(c, byName(c, 'alpha'))).toEqual(['pg_stat_statements']);
-    const single = defaultCluster();
-    single.instances = single.instances.filter((i) => i.name === 'alpha');
-    expect(sharedPreloadLibraries(single, byName(single, 'alpha'))).toEqual(['pg_stat_statements']);
-  });
-  it('adds libraries named in postgres_conf_settings without losing repmgr', () => {
+  it('adds libraries named in postgres_conf_settings without losing the manager\'s', () => {
     const c = defaultCluster({ postgres_conf_settings: { shared_preload_libraries: 'auto_explain, repmgr' } });
-    expect(sharedPreloadLibraries(c, byName(c, 'alpha'))).toEqual(['pg_stat_statements', 'repmgr', 'auto_explain']);
+    expect(sharedPreloadLibraries(c, byName(c, 'alpha'), LIBS)).toEqual(['pg_stat_statements', 'repmgr', 'auto_explain']);
     expect(files(c)['9900-postgres_conf_settings.conf']!.content).not.toContain('shared_preload_libraries');
   });
 });
@@ -125,7 +120,7 @@ describe('confDFiles', () => {
 
   it('m1Settings refuses a non-scalar override', () => {
     const c = defaultCluster({ work_mem: ['a'] });
-    expect(() => m1Settings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM })).toThrow(/cluster_vars\.work_mem: expected a string, number or boolean, got a list/);
+    expect(() => m1Settings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM, managerLibraries: LIBS })).toThrow(/cluster_vars\.work_mem: expected a string, number or boolean, got a list/);
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '../../../../src/products/repmgr/commands.js';
 import { repmgrServiceUnit } from '../../../../src/products/repmgr/service.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, parseRepmgrNodes, placeholderNodeSql, registrationNeeded } from '../../../../src/products/repmgr/sql.js';
-import { repmgrEnabled } from '../../../../src/config/repmgrEnabled.js';
+import { repmgrEnabled } from '../../../../src/products/repmgr/enabled.js';
 import { defaultCluster } from '../fixtures.js';
 
 const R = '/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf';
@@ -87,10 +87,10 @@ describe('repmgr SQL', () => {
 });
 
 describe('repmgrEnabled', () => {
-  it('needs repmgr as failover manager and a replica', () => {
+  it('needs a replica: a single-node cluster gets no repmgr', () => {
     expect(repmgrEnabled(defaultCluster())).toBe(true);
-    const efm = defaultCluster();
-    efm.failoverManager = 'efm';
-    expect(repmgrEnabled(efm)).toBe(false);
+    const single = defaultCluster();
+    single.instances = single.instances.filter((i) => !i.roles.includes('replica'));
+    expect(repmgrEnabled(single)).toBe(false);
   });
 });

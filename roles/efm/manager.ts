@@ -1,0 +1,67 @@
+/**
+ * EDB Failover Manager as the cluster's failover manager: its packages come
+ * from EDB's repositories (a subscription token, checked before any host is
+ * touched); deploy converges the data nodes in topology order (replicas
+ * cloned with pg_basebackup through their slots), restarts for settings,
+ * and starts the agents (the witness's too, which runs no Postgres) last,
+ * once every server runs. Switchover is `efm promote -switchover`.
+ */
+import type { DeployContext } from '../context.js';
+import type { FailoverManager } from '../failoverManager.js';
+import { isDataNode, runsPostgres } from '../../src/inventory/cluster.js';
+import { effectivePrimary } from '../../src/inventory/liveTopology.js';
+import { efmDeployGate } from '../../src/products/efm/deployGate.js';
+import { efmNodeInstances, isEfmWitness } from '../../src/products/efm/nodes.js';
+import { efmPaths, efmVersion } from '../../src/products/efm/version.js';
+import { POSTGRES_SERVICE } from '../../src/products/postgres/layout.js';
+import { levelStages } from '../postgres/levels.js';
+import { restartStages } from '../postgres/restart.js';
+import { postgresRole } from '../postgres/role.js';
+import { efmPostgres } from './postgres.js';
+import { EFM_DB_USER, efmAgentRole, efmPostgresRole, efmRepositoryRole, withEfmHba } from './role.js';
+import { efmProblem, efmView, efmWorks } from './status.js';
+import { efmSteps, efmTargetAddress } from './switchover.js';
+
+export const efmManager: FailoverManager = {
+  name: 'efm',
+  title: 'EFM',
+
+  passwordUsers: [EFM_DB_USER],
+  gate: (cluster, env, skip) => efmDeployGate(cluster, env, skip),
+  packages: () => ({}),
+  postgres: efmPostgres,
+  settingsByDeploy: true,
+  // EDB's repository and the EFM packages (not with --skip-packages efm).
+  commonRoles: (ctx, options) => [efmRepositoryRole(ctx, options.gate.token)],
+  /**
+   * The primary, its replicas, cascaded replicas level by level: postgres
+   * (whose pg_hba.conf has the efm lines), then the efm user and the slots of
+   * the host's own downstreams; then the restarts the settings need.
+   */
+  dataStages(ctx, options) {
+    const pgCtx: DeployContext = { ...ctx, cluster: withEfmHba(ctx.cluster) };
+    return [...levelStages(ctx, [postgresRole(pgCtx, efmPostgres()), efmPostgresRole(ctx)]), ...restartStages(ctx.cluster, options.restartOrder)];
+  },
+  /** EFM on every agent, after Barman and PgBouncer: account, encrypted password, files, then started. */
+  finalStages(ctx) {
+    const agents = efmNodeInstances(ctx.cluster).map((i) => i.name);
+    if (agents.length === 0) return [];
+    return [{ name: 'efm', hosts: agents, roles: [efmAgentRole(ctx)], dependsOn: [effectivePrimary(ctx.cluster, ctx.live)] }];
+  },
+
+  members: (cluster) => cluster.instances.filter((i) => isDataNode(i) || isEfmWitness(cluster, i)),
+  reading(cluster, instance) {
+    const units = runsPostgres(instance, 'efm') ? [POSTGRES_SERVICE] : [];
+    if (!isDataNode(instance) && !isEfmWitness(cluster, instance)) return { units };
+    const paths = efmPaths(efmVersion(cluster));
+    return { units: [...units, paths.serviceName], efm: { bin: paths.efm, cluster: cluster.name } };
+  },
+  view: efmView,
+  problem: efmProblem,
+  works: efmWorks,
+  warnings: () => [],
+
+  switchoverSteps: (cluster, plan, addresses) => efmSteps(cluster, plan.target, efmTargetAddress(cluster, plan.target, addresses)),
+  switchoverChecks: () => [],
+  // No rejoinCommand: m1 has no rejoin of a former EFM primary yet.
+};

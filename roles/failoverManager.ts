@@ -1,0 +1,179 @@
+/**
+ * The failover manager of a cluster (repmgr, Patroni or EFM) as one
+ * interface: what deploy, status, `m1 test` and switchover need to know of
+ * it. Each manager implements it in roles/<name>/manager.ts; managerFor()
+ * (roles/managers.ts) picks the cluster's. Code outside the implementations
+ * asks this interface and never compares the manager's name
+ * (test/unit/architecture/managerName.test.ts holds that).
+ */
+import type { HostContext, Operation, Role, Stage } from '../src/engine/index.js';
+import type { Cluster, FailoverManagerName, Instance } from '../src/inventory/cluster.js';
+import type { LiveRole } from '../src/inventory/liveTopology.js';
+import type { EfmClusterStatus } from '../src/products/efm/commands/clusterStatus.js';
+import type { SubscriptionToken } from '../src/products/efm/tokenGate.js';
+import type { PatroniClusterStatus, PatroniSelfStatus } from '../src/products/patroni/clusterStatus.js';
+import type { PostgresPgpassUser } from '../src/products/postgres/pgpass.js';
+import type { DbUser } from '../src/products/postgres/users.js';
+import type { RepmgrProbe } from '../src/products/repmgr/probe.js';
+import type { DeployContext } from './context.js';
+
+/** What the manager decided before deploy touched any host. */
+export interface DeployGate {
+  /** Lines deploy prints before it starts (what --skip-packages leaves out). */
+  report: string[];
+  /** The subscription token of the manager's package repository (EFM: EDB's), when its packages will be installed. */
+  token?: SubscriptionToken;
+}
+
+export interface StageOptions {
+  /** Hosts whose changed settings need a restart, in order (deploy's settings plan). */
+  restartOrder: readonly string[];
+  gate: DeployGate;
+}
+
+/** Operations a role yields, one at a time or as a batch. */
+export type Yielded = AsyncGenerator<Operation | Operation[], void, unknown>;
+
+/**
+ * What the postgres role needs of the manager. The role does the same on
+ * every Postgres host; these are the points where managers differ.
+ */
+export interface PostgresManagement {
+  /** The manager's own database user and database, made on every writable server (the witness's too); the user's password goes in .pgpass. */
+  database?: { user: DbUser & PostgresPgpassUser; name: string };
+  /** Libraries the manager needs in shared_preload_libraries. */
+  preloadLibraries: readonly string[];
+  /** Fills the empty data directory of a replica. Absent: the manager makes its replicas itself (Patroni). */
+  cloneReplica?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
+  /** The script the postgres unit runs before the server starts, refusing a second primary; undefined: none on this host. */
+  fence?(cluster: Cluster, i: Instance): string | undefined;
+  /** Makes a former primary kept down a standby of the live primary, before the role converges the host. */
+  rejoinFormerPrimary?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
+  /** Whether the manager runs this host's server now: the role then leaves its conf files and service alone. */
+  runsServer?(h: HostContext, role: LiveRole): Promise<boolean>;
+}
+
+/** What the reading of one host (status, switchover, test) includes for the manager. */
+export interface ManagerReading {
+  /** systemd units of the manager, and of the server where it has one, in the order status lists them. */
+  units: string[];
+  /** repmgr.nodes, repmgrd's state and `repmgr cluster show` from this node. */
+  repmgr?: boolean;
+  /** Patroni's REST port here: GET /cluster and GET /patroni. */
+  patroniRestPort?: number;
+  /** The efm binary and cluster name for `efm cluster-status-json`. */
+  efm?: { bin: string; cluster: string };
+}
+
+/** What one host's reading said of the manager. */
+export interface ManagerFacts {
+  repmgr?: RepmgrProbe;
+  patroni?: PatroniClusterStatus;
+  /** This member's own state from its Patroni (GET /patroni). */
+  patroniSelf?: PatroniSelfStatus;
+  efm?: EfmClusterStatus;
+}
+
+export interface FmNode {
+  name: string;
+  /** The manager's word for it: primary, standby, witness, leader, replica... */
+  role: string;
+  /** running, unreachable, streaming, UP... */
+  state: string;
+  upstream?: string;
+  /** The manager's daemon on this node (repmgrd): running, paused, stopped. */
+  daemon?: string;
+}
+
+export interface FmView {
+  manager: FailoverManagerName;
+  /** The host whose view this is. */
+  from?: string;
+  /** Whom the manager takes for the primary. */
+  primary?: string;
+  nodes: FmNode[];
+}
+
+export interface ViewInput {
+  cluster: Cluster;
+  /** Each host's reading, by instance name. */
+  facts: Readonly<Record<string, ManagerFacts | undefined>>;
+  /** The live primary, when exactly one: its view is asked first. */
+  primary: string | undefined;
+  /** The instance a host name or address the manager reports stands for (else the text itself). */
+  nameOf(host: string): string;
+}
+
+/** One command of a switchover, as data: where, what, how long it may take. */
+export interface SwitchoverStep {
+  /** What progress lines and errors call it. */
+  name: string;
+  host: string;
+  command: string;
+  timeoutMs: number;
+  /** Run even after an earlier step failed (e.g. unpausing repmgrd). */
+  always?: boolean;
+  /** The step that makes the target primary: promotion is watched while it runs. */
+  promotes?: boolean;
+}
+
+/** A row of the switchover's verification table. */
+export interface ManagerCheck {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface FailoverManager {
+  readonly name: FailoverManagerName;
+  /** How messages name it: repmgr, Patroni, EFM. */
+  readonly title: string;
+
+  // deploy
+  /** Secrets of the manager's own, generated and stored with the database users' passwords (Patroni's REST API, EFM's database user). */
+  readonly passwordUsers: readonly string[];
+  /** Checked before any host is touched, provision included; throws UsageError (exit 2) when deploy cannot go on. */
+  gate(cluster: Cluster, env: Readonly<Record<string, string | undefined>>, skipPackages: ReadonlySet<string>): DeployGate;
+  /** Package groups the common role installs for the manager on this host (`--skip-packages` takes the group names). */
+  packages(cluster: Cluster, instance: Instance): Readonly<Record<string, readonly string[]>>;
+  /** What the postgres role needs of the manager. */
+  postgres(cluster: Cluster): PostgresManagement;
+  /**
+   * Whether Postgres settings reach the servers through deploy's conf.d
+   * files and its planned restarts; false: through the manager (Patroni's
+   * DCS and REST API), and deploy plans no restart.
+   */
+  readonly settingsByDeploy: boolean;
+  /** Roles beside the common role in the first stage, on every host at once. */
+  commonRoles(ctx: DeployContext, options: StageOptions): Role[];
+  /** The stages between the common stage and the shared Barman, PgBouncer and HAProxy stages: the data nodes in topology order. */
+  dataStages(ctx: DeployContext, options: StageOptions): Stage[];
+  /** Stages after the shared ones (EFM's agents start once every server runs). */
+  finalStages(ctx: DeployContext, options: StageOptions): Stage[];
+
+  // reading and status
+  /** The instances the manager watches: its view must list each of them, working. */
+  members(cluster: Cluster): Instance[];
+  /** What the reading of this host includes for the manager. */
+  reading(cluster: Cluster, instance: Instance): ManagerReading;
+  /** The manager's own view of the cluster, from the first host (the primary first) that gave one. */
+  view(input: ViewInput): FmView;
+  /** Why a member's entry in the view makes the cluster degraded (m1 status), else undefined. */
+  problem(node: FmNode): string | undefined;
+  /** Whether `m1 test` takes a member's entry as working. */
+  works(node: FmNode): boolean;
+  /** What is worth a warning about a member that does not make the cluster degraded; `streamsFrom`: its live upstream. */
+  warnings(node: FmNode, streamsFrom: string | undefined): string[];
+  /** The title of the view's daemon column (repmgr: repmgrd), when the manager has a daemon per node. */
+  readonly daemonColumn?: string;
+
+  // switchover
+  /** The commands of a switchover from `primary` to `target`; `addresses`: the inventory's, by instance name. */
+  switchoverSteps(cluster: Cluster, plan: { primary: string; target: string }, addresses: Readonly<Record<string, string>>): SwitchoverStep[];
+  /** Checks of the manager's own after a switchover (repmgr: its witnesses follow the target), from its view then. */
+  switchoverChecks(plan: { target: string; witnesses: readonly string[] }, view: FmView): ManagerCheck[];
+
+  // recovery (rejoin, drills)
+  /** The command, run as root on `host`, that rejoins a former primary kept down as a standby of `primary`; absent: the manager rejoins it itself. */
+  rejoinCommand?(cluster: Cluster, host: string, primary: string): string;
+}

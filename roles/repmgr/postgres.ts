@@ -1,0 +1,100 @@
+/**
+ * What the postgres role does the repmgr way in a repmgr cluster: the
+ * repmgr user and database, the repmgr library preloaded, replicas cloned
+ * with `repmgr standby clone`, the fence on every data node, and a former
+ * primary rejoined with `repmgr node rejoin --force-rewind`.
+ */
+import type { DeployContext } from '../context.js';
+import type { PostgresManagement, Yielded } from '../failoverManager.js';
+import { command, defineFact, type HostContext } from '../../src/engine/index.js';
+import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
+import { effectivePrimary, effectiveUpstream } from '../../src/inventory/liveTopology.js';
+import { fenceScript, standbyMarker } from '../../src/products/repmgr/fence.js';
+import { DATA_DIR } from '../../src/products/postgres/layout.js';
+import { asPostgres, remotePsql } from '../../src/products/postgres/run.js';
+import { standbyCloneCommand } from '../../src/products/repmgr/commands.js';
+import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
+import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
+import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
+import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
+import { ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
+import { repmgrFileOps } from './files.js';
+
+/** A data node (not the witness) of a cluster where repmgr runs: the hosts that could run as a second primary. */
+function repmgrDataNode(cluster: Cluster, i: Instance): boolean {
+  return repmgrEnabled(cluster) && (hasRole(i, 'primary') || hasRole(i, 'replica'));
+}
+
+/** The fence script of a repmgr data node (its peers: the other data nodes), else undefined. */
+export function fenceFor(cluster: Cluster, i: Instance): string | undefined {
+  if (!repmgrDataNode(cluster, i)) return undefined;
+  const peers = cluster.instances.filter((p) => p.name !== i.name && repmgrDataNode(cluster, p)).sort((a, b) => a.node - b.node).map((p) => p.name);
+  return fenceScript({ version: cluster.postgresVersion, me: i.name, peers });
+}
+
+/**
+ * A replica's data directory: `repmgr standby clone` from its upstream when
+ * that answers, else from the primary (primary_conninfo still names the
+ * upstream), then the slot it will use on its upstream.
+ */
+async function* cloneReplica(ctx: DeployContext, i: Instance, h: HostContext): Yielded {
+  const cluster = ctx.cluster;
+  const v = cluster.postgresVersion;
+  if (!repmgrEnabled(cluster)) throw new Error(`${i.name}: a replica needs repmgr, which runs only when config.yml has a replica`);
+  const primary = effectivePrimary(cluster, ctx.live);
+  const upstream = effectiveUpstream(cluster, ctx.live, i.name) ?? primary;
+  yield repmgrFileOps(ctx, i);
+  let source = upstream;
+  if (upstream !== primary) {
+    const ready = await h.fact(defineFact(`upstream-answers-${upstream}`, remotePsql(v, `${repmgrDsn(upstream)} connect_timeout=5`, "-c 'SELECT 1'"), (r) => r.code === 0));
+    if (!ready) source = primary;
+  }
+  yield command({
+    name: `clone from ${source}${source !== upstream ? ` (${upstream} not ready), streaming from ${upstream}` : ''}`,
+    cmd: asPostgres(standbyCloneCommand({ version: v, me: i.name, source, upstream })),
+    creates: `${DATA_DIR}/PG_VERSION`,
+    timeoutMs: 6 * 3600_000,
+  });
+  // The slot named in primary_slot_name must exist where the replica streams from.
+  if (source === upstream || upstream === primary) {
+    yield command({
+      name: `replication slot ${repmgrSlotName(i.node)} on ${upstream}`,
+      cmd: remotePsql(v, `${repmgrDsn(upstream)} connect_timeout=5`),
+      stdin: ensurePhysicalSlotSql(repmgrSlotName(i.node)),
+      changed: (r) => r.stdout.includes('created'),
+    });
+  }
+}
+
+/**
+ * A former primary kept down by the fence (or stopped) while another node is
+ * the live primary: its data directory is not a standby's, so starting it
+ * would make a second primary (the fence refuses that). It is rejoined as a
+ * standby of the live primary (rejoin.ts) before the rest of the role
+ * converges it. Decided from the facts read before the run plus one stat.
+ */
+async function* rejoinFormerPrimary(ctx: DeployContext, i: Instance, h: HostContext): Yielded {
+  const cluster = ctx.cluster;
+  const live = ctx.live.primary;
+  const f = ctx.hosts[i.name];
+  if (!repmgrDataNode(cluster, i) || live === undefined || live === i.name) return;
+  if (!f?.reachable || f.postgresRunning || !f.dataDirInitialised) return;
+  if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
+  yield repmgrFileOps(ctx, i);
+  yield command({
+    name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`,
+    cmd: rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live }),
+    timeoutMs: 6 * 3600_000,
+  });
+}
+
+export function repmgrPostgres(cluster: Cluster): PostgresManagement {
+  const runs = repmgrEnabled(cluster);
+  return {
+    ...(runs ? { database: { user: REPMGR_USER, name: REPMGR_DB } } : {}),
+    preloadLibraries: runs ? ['repmgr'] : [],
+    cloneReplica,
+    fence: fenceFor,
+    rejoinFormerPrimary,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * repmgr as `m1 status` and `m1 test` show it: repmgr.nodes as one node has
+ * it (the primary's first), each node's connection from `repmgr cluster
+ * show`, and each node's repmgrd.
+ */
+import type { FmNode, FmView, ViewInput } from '../failoverManager.js';
+
+export function repmgrView({ cluster, facts, primary }: ViewInput): FmView {
+  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
+  const from = order.find((h) => (facts[h]?.repmgr?.nodes.length ?? 0) > 0);
+  const view: FmView = { manager: 'repmgr', nodes: [] };
+  if (!from) return view;
+  view.from = from;
+  const r = facts[from]!.repmgr!;
+  const byId = new Map(r.nodes.map((n) => [n.id, n.name]));
+  for (const n of r.nodes) {
+    const show = r.show.find((s) => s.id === n.id);
+    const own = facts[n.name]?.repmgr;
+    const state = !n.active ? 'inactive' : show === undefined ? 'unknown' : show.connection === 0 ? 'running' : 'unreachable';
+    const daemon = own?.daemonRunning === undefined ? undefined : !own.daemonRunning ? 'stopped' : own.paused ? 'paused' : 'running';
+    view.nodes.push({ name: n.name, role: n.type, state, ...(n.upstreamId !== undefined ? { upstream: byId.get(n.upstreamId) ?? String(n.upstreamId) } : {}), ...(daemon ? { daemon } : {}) });
+  }
+  const primaries = r.nodes.filter((n) => n.type === 'primary' && n.active).map((n) => n.name);
+  if (primaries.length === 1) view.primary = primaries[0];
+  return view;
+}
+
+export function repmgrProblem(n: FmNode): string | undefined {
+  return n.state === 'running' ? undefined : `repmgr sees ${n.name} as ${n.state}`;
+}
+
+/** repmgrd paused or stopped (no automatic failover), and a standby whose recorded upstream is not the one it streams from. */
+export function repmgrWarnings(n: FmNode, streamsFrom: string | undefined): string[] {
+  const out: string[] = [];
+  if (n.daemon === 'paused') out.push(`repmgrd is paused on ${n.name}: no automatic failover; run \`repmgr service unpause\` as postgres`);
+  if (n.daemon === 'stopped') out.push(`repmgrd does not run on ${n.name}: no automatic failover from there`);
+  if (n.role === 'standby' && streamsFrom && n.upstream && streamsFrom !== n.upstream) out.push(`repmgr records ${n.upstream} as ${n.name}'s upstream; it streams from ${streamsFrom}`);
+  return out;
+}

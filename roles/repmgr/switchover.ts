@@ -1,0 +1,29 @@
+/**
+ * repmgr's switchover (reference 6.1), as data: `repmgr standby switchover
+ * --siblings-follow`, run on the target as postgres (it reaches the other
+ * nodes over SSH as postgres), then repmgrd unpaused on every node whatever
+ * happened. No pause of m1's own before it (TPA stops repmgrd): repmgr 5
+ * pauses every repmgrd itself once its checks pass, right before it stops
+ * the primary, and unpauses them when done; a separate pause only added a
+ * command (and repmgr's checks) to the time before the promotion.
+ */
+import type { FmView, ManagerCheck, SwitchoverStep } from '../failoverManager.js';
+import type { Cluster } from '../../src/inventory/cluster.js';
+import { asPostgres } from '../../src/products/postgres/run.js';
+import { servicePauseCommand, standbySwitchoverCommand } from '../../src/products/repmgr/commands.js';
+
+export function repmgrSteps(cluster: Cluster, target: string): SwitchoverStep[] {
+  const v = cluster.postgresVersion;
+  return [
+    { name: `repmgr standby switchover --siblings-follow on ${target}`, host: target, command: asPostgres(standbySwitchoverCommand(v)), timeoutMs: 600_000, promotes: true },
+    { name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true },
+  ];
+}
+
+/** Each witness registered against the target afterwards (repmgr records its upstream). */
+export function witnessChecks(plan: { target: string; witnesses: readonly string[] }, view: FmView): ManagerCheck[] {
+  return plan.witnesses.map((w) => {
+    const n = view.nodes.find((x) => x.name === w);
+    return { check: `witness ${w} follows ${plan.target} (repmgr)`, ok: n?.upstream === plan.target, detail: n ? `upstream in repmgr: ${n.upstream ?? 'none'}` : "not in repmgr's view" };
+  });
+}
