@@ -52,7 +52,7 @@ describe('npm pack', () => {
   });
 
   it('ships no tests, TypeScript sources, source maps or cluster directories', () => {
-    const unwanted = packed.filter((p) => /^(test|src|roles|playbooks|clusters|inventories|scripts)\/.*\.(ts|js|yml|json)$|\.test\.|\.map$|^tsconfig|^vitest/.test(p));
+    const unwanted = packed.filter((p) => /^(test|src|roles|playbooks|clusters|inventories|scripts)\/.*\.(ts|js|yml|json)$|^dist\/test\/|\.test\.|\.map$|^tsconfig|^vitest/.test(p));
     expect(unwanted).toEqual([]);
   });
 });
