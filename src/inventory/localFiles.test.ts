@@ -105,7 +105,7 @@ describe('writeFileAtomic', () => {
     }
     // Most rounds kill the writer mid-file (its temporary file is left): the case this is about.
     expect(interrupted).toBeGreaterThan(0);
-  });
+  }, 120_000); // ~3 s idle; generous for a machine busy with other tests
 });
 
 describe('makeDirectory', () => {

@@ -1,9 +1,11 @@
 /**
  * Atomic file write: the content (fed on stdin, never in arguments) goes to a
- * temporary file in the same directory, gets its owner and mode, then is
- * renamed over the target, so readers see the old file or the new one, never
- * half of one. Unspecified owner/group/mode keep the existing file's, or
- * root:root 0644 for a new file.
+ * temporary file in the same directory, then is renamed over the target, so
+ * readers see the old file or the new one, never half of one. The temporary
+ * file is created private (umask 077) and gets its owner and mode BEFORE the
+ * content is written: a file meant to be 0600 (a .pgpass) is never readable
+ * by others, not even for a moment. Unspecified owner/group/mode keep the
+ * existing file's, or root:root 0644 for a new file.
  */
 import { quote } from '../shell/quote.js';
 import { assertManagedPath, parentDir } from './paths.js';
@@ -31,14 +33,15 @@ export function buildWriteFile(spec: WriteFileSpec): string {
   if (spec.mode !== undefined) assertMode(spec.mode);
   const p = quote(spec.path);
   const steps = [
+    // The command runs in a subshell of its own: the umask does not outlive it.
+    'umask 077',
     `t=$(mktemp -- ${quote(parentDir(spec.path) + '/.m1-XXXXXXXX')})`,
-    'cat > "$t"',
     // keep what the old file had unless told otherwise
     `if [ -e ${p} ]; then chown --reference=${p} -- "$t" && chmod --reference=${p} -- "$t"; else chmod 0644 -- "$t"; fi`,
   ];
   const own = ownerSpec(spec.owner, spec.group);
   if (own) steps.push(`chown -- ${quote(own)} "$t"`);
   if (spec.mode) steps.push(`chmod -- ${spec.mode} "$t"`);
-  steps.push(`mv -f -- "$t" ${p}`);
+  steps.push('cat > "$t"', `mv -f -- "$t" ${p}`);
   return `${steps.join(' && ')} || { rc=$?; rm -f -- "$t"; exit $rc; }`;
 }

@@ -66,6 +66,11 @@ function expectFirstRun(r: RunResult, app: string): void {
   expect(hostCat(names[0]!, `/etc/${app}/app.conf`)).toContain('port = 8080');
   expect(hostCat(names[1]!, `/etc/${app}/limits.conf`)).toBe('nofile = 1024\ncore = 0\nnproc = 64\n');
   expect(execFileSync('docker', ['exec', names[2]!, 'systemctl', 'is-active', `${app}-app`]).toString()).toBe('active\n');
+  // Files land with their owner and mode (set on the temporary file before its content).
+  const attrs = (path: string) => execFileSync('docker', ['exec', names[0]!, 'stat', '-c', '%U:%G %a', path]).toString().trim();
+  expect(attrs(`/opt/${app}/VERSION`)).toBe(`${app}-app:${app}-app 640`);
+  expect(attrs(`/etc/${app}/password`)).toBe(`root:${app}-app 640`);
+  expect(attrs(`/etc/${app}/secret.conf`)).toBe('root:root 600');
 }
 
 function expectConverged(r: RunResult): void {
