@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { HostError } from '../../errors.js';
 import { Capture } from './capture.js';
 import { frameCommand, stderrMarker, stdoutMarker } from './frame.js';
 import { CommandTimeoutError, type CommandResult, type RunOptions } from './types.js';
@@ -37,12 +38,7 @@ interface Pending {
 }
 
 /** Thrown by `run` when the shell is gone; the connector decides whether to reconnect. */
-export class ShellClosedError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'ShellClosedError';
-  }
-}
+export class ShellClosedError extends HostError {}
 
 export class ShellSession {
   private readonly channel: ShellChannel;

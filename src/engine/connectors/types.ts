@@ -3,6 +3,7 @@
  * and get back its exit status, stdout and stderr. SSH, local and fake
  * connectors all implement this.
  */
+import { HostError } from '../../errors.js';
 
 export interface RunOptions {
   /** Data for the command's stdin (secrets travel here, never in arguments). */
@@ -30,39 +31,35 @@ export interface Connector {
 }
 
 /** The host cannot be reached (connect failed, or the connection died and reconnecting failed). */
-export class UnreachableError extends Error {
+export class UnreachableError extends HostError {
   readonly host: string;
   readonly cause_: string;
   constructor(host: string, cause: string) {
     super(`${host}: unreachable (${cause})`);
-    this.name = 'UnreachableError';
     this.host = host;
     this.cause_ = cause;
   }
 }
 
 /** The host answered but refused us: unknown or changed host key, key not accepted, sudo needs a password. */
-export class AccessError extends Error {
+export class AccessError extends HostError {
   readonly host: string;
   constructor(host: string, message: string) {
     super(`${host}: ${message}`);
-    this.name = 'AccessError';
     this.host = host;
   }
 }
 
 /** A command outlived its timeout; the shell running it was killed. */
-export class CommandTimeoutError extends Error {
+export class CommandTimeoutError extends HostError {
   constructor(host: string, timeoutMs: number) {
     super(`${host}: command timed out after ${(timeoutMs / 1000).toFixed(timeoutMs % 1000 ? 1 : 0)} s`);
-    this.name = 'CommandTimeoutError';
   }
 }
 
 /** The shell died while a command ran and the command may or may not have taken effect. */
-export class ConnectionLostError extends Error {
+export class ConnectionLostError extends HostError {
   constructor(host: string, cause: string) {
     super(`${host}: connection lost while a command ran (${cause}); rerun to converge`);
-    this.name = 'ConnectionLostError';
   }
 }

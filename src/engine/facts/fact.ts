@@ -3,6 +3,7 @@
  * services, accounts, OS) are batched and cached per run; roles can define
  * their own read-only facts with `defineFact`.
  */
+import { HostError } from '../../errors.js';
 import type { CommandResult } from '../connectors/types.js';
 import { stderrTail } from '../text/tail.js';
 
@@ -32,14 +33,13 @@ export type FactNeed =
   | { kind: 'os' };
 
 /** A fact command failed: names the command, its exit status and stderr. */
-export class FactError extends Error {
+export class FactError extends HostError {
   readonly command: string;
   readonly code: number;
   readonly stderr: string;
   constructor(what: string, command: string, result: CommandResult) {
     const tail = stderrTail(result, 3);
     super(`reading ${what}: \`${command.length > 120 ? command.slice(0, 117) + '...' : command}\` exited ${result.code}${tail ? `: ${tail}` : ''}`);
-    this.name = 'FactError';
     this.command = command;
     this.code = result.code;
     this.stderr = result.stderr;

@@ -4,6 +4,7 @@
  * `unless` (a read-only check command: exit 0 means already done) and
  * `onlyIf` (exit 0 means it should run). Secrets go in `stdin`.
  */
+import { HostError } from '../../errors.js';
 import { quote } from '../shell/quote.js';
 import type { CommandResult } from '../connectors/types.js';
 import { lastLines, stderrTail } from '../text/tail.js';
@@ -76,7 +77,7 @@ export function waitUntil(options: WaitUntilOptions): Operation {
         if (ctx.check) return { status: 'skipped', message: 'check mode: not ready, not waiting' };
         if (Date.now() + intervalMs > deadline) {
           const tail = stderrTail(r, 2) || lastLines(r.stdout, 1);
-          throw new Error(`not ready after ${Math.round(timeoutMs / 1000)} s (${attempts} checks): \`${options.cmd}\` last exited ${r.code}${tail ? `: ${tail}` : ''}`);
+          throw new HostError(`not ready after ${Math.round(timeoutMs / 1000)} s (${attempts} checks): \`${options.cmd}\` last exited ${r.code}${tail ? `: ${tail}` : ''}`);
         }
         await ctx.sleep(intervalMs);
       }

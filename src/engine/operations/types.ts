@@ -4,6 +4,7 @@
  * does nothing in check mode). It reports ok / changed / skipped; it fails
  * by throwing (a failed command throws CommandFailedError).
  */
+import { HostError } from '../../errors.js';
 import type { CommandResult } from '../connectors/types.js';
 import type { FactNeed } from '../facts/fact.js';
 import type { HostFacts } from '../facts/hostFacts.js';
@@ -77,13 +78,12 @@ export interface Operation {
 }
 
 /** A command exited with a status not in its okCodes. */
-export class CommandFailedError extends Error {
+export class CommandFailedError extends HostError {
   readonly command: string;
   readonly code: number;
   readonly stderrTail: string;
   constructor(command: string, code: number, stderrTail: string) {
     super(`\`${command}\` exited ${code}${stderrTail ? `: ${lastLines(stderrTail, 3)}` : ''}`);
-    this.name = 'CommandFailedError';
     this.command = command;
     this.code = code;
     this.stderrTail = stderrTail;
@@ -91,12 +91,7 @@ export class CommandFailedError extends Error {
 }
 
 /** The operation cannot do what was asked (bad arguments, wrong file type...). */
-export class OperationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OperationError';
-  }
-}
+export class OperationError extends HostError {}
 
 export function notifications(n: Notify | Notify[] | undefined): Notify[] {
   return n === undefined ? [] : Array.isArray(n) ? n : [n];
