@@ -15,6 +15,7 @@
  * (also on failure; M1_BENCH_KEEP=1 keeps them). M1_BENCH_ONLY=repmgr|patroni
  * runs one cluster only.
  */
+import { HostError, UsageError } from '../../src/errors.js';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +90,7 @@ async function likeFreshHosts(dir: string): Promise<void> {
         if (!hasRole(i, 'pgbouncer')) units.push('pgbouncer');
         if (!hasRole(i, 'haproxy')) units.push('haproxy');
         const r = await runOn(oc.connectors, i.name, `systemctl disable --now ${units.join(' ')} >/dev/null 2>&1 || true`, { timeoutMs: 120_000 });
-        if (!r.ok) throw new Error(`${i.name}: cannot stop the services of other roles: ${r.error}`);
+        if (!r.ok) throw new HostError(`${i.name}: cannot stop the services of other roles: ${r.error}`);
       }),
     );
   } finally {
@@ -119,7 +120,7 @@ async function bench(name: string, options: RawConfigureOptions, prepare: { extr
     const write = (t: string) => void process.stderr.write(t);
     log(`${name}: first deploy${prepare.freshHosts ? '' : ' (provision included)'}`);
     const first = await deployCluster(dir, { write, tty: false });
-    if (first.exitCode !== 0) throw new Error(`${name}: first deploy failed: ${first.result.failures.join('; ') || first.summary}`);
+    if (first.exitCode !== 0) throw new HostError(`${name}: first deploy failed: ${first.result.failures.join('; ') || first.summary}`);
     log(`${name}: no-op redeploys`);
     const noops: DeployOutcome[] = [];
     for (let i = 0; i < NOOP_RUNS; i++) noops.push(await deployCluster(dir, { write: () => undefined, tty: false }));
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
   // M1_BENCH_ONLY=repmgr|patroni runs one of them.
   const only = process.env['M1_BENCH_ONLY'];
   const chosen = (only ? [only] : Object.keys(BENCHES)) as (keyof typeof BENCHES)[];
-  for (const fm of chosen) if (!(fm in BENCHES)) throw new Error(`M1_BENCH_ONLY=${only}: one of ${Object.keys(BENCHES).join(', ')}`);
+  for (const fm of chosen) if (!(fm in BENCHES)) throw new UsageError(`M1_BENCH_ONLY=${only}: one of ${Object.keys(BENCHES).join(', ')}`);
   const common: Common = { architecture: 'M1', postgresql: '15', platform: 'docker', clusterPrefixedHostnames: true, git: false };
   const out: Record<string, unknown> = {};
   for (const fm of chosen) Object.assign(out, await BENCHES[fm](common));

@@ -7,6 +7,7 @@
  * deprovisioned and deleted after (and first, if an interrupted run left
  * them). Setup is not timed.
  */
+import { HostError } from '../../src/errors.js';
 import { access, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,11 +87,11 @@ async function main(): Promise<void> {
     const hosts = inventory.hosts.map((h) => h.name);
     const timed = (p: Playbook) => timedRun(dir, inventory, p);
     const setup = await timed(setupPlaybook(hosts));
-    if (setup.result.exitCode) throw new Error(setup.result.failures.join('\n'));
+    if (setup.result.exitCode) throw new HostError(setup.result.failures.join('\n'));
     const playbook = benchPlaybook(hosts);
     log('first run (converging)');
     const first = await timed(playbook);
-    if (first.result.exitCode) throw new Error(first.result.failures.join('\n'));
+    if (first.result.exitCode) throw new HostError(first.result.failures.join('\n'));
     const runs: Awaited<ReturnType<typeof timedRun>>[] = [];
     for (let i = 0; i < 5; i++) runs.push(await timed(playbook));
     const ms = runs.map((r) => r.ms).sort((a, b) => a - b);

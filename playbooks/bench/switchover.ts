@@ -12,6 +12,7 @@
  *
  *   M1_BENCH_FM=repmgr|patroni|all (default repmgr)   M1_BENCH_RUNS (default 3)
  */
+import { HostError, UsageError } from '../../src/errors.js';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,7 @@ async function makeCluster(fm: Fm): Promise<string> {
   await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/^ {2}image: .*$/m, `  image: ${IMAGE}`));
   await likeFreshHosts(dir);
   const out = await deployCluster(dir, { write: () => undefined, tty: false });
-  if (out.exitCode !== 0) throw new Error(`${fm}: deploy failed: ${out.summary}`);
+  if (out.exitCode !== 0) throw new HostError(`${fm}: deploy failed: ${out.summary}`);
   return dir;
 }
 
@@ -146,7 +147,7 @@ async function bench(fm: Fm) {
     const entry = setup.entry(cluster, b);
     const address = oc.addresses[entry.host]!;
     const created = await runOn(oc.connectors, primary, localPsqlCommand(cluster.postgresVersion, `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`));
-    if (!created.ok || created.result.code !== 0) throw new Error(`${fm}: cannot create ${TABLE} on ${primary}`);
+    if (!created.ok || created.result.code !== 0) throw new HostError(`${fm}: cannot create ${TABLE} on ${primary}`);
     const password = await readSecret(dir, 'postgres');
     let current = primary;
     let next = 1;
@@ -204,7 +205,7 @@ async function bench(fm: Fm) {
 async function main(): Promise<void> {
   const which = process.env['M1_BENCH_FM'] ?? 'repmgr';
   const fms = (which === 'all' ? Object.keys(SETUPS) : [which]) as Fm[];
-  for (const fm of fms) if (!(fm in SETUPS)) throw new Error(`M1_BENCH_FM=${which}: one of ${Object.keys(SETUPS).join(', ')} or all`);
+  for (const fm of fms) if (!(fm in SETUPS)) throw new UsageError(`M1_BENCH_FM=${which}: one of ${Object.keys(SETUPS).join(', ')} or all`);
   const results = [];
   for (const fm of fms) {
     try {

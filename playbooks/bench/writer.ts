@@ -5,6 +5,7 @@
  * "acknowledged" only when the server said INSERT 0 1; afterwards every
  * acknowledged number must be in the table. Uses the machine's psql client.
  */
+import { HostError } from '../../src/errors.js';
 import { spawn } from 'node:child_process';
 import { lastLines } from '../../src/engine/text/tail.js';
 
@@ -91,7 +92,7 @@ export class Writer {
     const goal = this.ackedCount + n;
     const deadline = performance.now() + timeoutMs;
     while (this.ackedCount < goal) {
-      if (performance.now() > deadline) throw new Error(`writer: ${this.ackedCount - goal + n} of ${n} writes acknowledged within ${timeoutMs} ms (last errors: ${this.result.errors.join(' | ')})`);
+      if (performance.now() > deadline) throw new HostError(`writer: ${this.ackedCount - goal + n} of ${n} writes acknowledged within ${timeoutMs} ms (last errors: ${this.result.errors.join(' | ')})`);
       await new Promise((res) => setTimeout(res, 50));
     }
   }

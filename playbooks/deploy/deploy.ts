@@ -9,7 +9,7 @@
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { runsPostgres } from '../../src/inventory/cluster.js';
 import { loadCluster } from '../../src/config/load.js';
-import { RefusedError, UsageError } from '../../src/errors.js';
+import { HostError, RefusedError, UsageError } from '../../src/errors.js';
 import {
   Engine,
   acquireLock,
@@ -261,7 +261,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     await Promise.all(
       cluster.instances.filter((i) => !unprovisioned.includes(i.name)).map(async (i) => {
         const def = defineFact(`deploy-gather`, buildGatherCommand({ version: cluster.postgresVersion, checkPackageSource: runsPostgres(i, cluster.failoverManager) }), (r) => {
-          if (r.code !== 0) throw new Error(`reading live facts exited ${r.code}: ${stderrTail(r, 2)}`);
+          if (r.code !== 0) throw new HostError(`reading live facts exited ${r.code}: ${stderrTail(r, 2)}`);
           return parseGather(r.stdout);
         });
         try {

@@ -14,6 +14,7 @@
  * `barman check`'s ssh test) is the common role's: keys, authorized_keys and
  * known hosts for the whole cluster.
  */
+import { RefusedError } from '../../src/errors.js';
 import { command, defineRole, directory, file, packages, service, waitUntil, defineFact, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
@@ -64,7 +65,7 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
   const previousTarget = recorded ?? (current !== undefined ? serverConfTarget(current) : undefined);
   const backups = current !== undefined ? await h.fact(backupsFact(server.name)) : { done: 0, total: 0 };
   const refusal = splitPrimaryRefusal(ctx, `Barman server ${server.name}`, previousTarget, target);
-  if (refusal) throw new Error(refusal);
+  if (refusal) throw new RefusedError(refusal);
 
   yield [
     file({ path: confPath, content: want, owner: BARMAN_USER, group: BARMAN_USER, mode: '0600', name: `${confPath}: backs up ${target}` }),

@@ -5,6 +5,7 @@
  * failure as a note and lets the plan go on (ok); any other failure fails the
  * host with the command's stderr. In check mode nothing runs (changed).
  */
+import { HostError } from '../../src/errors.js';
 import { lastLines, type Operation } from '../../src/engine/index.js';
 import { asBarman } from '../../src/products/barman/commands.js';
 import type { BarmanStep } from '../../src/products/barman/plan.js';
@@ -33,7 +34,7 @@ export function barmanStepOperation(step: BarmanStep): Operation {
       if (r.code === 0) return { status: 'changed', message: tail(r.stdout) || undefined };
       const why = `\`${display}\` exited ${r.code}${tail(r.stderr || r.stdout) ? `: ${tail(r.stderr || r.stdout)}` : ''}`;
       if (step.tolerateFailure) return { status: 'ok', message: `not done (tolerated): ${why}` };
-      throw new Error(why);
+      throw new HostError(why);
     },
   };
 }

@@ -10,6 +10,7 @@
  *   - efmAgentRole: the efm account, `efm encrypt`, the files, and EFM enabled
  *     and started (the last stage, once every server runs).
  */
+import { HostError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
 import {
@@ -151,7 +152,7 @@ export function efmPostgresRole(ctx: DeployContext): Role {
       defineFact('efm-server-state', efmServerStateCommand(cluster), (r) => (r.code === 0 ? parseEfmServerState(r.stdout) : undefined)),
     );
     if (!state) {
-      if (!h.check) throw new Error(`${h.host}: Postgres does not answer on ${SOCKET_DIR}; see journalctl -u postgres`);
+      if (!h.check) throw new HostError(`${h.host}: Postgres does not answer on ${SOCKET_DIR}; see journalctl -u postgres`);
       yield command({ name: 'efm user and replication slots (server not running yet)', cmd: 'true' });
       return;
     }
@@ -189,7 +190,7 @@ function encryptOperation(ctx: DeployContext, out: { value?: string }): Operatio
     needs: () => [],
     async apply(opCtx) {
       const r = await opCtx.probe({ cmd: line, stdin: cmd.stdin, display: cmd.describe });
-      if (r.code !== 0) throw new Error(`${cmd.describe} exited ${r.code}: ${stderrTail(r, 1)}`);
+      if (r.code !== 0) throw new HostError(`${cmd.describe} exited ${r.code}: ${stderrTail(r, 1)}`);
       out.value = opCtx.secrets.register(parseEncryptOutput(r.stdout));
       return { status: 'ok' };
     },

@@ -14,6 +14,7 @@
  *    restarted, with every endpoint healthy before (refused otherwise: the
  *    restart could lose the quorum) and after.
  */
+import { HostError, RefusedError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { command, defineFact, defineRole, file, flushHandlers, packages, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
@@ -91,7 +92,7 @@ export function etcdHealthRole(ctx: DeployContext): Role {
     if (live === undefined) {
       if (h.check) return;
       const health = await h.fact(defineFact('etcd-health', healthCommand(ctx), (r) => parseEndpointHealth(r.stdout || '[]', members)));
-      throw new Error(`etcdctl member list failed; ${describeHealth(health)}`);
+      throw new HostError(`etcdctl member list failed; ${describeHealth(health)}`);
     }
     const diff = compareMembership(members, live);
     if (!membershipMatches(diff)) {
@@ -101,7 +102,7 @@ export function etcdHealthRole(ctx: DeployContext): Role {
         diff.peerUrlMismatch.length ? `other peer URLs: ${diff.peerUrlMismatch.join(', ')}` : '',
         diff.notStarted.length ? `added but never started: ${diff.notStarted.join(', ')}` : '',
       ].filter(Boolean);
-      throw new Error(`etcd membership differs from config.yml (${parts.join('; ')}): fix it with etcdctl member add/remove, then deploy again`);
+      throw new RefusedError(`etcd membership differs from config.yml (${parts.join('; ')}): fix it with etcdctl member add/remove, then deploy again`);
     }
   });
 }

@@ -4,6 +4,7 @@
  * bounded polls whose success is decided on the answer. Credentials and
  * bodies travel on curl's stdin (curlCommand), never in a command line.
  */
+import { HostError } from '../../src/errors.js';
 import { stderrTail, type CommandResult, type Operation } from '../../src/engine/index.js';
 import { argv } from '../../src/engine/shell/quote.js';
 import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from '../../src/products/patroni/curlCommand.js';
@@ -45,7 +46,7 @@ export function restCall(o: RestCallOptions): Operation {
       ctx.facts.invalidateAll();
       const res = parseCurlOutput(r.stdout);
       if (!o.expect.includes(res.status)) {
-        throw new Error(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
+        throw new HostError(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
       }
       // Short answers ("restarted successfully") are worth showing; the whole DCS configuration is not.
       const body = res.body.trim();
@@ -104,7 +105,7 @@ export function poll(o: PollOptions): Operation {
         if (Date.now() + interval > deadline) {
           const why = o.explain ? o.explain(r) : `last exit ${r.code}`;
           if (o.onTimeout === 'continue') return { status: 'ok', message: `gave up waiting after ${Math.round(o.timeoutMs / 1000)} s: ${why}` };
-          throw new Error(`${o.name}: not done after ${Math.round(o.timeoutMs / 1000)} s (${attempts} checks): ${why}`);
+          throw new HostError(`${o.name}: not done after ${Math.round(o.timeoutMs / 1000)} s (${attempts} checks): ${why}`);
         }
         await ctx.sleep(interval);
       }

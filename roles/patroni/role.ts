@@ -20,6 +20,7 @@
  * flags pending_restart through the REST API, one at a time (replicas before
  * the leader; the leader first when a hot-standby minimum is lowered).
  */
+import { HostError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
 import { defineFact, defineRole, directory, file, packages, reload, service, stderrTail, waitUntil, type Role } from '../../src/engine/index.js';
@@ -69,7 +70,7 @@ function dcsFact(cluster: DeployContext['cluster'], url: string, patroniActive: 
   return defineFact<PatroniClusterStatus | undefined>(`patroni-cluster-dcs`, patronictlListCommand(cluster), (r) => {
     if (r.code !== 0) {
       if (check) return undefined;
-      throw new Error(`patronictl list failed (is etcd healthy?): ${stderrTail(r, 2)}`);
+      throw new HostError(`patronictl list failed (is etcd healthy?): ${stderrTail(r, 2)}`);
     }
     const text = r.stdout.trim();
     return text === '' ? { members: [], paused: false } : parsePatronictlList(text);
@@ -180,7 +181,7 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     );
     if (current === undefined) {
       if (h.check) return;
-      throw new Error(`GET ${url}/config: Patroni does not answer with the DCS configuration`);
+      throw new HostError(`GET ${url}/config: Patroni does not answer with the DCS configuration`);
     }
     const sync = dcsSync(current, patroniDynamicConfig(cluster), cluster.postgresVersion);
     const members = patroniMembers(cluster).map((m) => m.name);
@@ -210,7 +211,7 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     const order = pendingRestartOrder(status, sync.classification.order === 'conflict' ? 'replicas-first' : sync.classification.order);
     for (const name of order) {
       const member = instanceByName(cluster, name);
-      if (!member) throw new Error(`Patroni reports a member ${name} that config.yml does not name`);
+      if (!member) throw new HostError(`Patroni reports a member ${name} that config.yml does not name`);
       const murl = patroniApiUrl(cluster, member);
       yield restCall({
         name: `restart Postgres on ${name} through Patroni (pending restart${name === status.leader ? ', the leader' : ''})`,

@@ -13,6 +13,7 @@
  * pair (/etc/m1/ssl/<host>.{crt,key}) and relies on pgbouncer_get_auth and
  * pgbouncer_auth_user in the databases.
  */
+import { RefusedError } from '../../src/errors.js';
 import { defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
@@ -48,7 +49,7 @@ export function pgbouncerRole(ctx: DeployContext): Role {
 
     const currentDatabases = await h.facts.content(DATABASES_INI);
     const refusal = splitPrimaryRefusal(ctx, `PgBouncer on ${h.host}`, currentDatabases ? databasesTarget(currentDatabases.toString('utf8')) : undefined, effectivePrimary(cluster, ctx.live));
-    if (refusal) throw new Error(refusal);
+    if (refusal) throw new RefusedError(refusal);
 
     // The admin verifier keeps the salt already on the host, so userlist.txt does not change between deploys.
     const existing = await h.facts.content(USERLIST);

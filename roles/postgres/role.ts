@@ -10,6 +10,7 @@
  * Restart-context setting changes are NOT applied here: deploy plans them up
  * front and restarts, once, in its last stage (replicas before the primary).
  */
+import { HostError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
 import type { PostgresManagement } from '../failoverManager.js';
@@ -174,7 +175,7 @@ async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: Ho
       yield command({ name: 'database users and databases (server not running yet)', cmd: 'true' });
       return;
     }
-    throw new Error(`${i.name}: Postgres does not answer on ${SOCKET_DIR}; see journalctl -u ${POSTGRES_SERVICE}`);
+    throw new HostError(`${i.name}: Postgres does not answer on ${SOCKET_DIR}; see journalctl -u ${POSTGRES_SERVICE}`);
   }
   const changes = catalogChanges(ctx, state, witness, manager);
   if (changes.sql) {

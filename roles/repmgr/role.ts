@@ -4,6 +4,7 @@
  * live upstream, witness against the live primary) decided from repmgr.nodes,
  * the slots its downstream replicas stream through, and repmgrd.
  */
+import { HostError, RefusedError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { command, defineRole, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
 import type { Instance } from '../../src/inventory/cluster.js';
@@ -62,13 +63,13 @@ export function repmgrRole(ctx: DeployContext): Role {
     const reg = registration(ctx, i)!;
     const state = await h.fact(catalogFact(cluster, role === 'witness', repmgrPostgres(cluster).database !== undefined));
     if (!state) {
-      if (!h.check) throw new Error(`${h.host}: Postgres does not answer; cannot read repmgr.nodes`);
+      if (!h.check) throw new HostError(`${h.host}: Postgres does not answer; cannot read repmgr.nodes`);
       yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: 'true' });
     } else {
       if (role === 'replica' && !state.inRecovery) {
         // A former primary started again after a failover: m1 never demotes anyone by itself.
         const primary = effectivePrimary(cluster, ctx.live);
-        throw new Error(
+        throw new RefusedError(
           `${h.host} runs as a primary but ${primary} is the primary now; rejoin it as a standby, as postgres: ` +
             `\`${rejoinHint(cluster.postgresVersion, primary)}\`; then deploy again (repmgr may fail to start the server: ` +
             `pg_rewind copies ${primary}'s configuration; the deploy rewrites this host's and starts it); ` +
@@ -76,7 +77,7 @@ export function repmgrRole(ctx: DeployContext): Role {
         );
       }
       const need = registrationNeeded(reg.want, state.repmgrNodes);
-      if (typeof need === 'object') throw new Error(`${h.host}: ${need.conflict}; fix repmgr.nodes by hand (repmgr cluster show)`);
+      if (typeof need === 'object') throw new RefusedError(`${h.host}: ${need.conflict}; fix repmgr.nodes by hand (repmgr cluster show)`);
       if (need === 'register') {
         const exists = state.repmgrNodes.some((r) => r.nodeId === reg.want.nodeId);
         yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: asPostgres(reg.cmd(exists)) });

@@ -2,6 +2,7 @@
  * What one host said to buildProbeCommand(), as data. Parsing never throws:
  * what a host could not tell is left undefined (and said in `errors`).
  */
+import { HostError } from '../../../src/errors.js';
 import { DATA_DIR } from '../../../src/products/postgres/layout.js';
 import { parseClusterJson, parseSelfJson, type PatroniClusterStatus, type PatroniSelfStatus } from '../../../src/products/patroni/clusterStatus.js';
 import { parseClusterStatusJson, type EfmClusterStatus } from '../../../src/products/efm/commands/clusterStatus.js';
@@ -191,7 +192,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
       case 'patronicluster': {
         const r = capturedValue(value);
         try {
-          if (r.code !== 0) throw new Error(`Patroni GET /cluster failed (curl exit ${r.code}): ${lastLines(r.text, 1)}`);
+          if (r.code !== 0) throw new HostError(`Patroni GET /cluster failed (curl exit ${r.code}): ${lastLines(r.text, 1)}`);
           p.patroni = parseClusterJson(r.text);
         } catch (e) {
           p.errors.push((e as Error).message);
@@ -207,7 +208,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
       case 'efmstatus': {
         const r = capturedValue(value);
         try {
-          if (r.code !== 0) throw new Error(`efm cluster-status-json exited ${r.code}: ${lastLines(r.text, 1)}`);
+          if (r.code !== 0) throw new HostError(`efm cluster-status-json exited ${r.code}: ${lastLines(r.text, 1)}`);
           p.efm = parseClusterStatusJson(r.text);
         } catch (e) {
           p.errors.push((e as Error).message);

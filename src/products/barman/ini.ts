@@ -3,12 +3,14 @@
  * interpolation: a `%` in a value must be written `%%`. Values are not
  * quoted (quotes would become part of them).
  */
+import { UsageError } from '../../errors.js';
+
 export type BarmanValue = string | number | boolean;
 
 export function formatBarmanValue(v: BarmanValue): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   const s = String(v);
-  if (/[\r\n]/.test(s)) throw new Error(`Barman setting ${JSON.stringify(s)}: line breaks cannot be written`);
+  if (/[\r\n]/.test(s)) throw new UsageError(`Barman setting ${JSON.stringify(s)}: line breaks cannot be written`);
   return s.replace(/%/g, '%%');
 }
 

@@ -8,6 +8,7 @@
  * The repositories' address is `cluster_vars.edb_repository_url` (EDB's
  * documentation gives it); m1 does not carry it.
  */
+import { UsageError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
 import { clusterVar } from '../../config/vars.js';
 import { quote } from '../../engine/shell/quote.js';
@@ -26,7 +27,7 @@ export function edbRepositoryUrl(cluster: Cluster): string | undefined {
 
 /** A token goes into a URL path and curl's configuration: refuse anything that could break out of either. */
 export function assertTokenShape(token: string): void {
-  if (!/^[A-Za-z0-9._-]+$/.test(token)) throw new Error('EDB_SUBSCRIPTION_TOKEN holds characters a subscription token does not (letters, digits, ".", "_", "-")');
+  if (!/^[A-Za-z0-9._-]+$/.test(token)) throw new UsageError('EDB_SUBSCRIPTION_TOKEN holds characters a subscription token does not (letters, digits, ".", "_", "-")');
 }
 
 export interface EdbRepositorySetup {

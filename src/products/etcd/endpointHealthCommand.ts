@@ -3,6 +3,7 @@
  * status is 0 only when every endpoint committed a proposal; a dead member
  * costs the command timeout, so it is kept short for polling loops.
  */
+import { HostError } from '../../errors.js';
 import { argv } from '../../engine/shell/quote.js';
 import { etcdEndpoints, type EtcdMember } from './members.js';
 
@@ -45,9 +46,9 @@ export function parseEndpointHealth(stdout: string, members: readonly EtcdMember
   try {
     rows = JSON.parse(stdout.trim() || '[]');
   } catch {
-    throw new Error(`etcdctl endpoint health: output is not JSON: ${stdout.slice(0, 200)}`);
+    throw new HostError(`etcdctl endpoint health: output is not JSON: ${stdout.slice(0, 200)}`);
   }
-  if (!Array.isArray(rows)) throw new Error('etcdctl endpoint health: expected a JSON array');
+  if (!Array.isArray(rows)) throw new HostError('etcdctl endpoint health: expected a JSON array');
   const byUrl = new Map(members.map((m) => [m.clientUrl, m.name]));
   const seen = new Set<string>();
   const result: EndpointHealth[] = rows.map((r: Record<string, unknown>) => {

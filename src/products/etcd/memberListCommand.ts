@@ -4,6 +4,7 @@
  * where a member is missing, extra (e.g. the package's stray single member) or
  * advertises other URLs.
  */
+import { HostError } from '../../errors.js';
 import { argv } from '../../engine/shell/quote.js';
 import { etcdctlArgs, type EtcdctlTimeouts } from './endpointHealthCommand.js';
 import type { EtcdMember } from './members.js';
@@ -30,7 +31,7 @@ export function parseMemberList(stdout: string): LiveEtcdMember[] {
   try {
     doc = JSON.parse(stdout);
   } catch {
-    throw new Error(`etcdctl member list: output is not JSON: ${stdout.slice(0, 200)}`);
+    throw new HostError(`etcdctl member list: output is not JSON: ${stdout.slice(0, 200)}`);
   }
   const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   return (doc.members ?? []).map((m) => {

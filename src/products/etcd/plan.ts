@@ -17,6 +17,7 @@
  * time, each with every endpoint healthy before (refuse otherwise: a restart
  * while another member is down loses the quorum) and after.
  */
+import { HostError } from '../../errors.js';
 import { quote } from '../../engine/shell/quote.js';
 import type { Cluster } from '../../inventory/cluster.js';
 import { etcdEndpointHealthCommand } from './endpointHealthCommand.js';
@@ -94,7 +95,7 @@ export function parseEtcdFacts(
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
   );
   if (!kv.has('active') || !kv.has('data') || !kv.has('pkgdata')) {
-    throw new Error(`${name}: etcd facts incomplete: ${JSON.stringify(stdout.slice(0, 200))}`);
+    throw new HostError(`${name}: etcd facts incomplete: ${JSON.stringify(stdout.slice(0, 200))}`);
   }
   const active = kv.get('active')!;
   return {

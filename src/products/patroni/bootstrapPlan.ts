@@ -27,6 +27,7 @@
  * that moves the leader), changed patroni.yml files are reloaded (SIGHUP),
  * and nothing else happens: the live leader stays the leader.
  */
+import { HostError, RefusedError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
 import type { PatroniClusterStatus } from './clusterStatus.js';
@@ -85,9 +86,7 @@ export interface PatroniPlanOptions {
 }
 
 /** Refusals carry the reason and the fix; nothing has been done when one is thrown. */
-export class PatroniPlanRefused extends Error {
-  override name = 'PatroniPlanRefused';
-}
+export class PatroniPlanRefused extends RefusedError {}
 
 /**
  * One command printing the facts as key=value lines: patroni, patroni_enabled,
@@ -119,7 +118,7 @@ export function parsePatroniFacts(name: string, stdout: string, configChanged: b
     if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
   }
   for (const k of ['patroni', 'patroni_enabled', 'generic_enabled', 'postgres_unit', 'postgres_enabled', 'pg_running', 'pgdata']) {
-    if (!kv.has(k)) throw new Error(`${name}: Patroni facts incomplete (no ${k}): ${JSON.stringify(stdout.slice(0, 300))}`);
+    if (!kv.has(k)) throw new HostError(`${name}: Patroni facts incomplete (no ${k}): ${JSON.stringify(stdout.slice(0, 300))}`);
   }
   const active = (v?: string) => v === 'active' || v === 'activating' || v === 'reloading';
   const enabled = (v?: string) => v === 'enabled' || v === 'enabled-runtime' || v === 'alias';

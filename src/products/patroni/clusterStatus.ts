@@ -4,6 +4,7 @@
  * replica | sync_standby | standby_leader, state, host, port, timeline,
  * optional pending_restart and lag) or from `patronictl list -f json`.
  */
+import { HostError } from '../../errors.js';
 import type { RestartOrder } from './parameterChanges.js';
 
 export interface PatroniMemberStatus {
@@ -30,7 +31,7 @@ export function parseClusterJson(text: string): PatroniClusterStatus {
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new Error(`Patroni GET /cluster: answer is not JSON: ${text.slice(0, 200)}`);
+    throw new HostError(`Patroni GET /cluster: answer is not JSON: ${text.slice(0, 200)}`);
   }
   const members = (doc.members ?? []).map((m): PatroniMemberStatus => {
     const s: PatroniMemberStatus = {
@@ -76,9 +77,9 @@ export function parsePatronictlList(text: string): PatroniClusterStatus {
   try {
     rows = JSON.parse(text);
   } catch {
-    throw new Error(`patronictl list: output is not JSON: ${text.slice(0, 200)}`);
+    throw new HostError(`patronictl list: output is not JSON: ${text.slice(0, 200)}`);
   }
-  if (!Array.isArray(rows)) throw new Error('patronictl list: expected a JSON list');
+  if (!Array.isArray(rows)) throw new HostError('patronictl list: expected a JSON list');
   const members = rows.map((r): PatroniMemberStatus => {
     const s: PatroniMemberStatus = {
       name: String(r.Member),

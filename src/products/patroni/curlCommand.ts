@@ -4,6 +4,7 @@
  * `user = "patroni:<password>"` line, the method and the JSON body all travel
  * on the command's stdin.
  */
+import { UsageError } from '../../errors.js';
 import { argv } from '../../engine/shell/quote.js';
 import type { JsonObject } from './json.js';
 import { PATRONI_REST_USER } from './settings.js';
@@ -29,7 +30,7 @@ export interface CommandSpec {
 
 /** A value inside a curl config file's double quotes (curl's escapes: \\ and \"). */
 export function curlConfigQuote(value: string): string {
-  if (/[\r\n]/.test(value)) throw new Error('curl config value: line breaks cannot be passed');
+  if (/[\r\n]/.test(value)) throw new UsageError('curl config value: line breaks cannot be passed');
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 

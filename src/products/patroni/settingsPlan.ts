@@ -14,6 +14,7 @@
  *    leader; the leader first when a hot-standby minimum is lowered), each
  *    back to healthy before the next.
  */
+import { HostError } from '../../errors.js';
 import type { Cluster, PostgresVersion } from '../../inventory/cluster.js';
 import { pendingRestartOrder, type PatroniClusterStatus } from './clusterStatus.js';
 import { dcsConfigPatch } from './dcsPatch.js';
@@ -77,7 +78,7 @@ export function settingsSteps(
 ): SettingsStep[] {
   if (!sync.patch) return [];
   const inst = patroniMembers(cluster).find((m) => m.name === leader);
-  if (!inst) throw new Error(`${leader}: not a Patroni member of ${cluster.name}`);
+  if (!inst) throw new HostError(`${leader}: not a Patroni member of ${cluster.name}`);
   const url = patroniLocalApiUrl(cluster, inst);
   const steps: SettingsStep[] = [
     { kind: 'rest', host: leader, url, request: configPatchRequest(sync.patch), expect: [200], why: 'apply config.yml to the DCS configuration' },
@@ -108,7 +109,7 @@ export function pendingRestartStages(
   const order = pendingRestartOrder(status, classification.order);
   return order.map((name) => {
     const inst = patroniMembers(cluster).find((m) => m.name === name);
-    if (!inst) throw new Error(`${name}: Patroni reports a member config.yml does not name`);
+    if (!inst) throw new HostError(`${name}: Patroni reports a member config.yml does not name`);
     const url = patroniLocalApiUrl(cluster, inst);
     return {
       title: `restart Postgres on ${name} through Patroni`,

@@ -5,11 +5,12 @@
  * - pgbouncer (admin console): a SCRAM verifier, reusing the stored salt so
  *   that the file does not change between deploys.
  */
+import { UsageError } from '../../errors.js';
 import { parseScramVerifier } from '../../secrets/scram.js';
 import { ADMIN_USER, AUTH_USER } from './layout.js';
 
 function quoted(s: string): string {
-  if (/[\r\n]/.test(s)) throw new Error('userlist.txt: line breaks cannot be stored');
+  if (/[\r\n]/.test(s)) throw new UsageError('userlist.txt: line breaks cannot be stored');
   return `"${s.replace(/"/g, '""')}"`;
 }
 

@@ -10,6 +10,7 @@
  * cluster_vars or an instance's vars (TPA's rule). Which file a default lands
  * in follows gucContext.ts, so a file's name says what changing it takes.
  */
+import { UsageError } from '../../errors.js';
 import type { Cluster, Instance, PostgresVersion } from '../../inventory/cluster.js';
 import { runsPostgres } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
@@ -40,7 +41,7 @@ export function formatGucValue(value: GucValue): string {
     if (!Number.isFinite(value)) throw new RangeError(`setting value ${value}`);
     return String(value);
   }
-  if (/[\r\n]/.test(value)) throw new Error(`setting value ${JSON.stringify(value)}: line breaks cannot be written`);
+  if (/[\r\n]/.test(value)) throw new UsageError(`setting value ${JSON.stringify(value)}: line breaks cannot be written`);
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 

@@ -4,6 +4,7 @@
  * in m1 (src/secrets/scram.ts, reusing the stored salt), so re-running changes
  * nothing. Run the SQL through psql's stdin, never as a command argument.
  */
+import { HostError } from '../../errors.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { parseScramVerifier } from '../../secrets/scram.js';
 import { ident, literal } from './sqlQuote.js';
@@ -97,7 +98,7 @@ export function parseRoleFacts(output: string): RoleFact[] {
   for (const line of output.split('\n')) {
     if (!line.trim()) continue;
     const f = line.split('|');
-    if (f.length < 8) throw new Error(`role facts: unexpected line ${JSON.stringify(line.slice(0, 40))}`);
+    if (f.length < 8) throw new HostError(`role facts: unexpected line ${JSON.stringify(line.slice(0, 40))}`);
     const t = (s: string | undefined): boolean => s === 't';
     facts.push({
       name: f[0]!,

@@ -13,6 +13,7 @@
  *   ping, + election and `standby promote` (a few seconds): about 20-25 s.
  * Three attempts over ~16 s still ride out a restart of the primary or a short network blip.
  */
+import { UsageError } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
 import { hostVar, varError } from '../../config/vars.js';
@@ -48,7 +49,7 @@ type ConfValue = string | number | boolean;
 export function formatRepmgrValue(v: ConfValue): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return String(v);
-  if (/['\r\n]/.test(v)) throw new Error(`repmgr.conf value ${JSON.stringify(v)}: quotes and line breaks cannot be written`);
+  if (/['\r\n]/.test(v)) throw new UsageError(`repmgr.conf value ${JSON.stringify(v)}: quotes and line breaks cannot be written`);
   return `'${v}'`;
 }
 

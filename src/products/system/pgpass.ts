@@ -4,6 +4,7 @@
  * four fields matches anything; a literal `*` cannot be expressed, so fields
  * are written as given.
  */
+import { UsageError } from '../../errors.js';
 
 export interface PgpassEntry {
   host: string;
@@ -14,7 +15,7 @@ export interface PgpassEntry {
 }
 
 export function pgpassEscape(field: string): string {
-  if (/[\r\n]/.test(field)) throw new Error('.pgpass field: line breaks cannot be stored');
+  if (/[\r\n]/.test(field)) throw new UsageError('.pgpass field: line breaks cannot be stored');
   return field.replace(/[\\:]/g, (c) => `\\${c}`);
 }
 

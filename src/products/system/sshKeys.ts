@@ -9,6 +9,7 @@
  * where that user starts connections.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { ConfigError } from '../../errors.js';
 import { join } from 'node:path';
 import type { Cluster } from '../../inventory/cluster.js';
 import { hasRole, runsPostgres } from '../../inventory/cluster.js';
@@ -53,7 +54,7 @@ export async function ensureServiceKey(clusterDir: string, clusterName: string, 
   }
   const privateKey = await readFile(privateKeyPath, 'utf8');
   const publicKey = (await readFile(`${privateKeyPath}.pub`, 'utf8')).trim();
-  if (!parsePublicKey(publicKey)) throw new Error(`${privateKeyPath}.pub: not an OpenSSH public key line`);
+  if (!parsePublicKey(publicKey)) throw new ConfigError([{ file: `${privateKeyPath}.pub`, path: '', message: 'not an OpenSSH public key line' }]);
   return { user, privateKeyPath, privateKey, publicKey, created };
 }
 

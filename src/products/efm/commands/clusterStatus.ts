@@ -3,6 +3,7 @@
  * text form is what `m1 status` shows; the JSON form is what switchover and
  * checks read.
  */
+import { HostError } from '../../../errors.js';
 import type { Cluster } from '../../../inventory/cluster.js';
 import { efmPaths, efmVersion } from '../version.js';
 import { type HostCommand, assertClusterName } from './hostCommand.js';
@@ -53,17 +54,17 @@ export function parseClusterStatusJson(stdout: string): EfmClusterStatus {
   try {
     data = JSON.parse(stdout);
   } catch {
-    throw new Error('efm cluster-status-json: the output is not JSON');
+    throw new HostError('efm cluster-status-json: the output is not JSON');
   }
   const d = data as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || typeof d['nodes'] !== 'object' || d['nodes'] === null) {
-    throw new Error('efm cluster-status-json: no "nodes" object in the output');
+    throw new HostError('efm cluster-status-json: no "nodes" object in the output');
   }
   const nodes: Record<string, EfmNodeStatus> = {};
   for (const [address, raw] of Object.entries(d['nodes'] as Record<string, unknown>)) {
     const n = raw as Record<string, unknown>;
     if (typeof n !== 'object' || n === null || typeof n['type'] !== 'string') {
-      throw new Error(`efm cluster-status-json: node ${address} has no "type"`);
+      throw new HostError(`efm cluster-status-json: node ${address} has no "type"`);
     }
     nodes[address] = { ...n, type: n['type'], db: String(n['db'] ?? ''), vip: String(n['vip'] ?? '') };
   }

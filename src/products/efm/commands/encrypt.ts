@@ -5,6 +5,7 @@
  * host on stdin, and a shell turns it into EFMPASS for efm alone, so it
  * never appears in argv, in a file, or in the login environment.
  */
+import { HostError } from '../../../errors.js';
 import type { Cluster } from '../../../inventory/cluster.js';
 import { efmPaths, efmVersion } from '../version.js';
 import { type HostCommand, assertClusterName } from './hostCommand.js';
@@ -35,7 +36,7 @@ export function parseEncryptOutput(stdout: string): string {
   const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
   const last = lines[lines.length - 1];
   if (last === undefined || !/^[0-9A-Fa-f]{16,}$/.test(last)) {
-    throw new Error(`efm encrypt printed ${lines.length} line(s) but no encrypted password (a hex string) on the last one`);
+    throw new HostError(`efm encrypt printed ${lines.length} line(s) but no encrypted password (a hex string) on the last one`);
   }
   return last;
 }
