@@ -86,3 +86,14 @@ export function testCluster(opts: TestClusterOptions): Cluster {
     extra: {},
   };
 }
+
+/**
+ * A scenario's cluster name, with `M1_E2E_SUFFIX` appended when it is set, so
+ * that two checkouts running the same scenario at once do not share
+ * containers, networks or cluster directories.
+ */
+export function e2eClusterName(base: string): string {
+  const suffix = process.env['M1_E2E_SUFFIX'] ?? '';
+  if (suffix !== '' && !/^[a-z0-9]{1,6}$/.test(suffix)) throw new Error(`M1_E2E_SUFFIX must be 1-6 lowercase letters or digits, not ${JSON.stringify(suffix)}`);
+  return suffix === '' ? base : `${base}${suffix}`;
+}

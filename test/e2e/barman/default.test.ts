@@ -18,8 +18,9 @@ import { hasRole } from '../../../src/inventory/cluster.js';
 import { barmanSlotName } from '../../../src/products/barman/serverName.js';
 import { installPackedM1, type OutsideProject } from '../../support/packed.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2eb-default';
+const NAME = e2eClusterName('m1e2eb-default');
 // Outside barman's home (0750): postgres must reach it to start the recovered server.
 const RECOVER_DIR = '/var/tmp/m1e2eb-recover';
 let tc: ProvisionedTestCluster;

@@ -22,8 +22,9 @@ import { efmProperties } from '../../../src/products/efm/properties.js';
 import { TOKEN_VARIABLE } from '../../../src/products/efm/tokenGate.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2efm';
+const NAME = e2eClusterName('m1e2efm');
 let c: ProvisionedTestCluster;
 let primary: string;
 let replica: string;

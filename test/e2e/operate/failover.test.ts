@@ -20,9 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, m1, sql, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
 const run = promisify(execFile);
-const NAME = 'm1e2eo-fo';
+const NAME = e2eClusterName('m1e2eo-fo');
 let c: ProvisionedTestCluster;
 let oldPrimary: string;
 let replica: string;

@@ -15,8 +15,9 @@ import { asBarman, barmanCmd, withWalNudge } from '../../../src/products/barman/
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { likeFreshHosts } from '../patroni/support.js';
 import { eventually, m1, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2eo-pa';
+const NAME = e2eClusterName('m1e2eo-pa');
 let c: ProvisionedTestCluster;
 let leader: string;
 let replica: string;

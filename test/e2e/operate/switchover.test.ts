@@ -19,8 +19,9 @@ import { Writer, type WriterResult } from '../../../playbooks/bench/writer.js';
 import { asBarman, barmanCmd, withWalNudge } from '../../../src/products/barman/commands.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, m1, recapOf, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2eo-sw';
+const NAME = e2eClusterName('m1e2eo-sw');
 let c: ProvisionedTestCluster;
 let primary: string;
 let target: string;

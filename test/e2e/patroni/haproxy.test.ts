@@ -23,8 +23,9 @@ import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { IMAGE, deployLogged, addressOf, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2ep-haproxy';
+const NAME = e2eClusterName('m1e2ep-haproxy');
 let tc: ProvisionedTestCluster;
 let data: string[];
 let haproxies: string[];

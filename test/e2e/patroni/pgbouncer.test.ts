@@ -12,8 +12,9 @@ import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { IMAGE, deployLogged, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2ep-pgbouncer';
+const NAME = e2eClusterName('m1e2ep-pgbouncer');
 const PGBOUNCER_PORT = 6432;
 let tc: ProvisionedTestCluster;
 let data: string[];

@@ -16,8 +16,9 @@ import { hasRole } from '../../../src/inventory/cluster.js';
 import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, leakedSecrets, m1, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2eb-pgb';
+const NAME = e2eClusterName('m1e2eb-pgb');
 let c: ProvisionedTestCluster;
 let first: CliRun;
 let pgbouncers: string[];

@@ -18,9 +18,10 @@ import { primaryOf } from '../../../src/inventory/topology.js';
 import { readInventory } from '../../../src/inventory/inventory.js';
 import { provisionConfiguredCluster, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { clusterShow, eventually, m1, recapOf, sql, storedSecrets } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
 const run = promisify(execFile);
-const NAME = 'm1e2e3';
+const NAME = e2eClusterName('m1e2e3');
 let c: ProvisionedTestCluster;
 let primary: string;
 let replica: string;

@@ -11,8 +11,9 @@ import { primaryOf } from '../../../src/inventory/topology.js';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2e1';
+const NAME = e2eClusterName('m1e2e1');
 let c: ProvisionedTestCluster;
 const outputs: CliRun[] = [];
 let first: CliRun;

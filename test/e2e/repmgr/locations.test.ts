@@ -16,9 +16,10 @@ import { instanceByName } from '../../../src/inventory/cluster.js';
 import { primaryOf } from '../../../src/inventory/topology.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
 const run = promisify(execFile);
-const NAME = 'm1e2e2';
+const NAME = e2eClusterName('m1e2e2');
 let c: ProvisionedTestCluster;
 let password: string;
 let old: string;

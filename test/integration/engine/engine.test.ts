@@ -18,8 +18,9 @@ import {
 import type { Inventory } from '../../../src/inventory/inventory.js';
 import { bareTwinOf, provisionCluster, provisionTestCluster, removeTestClusters, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { acceptancePlaybook, type Vars } from './playbook.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1engacc';
+const NAME = e2eClusterName('m1engacc');
 const SUDO_USER = 'm1op';
 const PASSWORD = 'Tr0ub4dor&3-m1eng-secret';
 let hosts: ProvisionedTestCluster;

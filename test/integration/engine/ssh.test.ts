@@ -11,8 +11,9 @@ import { AccessError, UnreachableError } from '../../../src/engine/connectors/ty
 import type { Inventory } from '../../../src/inventory/inventory.js';
 import { generateKeyPair } from '../../../src/ssh/keys.js';
 import { bareTwinOf, provisionCluster, provisionTestCluster, removeTestClusters, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1engssh';
+const NAME = e2eClusterName('m1engssh');
 let hosts: ProvisionedTestCluster;
 let sudo: ProvisionedTestCluster;
 

@@ -19,8 +19,9 @@ import { databasesIni, pgbouncerDatabases } from '../../../src/products/pgbounce
 import type { RunResult } from '../../../src/engine/index.js';
 import { provisionTestCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { APP_USER, deployContext, runRoles, setUpHandmadeCluster, type Handmade } from './handmadeCluster.js';
+import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = 'm1e2eb-roles';
+const NAME = e2eClusterName('m1e2eb-roles');
 let tc: ProvisionedTestCluster;
 let made: Handmade;
 let n1: string, n2: string, n3: string;
