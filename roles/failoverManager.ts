@@ -14,7 +14,9 @@ import type { SubscriptionToken } from '../src/products/efm/tokenGate.js';
 import type { PatroniClusterStatus, PatroniSelfStatus } from '../src/products/patroni/clusterStatus.js';
 import type { PostgresPgpassUser } from '../src/products/postgres/pgpass.js';
 import type { DbUser } from '../src/products/postgres/users.js';
-import type { RepmgrProbe } from '../src/products/repmgr/probe.js';
+import type { RepmgrNodeRow } from '../src/live/facts/repmgrNodes.js';
+import type { RepmgrShowRow } from '../src/live/facts/repmgrClusterShow.js';
+import type { RepmgrdState } from '../src/live/facts/repmgrd.js';
 import type { DeployContext } from './context.js';
 
 /** What the manager decided before deploy touched any host. */
@@ -63,6 +65,13 @@ export interface ManagerReading {
   patroniRestPort?: number;
   /** The efm binary and cluster name for `efm cluster-status-json`. */
   efm?: { bin: string; cluster: string };
+}
+
+/** What one host's reading said of repmgr (src/live facts): repmgr.nodes as this node has it, `repmgr cluster show` from here, repmgrd. */
+export interface RepmgrProbe {
+  nodes: RepmgrNodeRow[];
+  show: RepmgrShowRow[];
+  daemon?: RepmgrdState;
 }
 
 /** What one host's reading said of the manager. */

@@ -260,9 +260,10 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const warnings: string[] = [];
     await Promise.all(
       cluster.instances.filter((i) => !unprovisioned.includes(i.name)).map(async (i) => {
-        const def = defineFact(`deploy-gather`, buildGatherCommand({ version: cluster.postgresVersion, checkPackageSource: runsPostgres(i, cluster.failoverManager) }), (r) => {
+        const o = { version: cluster.postgresVersion, checkPackageSource: runsPostgres(i, cluster.failoverManager) };
+        const def = defineFact(`deploy-gather`, buildGatherCommand(o), (r) => {
           if (r.code !== 0) throw new HostError(`reading live facts exited ${r.code}: ${stderrTail(r, 2)}`);
-          return parseGather(r.stdout);
+          return parseGather(o, r.stdout);
         });
         try {
           gathered[i.name] = await engine!.fact(i.name, def);

@@ -1,5 +1,6 @@
 /**
- * From what each host said (gather.ts) to the live topology the roles act
+ * From what each host's server said (src/live/server.ts, read by deploy and
+ * status alike) to the live topology the roles act
  * on: who answers as primary now, who streams from whom (as instance names).
  * Never repairs anything: differences from config.yml become warnings.
  */
@@ -7,7 +8,8 @@ import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole } from '../../src/inventory/cluster.js';
 import { configuredPrimary, topologyDrift, type LiveState } from '../../src/inventory/liveTopology.js';
 import type { HostLiveFacts } from '../../roles/context.js';
-import type { GatheredHost } from './gather.js';
+import { choosePrimary } from '../../src/live/primary.js';
+import { upstreamHost, type ServerState } from '../../src/live/server.js';
 
 /** A data node: the hosts whose being out of recovery makes them primary (not a witness's own server). */
 function isDataNode(i: Instance): boolean {
@@ -24,17 +26,22 @@ export function instanceForHost(cluster: Cluster, host: string, addresses: Reado
   return undefined;
 }
 
-export function hostLiveFacts(cluster: Cluster, g: GatheredHost | undefined, addresses: Readonly<Record<string, string>> = {}): HostLiveFacts {
-  if (!g) return { reachable: false, postgresRunning: false, dataDirInitialised: false };
-  const f: HostLiveFacts = { reachable: true, postgresRunning: g.running, dataDirInitialised: g.dataDirVersion !== undefined };
-  if (g.running) {
-    f.inRecovery = g.inRecovery;
-    if (g.inRecovery && g.upstreamHost) f.upstream = instanceForHost(cluster, g.upstreamHost, addresses) ?? g.upstreamHost;
-    if (g.systemIdentifier) f.systemIdentifier = g.systemIdentifier;
-    if (g.timeline !== undefined) f.timeline = g.timeline;
+/** `s` undefined: the host did not answer. */
+export function hostLiveFacts(cluster: Cluster, s: ServerState | undefined, addresses: Readonly<Record<string, string>> = {}): HostLiveFacts {
+  if (!s) return { reachable: false, postgresRunning: false, dataDirInitialised: false };
+  const n = s.node;
+  const f: HostLiveFacts = { reachable: true, postgresRunning: n !== undefined, dataDirInitialised: s.dataDirVersion !== undefined };
+  if (n) {
+    f.inRecovery = n.inRecovery;
+    const up = upstreamHost(s);
+    if (up) f.upstream = instanceForHost(cluster, up, addresses) ?? up;
+    if (n.systemIdentifier) f.systemIdentifier = n.systemIdentifier;
+    if (n.timeline !== undefined) f.timeline = n.timeline;
   }
   return f;
 }
+
+const timelineOf = (f: HostLiveFacts | undefined) => (f?.timeline !== undefined ? { timeline: f.timeline } : {});
 
 export interface LiveTopology {
   live: LiveState;
@@ -45,9 +52,10 @@ export interface LiveTopology {
 /**
  * The live primary is the data node whose Postgres runs out of recovery. With
  * several (split brain: typically a failed primary restarted after a
- * failover), the one on the highest timeline wins (a promotion starts a new
- * timeline), then config.yml's primary, then the lowest-numbered; either way
- * it is said loudly and nobody is demoted.
+ * failover), src/live/primary.ts chooses: the newest LIVE timeline (never
+ * pg_control's, which lags after a promotion), then config.yml's primary,
+ * then the lowest-numbered; either way it is said loudly and nobody is
+ * demoted.
  */
 export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, HostLiveFacts>>): LiveTopology {
   const warnings: string[] = [];
@@ -56,14 +64,7 @@ export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, Ho
   if (primaries.length === 1) primary = primaries[0]!.name;
   else if (primaries.length > 1) {
     const configured = configuredPrimary(cluster).name;
-    const rank = (i: Instance) => [hosts[i.name]?.timeline ?? 0, i.name === configured ? 1 : 0, -i.node];
-    const best = [...primaries].sort((a, b) => {
-      const ra = rank(a);
-      const rb = rank(b);
-      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return rb[k]! - ra[k]!;
-      return 0;
-    })[0]!;
-    primary = best.name;
+    primary = choosePrimary(primaries.map((i) => ({ name: i.name, node: i.node, configured: i.name === configured, ...timelineOf(hosts[i.name]) })))!;
     warnings.push(
       `several hosts run as primary: ${primaries.map((p) => `${p.name} (timeline ${hosts[p.name]?.timeline ?? '?'})`).join(', ')}; ` +
         `treating ${primary} as the primary; stop the others (sudo systemctl stop postgres there: m1's fence keeps a former primary down) ` +

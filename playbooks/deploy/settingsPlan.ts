@@ -54,7 +54,7 @@ export function planSettings(cluster: Cluster, live: LiveState, gathered: Readon
   const problems: string[] = [];
   for (const i of cluster.instances) {
     const g = gathered[i.name];
-    if (!g?.running || !runsPostgres(i, cluster.failoverManager)) continue;
+    if (!g?.node || !runsPostgres(i, cluster.failoverManager)) continue;
     const change = planSettingsChange(merged(g.confFiles), wantedSettings(cluster, i.name, g.memoryMb, managerLibraries), cluster.postgresVersion);
     if (change.action === 'none') continue;
     plans.push({ host: i.name, change });

@@ -9,7 +9,7 @@ import type { FmView } from '../../roles/failoverManager.js';
 import { managerFor } from '../../roles/managers.js';
 import { hostLiveFacts, instanceForHost, liveTopology } from '../deploy/live.js';
 import type { HostLiveFacts } from '../../roles/context.js';
-import type { GatheredHost } from '../deploy/gather.js';
+import type { ServerState } from '../../src/live/server.js';
 import { barmanServers } from '../../src/products/barman/serverName.js';
 import { lagBytes } from './lsn.js';
 import type { HostProbe } from './probe/parse.js';
@@ -90,24 +90,17 @@ export interface ClusterStatus {
 
 const OTHER_ROLES: Role[] = ['barman', 'pgbouncer', 'etcd', 'haproxy', 'log-server'];
 
-/** The probe in the shape deploy's live-topology code reads. */
-function gathered(p: HostProbe): GatheredHost | undefined {
+/** The server part of a probe (src/live/server.ts), as deploy reads it too; undefined when the host did not answer. */
+function serverState(p: HostProbe): ServerState | undefined {
   if (!p.reachable) return undefined;
-  return {
-    memoryMb: 0,
-    confFiles: {},
-    running: p.pgRunning === true && p.pg !== undefined,
-    ...(p.pgDataDir ? { dataDirVersion: '?' } : {}),
-    ...(p.pg ? { inRecovery: p.pg.inRecovery, systemIdentifier: p.pg.systemIdentifier, timeline: p.pg.timeline } : {}),
-    ...(p.pg?.inRecovery && (p.receiver?.senderHost ?? p.pg.conninfoHost) ? { upstreamHost: p.receiver?.senderHost ?? p.pg.conninfoHost } : {}),
-  };
+  return { ...(p.pgDataDir ? { dataDirVersion: '?' } : {}), ...(p.pg ? { node: p.pg } : {}), ...(p.receiver ? { receiver: p.receiver } : {}) };
 }
 
 export function liveFacts(cluster: Cluster, probes: Readonly<Record<string, HostProbe>>, addresses: Readonly<Record<string, string>>): Record<string, HostLiveFacts> {
   const out: Record<string, HostLiveFacts> = {};
   for (const i of cluster.instances) {
     const p = probes[i.name];
-    out[i.name] = hostLiveFacts(cluster, p ? gathered(p) : undefined, addresses);
+    out[i.name] = hostLiveFacts(cluster, p ? serverState(p) : undefined, addresses);
   }
   return out;
 }

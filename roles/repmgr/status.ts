@@ -12,13 +12,13 @@ export function repmgrView({ cluster, facts, primary }: ViewInput): FmView {
   if (!from) return view;
   view.from = from;
   const r = facts[from]!.repmgr!;
-  const byId = new Map(r.nodes.map((n) => [n.id, n.name]));
+  const byId = new Map(r.nodes.map((n) => [n.nodeId, n.name]));
   for (const n of r.nodes) {
-    const show = r.show.find((s) => s.id === n.id);
+    const show = r.show.find((s) => s.nodeId === n.nodeId);
     const own = facts[n.name]?.repmgr;
     const state = !n.active ? 'inactive' : show === undefined ? 'unknown' : show.connection === 0 ? 'running' : 'unreachable';
-    const daemon = own?.daemonRunning === undefined ? undefined : !own.daemonRunning ? 'stopped' : own.paused ? 'paused' : 'running';
-    view.nodes.push({ name: n.name, role: n.type, state, ...(n.upstreamId !== undefined ? { upstream: byId.get(n.upstreamId) ?? String(n.upstreamId) } : {}), ...(daemon ? { daemon } : {}) });
+    const daemon = own?.daemon === undefined ? undefined : !own.daemon.running ? 'stopped' : own.daemon.paused ? 'paused' : 'running';
+    view.nodes.push({ name: n.name, role: n.type, state, ...(n.upstreamNodeId !== undefined ? { upstream: byId.get(n.upstreamNodeId) ?? String(n.upstreamNodeId) } : {}), ...(daemon ? { daemon } : {}) });
   }
   const primaries = r.nodes.filter((n) => n.type === 'primary' && n.active).map((n) => n.name);
   if (primaries.length === 1) view.primary = primaries[0];

@@ -1,71 +1,29 @@
 /**
- * What one host said to buildProbeCommand(), as data. Parsing never throws:
- * what a host could not tell is left undefined (and said in `errors`).
+ * What one host said to its probe reading (command.ts), as data: the src/live
+ * facts, with the failover manager's and Barman's answers read into their
+ * views. Parsing never throws: what a host could not tell is left undefined
+ * (and said in `errors`).
  */
 import { HostError } from '../../../src/errors.js';
-import { DATA_DIR } from '../../../src/products/postgres/layout.js';
 import { parseClusterJson, parseSelfJson, type PatroniClusterStatus, type PatroniSelfStatus } from '../../../src/products/patroni/clusterStatus.js';
 import { parseClusterStatusJson, type EfmClusterStatus } from '../../../src/products/efm/commands/clusterStatus.js';
 import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { serverConfTarget } from '../../../src/products/barman/serverConf.js';
-import type { ProbeSpec } from './spec.js';
 import { lastLines } from '../../../src/engine/text/tail.js';
-import type { RepmgrProbe } from '../../../src/products/repmgr/probe.js';
-
-export type { RepmgrProbe } from '../../../src/products/repmgr/probe.js';
-
-export interface PgNode {
-  inRecovery: boolean;
-  /** pg_current_wal_lsn() on a primary. */
-  currentLsn?: string;
-  receiveLsn?: string;
-  replayLsn?: string;
-  timeline?: number;
-  checkpointTimeline?: number;
-  systemIdentifier?: string;
-  clusterName?: string;
-  /** host= of primary_conninfo (a replica whose receiver is not running still names it). */
-  conninfoHost?: string;
-}
-
-export interface WalReceiver {
-  status: string;
-  senderHost?: string;
-  timeline?: number;
-  flushedLsn?: string;
-  slot?: string;
-}
-
-export interface ReplicationRow {
-  applicationName: string;
-  clientAddr?: string;
-  state: string;
-  sentLsn?: string;
-  replayLsn?: string;
-  syncState?: string;
-}
-
-export interface SlotRow {
-  name: string;
-  type: string;
-  active: boolean;
-  restartLsn?: string;
-}
-
-export interface BarmanBackup {
-  id: string;
-  status: string;
-  endTime?: string;
-  timeline?: number;
-  beginWal?: string;
-}
-
-export interface BarmanCheck {
-  ok: boolean;
-  /** `name: FAILED (detail)` lines, as Barman printed them. */
-  failed: string[];
-  output: string;
-}
+import { parseReading } from '../../../src/live/reading.js';
+import type { Captured } from '../../../src/live/protocol.js';
+import type { PgNode } from '../../../src/live/facts/pgNode.js';
+import type { WalReceiver } from '../../../src/live/facts/walReceiver.js';
+import type { ReplicationRow } from '../../../src/live/facts/replication.js';
+import type { SlotRow } from '../../../src/live/facts/slots.js';
+import type { RepmgrNodeRow } from '../../../src/live/facts/repmgrNodes.js';
+import type { RepmgrdState } from '../../../src/live/facts/repmgrd.js';
+import type { RepmgrShowRow } from '../../../src/live/facts/repmgrClusterShow.js';
+import type { BarmanBackup } from '../../../src/live/facts/barmanBackups.js';
+import type { BarmanCheck } from '../../../src/live/facts/barmanCheck.js';
+import type { RepmgrProbe } from '../../../roles/failoverManager.js';
+import { probeReading } from './command.js';
+import type { ProbeSpec } from './spec.js';
 
 export interface BarmanServerProbe {
   /** The host the server conf backs up (host= of conninfo). */
@@ -103,138 +61,69 @@ export interface HostProbe {
   errors: string[];
 }
 
-const opt = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
-const num = (s: string | undefined): number | undefined => (s === undefined || s === '' || Number.isNaN(Number(s)) ? undefined : Number(s));
-const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
-
-/** `<status>:<base64>` of a captured command. */
-function capturedValue(value: string): { code: number; text: string } {
-  const at = value.indexOf(':');
-  return { code: Number(value.slice(0, at)), text: decode(value.slice(at + 1)) };
-}
-
-export function parseBarmanCheck(code: number, output: string): BarmanCheck {
-  const failed = output
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /:\s*FAILED\b/.test(l));
-  if (code === 124) failed.push('barman check did not finish in time (a backed-up host that does not answer?)');
-  return { ok: code === 0 && failed.length === 0, failed, output };
-}
-
 export function unreachableProbe(host: string, error: string): HostProbe {
   return { host, reachable: false, error, services: {}, replication: [], slots: [], barman: {}, errors: [] };
 }
 
-export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
-  const p: HostProbe = { host: spec.host, reachable: true, services: {}, replication: [], slots: [], barman: {}, errors: [] };
-  if (spec.postgres) p.pgRunning = false;
-  const server = (s: string): BarmanServerProbe => (p.barman[s] ??= { backups: [] });
-  const repmgr = (): RepmgrProbe => (p.repmgr ??= { nodes: [], show: [] });
-  for (const s of spec.barmanServers) server(s);
-  for (const line of stdout.split('\n')) {
-    const m = /^m1:([a-z]+)(?::([^=]+))?=(.*)$/.exec(line);
-    if (!m) continue;
-    const [, key, sub, value = ''] = m;
-    const f = value.split('|');
-    switch (key) {
-      case 'svc': {
-        const states = value.split(',');
-        spec.units.forEach((u, n) => (p.services[u] = states[n] || 'unknown'));
-        break;
-      }
-      case 'pg':
-        // Only m1's own server counts (a package's default cluster could answer on the socket).
-        if (f[0] !== DATA_DIR) {
-          p.errors.push(`the server on the socket runs from ${f[0]}, not ${DATA_DIR}`);
-          break;
-        }
-        p.pgRunning = true;
-        p.pg = {
-          inRecovery: f[1] === 'true',
-          currentLsn: opt(f[2]),
-          receiveLsn: opt(f[3]),
-          replayLsn: opt(f[4]),
-          timeline: num(f[5]),
-          checkpointTimeline: num(f[6]),
-          systemIdentifier: opt(f[7]),
-          clusterName: opt(f[8]),
-          conninfoHost: opt(f[9]),
-        };
-        break;
-      case 'pgdata':
-        p.pgDataDir = true;
-        break;
-      case 'pgerr':
-        if (value.trim()) p.errors.push(value.trim());
-        break;
-      case 'rcv':
-        p.receiver = { status: f[0] ?? '', senderHost: opt(f[1]), timeline: num(f[2]), flushedLsn: opt(f[3]), slot: opt(f[4]) };
-        break;
-      case 'rep':
-        p.replication.push({ applicationName: f[0] ?? '', clientAddr: opt(f[1]), state: f[2] ?? '', sentLsn: opt(f[3]), replayLsn: opt(f[4]), syncState: opt(f[5]) });
-        break;
-      case 'slot':
-        p.slots.push({ name: f[0] ?? '', type: f[1] ?? '', active: f[2] === 'true', restartLsn: opt(f[3]) });
-        break;
-      case 'rnode':
-        repmgr().nodes.push({ id: Number(f[0]), name: f[1] ?? '', type: f[2] ?? '', upstreamId: num(f[3]), active: f[4] === 'true' });
-        break;
-      case 'repmgrd':
-        repmgr().daemonRunning = f[0] === 'true';
-        repmgr().paused = f[1] === 'true';
-        break;
-      case 'rshow': {
-        const c = value.split(',').map((x) => Number(x));
-        if (c.length >= 3 && c.every((x) => Number.isInteger(x))) repmgr().show.push({ id: c[0]!, connection: c[1]!, recovery: c[2]! });
-        break;
-      }
-      case 'patronicluster': {
-        const r = capturedValue(value);
-        try {
-          if (r.code !== 0) throw new HostError(`Patroni GET /cluster failed (curl exit ${r.code}): ${lastLines(r.text, 1)}`);
-          p.patroni = parseClusterJson(r.text);
-        } catch (e) {
-          p.errors.push((e as Error).message);
-        }
-        break;
-      }
-      case 'patroniself': {
-        // The DCS view above already reports an unreachable API; this one only refines it.
-        const r = capturedValue(value);
-        if (r.code === 0) p.patroniSelf = parseSelfJson(r.text);
-        break;
-      }
-      case 'efmstatus': {
-        const r = capturedValue(value);
-        try {
-          if (r.code !== 0) throw new HostError(`efm cluster-status-json exited ${r.code}: ${lastLines(r.text, 1)}`);
-          p.efm = parseClusterStatusJson(r.text);
-        } catch (e) {
-          p.errors.push((e as Error).message);
-        }
-        break;
-      }
-      case 'pgbdb':
-        p.pgbouncerTarget = databasesTarget(decode(value));
-        break;
-      case 'bconf':
-        if (sub) server(sub).target = serverConfTarget(decode(value));
-        break;
-      case 'bstate':
-        if (sub) server(sub).recordedTarget = opt(decode(value).trim());
-        break;
-      case 'bbackup':
-        if (sub) server(sub).backups.push({ id: f[0] ?? '', status: f[1] ?? '', endTime: opt(f[2]), timeline: num(f[3]), beginWal: opt(f[4]) });
-        break;
-      case 'bcheck':
-        if (sub) {
-          const r = capturedValue(value);
-          server(sub).check = parseBarmanCheck(r.code, r.text);
-        }
-        break;
-    }
+/** A manager's JSON answer read by `parse`; a failed command or bad JSON becomes an error. */
+function viewOf<T>(failed: (code: number) => string, c: Captured | undefined, parse: (text: string) => T, errors: string[]): T | undefined {
+  if (!c) return undefined;
+  try {
+    if (c.code !== 0) throw new HostError(`${failed(c.code)}: ${lastLines(c.text, 1)}`);
+    return parse(c.text);
+  } catch (e) {
+    errors.push((e as Error).message);
+    return undefined;
   }
-  for (const s of Object.values(p.barman)) s.backups.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
+  const answer = parseReading(probeReading(spec), stdout);
+  const f = answer.facts as Record<string, unknown>;
+  const p: HostProbe = { host: spec.host, reachable: true, services: f['units'] as Record<string, string>, replication: [], slots: [], barman: {}, errors: answer.errors };
+  if (spec.postgres) {
+    const node = f['node'] as PgNode | undefined;
+    const receiver = f['receiver'] as WalReceiver | undefined;
+    p.pgRunning = node !== undefined;
+    if (f['dataDirVersion'] !== undefined) p.pgDataDir = true;
+    if (node) p.pg = node;
+    if (receiver) p.receiver = receiver;
+    p.replication = f['replication'] as ReplicationRow[];
+    p.slots = f['slots'] as SlotRow[];
+  }
+  if (spec.repmgr) {
+    const nodes = f['repmgrNodes'] as RepmgrNodeRow[];
+    const show = f['repmgrShow'] as RepmgrShowRow[];
+    const daemon = f['repmgrd'] as RepmgrdState | undefined;
+    if (nodes.length > 0 || show.length > 0 || daemon) p.repmgr = { nodes, show, ...(daemon ? { daemon } : {}) };
+  }
+  if (spec.patroniRestPort !== undefined) {
+    const cluster = viewOf((code) => `Patroni GET /cluster failed (curl exit ${code})`, f['patroniCluster'] as Captured | undefined, parseClusterJson, p.errors);
+    if (cluster) p.patroni = cluster;
+    // The DCS view above already reports an unreachable API; this one only refines it.
+    const self = f['patroniSelf'] as Captured | undefined;
+    const own = self?.code === 0 ? parseSelfJson(self.text) : undefined;
+    if (own) p.patroniSelf = own;
+  }
+  if (spec.efm) {
+    const efm = viewOf((code) => `efm cluster-status-json exited ${code}`, f['efm'] as Captured | undefined, parseClusterStatusJson, p.errors);
+    if (efm) p.efm = efm;
+  }
+  if (spec.pgbouncer) {
+    const ini = f['pgbouncer'] as string | undefined;
+    const target = ini === undefined ? undefined : databasesTarget(ini);
+    if (target !== undefined) p.pgbouncerTarget = target;
+  }
+  for (const s of spec.barmanServers) {
+    const server: BarmanServerProbe = { backups: f[`bbackups:${s}`] as BarmanBackup[] };
+    const conf = f[`bconf:${s}`] as string | undefined;
+    const target = conf === undefined ? undefined : serverConfTarget(conf);
+    if (target !== undefined) server.target = target;
+    const recorded = f[`bstate:${s}`] as string | undefined;
+    if (recorded !== undefined) server.recordedTarget = recorded;
+    const check = f[`bcheck:${s}`] as BarmanCheck | undefined;
+    if (check) server.check = check;
+    p.barman[s] = server;
+  }
   return p;
 }

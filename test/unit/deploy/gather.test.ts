@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildGatherCommand, parseGather } from '../../../playbooks/deploy/gather.js';
+import { recorded } from '../live/recorded.js';
 
-const b64 = (s: string) => Buffer.from(s).toString('base64');
+const o = { version: 15, checkPackageSource: true } as const;
 
 describe('live facts read before deploy', () => {
   it('is one valid sh script, with the package source check only when asked', () => {
-    const withSource = buildGatherCommand({ version: 15, checkPackageSource: true });
+    const withSource = buildGatherCommand(o);
     const without = buildGatherCommand({ version: 15, checkPackageSource: false });
     execFileSync('sh', ['-n', '-c', withSource]);
     execFileSync('sh', ['-n', '-c', without]);
@@ -19,35 +20,29 @@ describe('live facts read before deploy', () => {
   it('runs on a host without Postgres and reports nothing running', () => {
     // This machine has no /opt/postgres and no m1 socket: only memory and package lines come back.
     const out = execFileSync('sh', ['-c', buildGatherCommand({ version: 15, checkPackageSource: false })]).toString();
-    const g = parseGather(out);
+    const g = parseGather(o, out);
     expect(g.memoryMb).toBeGreaterThan(0);
-    expect(g.running).toBe(false);
+    expect(g.node).toBeUndefined();
     expect(g.dataDirVersion).toBeUndefined();
   });
 
-  it('parses a streaming replica as a host printed it', () => {
-    const out = [
-      'm1:mem=24105',
-      'm1:pgdata=15',
-      'm1:pkg=15.18-0+deb12u1',
-      'm1:pg=/opt/postgres/data|t|m1dev1-severn|1|7710831876192010598|1795317982',
-      `m1:conf:0000-tpa.conf=${b64('work_mem = 16MB\n')}`,
-    ].join('\n');
-    const g = parseGather(out);
-    expect(g).toMatchObject({ memoryMb: 24105, dataDirVersion: '15', serverPackage: '15.18-0+deb12u1', running: true, inRecovery: true, upstreamHost: 'm1dev1-severn', timeline: 1 });
-    expect(g.systemIdentifier).toBe('7710831876192010598');
-    expect(g.confFiles['0000-tpa.conf']).toBe('work_mem = 16MB\n');
+  it('reads a cascaded replica as it answered (recorded on PostgreSQL 15.18)', () => {
+    const g = parseGather(o, recorded('repmgr-deployed', 'live-rp-acacia'));
+    expect(g).toMatchObject({ memoryMb: 24105, dataDirVersion: '15', serverPackage: '15.18-0+deb12u1' });
+    expect(g.node).toMatchObject({ inRecovery: true, timeline: 1, systemIdentifier: '7715480789995184496' });
+    expect(g.receiver?.senderHost).toBe('live-rp-yew');
+    expect(g.confFiles['0000-tpa.conf']).toMatch(/^# m1 defaults a reload applies/);
   });
 
   it('ignores a server that is not m1s (the package default cluster on the same socket)', () => {
-    const g = parseGather('m1:mem=100\nm1:pg=/var/lib/postgresql/15/main|f||1|1|1\n');
-    expect(g.running).toBe(false);
+    const g = parseGather(o, 'm1:mem=100\nm1:pgerr=the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data\n');
+    expect(g.node).toBeUndefined();
   });
 
   it('tells a missing package with no candidate from an installable one', () => {
-    const none = parseGather('m1:pkg=\nm1:candidate=(none)\n');
+    const none = parseGather(o, 'm1:pkg=\nm1:pkg:candidate=(none)\n');
     expect(none.serverPackage).toBeUndefined();
     expect(none.candidate).toBe('(none)');
-    expect(parseGather('m1:pkg=\nm1:candidate=15.18-0+deb12u1\n').candidate).toBe('15.18-0+deb12u1');
+    expect(parseGather(o, 'm1:pkg=\nm1:pkg:candidate=15.18-0+deb12u1\n').candidate).toBe('15.18-0+deb12u1');
   });
 });

@@ -14,7 +14,7 @@ function converged(cluster: Cluster, host: string): GatheredHost {
   const instance = cluster.instances.find((i) => i.name === host)!;
   const confFiles: Record<string, string> = {};
   for (const f of confDFiles({ cluster, instance, memoryMb: MEM, managerLibraries: LIBS })) confFiles[f.path.slice(f.path.lastIndexOf('/') + 1)] = f.content;
-  return { memoryMb: MEM, running: true, inRecovery: host !== 'alpha', confFiles };
+  return { memoryMb: MEM, node: { dataDirectory: '/opt/postgres/data', inRecovery: host !== 'alpha' }, confFiles };
 }
 
 function gatheredFor(cluster: Cluster) {
@@ -57,7 +57,7 @@ describe('settings plan before the run', () => {
   it('hosts not running are started, not planned', () => {
     const c = defaultCluster({ max_connections: 300 });
     const before = gatheredFor(defaultCluster());
-    before.beta = { ...before.beta!, running: false };
+    before.beta = { memoryMb: MEM, confFiles: before.beta!.confFiles };
     expect(planSettings(c, live, before, LIBS).restartOrder).toEqual(['gamma', 'alpha']);
   });
 

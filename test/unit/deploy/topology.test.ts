@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { HostLiveFacts } from '../../../roles/context.js';
 import { hostLiveFacts, instanceForHost, liveTopology } from '../../../playbooks/deploy/live.js';
 import { parseGather } from '../../../playbooks/deploy/gather.js';
+import { testCluster } from '../../support/testCluster.js';
+import { recorded } from '../live/recorded.js';
 import { postgresLevels } from '../../../roles/postgres/levels.js';
 import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
@@ -18,11 +20,31 @@ describe('live topology from the facts', () => {
     expect(instanceForHost(c, 'nobody')).toBeUndefined();
   });
 
-  it('turns gathered lines into host facts', () => {
+  it('turns what a host answered into host facts: a receiver down still names its upstream in primary_conninfo', () => {
     const c = defaultCluster();
-    const f = hostLiveFacts(c, parseGather('m1:mem=1\nm1:pgdata=15\nm1:pg=/opt/postgres/data|t|10.33.0.11|2|9|9\n'));
-    expect(f).toMatchObject({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery: true, upstream: 'alpha', timeline: 2 });
+    const o = { version: 15, checkPackageSource: false } as const;
+    const f = hostLiveFacts(c, parseGather(o, 'm1:mem=1\nm1:pgdata=15\nm1:pg=/opt/postgres/data|true||0/5000000|0/5000000||2|9|beta|10.33.0.11|1796400384\n'));
+    expect(f).toEqual({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery: true, upstream: 'alpha', systemIdentifier: '9' });
     expect(hostLiveFacts(c, undefined)).toEqual({ reachable: false, postgresRunning: false, dataDirInitialised: false });
+  });
+
+  it("right after a promotion by hand (recorded: pg_promote on acacia, pg_control still on timeline 1), deploy's primary is the promoted server", () => {
+    // willow (config.yml's primary, timeline 3) and yew (timeline 2) also run as primary in this recording.
+    const c = testCluster({
+      name: 'live-rp',
+      instances: [
+        { name: 'live-rp-willow', roles: ['primary'], backup: 'live-rp-beech' },
+        { name: 'live-rp-yew', roles: ['replica'], upstream: 'live-rp-willow' },
+        { name: 'live-rp-acacia', roles: ['replica'], upstream: 'live-rp-yew' },
+        { name: 'live-rp-beech', roles: ['barman'] },
+      ],
+    });
+    const o = { version: 15, checkPackageSource: true } as const;
+    const hosts = Object.fromEntries(c.instances.map((i) => [i.name, hostLiveFacts(c, parseGather(o, recorded('repmgr-promoted', i.name)))]));
+    expect(hosts['live-rp-acacia']).toMatchObject({ postgresRunning: true, inRecovery: false, timeline: 4 });
+    const t = liveTopology(c, hosts);
+    expect(t.live.primary).toBe('live-rp-acacia');
+    expect(t.warnings[0]).toMatch(/several hosts run as primary: live-rp-willow \(timeline 3\), live-rp-yew \(timeline 2\), live-rp-acacia \(timeline 4\); treating live-rp-acacia as the primary/);
   });
 
   it('takes the host out of recovery as primary, never the witness', () => {

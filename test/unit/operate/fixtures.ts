@@ -1,7 +1,7 @@
 /**
  * A repmgr cluster for operate tests, and what its hosts say to the probe
- * command (in the probe's own line format, run through parseProbe), for a
- * given live topology.
+ * reading (in src/live's line format, run through parseProbe), for a given
+ * live topology.
  */
 import type { Cluster } from '../../../src/inventory/cluster.js';
 import { parseProbe, unreachableProbe, type HostProbe } from '../../../playbooks/operate/probe/parse.js';
@@ -56,7 +56,7 @@ export function probeTexts(c: Cluster, live: LiveSpec): Record<string, string> {
   const repmgrPrimary = live.repmgrPrimary ?? live.primary;
   for (const i of c.instances) {
     const spec = probeSpec(c, i);
-    const lines = ['m1:probe=1'];
+    const lines: string[] = [];
     const stopped = live.stopped?.includes(i.name) ?? false;
     lines.push(`m1:svc=${spec.units.map((u) => (u === 'postgres' && stopped ? 'inactive' : 'active')).join(',')}`);
     if (spec.postgres) {
@@ -90,7 +90,7 @@ export function probeTexts(c: Cluster, live: LiveSpec): Record<string, string> {
           lines.push(`m1:rshow=${idOf(n)},${down ? -1 : 0},${n === live.primary ? 0 : 1}`);
         }
       }
-      lines.push('m1:pgdata=1');
+      lines.push('m1:pgdata=15');
     }
     if (spec.pgbouncer) lines.push(`m1:pgbdb=${b64(`; x\n* = host=${live.pgbouncerTarget ?? live.primary} port=5432 auth_user=pgbouncer_auth_user\n`)}`);
     for (const s of spec.barmanServers) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProbeCommand } from '../../../playbooks/operate/probe/command.js';
-import { parseBarmanCheck, parseProbe } from '../../../playbooks/operate/probe/parse.js';
+import { parseProbe } from '../../../playbooks/operate/probe/parse.js';
 import { probeSpec, type ProbeSpec } from '../../../playbooks/operate/probe/spec.js';
 import { formatBytes, lagBytes, parseLsn } from '../../../playbooks/operate/lsn.js';
 import { fiveNodes } from './fixtures.js';
@@ -67,7 +67,7 @@ describe('parseProbe on recorded output', () => {
     expect(p.slots.find((s) => s.name === 'backup_m1e2eodev_gazelle')?.active).toBe(true);
     expect(p.repmgr?.nodes.find((n) => n.type === 'primary')?.name).toBe('m1e2eodev-ferret');
     expect(p.repmgr?.show).toHaveLength(5);
-    expect(p.repmgr?.daemonRunning).toBe(true);
+    expect(p.repmgr?.daemon).toEqual({ running: true, paused: false });
     expect(p.pgbouncerTarget).toBe('m1e2eodev-ferret');
     expect(p.services).toEqual({ postgres: 'active', repmgr: 'active', pgbouncer: 'active' });
   });
@@ -92,11 +92,11 @@ describe('parseProbe on recorded output', () => {
   });
 
   it('keeps what it cannot read as errors, never throws', () => {
-    const p = parseProbe(spec('x', { repmgr: false, pgbouncer: false }), 'm1:probe=1\nm1:svc=inactive\nm1:pgerr=no server socket\nm1:pg=/var/lib/postgresql/15/main|false||||1|1|1|x|\n');
+    const p = parseProbe(spec('x', { repmgr: false, pgbouncer: false }), 'm1:svc=inactive\nm1:pgerr=the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data\n');
     expect(p.pgRunning).toBe(false);
-    expect(p.errors).toEqual(['no server socket', 'the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data']);
+    expect(p.errors).toEqual(['the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data']);
     expect(p.services['postgres']).toBe('inactive');
-    const patroni = parseProbe(spec('y', { patroniRestPort: 8008 }), `m1:patronicluster=7:${Buffer.from('curl: (7) Failed to connect to 127.0.0.1 port 8008').toString('base64')}\n`);
+    const patroni = parseProbe(spec('y', { patroniRestPort: 8008 }), `m1:patroni=7:${Buffer.from('curl: (7) Failed to connect to 127.0.0.1 port 8008').toString('base64')}\n`);
     expect(patroni.patroni).toBeUndefined();
     expect(patroni.errors[0]).toMatch(/Patroni GET \/cluster failed \(curl exit 7\): curl: \(7\) Failed to connect/);
   });
@@ -108,7 +108,7 @@ describe('parseProbe on recorded output', () => {
     const answer =
       '{"members": [{"name": "camel", "role": "replica", "state": "running", "api_url": "http://10.33.29.18:8008/patroni", "host": "10.33.29.18", "port": 5432, "timeline": 5, "lag": 0}, ' +
       '{"name": "coyote", "role": "leader", "state": "running", "api_url": "http://10.33.29.20:8008/patroni", "host": "10.33.29.20", "port": 5432, "timeline": 5}]}';
-    const p = parseProbe(spec('camel', { repmgr: false, patroniRestPort: 8008 }), `m1:probe=1\nm1:patronicluster=0:${Buffer.from(answer).toString('base64')}\n`);
+    const p = parseProbe(spec('camel', { repmgr: false, patroniRestPort: 8008 }), `m1:patroni=0:${Buffer.from(answer).toString('base64')}\n`);
     expect(p.errors).toEqual([]);
     expect(p.patroni).toMatchObject({ leader: 'coyote', members: [{ name: 'camel', role: 'replica', state: 'running', lagBytes: 0, timeline: 5 }, { name: 'coyote', role: 'leader' }] });
   });
@@ -119,17 +119,10 @@ describe('parseProbe on recorded output', () => {
     const answer =
       '{"state": "running", "postmaster_start_time": "2026-12-02 19:40:40.184155+00:00", "role": "replica", "server_version": 150018, "xlog": {"received_location": 285441128, "replayed_location": 285441128, ' +
       '"replayed_timestamp": "2026-12-02 19:40:51.411571+00:00", "paused": false}, "timeline": 3, "dcs_last_seen": 1796240478, "database_system_identifier": "7714793324656718191", "patroni": {"version": "3.0.2", "scope": "c"}}';
-    const p = parseProbe(s, `m1:probe=1\nm1:patroniself=0:${Buffer.from(answer).toString('base64')}\n`);
+    const p = parseProbe(s, `m1:patroniself=0:${Buffer.from(answer).toString('base64')}\n`);
     expect(p.patroniSelf).toEqual({ state: 'running', role: 'replica' });
-    const failed = parseProbe(s, `m1:probe=1\nm1:patroniself=7:${Buffer.from('curl: (7) Failed to connect').toString('base64')}\n`);
+    const failed = parseProbe(s, `m1:patroniself=7:${Buffer.from('curl: (7) Failed to connect').toString('base64')}\n`);
     expect(failed.patroniSelf).toBeUndefined();
     expect(failed.errors).toEqual([]);
-  });
-
-  it('reads barman check output: FAILED lines are the reasons', () => {
-    const c = parseBarmanCheck(1, 'Server x:\n\tPostgreSQL: OK\n\treplication slot: FAILED (slot not initialised)\n\treceive-wal running: FAILED (See the Barman log file for more details)\n');
-    expect(c.ok).toBe(false);
-    expect(c.failed).toEqual(['replication slot: FAILED (slot not initialised)', 'receive-wal running: FAILED (See the Barman log file for more details)']);
-    expect(parseBarmanCheck(0, 'Server x:\n\tPostgreSQL: OK\n').ok).toBe(true);
   });
 });

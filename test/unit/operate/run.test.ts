@@ -37,7 +37,7 @@ function scriptedCluster(opts: { switchoverFails?: boolean } = {}) {
     new Map<string, FakeConnector>(
       cluster.instances.map((i) => {
         const c = new FakeConnector(i.name);
-        c.on(/echo m1:probe=1/, () => ({ stdout: probeTexts(cluster, phase)[i.name] }));
+        c.on(/m1:svc=/, () => ({ stdout: probeTexts(cluster, phase)[i.name] }));
         c.on(/SELECT pg_is_in_recovery\(\)/, () => ({ stdout: phase.primary === i.name ? 'f\n' : 't\n' }));
         // The manager's commands run timestamped: their status comes back as a last line (timestampedCommand).
         c.on(/service pause|service unpause/, () => ({ stdout: '05:00:00.001 NOTICE: paused\nm1:exit=0\n' }));
@@ -64,7 +64,7 @@ function scriptedCluster(opts: { switchoverFails?: boolean } = {}) {
   return { oc, main, extra };
 }
 
-const changes = (c: FakeConnector) => c.commands.map((x) => x.command).filter((x) => !/echo m1:probe=1|pg_is_in_recovery/.test(x));
+const changes = (c: FakeConnector) => c.commands.map((x) => x.command).filter((x) => !/m1:svc=|pg_is_in_recovery/.test(x));
 
 describe('the manager\'s output, timestamped', () => {
   it('prefixes every line with the time and hands the exit status back', () => {
