@@ -3,7 +3,7 @@
  * each (plus one per host that checks an HAProxy from a data node), then
  * evaluated (health.ts). Read-only: no lock, nothing changed.
  */
-import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
+import type { Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
 import { evaluateStatus, type ClusterStatus } from './health.js';
 import { openCluster, runOn, type OpenCluster } from './cluster.js';
@@ -110,9 +110,4 @@ export async function clusterStatus(dir: string, options: GatherOptions = {}): P
   } finally {
     await oc.close();
   }
-}
-
-/** Hosts of a cluster that run HAProxy (for callers deciding what to check). */
-export function haproxyHosts(cluster: Cluster): string[] {
-  return cluster.instances.filter((i) => hasRole(i, 'haproxy')).map((i) => i.name);
 }

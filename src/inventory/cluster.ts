@@ -110,11 +110,3 @@ export function runsPostgres(instance: Instance, fm: FailoverManagerName): boole
 export function instanceByName(cluster: Cluster, name: string): Instance | undefined {
   return cluster.instances.find((i) => i.name === name);
 }
-
-/**
- * An instance key with instance_defaults applied (instance wins): image,
- * platform, volumes... as TPA's set_instance_defaults merges them.
- */
-export function instanceSetting(cluster: Cluster, instance: Instance, key: string): unknown {
-  return key in instance.extra ? instance.extra[key] : cluster.instanceDefaults[key];
-}

@@ -81,11 +81,6 @@ export function servicePauseCommand(version: PostgresVersion, pause: boolean): s
   return repmgr(version, 'service', pause ? 'pause' : 'unpause');
 }
 
-/** `cluster show --csv`: node id, upstream and status per node, for facts. */
-export function clusterShowCsvCommand(version: PostgresVersion): string {
-  return repmgr(version, 'cluster', 'show', '--csv');
-}
-
 /** Exit 0 when repmgr.nodes on `primary` has `node` active (repmgrd sets it back after a reconnect). */
 export function nodeActiveCommand(version: PostgresVersion, primary: string, node: string): string {
   const sql = `SELECT active FROM repmgr.nodes WHERE node_name = ${literal(node)}`;
