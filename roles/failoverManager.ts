@@ -7,7 +7,7 @@
  * (test/unit/architecture/managerName.test.ts holds that).
  */
 import type { HostContext, Operation, Role, Stage } from '../src/engine/index.js';
-import type { Cluster, FailoverManagerName, Instance } from '../src/inventory/cluster.js';
+import type { Cluster, FailoverManagerName, Instance, Role as InstanceRole } from '../src/inventory/cluster.js';
 import type { LiveRole } from '../src/inventory/liveTopology.js';
 import type { EfmClusterStatus } from '../src/products/efm/commands/clusterStatus.js';
 import type { SubscriptionToken } from '../src/products/efm/tokenGate.js';
@@ -185,4 +185,10 @@ export interface FailoverManager {
   // recovery (rejoin, drills)
   /** The command, run as root on `host`, that rejoins a former primary kept down as a standby of `primary`; absent: the manager rejoins it itself. */
   rejoinCommand?(cluster: Cluster, host: string, primary: string): string;
+  /**
+   * The role of the hosts that vote beside the data nodes when the manager
+   * decides a failover: repmgr's and EFM's witness, Patroni's etcd members
+   * (`m1 drill` crashes one of them).
+   */
+  readonly voters: Extract<InstanceRole, 'witness' | 'etcd'>;
 }

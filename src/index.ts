@@ -45,6 +45,12 @@ export { DEFAULT_MAX_LAG } from '../playbooks/operate/switchover/maxLag.js';
 export { testCluster as test, type TestOptions, type TestOutcome } from '../playbooks/operate/check/run.js';
 export type { CheckRow } from '../playbooks/operate/table.js';
 
+// drill: a failure rehearsed and measured
+export { drillCluster as drill, DEFAULT_DURATION_S, MIN_DURATION_S, type DrillOptions, type DrillOutcome } from '../playbooks/drill/run.js';
+export { renderDrill, type DrillReport } from '../playbooks/drill/report.js';
+export { SCENARIOS, type Scenario } from '../playbooks/drill/scenarios.js';
+export type { EntryPointFollow } from '../playbooks/drill/timeline.js';
+
 // show-password
 export { showPassword } from './secrets/showPassword.js';
 

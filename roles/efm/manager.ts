@@ -63,5 +63,6 @@ export const efmManager: FailoverManager = {
 
   switchoverSteps: (cluster, plan, addresses) => efmSteps(cluster, plan.target, efmTargetAddress(cluster, plan.target, addresses)),
   switchoverChecks: () => [],
+  voters: 'witness',
   // No rejoinCommand: m1 has no rejoin of a former EFM primary yet.
 };

@@ -78,5 +78,6 @@ export const patroniManager: FailoverManager = {
 
   switchoverSteps: (cluster, plan) => patroniSteps(cluster, plan.primary, plan.target),
   switchoverChecks: () => [],
+  voters: 'etcd',
   // No rejoinCommand: Patroni rejoins a former leader itself (pg_rewind).
 };

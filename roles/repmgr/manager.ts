@@ -81,5 +81,6 @@ export const repmgrManager: FailoverManager = {
   switchoverSteps: (cluster, plan) => repmgrSteps(cluster, plan.target),
   switchoverChecks: witnessChecks,
 
+  voters: 'witness',
   rejoinCommand: (cluster, host, primary) => rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: host, primary }),
 };

@@ -9,8 +9,9 @@ import { register as showPassword } from './showPassword.js';
 import { register as status } from './status.js';
 import { register as switchover } from './switchover.js';
 import { register as test } from './test.js';
+import { register as drill } from './drill.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status, switchover, test];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status, switchover, test, drill];

@@ -63,4 +63,10 @@ export interface Platform {
   /** What deprovision would remove, for the confirmation prompt; changes nothing. */
   deprovisionPlan(cluster: Cluster): Promise<string[]>;
   deprovision(cluster: Cluster, opts?: DeprovisionOptions): Promise<DeprovisionResult>;
+  /**
+   * Kills every process of one host at once, as a power loss would (docker:
+   * `docker kill`; provision starts it again). Absent (bare): `m1 drill`
+   * kills the host's services itself.
+   */
+  crash?(cluster: Cluster, host: string): Promise<void>;
 }

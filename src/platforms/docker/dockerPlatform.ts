@@ -309,4 +309,12 @@ async function deprovision(cluster: Cluster, opts: DeprovisionOptions = {}): Pro
   return { removed, durationMs: Date.now() - started };
 }
 
-export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision };
+async function crash(cluster: Cluster, host: string): Promise<void> {
+  const docker = await connectEngine();
+  const owner = { name: cluster.name, dir: cluster.dir };
+  const c = (await observeContainers(docker)).find((x) => x.name === host && ownership(x.labels, owner) === 'ours');
+  if (!c) throw new HostError(`${host}: no container of cluster ${cluster.name} by that name`);
+  await docker.getContainer(c.id).kill({ signal: 'SIGKILL' });
+}
+
+export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision, crash };

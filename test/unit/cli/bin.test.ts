@@ -43,7 +43,7 @@ describe('bin/m1.js', () => {
   it('--help lists every command (exit 0)', async () => {
     const r = await m1(['--help']);
     expect(r.code, r.err).toBe(0);
-    for (const cmd of ['configure', 'validate', 'provision', 'deprovision', 'deploy', 'show-password', 'status', 'switchover', 'test']) {
+    for (const cmd of ['configure', 'validate', 'provision', 'deprovision', 'deploy', 'show-password', 'status', 'switchover', 'test', 'drill']) {
       expect(r.out).toMatch(new RegExp(`^  ${cmd} `, 'm'));
     }
   });
@@ -76,6 +76,7 @@ describe('bin/m1.js', () => {
       ['status', dir],
       ['switchover', dir, 'some-replica'],
       ['test', dir],
+      ['drill', dir, 'crash-primary', '--yes'],
     ];
     const runs = await Promise.all(commands.map((args) => m1(args)));
     runs.forEach((r, n) => {
@@ -86,6 +87,27 @@ describe('bin/m1.js', () => {
     });
     expect(existsSync(dir)).toBe(false);
   }, 120_000);
+
+  it('drill: an unknown scenario or a duration under 20 s is exit 2, no --yes without a terminal exit 3, before any host is asked', async () => {
+    const dir = join('inventories', 'm1', 'repmgr-docker');
+    const runs = await Promise.all([
+      m1(['drill', dir, 'crash-everything', '--yes']),
+      m1(['drill', dir, 'crash-primary', '--duration', '10', '--yes']),
+      m1(['drill', dir, 'crash-primary', '--duration', 'soon', '--yes']),
+      m1(['drill', dir, 'crash-primary']),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 3]);
+    expect(runs[0]!.err).toMatch(/unknown scenario "crash-everything": one of crash-primary, partition-primary/);
+    expect(runs[1]!.err).toContain('--duration 10: at least 20 seconds');
+    expect(runs[3]!.err).toContain('rerun with --yes');
+    for (const r of runs) expect(r.out).toBe('');
+  });
+
+  it('drill --help shows an example', async () => {
+    const r = await m1(['drill', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Example: m1 drill clusters/m1 crash-primary');
+  });
 
   it('validate prints the topology of an example cluster (exit 0)', async () => {
     const r = await m1(['validate', join('inventories', 'm1', 'repmgr-docker')]);

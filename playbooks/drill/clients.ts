@@ -1,0 +1,114 @@
+/**
+ * The drill's clients: through every entry point, one statement at a time,
+ * a new connection each (as a reconnecting application), retrying after any
+ * failure. Writers insert numbered rows (acknowledged only when the server
+ * returned its name); readers read. The control node's psql, as CLIENT_USER.
+ */
+import { spawn } from 'node:child_process';
+import type { Cluster } from '../../src/inventory/cluster.js';
+import { lastLines } from '../../src/engine/text/tail.js';
+import { clusterRoutes } from '../operate/routes.js';
+import { POSTGRES_PORT } from '../../src/products/postgres/layout.js';
+import { answeringServer, CLIENT_READ_SQL, clientWriteSql } from './sql.js';
+import type { Attempt, EntryPointLog } from './timeline.js';
+
+/**
+ * The database user the drill's clients log in as: the one place to change
+ * it. A non-superuser belongs here (an application's rights, and it is
+ * refused when a fenced server allows only superusers); until m1 creates an
+ * application user, postgres, whose password m1 keeps.
+ */
+export const CLIENT_USER = 'postgres';
+
+/** At most this many attempts per second through one entry point. */
+const MAX_RATE = 10;
+
+export interface EntryPoint {
+  host: string;
+  /** Where the client connects (the inventory's address). */
+  address: string;
+  port: number;
+  kind: 'write' | 'read';
+}
+
+/** Every entry point of the cluster; the primary itself when there is none. */
+export function entryPoints(cluster: Cluster, addresses: Readonly<Record<string, string>>, primary: string): EntryPoint[] {
+  const routes = clusterRoutes(cluster);
+  if (routes.length === 0) return [{ host: primary, address: addresses[primary] ?? primary, port: POSTGRES_PORT, kind: 'write' }];
+  return routes.map((r) => ({ host: r.host, address: addresses[r.host] ?? r.host, port: r.port, kind: r.wants === 'primary' ? 'write' : 'read' }));
+}
+
+function psqlOnce(e: EntryPoint, password: string, sql: string): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    const conninfo = `host=${e.address} port=${e.port} dbname=postgres user=${CLIENT_USER} sslmode=require connect_timeout=2 application_name=m1_drill`;
+    const child = spawn('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', conninfo, '-c', sql], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PGPASSWORD: password },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, out: `psql: ${err.message}` });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0, out });
+    });
+  });
+}
+
+export class Clients {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private nextId = 1;
+  readonly logs: EntryPointLog[];
+  /** Ids acknowledged, by any writer. */
+  readonly acked: number[] = [];
+  /** The last distinct errors, for the report. */
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly points: readonly EntryPoint[],
+    private readonly password: string,
+    private readonly now: () => number,
+  ) {
+    this.logs = points.map((p) => ({ host: p.host, port: p.port, kind: p.kind, attempts: [] }));
+  }
+
+  start(): this {
+    this.running = true;
+    this.loops = this.points.map((p, n) => this.loop(p, this.logs[n]!.attempts));
+    return this;
+  }
+
+  private async loop(p: EntryPoint, attempts: Attempt[]): Promise<void> {
+    while (this.running) {
+      const start = this.now();
+      const id = this.nextId++;
+      const r = await psqlOnce(p, this.password, p.kind === 'write' ? clientWriteSql(id) : CLIENT_READ_SQL);
+      const server = r.ok ? answeringServer(r.out) : undefined;
+      const atMs = this.now();
+      if (server !== undefined) {
+        attempts.push({ atMs, ok: true, server });
+        if (p.kind === 'write') this.acked.push(id);
+      } else {
+        attempts.push({ atMs, ok: false });
+        const e = `${p.host}:${p.port}: ${lastLines(r.out, 1) || 'no answer'}`;
+        if (!this.errors.includes(e)) {
+          this.errors.push(e);
+          if (this.errors.length > 10) this.errors.shift();
+        }
+      }
+      const wait = 1000 / MAX_RATE - (this.now() - start);
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { drillExitCode, renderDrill, type DrillReport } from './report.js';
+
+const ok: DrillReport = {
+  scenario: 'crash-primary',
+  method: 'docker-kill',
+  detect_s: 0.3,
+  promote_s: 14.2,
+  fence_s: null,
+  entry_points: [{ host: 'b', port: 6432, follow_s: 15.1 }],
+  acked_writes: 180,
+  acked_lost: 2,
+  rewound_xids: null,
+  split_brain_s: 0,
+  heal_s: 40.2,
+  healthy_after: true,
+};
+
+describe('drill report', () => {
+  it('has exactly the issue field names', () => {
+    expect(Object.keys(ok).sort()).toEqual(
+      ['scenario', 'method', 'detect_s', 'promote_s', 'fence_s', 'entry_points', 'acked_writes', 'acked_lost', 'rewound_xids', 'split_brain_s', 'heal_s', 'healthy_after'].sort(),
+    );
+  });
+
+  it('exit 1 on split brain, on lost acknowledged writes only under synchronous replication, and when not healthy after', () => {
+    expect(drillExitCode(ok, false)).toEqual({ exitCode: 0, failures: [] });
+    expect(drillExitCode(ok, true).exitCode).toBe(1);
+    expect(drillExitCode({ ...ok, split_brain_s: 0.25 }, false).failures).toEqual(['two nodes took writes at once for 0.25 s']);
+    expect(drillExitCode({ ...ok, healthy_after: false }, false).exitCode).toBe(1);
+  });
+
+  it('the table names every measure', () => {
+    const t = renderDrill(ok);
+    expect(t).toMatch(/^promoted +14\.2 s$/m);
+    expect(t).toMatch(/^fenced +-$/m);
+    expect(t).toMatch(/^entry point b:6432 +follows at 15\.1 s$/m);
+    expect(t).toMatch(/^rewound transactions +not reported$/m);
+  });
+});

@@ -1,0 +1,56 @@
+/** The drill's report: its JSON fields (the issue's names), its exit status, its table. Pure. */
+import type { Scenario } from './scenarios.js';
+import type { EntryPointFollow } from './timeline.js';
+
+export interface DrillReport {
+  scenario: Scenario;
+  /** How the fault was made: docker-kill, sigkill (bare), nftables, iptables or ip-route (partitions). */
+  method: string;
+  /** Seconds from the fault until the drill saw the struck host change (null: it never did). */
+  detect_s: number | null;
+  /** Until another data node first took writes (null: none did). */
+  promote_s: number | null;
+  /** Until a cut-off primary stopped taking writes (null: no fence needed, or none came). */
+  fence_s: number | null;
+  /** Per entry point: until every attempt through it succeeded (writes: on the final primary). */
+  entry_points: EntryPointFollow[];
+  acked_writes: number;
+  /** Acknowledged rows missing on the final primary. */
+  acked_lost: number;
+  /** Transaction ids a rewind discarded: null until deploy reports them. */
+  rewound_xids: string[] | null;
+  /** Overlap of two nodes' writable intervals, seconds. */
+  split_brain_s: number;
+  /** From undoing the fault until `m1 test` passed (or gave up). */
+  heal_s: number;
+  healthy_after: boolean;
+}
+
+/** 1 when two nodes took writes at once, when acknowledged rows were lost under synchronous replication, or when not healthy after. */
+export function drillExitCode(r: DrillReport, synchronousReplication: boolean): { exitCode: 0 | 1; failures: string[] } {
+  const failures: string[] = [];
+  if (r.split_brain_s > 0) failures.push(`two nodes took writes at once for ${r.split_brain_s} s`);
+  if (synchronousReplication && r.acked_lost > 0) failures.push(`${r.acked_lost} acknowledged writes lost with synchronous replication on`);
+  if (!r.healthy_after) failures.push('the cluster is not healthy after healing');
+  return { exitCode: failures.length ? 1 : 0, failures };
+}
+
+const sec = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} s`);
+
+export function renderDrill(r: DrillReport): string {
+  const rows: [string, string][] = [
+    ['scenario', `${r.scenario} (${r.method})`],
+    ['detected', sec(r.detect_s)],
+    ['fenced', sec(r.fence_s)],
+    ['promoted', sec(r.promote_s)],
+    ...r.entry_points.map((e): [string, string] => [`entry point ${e.host}:${e.port}`, e.follow_s === null ? 'never worked again' : `follows at ${sec(e.follow_s)}`]),
+    ['acknowledged writes', String(r.acked_writes)],
+    ['acknowledged, then lost', String(r.acked_lost)],
+    ['rewound transactions', r.rewound_xids === null ? 'not reported' : r.rewound_xids.join(', ') || 'none'],
+    ['split brain', sec(r.split_brain_s)],
+    ['healed in', sec(r.heal_s)],
+    ['healthy after', r.healthy_after ? 'yes' : 'NO'],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { answeringServer, clientWriteSql, lostIds, parseSample, prepareSql, sampleCommand, syncReplicationOn } from './sql.js';
+
+describe('drill SQL', () => {
+  it('a sample: writable only out of recovery with the probe committed in time', () => {
+    expect(parseSample('m1:recovery=f\nm1:rc=0\n')).toBe('writable');
+    expect(parseSample('m1:recovery=t\nm1:rc=0\n')).toBe('read-only');
+    // statement_timeout hit, or the fence made the server refuse writes
+    expect(parseSample('m1:recovery=f\nERROR:  canceling statement due to statement timeout\nm1:rc=3\n')).toBe('read-only');
+    expect(parseSample('m1:recovery=f\nERROR:  cannot execute INSERT in a read-only transaction\nm1:rc=3\n')).toBe('read-only');
+    // synchronous commit given up on: committed locally, not acknowledged in time
+    expect(parseSample('m1:recovery=f\nWARNING:  canceling wait for synchronous replication due to user request\nm1:rc=0\n')).toBe('read-only');
+    expect(parseSample('psql: error: connection to server on socket failed\nm1:rc=2\n')).toBe('stopped');
+    expect(parseSample('m1:rc=124\n')).toBe('stopped');
+  });
+
+  it('the sample command is valid shell, bounded, naming the host it probes', () => {
+    const c = sampleCommand(15, "it's-a");
+    execFileSync('sh', ['-n', '-c', c]);
+    expect(c).toMatch(/^timeout 2 /);
+    expect(c).toContain('statement_timeout = 500');
+  });
+
+  it('the client tables are granted to the client user, quoted', () => {
+    expect(prepareSql('app')).toContain('GRANT SELECT, INSERT ON m1.drill_writes TO "app"');
+    expect(syncReplicationOn('m1:sync=t')).toBe(true);
+    expect(syncReplicationOn('m1:sync=f')).toBe(false);
+  });
+
+  it('a write names its server; lost ids are the acknowledged ones missing', () => {
+    expect(clientWriteSql(7)).toContain('VALUES (7)');
+    expect(answeringServer('m1:server=m1-b\n')).toBe('m1-b');
+    expect(answeringServer('m1:server=m1-c/0\n')).toBe('m1-c');
+    expect(lostIds([1, 2, 3], [1, 3])).toEqual([2]);
+  });
+});
