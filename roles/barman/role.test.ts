@@ -17,7 +17,8 @@ async function tasks(host: string, live: LiveState, files: Record<string, string
   const h = {
     host,
     check: false,
-    fact: async () => ({ done: doneBackups, total: doneBackups }),
+    // The src/live reading of the server's backup.info files.
+    fact: async () => ({ facts: { backups: Array.from({ length: doneBackups }, (_, n) => ({ id: `2026010${n + 1}T000000`, status: 'DONE' })) }, errors: [] }),
     facts: { content: async (p: string) => (p in files ? Buffer.from(files[p]!) : null) },
     secret: (v: string) => v,
   } as unknown as HostContext;

@@ -15,10 +15,10 @@
  * known hosts for the whole cluster.
  */
 import { RefusedError } from '../../src/errors.js';
-import { command, defineRole, directory, file, packages, service, waitUntil, defineFact, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
+import { command, defineRole, directory, file, packages, service, waitUntil, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
-import { asBarman, barmanCmd, countBackupsCommand, receiveWalRunningCommand, parseCountBackups, type BackupSummary } from '../../src/products/barman/commands.js';
+import { asBarman, barmanCmd, receiveWalRunningCommand, type BackupSummary } from '../../src/products/barman/commands.js';
 import { backupCron, barmanCron } from '../../src/products/barman/cron.js';
 import { barmanConf } from '../../src/products/barman/globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from '../../src/products/barman/layout.js';
@@ -28,6 +28,8 @@ import { barmanServerConf, serverConfTarget } from '../../src/products/barman/se
 import { backupTarget, barmanServers, type BarmanServer } from '../../src/products/barman/serverName.js';
 import { barmanStepOperation } from './stepOperation.js';
 import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
+import { readingFact } from '../../src/live/reading.js';
+import { barmanBackups } from '../../src/live/facts/barmanBackups.js';
 
 /** Packages on the Barman host: Barman, its client tools, pg_receivewal/pg_basebackup of the cluster's version, rsync, cron. */
 export function barmanPackages(version: PostgresVersion): string[] {
@@ -40,8 +42,10 @@ export function targetStatePath(server: string): string {
   return `${STATE_DIR}/${server}.target`;
 }
 
-function backupsFact(server: string) {
-  return defineFact<BackupSummary>(`barman-backups:${server}`, countBackupsCommand(server), (r) => parseCountBackups(r.stdout));
+/** The server's backups as src/live reads them (each backup.info, without starting Barman's Python). */
+async function backupSummary(h: HostContext, server: string): Promise<BackupSummary> {
+  const { facts } = await h.fact(readingFact(`barman-backups:${server}`, { facts: { backups: barmanBackups(server, `${BARMAN_HOME}/${server}/base`) } }));
+  return { done: facts.backups.filter((b) => b.status === 'DONE').length, total: facts.backups.length };
 }
 
 /** The Postgres hosts (other than the target) where a slot of this Barman host may be left behind. */
@@ -63,7 +67,7 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
   const current = text(await h.facts.content(confPath));
   const recorded = text(await h.facts.content(statePath))?.trim() || undefined;
   const previousTarget = recorded ?? (current !== undefined ? serverConfTarget(current) : undefined);
-  const backups = current !== undefined ? await h.fact(backupsFact(server.name)) : { done: 0, total: 0 };
+  const backups = current !== undefined ? await backupSummary(h, server.name) : { done: 0, total: 0 };
   const refusal = splitPrimaryRefusal(ctx, `Barman server ${server.name}`, previousTarget, target);
   if (refusal) throw new RefusedError(refusal);
 

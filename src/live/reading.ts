@@ -9,7 +9,8 @@
  * `m1:pgerr=` lines say why SQL facts are missing (no server socket, another
  * server's data directory, psql's own errors); they end up in `errors`.
  */
-import { quote } from '../engine/index.js';
+import { defineFact, quote, stderrTail, type FactDef } from '../engine/index.js';
+import { HostError } from '../errors.js';
 import { sqlLiteral, type Fact, type FactValue } from './fact.js';
 import { linesOf, readLines } from './protocol.js';
 
@@ -125,4 +126,18 @@ export function parseReading<F extends Facts>(reading: Reading<F>, stdout: strin
   }
   for (const l of lines) if (l.key === PG_ERR && l.value.trim()) errors.push(l.value.trim());
   return { facts: facts as FactValues<F>, errors };
+}
+
+/**
+ * A reading as an engine fact, for roles and playbooks that read through the
+ * engine (cached per run like any fact; a command run afterwards makes it read
+ * again). `name` tells readings apart: the same name must mean the same
+ * facts. Only the shell failing throws; what the facts could not tell is in
+ * the answer.
+ */
+export function readingFact<F extends Facts>(name: string, reading: Reading<F>): FactDef<HostAnswer<F>> {
+  return defineFact(`live:${name}`, buildReadingCommand(reading), (r) => {
+    if (r.code !== 0) throw new HostError(`reading ${name} exited ${r.code}: ${stderrTail(r, 2)}`);
+    return parseReading(reading, r.stdout);
+  });
 }

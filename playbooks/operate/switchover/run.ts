@@ -24,6 +24,9 @@ import { openCluster, runOn, type OpenCluster } from '../cluster.js';
 import { localPsqlCommand } from '../psql.js';
 import { gatherSnapshot, type Snapshot } from '../status.js';
 import { isDataNode } from '../probe/spec.js';
+import { buildReadingCommand, parseReading } from '../../../src/live/reading.js';
+import { pgNode } from '../../../src/live/facts/pgNode.js';
+import { postgresPlace } from '../../../src/live/server.js';
 import type { CheckRow } from '../table.js';
 import { newToken, writeRowSql, wroteToken } from '../writes.js';
 import { checkSwitchover, type SwitchoverPlan } from './preconditions.js';
@@ -146,8 +149,9 @@ async function saveManagerLog(cluster: Cluster, text: string): Promise<string | 
 
 /** Whether the target's Postgres answers out of recovery (read on a connection of its own). */
 async function isPrimary(connectors: Map<string, Connector>, cluster: Cluster, host: string): Promise<boolean> {
-  const r = await runOn(connectors, host, localPsqlCommand(cluster.postgresVersion, 'SELECT pg_is_in_recovery()'), { timeoutMs: 10_000 });
-  return r.ok && r.result.code === 0 && r.result.stdout.trim() === 'f';
+  const reading = { facts: { node: pgNode }, postgres: postgresPlace(cluster.postgresVersion) };
+  const r = await runOn(connectors, host, buildReadingCommand(reading), { timeoutMs: 10_000 });
+  return r.ok && parseReading(reading, r.result.stdout).facts.node?.inRecovery === false;
 }
 
 export async function runSwitchover(oc: OpenCluster, target: string, options: SwitchoverOptions = {}): Promise<SwitchoverOutcome> {

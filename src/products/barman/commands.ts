@@ -19,21 +19,6 @@ export function barmanCmd(...args: string[]): string {
   return quoteAll([BARMAN_BIN, ...args]);
 }
 
-/**
- * Counts a server's DONE backups from their backup.info files (what Barman's
- * list-backups reads), without starting Barman (~0.4 s of Python): prints
- * `<done> <total>`.
- */
-export function countBackupsCommand(server: string): string {
-  const base = quote(`${BARMAN_HOME}/${server}/base`);
-  return `set -- ${base}/*/backup.info; [ -e "$1" ] || set --; printf '%s %s\\n' "$(cat "$@" </dev/null 2>/dev/null | grep -c '^status=DONE$')" "$#"`;
-}
-
-export function parseCountBackups(stdout: string): BackupSummary {
-  const m = /^(\d+) (\d+)\s*$/.exec(stdout);
-  return m ? { done: Number(m[1]), total: Number(m[2]) } : { done: 0, total: 0 };
-}
-
 /** Lists a server's backups as JSON (`barman -f json list-backups`); fails when the server is unknown. */
 export function listBackupsCommand(server: string): string {
   return asBarman(barmanCmd('-f', 'json', 'list-backups', server));

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildReadingCommand, parseReading } from '../../../src/live/reading.js';
 import { barmanBackups } from '../../../src/live/facts/barmanBackups.js';
 import { barmanCheck, parseBarmanCheck } from '../../../src/live/facts/barmanCheck.js';
 import { barmanServerConf, barmanTargetState } from '../../../src/live/facts/barmanServer.js';
@@ -34,5 +39,23 @@ describe('the Barman facts, recorded on Barman 3.4.0', () => {
 
   it('bounds barman check in time', () => {
     expect((barmanCheck('x', 'barman check x').read as { shell: string }).shell).toMatch(/out=\$\(timeout 12 barman check x 2>&1\)/);
+  });
+});
+
+describe('the backups fact on a real shell', () => {
+  it('reads every backup.info (none: an empty list), sorted by id', () => {
+    const base = mkdtempSync(join(tmpdir(), 'm1-live-bbackup-'));
+    try {
+      const reading = { facts: { backups: barmanBackups('m1', base) } };
+      const read = () => parseReading(reading, execFileSync('sh', ['-c', buildReadingCommand(reading)]).toString()).facts.backups;
+      expect(read()).toEqual([]);
+      for (const [id, status] of [['20261122T032144', 'DONE'], ['20261122T032044', 'DONE'], ['20261122T032057', 'FAILED']] as const) {
+        mkdirSync(join(base, id));
+        writeFileSync(join(base, id, 'backup.info'), `backup_id=${id}\nstatus=${status}\ntimeline=1\n`);
+      }
+      expect(read().map((b) => [b.id, b.status, b.timeline])).toEqual([['20261122T032044', 'DONE', 1], ['20261122T032057', 'FAILED', 1], ['20261122T032144', 'DONE', 1]]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });

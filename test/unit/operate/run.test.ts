@@ -37,8 +37,9 @@ function scriptedCluster(opts: { switchoverFails?: boolean } = {}) {
     new Map<string, FakeConnector>(
       cluster.instances.map((i) => {
         const c = new FakeConnector(i.name);
+        // The target's own reading while it is promoted (src/live's pgNode alone); the probe (below: checked first) reads it too.
+        c.on(/'m1:pg=' \|\|/, () => ({ stdout: `m1:pg=/opt/postgres/data|${phase.primary === i.name ? 'false' : 'true'}\n` }));
         c.on(/m1:svc=/, () => ({ stdout: probeTexts(cluster, phase)[i.name] }));
-        c.on(/SELECT pg_is_in_recovery\(\)/, () => ({ stdout: phase.primary === i.name ? 'f\n' : 't\n' }));
         // The manager's commands run timestamped: their status comes back as a last line (timestampedCommand).
         c.on(/service pause|service unpause/, () => ({ stdout: '05:00:00.001 NOTICE: paused\nm1:exit=0\n' }));
         c.on(/standby switchover/, () => {
@@ -64,7 +65,7 @@ function scriptedCluster(opts: { switchoverFails?: boolean } = {}) {
   return { oc, main, extra };
 }
 
-const changes = (c: FakeConnector) => c.commands.map((x) => x.command).filter((x) => !/m1:svc=|pg_is_in_recovery/.test(x));
+const changes = (c: FakeConnector) => c.commands.map((x) => x.command).filter((x) => !/m1:svc=|'m1:pg=' \|\|/.test(x));
 
 describe('the manager\'s output, timestamped', () => {
   it('prefixes every line with the time and hands the exit status back', () => {
