@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import { RefusedError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
+import { confirmOnTerminal } from './confirm.js';
 import { wrap, type RunState } from './program.js';
-
-async function confirmOnTerminal(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 export function register(program: Command, state: RunState): void {
   program
@@ -34,7 +25,7 @@ export function register(program: Command, state: RunState): void {
           if (!process.stdin.isTTY || !process.stdout.isTTY) {
             throw new RefusedError(`deprovision ${cluster} would remove ${what}: rerun with --yes to confirm (no terminal to ask on)`);
           }
-          return confirmOnTerminal(`Remove ${what} of cluster ${cluster}? [y/N] `);
+          return confirmOnTerminal(`Remove ${what} of cluster ${cluster}? [y/N] `, process.stdout);
         };
         const r = await deprovisionClusterDir(dir, { progress: out, confirm, warning });
         if (r.status === 'nothing') {

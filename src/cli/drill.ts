@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import { RefusedError, UsageError } from '../errors.js';
+import { confirmOnTerminal } from './confirm.js';
 import { wrap, type RunState } from './program.js';
-
-async function confirmOnTerminal(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 export function register(program: Command, state: RunState): void {
   program
@@ -38,7 +29,7 @@ export function register(program: Command, state: RunState): void {
         const durationS = checkDuration(Number(opts.duration));
         const terminal = process.stdin.isTTY === true && process.stderr.isTTY === true;
         if (!opts.yes && !terminal) throw new RefusedError(`drill ${scenario} on ${dir}: rerun with --yes to confirm (no terminal to ask on); nothing done`);
-        const confirm = async (what: string) => opts.yes === true || confirmOnTerminal(`Drill: ${what}? [y/N] `);
+        const confirm = async (what: string) => opts.yes === true || confirmOnTerminal(`Drill: ${what}? [y/N] `, process.stderr);
         const progress = (line: string) => void process.stderr.write(`${line}\n`);
         const out = await drillCluster(dir, scenario, { durationS, confirm, write: progress });
         if (opts.json) process.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);
