@@ -54,6 +54,9 @@ export function sshRun(dir: string, inv: Inventory, host: string, command: strin
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 255) : 0;
       resolve({ code, stdout, stderr });
     });
+    // ssh may exit (a host going away mid-test) before reading its input: the
+    // broken pipe is that same failure, already reported through the exit code.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
   });
 }
