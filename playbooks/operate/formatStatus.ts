@@ -53,6 +53,15 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
       ).replace(/^(?=.)/gm, '  '),
     );
   }
+  if (s.slots.length > 0) {
+    out.push(`\nreplication slots on ${s.slots[0]!.host}:\n`);
+    out.push(
+      renderTable(
+        ['slot', 'active', 'WAL held'],
+        s.slots.map((sl) => [sl.name, sl.active ? 'yes' : 'NO', sl.heldBytes !== undefined ? formatBytes(sl.heldBytes) : '-']),
+      ).replace(/^(?=.)/gm, '  '),
+    );
+  }
   for (const b of s.barman) {
     const last = b.lastBackup ? `last backup ${b.lastBackup.id} ${b.lastBackup.status}${b.lastBackup.timeline !== undefined ? ` timeline ${b.lastBackup.timeline}` : ''} ${age(b.lastBackup.endTime, now)}`.trimEnd() : 'no backup';
     const check = b.check ? (b.check.ok ? 'check OK' : `check FAILED: ${b.check.failed.join('; ')}`) : 'check not run';

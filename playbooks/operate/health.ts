@@ -11,7 +11,7 @@ import { hostLiveFacts, instanceForHost, liveTopology } from '../deploy/live.js'
 import type { HostLiveFacts } from '../../roles/context.js';
 import type { ServerState } from '../../src/live/server.js';
 import { barmanServers } from '../../src/products/barman/serverName.js';
-import { lagBytes } from './lsn.js';
+import { formatBytes, lagBytes } from './lsn.js';
 import type { HostProbe } from './probe/parse.js';
 import { isDataNode } from './probe/spec.js';
 import { describeRoute, type Route, type RouteAnswer } from './routes.js';
@@ -67,6 +67,21 @@ export interface BarmanStatus {
   check?: { ok: boolean; failed: string[] };
 }
 
+/** A replication slot on the primary and the WAL it keeps on the primary's disk. */
+export interface SlotStatus {
+  host: string;
+  name: string;
+  active: boolean;
+  /** Bytes of WAL the slot holds back (undefined: it reserves none). */
+  heldBytes?: number;
+}
+
+/**
+ * A slot holding more than this is worth a look long before
+ * max_slot_wal_keep_size (8GB by default) invalidates it.
+ */
+export const SLOT_WARN_BYTES = 1024 ** 3;
+
 export interface ClusterStatus {
   cluster: string;
   failoverManager: FailoverManagerName;
@@ -80,6 +95,8 @@ export interface ClusterStatus {
   fm: FmView;
   routes: RouteStatus[];
   barman: BarmanStatus[];
+  /** The primary's replication slots. */
+  slots: SlotStatus[];
   /** config.yml vs the live topology (warnings, never repaired). */
   drift: string[];
   warnings: string[];
@@ -242,6 +259,18 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     barman.push(b);
   }
 
+  // Slots: the WAL they hold stays on the primary's disk until their consumer catches up.
+  const slots: SlotStatus[] = primary
+    ? (probes[primary]?.slots ?? []).map((r) => ({ host: primary, name: r.name, active: r.active, ...(r.heldBytes !== undefined ? { heldBytes: r.heldBytes } : {}) }))
+    : [];
+  for (const sl of slots) {
+    if (sl.heldBytes !== undefined && sl.heldBytes > SLOT_WARN_BYTES) {
+      warnings.push(
+        `replication slot ${sl.name} on ${sl.host} holds ${formatBytes(sl.heldBytes)} of WAL${sl.active ? '' : ' and nobody streams from it'}; past max_slot_wal_keep_size PostgreSQL invalidates it and its consumer must be cloned again`,
+      );
+    }
+  }
+
   warnings.push(...topo.warnings.filter((w) => !/several hosts run as primary/.test(w)));
   const drift = topo.warnings.filter((w) => !/several hosts run as primary/.test(w));
   for (const h of hosts) if (h.lagBytes !== undefined && h.lagBytes > 16 * 1024 * 1024) warnings.push(`${h.host} is ${h.lagBytes} bytes behind the primary`);
@@ -257,6 +286,7 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     fm,
     routes,
     barman,
+    slots,
     drift,
     warnings: warnings.filter((w) => !drift.includes(w)),
     problems,

@@ -17,7 +17,7 @@ import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
 import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
-import { ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
+import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
 import { repmgrFileOps } from './files.js';
 
 /** A data node (not the witness) of a cluster where repmgr runs: the hosts that could run as a second primary. */
@@ -62,6 +62,17 @@ async function* cloneReplica(ctx: DeployContext, i: Instance, h: HostContext): Y
       cmd: remotePsql(v, `${repmgrDsn(upstream)} connect_timeout=5`),
       stdin: ensurePhysicalSlotSql(repmgrSlotName(i.node)),
       changed: (r) => r.stdout.includes('created'),
+    });
+  }
+  // A cascaded replica's clone leaves an inactive slot of its name on the
+  // primary too; nothing streams from it, so it would hold the primary's WAL
+  // until max_slot_wal_keep_size invalidates it.
+  if (upstream !== primary) {
+    yield command({
+      name: `drop the unused slot ${repmgrSlotName(i.node)} on ${primary}`,
+      cmd: remotePsql(v, `${repmgrDsn(primary)} connect_timeout=5`),
+      stdin: dropInactiveSlotSql(repmgrSlotName(i.node)),
+      changed: (r) => r.stdout.includes('dropped'),
     });
   }
 }

@@ -201,6 +201,8 @@ export const VARIABLES = {
   checkpoint_timeout: guc('checkpoint_timeout', '30min'),
   checkpoint_completion_target: guc('checkpoint_completion_target', 0.9),
   max_wal_size: guc('max_wal_size', '4GB'),
+  // a dead replica's or Barman's slot cannot fill the primary's disk: past this the slot is invalidated
+  max_slot_wal_keep_size: guc('max_slot_wal_keep_size (PostgreSQL 13 and later): WAL a replication slot may hold back before PostgreSQL invalidates it', '8GB'),
   min_wal_size: guc('min_wal_size', '128MB'),
   synchronous_commit: guc('synchronous_commit', 'on'),
   // TLS and passwords

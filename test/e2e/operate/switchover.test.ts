@@ -89,6 +89,20 @@ describe('switchover on a repmgr cluster with PgBouncer', () => {
     expect(t.out).not.toMatch(/^FAIL/m);
   });
 
+  it("m1 status lists the primary's replication slots, each active and holding little WAL; max_slot_wal_keep_size caps them at 8GB", async () => {
+    const { s } = await status();
+    const directReplicas = byRole((i) => i.roles.includes('replica') && i.upstream === primary);
+    // One slot per direct replica (repmgr) plus Barman's streaming slot.
+    expect(s.slots.length).toBeGreaterThanOrEqual(directReplicas.length + 1);
+    for (const sl of s.slots) {
+      expect(sl.host).toBe(primary);
+      expect(sl.active, sl.name).toBe(true);
+      expect(sl.heldBytes ?? 0).toBeLessThan(1024 ** 3);
+    }
+    expect(await sql(c, primary, 'SHOW max_slot_wal_keep_size')).toBe('8GB');
+    expect((await m1('status', c.dir)).out).toMatch(new RegExp(`replication slots on ${primary}:`));
+  });
+
   function direct(h: string) {
     return c.cluster.instances.find((i) => i.name === h)!.upstream!;
   }

@@ -49,6 +49,27 @@ describe('evaluateStatus', () => {
     expect(s.problems.some((p) => p.startsWith('2 data nodes run as primary (op-a, op-c): split brain'))).toBe(true);
   });
 
+  it("lists the primary's slots with the WAL each holds, and warns (not degraded) about one holding more than 1 GiB", () => {
+    const c = fiveNodes();
+    const probes = probesFor(c, HEALTHY);
+    probes['op-a']!.slots = [
+      { name: 'backup_op_e', type: 'physical', active: true, restartLsn: '0/7000000', heldBytes: 4096 },
+      { name: 'repmgr_slot_3', type: 'physical', active: false, restartLsn: '0/2000028', heldBytes: 3 * 1024 ** 3 },
+    ];
+    const s = evaluateStatus({ cluster: c, probes, addresses: ADDRESSES, routes: clusterRoutes(c) });
+    expect(s.slots).toEqual([
+      { host: 'op-a', name: 'backup_op_e', active: true, heldBytes: 4096 },
+      { host: 'op-a', name: 'repmgr_slot_3', active: false, heldBytes: 3 * 1024 ** 3 },
+    ]);
+    expect(s.healthy).toBe(true);
+    const warning = s.warnings.find((w) => w.startsWith('replication slot repmgr_slot_3 on op-a holds 3.0 GB'));
+    expect(warning).toMatch(/nobody streams from it; past max_slot_wal_keep_size/);
+    expect(s.warnings.some((w) => w.includes('backup_op_e'))).toBe(false);
+    const text = formatStatus(s);
+    expect(text).toMatch(/replication slots on op-a:/);
+    expect(text).toMatch(/repmgr_slot_3\s+NO\s+3\.0 GB/);
+  });
+
   it('repmgr disagreeing with Postgres about the primary is a problem', () => {
     const s = status({ ...HEALTHY, repmgrPrimary: 'op-b' });
     expect(s.problems).toContain('repmgr (asked on op-a) takes op-b for the primary, but Postgres on op-a is the primary');

@@ -39,6 +39,15 @@ describe('defaultSettings', () => {
     expect(s['max_worker_processes']).toBe(16);
   });
 
+  it('caps the WAL a replication slot holds (8GB) from PostgreSQL 13, which introduced the setting', () => {
+    const c = defaultCluster();
+    const s15 = defaultSettings({ cluster: c, instance: byName(c, 'alpha'), memoryMb: MEM, managerLibraries: LIBS });
+    expect(s15['max_slot_wal_keep_size']).toBe('8GB');
+    const c12 = { ...c, postgresVersion: 12 as const };
+    const s12 = defaultSettings({ cluster: c12, instance: byName(c12, 'alpha'), memoryMb: MEM, managerLibraries: LIBS });
+    expect(s12).not.toHaveProperty('max_slot_wal_keep_size');
+  });
+
   it('names the cluster after the host and points TLS at its own certificate', () => {
     const c = defaultCluster();
     const s = defaultSettings({ cluster: c, instance: byName(c, 'beta'), memoryMb: MEM, managerLibraries: LIBS });
