@@ -6,7 +6,7 @@ export type { Connector, CommandResult, RunOptions } from './connectors/types.js
 export { UnreachableError, AccessError, CommandTimeoutError, ConnectionLostError } from './connectors/types.js';
 export { SshConnector, type SshTarget, type SshOptions } from './connectors/ssh.js';
 export { LocalConnector } from './connectors/local.js';
-export { FakeConnector } from './connectors/fake.js';
+export { FakeConnector, UnexpectedCommandError } from './connectors/fake.js';
 export { connectorsFromInventory } from './connectors/fromInventory.js';
 
 export { defineFact, type FactDef, type FactNeed } from './facts/fact.js';

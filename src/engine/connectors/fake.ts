@@ -1,9 +1,19 @@
 /**
  * A scripted connector for unit tests of operations: answers each command
  * with the first rule whose pattern matches, and records every command and
- * its stdin so tests can assert what an operation ran.
+ * its stdin so tests can assert what an operation ran. A command no rule
+ * matches throws UnexpectedCommandError naming it: a test declares every
+ * command it expects, so a changed or extra command cannot pass unnoticed.
  */
 import type { CommandResult, Connector, RunOptions } from './types.js';
+
+/** A command the test did not declare; a plain Error, so no engine path treats it as a host's failure. */
+export class UnexpectedCommandError extends Error {
+  constructor(host: string, command: string) {
+    super(`fake host ${host}: unexpected command (no rule matches): ${command}`);
+    this.name = 'UnexpectedCommandError';
+  }
+}
 
 export interface FakeRule {
   match: RegExp | ((command: string) => boolean);
@@ -18,6 +28,8 @@ export interface RecordedCommand {
 export class FakeConnector implements Connector {
   readonly host: string;
   readonly commands: RecordedCommand[] = [];
+  /** Unexpected commands so far, kept for code that catches a command's error and carries on. */
+  readonly unexpected: UnexpectedCommandError[] = [];
   private readonly rules: FakeRule[];
 
   constructor(host: string, rules: FakeRule[] = []) {
@@ -37,7 +49,12 @@ export class FakeConnector implements Connector {
     const stdin = options.stdin === undefined ? undefined : options.stdin.toString();
     this.commands.push(stdin === undefined ? { command } : { command, stdin });
     const rule = this.rules.find((r) => (typeof r.match === 'function' ? r.match(command) : r.match.test(command)));
-    const reply = rule ? (typeof rule.reply === 'function' ? rule.reply(command, stdin) : rule.reply) : {};
+    if (!rule) {
+      const error = new UnexpectedCommandError(this.host, command);
+      this.unexpected.push(error);
+      throw error;
+    }
+    const reply = typeof rule.reply === 'function' ? rule.reply(command, stdin) : rule.reply;
     return { code: reply.code ?? 0, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '' };
   }
 

@@ -16,7 +16,7 @@ function playbook(): Playbook {
 
 function connectors() {
   return Object.fromEntries(
-    ['a', 'b'].map((h) => [h, new FakeConnector(h).on(/^fail$/, { code: 4, stderr: 'broken\n' }).on(/^set --; .*stat -c/, { stdout: '--m1-hashes--\n' })]),
+    ['a', 'b'].map((h) => [h, new FakeConnector(h).on(/^true$/, {}).on(/^fail$/, { code: 4, stderr: 'broken\n' }).on(/^set --; .*stat -c/, { stdout: '--m1-hashes--\n' }).on(/mv -f -- "\$t" \/etc\/x /, {})]),
   );
 }
 

@@ -23,6 +23,7 @@ describe('handlers', () => {
     const h = fakeHost();
     h.services.set('pg.service', { active: 'active', file: 'enabled' });
     h.services.set('bouncer.service', { active: 'active', file: 'enabled' });
+    h.connector.on(/^true \d$/, {});
     const change = (n: number, notify: ReturnType<typeof restart>) => command({ name: `change ${n}`, cmd: `true ${n}`, notify });
     const r = await runOps(h.connector, [change(1, reload('pg')), change(2, restart('pg')), change(3, reload('pg')), change(4, reload('bouncer'))]);
     expect(h.connector.ran(/^systemctl (restart|reload)/)).toEqual(['systemctl restart -- pg.service', 'systemctl reload -- bouncer.service']);
@@ -31,6 +32,7 @@ describe('handlers', () => {
   it('skip a restart when the service was started after the change, and run nothing for unchanged operations', async () => {
     const h = fakeHost();
     h.services.set('pg.service', { active: 'inactive', file: 'enabled' });
+    h.connector.on(/^true$/, {});
     const r = await runOps(h.connector, [
       command({ cmd: 'true', notify: restart('pg') }),
       service({ service: 'pg', state: 'started' }),
@@ -42,6 +44,7 @@ describe('handlers', () => {
   it('flushHandlers runs them mid-role', async () => {
     const h = fakeHost();
     h.services.set('pg.service', { active: 'active', file: 'enabled' });
+    h.connector.on(/^true$|^echo after$/, {});
     await runOps(h.connector, [command({ cmd: 'true', notify: restart('pg') }), flushHandlers(), command({ cmd: 'echo after' })]);
     const order = h.connector.commands.map((c) => c.command).filter((c) => /restart|echo after/.test(c));
     expect(order).toEqual(['systemctl restart -- pg.service', 'echo after']);
@@ -85,7 +88,7 @@ describe('stages', () => {
 
   it('a failed host is skipped later; hosts depending on it are skipped; others continue; exit 1', async () => {
     const hosts = ['a', 'b', 'c'];
-    const connectors = Object.fromEntries(hosts.map((h) => [h, new FakeConnector(h).on(/exit 9/, { code: 9, stderr: 'kaboom\n' })]));
+    const connectors = Object.fromEntries(hosts.map((h) => [h, new FakeConnector(h).on(/^true$/, {}).on(/^exit 9$/, { code: 9, stderr: 'kaboom\n' })]));
     const playbook: Playbook = {
       name: 'p',
       stages: [
@@ -124,7 +127,7 @@ describe('stages', () => {
     down.run = async () => {
       throw new UnreachableError('b', 'timed out after 10 s connecting to 10.0.0.2:22');
     };
-    const connectors = { a: new FakeConnector('a'), b: down, c: new FakeConnector('c') };
+    const connectors = { a: new FakeConnector('a').on(/^true$/, {}), b: down, c: new FakeConnector('c').on(/^true$/, {}) };
     const r = await runPlaybook({ name: 'p', stages: [{ name: 's', hosts: ['a', 'b', 'c'], roles: [ok, ok] }] }, { connectors });
     expect(r.failures).toEqual(['b: unreachable (timed out after 10 s connecting to 10.0.0.2:22)']);
     expect(r.recap.a!.changed).toBe(2);
@@ -168,7 +171,7 @@ describe('secrets, log and lock', () => {
     const s = new secrets();
     const pw = s.register('Sup3r-S3cret-pw');
     const out: string[] = [];
-    const fake = new FakeConnector('h').on(/^set --; .*stat -c/, { stdout: '--m1-hashes--\n' }).on(/chpasswd|false/, (cmd, stdin) => ({ code: cmd.includes('false') ? 1 : 0, stderr: `bad: ${stdin ?? ''}\n` }));
+    const fake = new FakeConnector('h').on(/^set --; .*stat -c/, { stdout: '--m1-hashes--\n' }).on(/cat > "\$t" && mv -f -- "\$t" \/etc\/pw\.conf/, {}).on(/^(chpasswd|false)$/, (cmd, stdin) => ({ code: cmd.includes('false') ? 1 : 0, stderr: `bad: ${stdin ?? ''}\n` }));
     const r = await runPlaybook(
       {
         name: 'secret',
