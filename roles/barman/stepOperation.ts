@@ -6,7 +6,7 @@
  * host with the command's stderr. In check mode nothing runs (changed).
  */
 import { HostError } from '../../src/errors.js';
-import { lastLines, type Operation } from '../../src/engine/index.js';
+import { defineOperation, lastLines } from '../../src/engine/index.js';
 import { asBarman } from '../../src/products/barman/commands.js';
 import type { BarmanStep } from '../../src/products/barman/plan.js';
 
@@ -17,14 +17,10 @@ export function stepDisplay(step: BarmanStep): string {
 
 const tail = (s: string) => lastLines(s, 3);
 
-export function barmanStepOperation(step: BarmanStep): Operation {
+export const barmanStepOperation = defineOperation('command', (step: BarmanStep) => {
   const display = stepDisplay(step);
   return {
-    kind: 'command',
     name: step.why,
-    when: true,
-    notify: [],
-    needs: () => [],
     async apply(ctx) {
       const r = await ctx.change({ cmd: asBarman(step.command), display, okCodes: Array.from({ length: 256 }, (_, i) => i), timeoutMs: 2 * 3600_000 });
       if (!r) return { status: 'changed', message: 'check mode: not run' };
@@ -37,4 +33,4 @@ export function barmanStepOperation(step: BarmanStep): Operation {
       throw new HostError(why);
     },
   };
-}
+});

@@ -6,8 +6,7 @@
  */
 import type { DeployContext } from '../context.js';
 import type { FailoverManager } from '../failoverManager.js';
-import { defineRole, directory, file, packages, type Operation, type Role } from '../../src/engine/index.js';
-import type { OpContext, Report } from '../../src/engine/operations/types.js';
+import { defineOperation, defineRole, directory, file, packages, type Operation, type Role } from '../../src/engine/index.js';
 import { unifiedDiff } from '../../src/engine/text/diff.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
@@ -51,23 +50,18 @@ export function packagesFor(cluster: Cluster, instance: Instance, manager: Manag
  * /etc/hosts with m1's block. Written in place (`cat >`), not renamed over:
  * on docker the file is a bind mount, which a rename cannot replace.
  */
-export function hostsFile(cluster: Cluster): Operation {
-  return {
-    kind: 'file',
-    name: `file ${HOSTS_FILE} (cluster hosts)`,
-    when: true,
-    notify: [],
-    needs: () => [{ kind: 'content', path: HOSTS_FILE }],
-    async apply(ctx: OpContext): Promise<Report> {
-      const current = (await ctx.facts.content(HOSTS_FILE))?.toString('utf8') ?? '';
-      const next = withHostsBlock(current, hostsBlock(clusterHostEntries(cluster)));
-      if (next === current) return { status: 'ok' };
-      await ctx.change({ cmd: `cat > ${HOSTS_FILE}`, stdin: next, display: `write ${HOSTS_FILE} in place (${next.length} bytes)` });
-      ctx.facts.invalidatePaths(HOSTS_FILE);
-      return { status: 'changed', diff: unifiedDiff(current, next, { fromFile: `${HOSTS_FILE} (before)`, toFile: `${HOSTS_FILE} (after)` }) };
-    },
-  };
-}
+export const hostsFile = defineOperation('file', (cluster: Cluster) => ({
+  name: `file ${HOSTS_FILE} (cluster hosts)`,
+  needs: [{ kind: 'content', path: HOSTS_FILE }],
+  async apply(ctx) {
+    const current = (await ctx.facts.content(HOSTS_FILE))?.toString('utf8') ?? '';
+    const next = withHostsBlock(current, hostsBlock(clusterHostEntries(cluster)));
+    if (next === current) return { status: 'ok' };
+    await ctx.change({ cmd: `cat > ${HOSTS_FILE}`, stdin: next, display: `write ${HOSTS_FILE} in place (${next.length} bytes)` });
+    ctx.facts.invalidatePaths(HOSTS_FILE);
+    return { status: 'changed', diff: unifiedDiff(current, next, { fromFile: `${HOSTS_FILE} (before)`, toFile: `${HOSTS_FILE} (after)` }) };
+  },
+}));
 
 export const SERVICE_HOMES: Readonly<Record<ServiceUser, string>> = { postgres: '/var/lib/postgresql', barman: '/var/lib/barman' };
 

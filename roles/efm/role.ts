@@ -25,6 +25,7 @@ import {
   service,
   stderrTail,
   user,
+  type FactDef,
   type HostContext,
   type Operation,
   type Role,
@@ -175,26 +176,21 @@ export function efmPostgresRole(ctx: DeployContext): Role {
 }
 
 /**
- * `efm encrypt` as a read-only step whose output the files need: the value
- * lands in `out.value` (registered as a secret) for the operations yielded
- * after it. It changes nothing on the host, so it reports ok.
+ * `efm encrypt`'s answer, read as a fact: it changes nothing on the host, and
+ * the files yielded after it need the value. The password travels on stdin.
  */
-function encryptOperation(ctx: DeployContext, out: { value?: string }): Operation {
+function efmEncryptedPassword(ctx: DeployContext): FactDef<string> {
   const cmd = efmEncryptCommand(ctx.cluster, passwordOf(ctx, EFM_DB_USER));
   const line = `cd / && runuser -u ${cmd.user} -- ${shellLine(cmd)}`;
-  return {
-    kind: 'command',
-    name: cmd.describe,
-    when: true,
-    notify: [],
-    needs: () => [],
-    async apply(opCtx) {
-      const r = await opCtx.probe({ cmd: line, stdin: cmd.stdin, display: cmd.describe });
+  return defineFact(
+    'efm-encrypt',
+    line,
+    (r) => {
       if (r.code !== 0) throw new HostError(`${cmd.describe} exited ${r.code}: ${stderrTail(r, 1)}`);
-      out.value = opCtx.secrets.register(parseEncryptOutput(r.stdout));
-      return { status: 'ok' };
+      return parseEncryptOutput(r.stdout);
     },
-  };
+    { stdin: cmd.stdin },
+  );
 }
 
 /**
@@ -226,9 +222,9 @@ export function efmAgentRole(ctx: DeployContext): Role {
       }),
       ...accounts.memberships.map((m) => user({ name: `user ${m.user} in group ${m.group}`, user: m.user, groups: [m.group] })),
     ];
-    const encrypted: { value?: string } = {};
-    if (!skipped) yield encryptOperation(ctx, encrypted);
-    const files = efmHostFiles(cluster, i, { topology: ctx.live, encryptedPassword: encrypted.value }, {
+    // read once the efm account exists (the accounts above have run)
+    const encryptedPassword = skipped ? undefined : h.secret(await h.fact(efmEncryptedPassword(ctx)));
+    const files = efmHostFiles(cluster, i, { topology: ctx.live, encryptedPassword }, {
       databasesLine: (host, port) => databaseLine(DEFAULT_DATABASES[0]!, host, port),
     });
     const notify = skipped ? [] : [restart(paths.serviceName)];

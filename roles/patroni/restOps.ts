@@ -5,7 +5,7 @@
  * bodies travel on curl's stdin (curlCommand), never in a command line.
  */
 import { HostError } from '../../src/errors.js';
-import { stderrTail, type CommandResult, type Operation } from '../../src/engine/index.js';
+import { defineOperation, stderrTail, type CommandResult } from '../../src/engine/index.js';
 import { argv } from '../../src/engine/shell/quote.js';
 import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from '../../src/products/patroni/curlCommand.js';
 
@@ -27,33 +27,28 @@ function describe(r: RestResponse): string {
 }
 
 /** One REST call that changes something (POST, PATCH): reported changed, failed unless the status is expected. */
-export function restCall(o: RestCallOptions): Operation {
-  return {
-    kind: 'rest',
-    name: o.name,
-    when: o.when ?? true,
-    notify: [],
-    needs: () => [],
-    async apply(ctx) {
-      const spec = curlCommand(o.url, o.request, o.password);
-      const r = await ctx.change({
-        cmd: spec.command,
-        stdin: spec.stdin,
-        display: `curl ${o.request.method} ${o.url}${o.request.path}`,
-        timeoutMs: (o.request.timeoutSeconds + 15) * 1000,
-      });
-      if (!r) return { status: 'changed', message: 'check mode: not called' };
-      ctx.facts.invalidateAll();
-      const res = parseCurlOutput(r.stdout);
-      if (!o.expect.includes(res.status)) {
-        throw new HostError(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
-      }
-      // Short answers ("restarted successfully") are worth showing; the whole DCS configuration is not.
-      const body = res.body.trim();
-      return { status: 'changed', message: `HTTP ${res.status}${body && body.length <= 60 ? `: ${body}` : ''}` };
-    },
-  };
-}
+export const restCall = defineOperation('rest', (o: RestCallOptions) => ({
+  name: o.name,
+  when: o.when,
+  async apply(ctx) {
+    const spec = curlCommand(o.url, o.request, o.password);
+    const r = await ctx.change({
+      cmd: spec.command,
+      stdin: spec.stdin,
+      display: `curl ${o.request.method} ${o.url}${o.request.path}`,
+      timeoutMs: (o.request.timeoutSeconds + 15) * 1000,
+    });
+    if (!r) return { status: 'changed', message: 'check mode: not called' };
+    ctx.facts.invalidateAll();
+    const res = parseCurlOutput(r.stdout);
+    if (!o.expect.includes(res.status)) {
+      throw new HostError(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
+    }
+    // Short answers ("restarted successfully") are worth showing; the whole DCS configuration is not.
+    const body = res.body.trim();
+    return { status: 'changed', message: `HTTP ${res.status}${body && body.length <= 60 ? `: ${body}` : ''}` };
+  },
+}));
 
 /** A GET without credentials as one command line (for facts and polls: no stdin there). */
 export function restGetCommand(url: string, path: string, timeoutSeconds = 5): string {
@@ -86,14 +81,11 @@ export interface PollOptions {
 }
 
 /** Bounded polling decided in code (waitUntil only looks at the exit status). */
-export function poll(o: PollOptions): Operation {
+export const poll = defineOperation('wait', (o: PollOptions) => {
   const interval = Math.max(o.intervalMs ?? 1000, 50);
   return {
-    kind: 'wait',
     name: o.name,
-    when: o.when ?? true,
-    notify: [],
-    needs: () => [],
+    when: o.when,
     async apply(ctx) {
       const deadline = Date.now() + o.timeoutMs;
       let attempts = 0;
@@ -111,4 +103,4 @@ export function poll(o: PollOptions): Operation {
       }
     },
   };
-}
+});

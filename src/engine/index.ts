@@ -21,7 +21,8 @@ export { service, type ServiceOptions } from './operations/service.js';
 export { user, group, type UserOptions, type GroupOptions } from './operations/accounts.js';
 export { command, waitUntil, pathExists, type CommandOptions, type WaitUntilOptions } from './operations/command.js';
 export { flushHandlers } from './operations/flushHandlers.js';
-export { restart, reload, type Operation, type Notify, type Status, type CommonOptions } from './operations/types.js';
+export { defineOperation, type OperationBody } from './operations/define.js';
+export { restart, reload, type Operation, type OpContext, type Report, type Notify, type Status, type CommonOptions } from './operations/types.js';
 
 export { Secrets, REDACTED } from './secrets.js';
 export { quote, quoteAll } from './shell/quote.js';

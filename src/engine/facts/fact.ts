@@ -11,6 +11,8 @@ import { stderrTail } from '../text/tail.js';
 export interface FactDef<T> {
   readonly key: string;
   readonly command: string;
+  /** Data for the command's stdin (a secret the read needs travels here, never in `command`). */
+  readonly stdin?: string;
   parse(result: CommandResult): T;
 }
 
@@ -19,8 +21,8 @@ export interface FactDef<T> {
  * command's result whatever its exit status, so a fact can tell "no" from
  * "cannot tell" itself; it may throw to report a failure.
  */
-export function defineFact<T>(key: string, command: string, parse: (result: CommandResult) => T): FactDef<T> {
-  return { key: `custom:${key}`, command, parse };
+export function defineFact<T>(key: string, command: string, parse: (result: CommandResult) => T, options: { stdin?: string } = {}): FactDef<T> {
+  return { key: `custom:${key}`, command, parse, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) };
 }
 
 /** What an operation will read, so the runner can fetch many at once before it runs. */

@@ -43,6 +43,8 @@ describe('HostFacts', () => {
     expect((await f.accounts()).users.get('root')?.uid).toBe(0);
     const uptimeFact = defineFact('has-proc', 'test -d /proc', (r) => r.code === 0);
     expect(await f.fact(uptimeFact)).toBe(true);
+    const fromStdin = defineFact('reads-stdin', 'tr a-z A-Z', (r) => r.stdout, { stdin: 'secret-ish\n' });
+    expect(await f.fact(fromStdin)).toBe('SECRET-ISH\n');
     await local.close();
   });
 });

@@ -101,7 +101,7 @@ export class HostFacts {
     let p = this.custom.get(def.key) as Promise<T> | undefined;
     if (!p) {
       this.reads++;
-      p = this.connector.run(def.command, { idempotent: true, timeoutMs: READ_TIMEOUT_MS }).then((r) => def.parse(r));
+      p = this.connector.run(def.command, { idempotent: true, timeoutMs: READ_TIMEOUT_MS, ...(def.stdin !== undefined ? { stdin: def.stdin } : {}) }).then((r) => def.parse(r));
       this.custom.set(def.key, p);
       p.catch(() => this.custom.delete(def.key)); // a failed read is not cached
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { DeployContext } from '../../../../roles/context.js';
-import type { HostContext, Operation, Role } from '../../../../src/engine/index.js';
+import type { FactDef, HostContext, Operation, Role } from '../../../../src/engine/index.js';
 import { UsageError } from '../../../../src/errors.js';
 import type { Cluster } from '../../../../src/inventory/cluster.js';
 import { main } from '../../../../src/cli/main.js';
@@ -24,11 +24,11 @@ const context = (cluster: Cluster, live: LiveState = NOTHING_LIVE, over: Partial
   deployContext(cluster, live, { passwords: Object.fromEntries(USERS.map((u) => [u, `pw-${u}`])), ...over });
 
 /** A host context with no host behind it: every file missing, no account, facts from `facts`. */
-function fakeHost(host: string, facts: Record<string, unknown> = {}): HostContext {
+function fakeHost(host: string, facts: Record<string, unknown> = {}, read: FactDef<unknown>[] = []): HostContext {
   return {
     host,
     check: false,
-    fact: async (def) => facts[def.key] as never,
+    fact: async (def) => (read.push(def), facts[def.key] as never),
     facts: {
       os: async () => ({}) as never,
       packages: async () => new Map(),
@@ -41,13 +41,13 @@ function fakeHost(host: string, facts: Record<string, unknown> = {}): HostContex
   };
 }
 
-/** The operations a role yields on a host (not applied). */
-async function opsOf(role: Role, h: HostContext): Promise<Operation[]> {
+/** The operations a role yields on a host (not applied); `read` gets each fact read before the operations yielded after it. */
+async function opsOf(role: Role, h: HostContext, read: unknown[] = []): Promise<Operation[]> {
   const tasks = await role.tasks(h);
   const out: Operation[] = [];
   const add = (t: unknown) => {
     if (Array.isArray(t)) t.forEach(add);
-    else if (t) out.push(t as Operation);
+    else if (t) out.push(t as Operation), read.push(t);
   };
   if (tasks && typeof (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     for await (const t of tasks as AsyncIterable<unknown>) add(t);
@@ -124,11 +124,17 @@ describe('efmAgentRole', () => {
     expect(await names(ctx, 'quarto')).not.toContain('user postgres in group efm');
   });
 
-  it('without it: efm encrypt before the files, and EFM started at the end; changed files restart it', async () => {
-    const ops = await opsOf(efmAgentRole(context(defaultLayout())), fakeHost('quash'));
+  it('without it: efm encrypt read after the account and before the files, password on stdin; EFM started at the end; changed files restart it', async () => {
+    const read: (FactDef<unknown> | Operation)[] = [];
+    const ops = await opsOf(efmAgentRole(context(defaultLayout())), fakeHost('quash', { 'custom:efm-encrypt': '0123456789abcdef' }, read as FactDef<unknown>[]), read);
+    const order = read.map((x) => ('key' in x ? x.key : x.name));
+    expect(order.indexOf('custom:efm-encrypt')).toBeGreaterThan(order.indexOf('user efm'));
+    expect(order.indexOf('custom:efm-encrypt')).toBeLessThan(order.indexOf('file /etc/edb/efm-4.9/efm1.properties'));
+    const encrypt = read.find((x): x is FactDef<unknown> => 'key' in x)!;
+    expect(encrypt.command).toMatch(/^cd \/ && runuser -u efm -- sh -c /);
+    expect(encrypt.command).not.toContain('pw-efm');
+    expect(encrypt.stdin).toBe('pw-efm\n');
     const n = ops.map((o) => o.name);
-    expect(n.indexOf('efm encrypt efm1 --from-env')).toBeGreaterThan(-1);
-    expect(n.indexOf('efm encrypt efm1 --from-env')).toBeLessThan(n.indexOf('file /etc/edb/efm-4.9/efm1.properties'));
     expect(n[n.length - 1]).toBe('service edb-efm-4.9 started, enabled');
     const props = ops.find((o) => o.name === 'file /etc/edb/efm-4.9/efm1.properties')!;
     expect(props.notify).toEqual([{ service: 'edb-efm-4.9', action: 'restart' }]);
