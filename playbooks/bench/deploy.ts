@@ -1,10 +1,10 @@
 /**
  * `npm run bench:deploy`: first deploy and no-op redeploys, timed, as JSON on
  * stdout (progress on stderr), for two clusters one after the other:
- *  - issue 4's scenario 2 (two locations, two data nodes each, PgBouncer on
- *    every data node, Barman + witness; repmgr, PostgreSQL 15): the top-level
- *    keys, as before;
- *  - issue 5's Patroni cluster (`--failover-manager patroni --enable-haproxy`:
+ *  - the two-location repmgr cluster (two data nodes in each location,
+ *    PgBouncer on every data node, Barman + witness; PostgreSQL 15): the
+ *    top-level keys;
+ *  - the Patroni cluster (`--failover-manager patroni --enable-haproxy`:
  *    3 data nodes + etcd, 2 HAProxy, Barman; 8 hosts): under `patroni`, same
  *    shape.
  * Per stage: wall time and the summed time of remote commands on the slowest
@@ -149,7 +149,7 @@ const BENCHES: Readonly<Record<'repmgr' | 'patroni', (common: Common) => Promise
       { extraClusterVars: '  repmgr_redirect_pgbouncer: true\n' },
     );
     return {
-      benchmark: 'issue 4 scenario 2: first deploy and no-op redeploy (repmgr, 2 locations x 2 data nodes, PgBouncer, Barman + witness)',
+      benchmark: 'bench:deploy repmgr: first deploy and no-op redeploy (repmgr, 2 locations x 2 data nodes, PgBouncer, Barman + witness)',
       hosts: r.hosts,
       first_deploy: r.first_deploy,
       noop_redeploy: r.noop_redeploy,
@@ -161,7 +161,7 @@ const BENCHES: Readonly<Record<'repmgr' | 'patroni', (common: Common) => Promise
     const r = await bench('m1benchp', { ...common, failoverManager: 'patroni', enableHaproxy: true }, { freshHosts: true });
     return {
       patroni: {
-        benchmark: 'issue 5: first deploy and no-op redeploy (Patroni + etcd, 3 data nodes, 2 HAProxy, Barman)',
+        benchmark: 'bench:deploy patroni: first deploy and no-op redeploy (Patroni + etcd, 3 data nodes, 2 HAProxy, Barman)',
         ...r,
         targets: { noop_redeploy_ms: 5000, not_remote_share: 0.1 },
       },
