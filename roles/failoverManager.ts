@@ -113,6 +113,19 @@ export interface ViewInput {
   nameOf(host: string): string;
 }
 
+/**
+ * The host whose reading holds the manager's view (`has`): the live primary
+ * first, its view being the current one, then the hosts in config.yml's order.
+ */
+export function viewSource({ cluster, facts, primary }: ViewInput, has: (f: ManagerFacts) => boolean): string | undefined {
+  const order = primary === undefined ? [] : [primary];
+  for (const i of cluster.instances) order.push(i.name);
+  return order.find((h) => {
+    const f = facts[h];
+    return f !== undefined && has(f);
+  });
+}
+
 /** One command of a switchover, as data: where, what, how long it may take. */
 export interface SwitchoverStep {
   /** What progress lines and errors call it. */

@@ -3,11 +3,11 @@
  * one agent (the primary's first), nodes named by their EFM address (an IP,
  * or the hostname with efm_bind_by_hostname), and the nodes EFM misses.
  */
-import type { FmNode, FmView, ViewInput } from '../failoverManager.js';
+import { viewSource, type FmNode, type FmView, type ViewInput } from '../failoverManager.js';
 
-export function efmView({ cluster, facts, primary, nameOf }: ViewInput): FmView {
-  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
-  const from = order.find((h) => facts[h]?.efm !== undefined);
+export function efmView(input: ViewInput): FmView {
+  const { facts, nameOf } = input;
+  const from = viewSource(input, (f) => f.efm !== undefined);
   const view: FmView = { manager: 'efm', nodes: [] };
   if (!from) return view;
   const s = facts[from]!.efm!;

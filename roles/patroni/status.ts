@@ -4,12 +4,12 @@
  * Patroni tells it (GET /patroni) when it answered: the DCS record lags up to
  * loop_wait after a switchover.
  */
-import type { FmNode, FmView, ViewInput } from '../failoverManager.js';
+import { viewSource, type FmNode, type FmView, type ViewInput } from '../failoverManager.js';
 import { isRunningReplica } from '../../src/products/patroni/clusterStatus.js';
 
-export function patroniView({ cluster, facts, primary }: ViewInput): FmView {
-  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
-  const from = order.find((h) => facts[h]?.patroni !== undefined);
+export function patroniView(input: ViewInput): FmView {
+  const { facts } = input;
+  const from = viewSource(input, (f) => f.patroni !== undefined);
   const view: FmView = { manager: 'patroni', nodes: [] };
   if (!from) return view;
   const s = facts[from]!.patroni!;

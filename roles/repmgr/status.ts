@@ -3,11 +3,11 @@
  * it (the primary's first), each node's connection from `repmgr cluster
  * show`, and each node's repmgrd.
  */
-import type { FmNode, FmView, ViewInput } from '../failoverManager.js';
+import { viewSource, type FmNode, type FmView, type ViewInput } from '../failoverManager.js';
 
-export function repmgrView({ cluster, facts, primary }: ViewInput): FmView {
-  const order = [primary, ...cluster.instances.map((i) => i.name)].filter((x): x is string => x !== undefined);
-  const from = order.find((h) => (facts[h]?.repmgr?.nodes.length ?? 0) > 0);
+export function repmgrView(input: ViewInput): FmView {
+  const { facts } = input;
+  const from = viewSource(input, (f) => (f.repmgr?.nodes.length ?? 0) > 0);
   const view: FmView = { manager: 'repmgr', nodes: [] };
   if (!from) return view;
   view.from = from;

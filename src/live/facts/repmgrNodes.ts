@@ -1,16 +1,9 @@
 /** repmgr's metadata (repmgr.nodes) as this server has it; empty before `repmgr primary register`. */
 import { sqlRows, type Fact } from '../fact.js';
 import { bool, fields, num } from '../protocol.js';
+import type { RepmgrNodeRow, RepmgrNodeType } from '../../products/repmgr/sql.js';
 
-export type RepmgrNodeType = 'primary' | 'standby' | 'witness';
-
-export interface RepmgrNodeRow {
-  nodeId: number;
-  name: string;
-  type: RepmgrNodeType;
-  upstreamNodeId?: number;
-  active: boolean;
-}
+export type { RepmgrNodeRow, RepmgrNodeType };
 
 export const REPMGR_NODES_SQL = sqlRows('rnode', ['node_id', 'node_name', 'type', 'upstream_node_id', 'active'], 'FROM repmgr.nodes ORDER BY node_id');
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MANAGERS, managerFor } from '../../../roles/managers.js';
-import type { FmNode } from '../../../roles/failoverManager.js';
+import { viewSource, type FmNode, type ManagerFacts } from '../../../roles/failoverManager.js';
 import { FAILOVER_MANAGERS } from '../../../src/inventory/cluster.js';
 import { byName, defaultCluster } from './fixtures.js';
 import { patroniCluster } from './patroni/fixture.js';
@@ -17,6 +17,23 @@ describe('managerFor', () => {
   it('has an implementation for every failover manager config.yml may name, under that name', () => {
     for (const name of FAILOVER_MANAGERS) expect(MANAGERS[name].name).toBe(name);
     expect(managerFor(patroniCluster()).title).toBe('Patroni');
+  });
+});
+
+describe('viewSource', () => {
+  const c = defaultCluster();
+  const efm: NonNullable<ManagerFacts['efm']> = { nodes: {}, allowednodes: [], membershipcoordinator: '', failoverpriority: [], minimumstandbys: 0, missingnodes: [], messages: [] };
+  const input = (facts: Record<string, ManagerFacts | undefined>, primary?: string) => ({ cluster: c, facts, primary, nameOf: (h: string) => h });
+  const hasEfm = (f: ManagerFacts) => f.efm !== undefined;
+
+  it("reads the live primary's view first, whatever config.yml's order", () => {
+    expect(viewSource(input({ alpha: { efm }, beta: { efm } }, 'beta'), hasEfm)).toBe('beta');
+  });
+
+  it("falls back to config.yml's order when the primary has no view or there is none", () => {
+    expect(viewSource(input({ alpha: {}, beta: { efm }, gamma: { efm } }, 'alpha'), hasEfm)).toBe('beta');
+    expect(viewSource(input({ beta: undefined, gamma: { efm } }), hasEfm)).toBe('gamma');
+    expect(viewSource(input({ alpha: {} }), hasEfm)).toBeUndefined();
   });
 });
 
