@@ -27,7 +27,7 @@ import { defineFact, defineRole, directory, file, packages, reload, service, std
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole } from '../../src/inventory/liveTopology.js';
 import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from '../../src/products/patroni/bootstrapPlan.js';
-import { allPendingRestart, parseClusterJson, parsePatronictlList, pendingRestartOrder, type PatroniClusterStatus } from '../../src/products/patroni/clusterStatus.js';
+import { allPendingRestart, parsePatronictlList, pendingRestartOrder, type PatroniClusterStatus } from '../../src/products/patroni/clusterStatus.js';
 import { patroniDynamicConfig } from '../../src/products/patroni/dynamicConfig.js';
 import { patroniDirs, patroniFiles } from '../../src/products/patroni/files.js';
 import { isObject, type JsonObject } from '../../src/products/patroni/json.js';
@@ -36,7 +36,9 @@ import { patroniMembers } from '../../src/products/patroni/members.js';
 import { patronictlListCommand } from '../../src/products/patroni/patronictl.js';
 import { configPatchRequest, restartRequest } from '../../src/products/patroni/restRequests.js';
 import { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
-import { PATRONI_PACKAGES, PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniServiceName } from '../../src/products/patroni/settings.js';
+import { PATRONI_PACKAGES, PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
+import { patroniCluster } from '../../src/live/facts/patroniCluster.js';
+import { buildReadingCommand, parseReading, readingFact } from '../../src/live/reading.js';
 import { dcsSync } from '../../src/products/patroni/settingsPlan.js';
 
 /** The secret (cluster-dir/secrets/<user>) holding the REST API password. */
@@ -59,14 +61,8 @@ export function patroniSecrets(ctx: DeployContext): PatroniSecrets {
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
 
-/** The DCS' view: GET /cluster from a running Patroni, else patronictl (reads etcd directly). */
-function dcsFact(cluster: DeployContext['cluster'], url: string, patroniActive: boolean, check: boolean) {
-  if (patroniActive) {
-    return defineFact<PatroniClusterStatus | undefined>(`patroni-cluster-rest`, restGetCommand(url, '/cluster'), (r) => {
-      const res = parseRestGet(r);
-      return res.status === 200 ? parseClusterJson(res.body) : undefined;
-    });
-  }
+/** The DCS' view before this member's Patroni runs: patronictl reads etcd directly. */
+function dcsFact(cluster: DeployContext['cluster'], check: boolean) {
   return defineFact<PatroniClusterStatus | undefined>(`patroni-cluster-dcs`, patronictlListCommand(cluster), (r) => {
     if (r.code !== 0) {
       if (check) return undefined;
@@ -113,7 +109,7 @@ export function patroniRole(ctx: DeployContext): Role {
       return;
     }
 
-    const dcs = await h.fact(dcsFact(cluster, url, false, h.check));
+    const dcs = await h.fact(dcsFact(cluster, h.check));
     const role = effectiveRole(cluster, ctx.live, h.host);
     const primary = effectivePrimary(cluster, ctx.live);
     if (dcs === undefined || (dcs.members.length === 0 && !dcs.leader)) {
@@ -185,28 +181,28 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     }
     const sync = dcsSync(current, patroniDynamicConfig(cluster), cluster.postgresVersion);
     const members = patroniMembers(cluster).map((m) => m.name);
+    // GET /cluster through src/live: the DCS's members as this member's Patroni reports them.
+    const dcsReading = { facts: { cluster: patroniCluster(patroniRestPort(cluster, inst)) } };
     if (sync.patch) {
       yield restCall({ name: `DCS configuration (${describePatch(sync)})`, url, request: configPatchRequest(sync.patch), password, expect: [200] });
       if (sync.classification.mayNeedRestart) {
         yield poll({
           name: `Patroni flags pending_restart (${sync.classification.restart.join(', ')})`,
-          cmd: restGetCommand(url, '/cluster'),
+          cmd: buildReadingCommand(dcsReading),
           until: (r) => {
-            const res = parseRestGet(r);
-            return res.status === 200 && allPendingRestart(parseClusterJson(res.body), members);
+            const s = parseReading(dcsReading, r.stdout).facts.cluster;
+            return s !== undefined && allPendingRestart(s, members);
           },
           timeoutMs: PENDING_TIMEOUT_MS,
           onTimeout: 'continue',
-          explain: (r) => `GET /cluster: ${parseRestGet(r).body.slice(0, 200)}`,
+          explain: (r) => {
+            const a = parseReading(dcsReading, r.stdout);
+            return a.facts.cluster ? `GET /cluster: pending restart on ${a.facts.cluster.members.filter((m) => m.pendingRestart).map((m) => m.name).join(', ') || 'no member'}` : a.errors.join('; ');
+          },
         });
       }
     }
-    const status = await h.fact(
-      defineFact<PatroniClusterStatus | undefined>('patroni-cluster-pending', restGetCommand(url, '/cluster'), (r) => {
-        const res = parseRestGet(r);
-        return res.status === 200 ? parseClusterJson(res.body) : undefined;
-      }),
-    );
+    const status = (await h.fact(readingFact('patroni-cluster', dcsReading))).facts.cluster;
     if (!status) return;
     const order = pendingRestartOrder(status, sync.classification.order === 'conflict' ? 'replicas-first' : sync.classification.order);
     for (const name of order) {

@@ -1,17 +1,13 @@
 /**
  * What one host said to its probe reading (command.ts), as data: the src/live
- * facts, with the failover manager's and Barman's answers read into their
- * views. Parsing never throws: what a host could not tell is left undefined
- * (and said in `errors`).
+ * facts, the failover manager's view and Barman's state. Parsing never
+ * throws: what a host could not tell is left undefined (and said in `errors`).
  */
-import { HostError } from '../../../src/errors.js';
-import { parseClusterJson, parseSelfJson, type PatroniClusterStatus, type PatroniSelfStatus } from '../../../src/products/patroni/clusterStatus.js';
-import { parseClusterStatusJson, type EfmClusterStatus } from '../../../src/products/efm/commands/clusterStatus.js';
+import type { PatroniClusterStatus, PatroniSelfStatus } from '../../../src/products/patroni/clusterStatus.js';
+import type { EfmClusterStatus } from '../../../src/products/efm/commands/clusterStatus.js';
 import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { serverConfTarget } from '../../../src/products/barman/serverConf.js';
-import { lastLines } from '../../../src/engine/text/tail.js';
 import { parseReading } from '../../../src/live/reading.js';
-import type { Captured } from '../../../src/live/protocol.js';
 import type { PgNode } from '../../../src/live/facts/pgNode.js';
 import type { WalReceiver } from '../../../src/live/facts/walReceiver.js';
 import type { ReplicationRow } from '../../../src/live/facts/replication.js';
@@ -65,18 +61,6 @@ export function unreachableProbe(host: string, error: string): HostProbe {
   return { host, reachable: false, error, services: {}, replication: [], slots: [], barman: {}, errors: [] };
 }
 
-/** A manager's JSON answer read by `parse`; a failed command or bad JSON becomes an error. */
-function viewOf<T>(failed: (code: number) => string, c: Captured | undefined, parse: (text: string) => T, errors: string[]): T | undefined {
-  if (!c) return undefined;
-  try {
-    if (c.code !== 0) throw new HostError(`${failed(c.code)}: ${lastLines(c.text, 1)}`);
-    return parse(c.text);
-  } catch (e) {
-    errors.push((e as Error).message);
-    return undefined;
-  }
-}
-
 export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
   const answer = parseReading(probeReading(spec), stdout);
   const f = answer.facts as Record<string, unknown>;
@@ -98,15 +82,13 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
     if (nodes.length > 0 || show.length > 0 || daemon) p.repmgr = { nodes, show, ...(daemon ? { daemon } : {}) };
   }
   if (spec.patroniRestPort !== undefined) {
-    const cluster = viewOf((code) => `Patroni GET /cluster failed (curl exit ${code})`, f['patroniCluster'] as Captured | undefined, parseClusterJson, p.errors);
+    const cluster = f['patroniCluster'] as PatroniClusterStatus | undefined;
     if (cluster) p.patroni = cluster;
-    // The DCS view above already reports an unreachable API; this one only refines it.
-    const self = f['patroniSelf'] as Captured | undefined;
-    const own = self?.code === 0 ? parseSelfJson(self.text) : undefined;
+    const own = f['patroniSelf'] as PatroniSelfStatus | undefined;
     if (own) p.patroniSelf = own;
   }
   if (spec.efm) {
-    const efm = viewOf((code) => `efm cluster-status-json exited ${code}`, f['efm'] as Captured | undefined, parseClusterStatusJson, p.errors);
+    const efm = f['efm'] as EfmClusterStatus | undefined;
     if (efm) p.efm = efm;
   }
   if (spec.pgbouncer) {
