@@ -7,6 +7,7 @@
  * Lines that do not start with `m1:` (noise from a login script) are ignored.
  */
 import { quote } from '../engine/index.js';
+import { lastLines } from '../engine/text/tail.js';
 
 export interface Line {
   /** The whole key, e.g. `conf:0000-tpa.conf`. */
@@ -56,6 +57,23 @@ export interface Captured {
 export function parseCaptured(value: string): Captured {
   const at = value.indexOf(':');
   return { code: Number(value.slice(0, at)), text: decode(value.slice(at + 1)) };
+}
+
+/**
+ * A program's answer (a capturedLine()) read by `parse`; undefined, with the
+ * reason as a problem, when the program failed (`failed` names it, with its
+ * last line) or `parse` threw.
+ */
+export function parseCapturedAnswer<T>(line: Line | undefined, problem: (message: string) => void, failed: (code: number) => string, parse: (text: string) => T): T | undefined {
+  if (!line) return undefined;
+  const c = parseCaptured(line.value);
+  try {
+    if (c.code !== 0) throw new Error(`${failed(c.code)}: ${lastLines(c.text, 1)}`);
+    return parse(c.text);
+  } catch (e) {
+    problem((e as Error).message);
+    return undefined;
+  }
 }
 
 /** The `|`-separated fields of a row printed by sqlRows(). */

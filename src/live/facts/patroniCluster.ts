@@ -6,10 +6,9 @@
  * runs again). Patroni listens on 0.0.0.0, so the member asks itself on
  * 127.0.0.1.
  */
-import { lastLines } from '../../engine/text/tail.js';
 import { parseClusterJson, parseSelfJson, type PatroniClusterStatus, type PatroniSelfStatus } from '../../products/patroni/clusterStatus.js';
 import type { Fact } from '../fact.js';
-import { capturedLine, parseCaptured } from '../protocol.js';
+import { capturedLine, parseCaptured, parseCapturedAnswer } from '../protocol.js';
 
 const curl = (port: number, path: string) => `curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:${port}${path}`;
 
@@ -18,20 +17,7 @@ export function patroniCluster(restPort: number): Fact<PatroniClusterStatus | un
   return {
     key: 'patroni',
     read: { shell: capturedLine('patroni', curl(restPort, '/cluster')) },
-    parse: (lines, problem) => {
-      if (!lines[0]) return undefined;
-      const c = parseCaptured(lines[0].value);
-      if (c.code !== 0) {
-        problem(`Patroni GET /cluster failed (curl exit ${c.code}): ${lastLines(c.text, 1)}`);
-        return undefined;
-      }
-      try {
-        return parseClusterJson(c.text);
-      } catch (e) {
-        problem((e as Error).message);
-        return undefined;
-      }
-    },
+    parse: (lines, problem) => parseCapturedAnswer(lines[0], problem, (code) => `Patroni GET /cluster failed (curl exit ${code})`, parseClusterJson),
   };
 }
 
