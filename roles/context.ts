@@ -53,6 +53,20 @@ export interface DeployContext {
   sshKnownHosts?: string;
   /** Inventory address of each host, by instance name. Set by deploy. */
   addresses?: Readonly<Record<string, string>>;
+  /** The cluster CA's certificate and each host's certificate and key (PEM), signed by it. Set by deploy. */
+  tls?: ClusterTls;
+}
+
+export interface ClusterTls {
+  ca: string;
+  hosts: Readonly<Record<string, { cert: string; key: string }>>;
+}
+
+/** The host's certificate pair and the CA; an error naming the host when the context lacks it. */
+export function tlsOf(ctx: DeployContext, host: string): { ca: string; cert: string; key: string } {
+  const pair = ctx.tls?.hosts[host];
+  if (!ctx.tls || !pair) throw new Error(`deploy context: no certificate for ${host}`);
+  return { ca: ctx.tls.ca, ...pair };
 }
 
 /** A password deploy generated (and registered); an error naming the user when the context lacks it. */

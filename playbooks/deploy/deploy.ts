@@ -30,10 +30,11 @@ import { platformFor } from '../../src/platforms/index.js';
 import { readKnownHosts } from '../../src/platforms/clusterFiles.js';
 import { parseKnownHosts, keysFor } from '../../src/ssh/knownHosts.js';
 import { generateKeyPair, type PublicKey } from '../../src/ssh/keys.js';
-import { checkStoredSecrets, secretsDir } from '../../src/secrets/index.js';
+import { checkStoredSecrets, ensureClusterCa, ensureHostCertificate, secretsDir } from '../../src/secrets/index.js';
+import { certificateNames } from '../../src/products/postgres/certificates.js';
 import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../src/products/system/sshKeys.js';
 import { deployPlaybook } from './playbook.js';
-import type { DeployContext, HostLiveFacts } from '../../roles/context.js';
+import type { ClusterTls, DeployContext, HostLiveFacts } from '../../roles/context.js';
 import { managerFor } from '../../roles/managers.js';
 import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
 import { hostLiveFacts, liveTopology } from './live.js';
@@ -159,6 +160,19 @@ async function serviceKeys(cluster: Cluster, check: boolean, secrets: Secrets): 
   return out;
 }
 
+/** The cluster CA and every host's certificate (issued, stored, renewed as needed); check mode writes none. */
+async function clusterTls(cluster: Cluster, addresses: Readonly<Record<string, string>>, check: boolean, secrets: Secrets, write: (s: string) => void): Promise<ClusterTls> {
+  const ca = await ensureClusterCa(cluster.dir, cluster.name, { check });
+  const hosts: Record<string, { cert: string; key: string }> = {};
+  for (const i of cluster.instances) {
+    const c = await ensureHostCertificate(cluster.dir, ca, i.name, certificateNames(cluster, i.name, addresses), { check });
+    if (c.issued && c.issued !== 'none stored') write(`certificate of ${i.name}: ${check ? 'would be reissued' : 'reissued'} (${c.issued}), valid until ${c.notAfter.toISOString().slice(0, 10)}\n`);
+    secrets.register(c.key);
+    hosts[i.name] = { cert: c.cert, key: c.key };
+  }
+  return { ca: ca.cert, hosts };
+}
+
 /** /etc/ssh/ssh_known_hosts from the host keys provision recorded for each host's address. */
 async function knownHostsText(cluster: Cluster, inventory: Inventory): Promise<string> {
   const entries = parseKnownHosts(await readKnownHosts(cluster.dir));
@@ -252,6 +266,8 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const passwords = await ensurePasswords(cluster.dir, secrets, check, [...DEPLOY_PASSWORD_USERS, ...manager.passwordUsers]);
     const keys = await serviceKeys(cluster, check, secrets);
     const knownHosts = await knownHostsText(cluster, inventory);
+    const addresses = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.address]));
+    const tls = await clusterTls(cluster, addresses, check, secrets, write);
 
     // Live facts: one command per host, all hosts at once.
     const tf = performance.now();
@@ -275,7 +291,6 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const factsMs = Math.round(performance.now() - tf);
     factsStage.wallMs = factsMs;
     timings.current = undefined;
-    const addresses = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.address]));
     const hosts: Record<string, HostLiveFacts> = {};
     for (const i of cluster.instances) hosts[i.name] = hostLiveFacts(cluster, gathered[i.name], addresses);
     const topo = liveTopology(cluster, hosts);
@@ -307,6 +322,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       serviceKeys: keys,
       sshKnownHosts: knownHosts,
       addresses,
+      tls,
     };
     const tr = performance.now();
     const playbook = deployPlaybook(ctx, manager, { restartOrder: settings.restartOrder, gate });

@@ -62,6 +62,10 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
       ).replace(/^(?=.)/gm, '  '),
     );
   }
+  if (s.certificates && s.certificates.length > 0) {
+    out.push(`\ncertificates (valid until; deploy renews a host's within 30 days of it):\n`);
+    out.push(renderTable(['of', 'valid until', 'days left'], s.certificates.map((c) => [c.host === 'ca' ? 'cluster CA' : c.host, c.notAfter, String(c.daysLeft)])).replace(/^(?=.)/gm, '  '));
+  }
   for (const b of s.barman) {
     const last = b.lastBackup ? `last backup ${b.lastBackup.id} ${b.lastBackup.status}${b.lastBackup.timeline !== undefined ? ` timeline ${b.lastBackup.timeline}` : ''} ${age(b.lastBackup.endTime, now)}`.trimEnd() : 'no backup';
     const check = b.check ? (b.check.ok ? 'check OK' : `check FAILED: ${b.check.failed.join('; ')}`) : 'check not run';

@@ -103,6 +103,15 @@ export interface ClusterStatus {
   /** What makes the cluster degraded (exit 1). */
   problems: string[];
   healthy: boolean;
+  /** Expiry of the cluster CA ('ca') and each host's certificate, as deploy issued and installed them. */
+  certificates?: CertificateExpiry[];
+}
+
+export interface CertificateExpiry {
+  host: string;
+  /** ISO date (UTC). */
+  notAfter: string;
+  daysLeft: number;
 }
 
 const OTHER_ROLES: Role[] = ['barman', 'pgbouncer', 'etcd', 'haproxy', 'log-server'];

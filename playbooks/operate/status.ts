@@ -4,8 +4,8 @@
  * evaluated (health.ts). Read-only: no lock, nothing changed.
  */
 import type { Cluster } from '../../src/inventory/cluster.js';
-import { readSecret } from '../../src/secrets/index.js';
-import { evaluateStatus, type ClusterStatus } from './health.js';
+import { readSecret, RENEW_DAYS, storedCertificateExpiry } from '../../src/secrets/index.js';
+import { evaluateStatus, type CertificateExpiry, type ClusterStatus } from './health.js';
 import { openCluster, runOn, type OpenCluster } from './cluster.js';
 import { buildProbeCommand } from './probe/command.js';
 import { parseProbe, unreachableProbe, type HostProbe } from './probe/parse.js';
@@ -94,8 +94,22 @@ export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {
     );
   }
   const status = evaluateStatus({ cluster, probes, addresses: oc.addresses, routes, routeAnswers });
+  status.certificates = await certificateExpiries(cluster);
+  for (const c of status.certificates.filter((x) => x.daysLeft < RENEW_DAYS)) {
+    status.warnings.push(`certificate of ${c.host === 'ca' ? 'the cluster CA' : c.host} expires ${c.notAfter} (${c.daysLeft} days)${c.host === 'ca' ? '' : ': m1 deploy renews it'}`);
+  }
   if (!password && routes.length > 0 && options.routes !== false) status.warnings.push(`entry points not checked by connecting: no ${cluster.dir}/secrets/postgres.password`);
   return { status, probes, routeAnswers, gatheredMs: Math.round(performance.now() - t0) };
+}
+
+/** The CA's and each host's certificate expiry, from the cluster directory (what deploy installs); none before the first deploy. */
+async function certificateExpiries(cluster: Cluster): Promise<CertificateExpiry[]> {
+  const out: CertificateExpiry[] = [];
+  for (const host of ['ca', ...cluster.instances.map((i) => i.name)]) {
+    const c = await storedCertificateExpiry(cluster.dir, host).catch(() => undefined);
+    if (c) out.push({ host, notAfter: c.notAfter.toISOString().slice(0, 10), daysLeft: c.daysLeft });
+  }
+  return out;
 }
 
 /** What `m1 status` reads: the snapshot, and config.yml's warnings. */

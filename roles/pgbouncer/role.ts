@@ -13,8 +13,10 @@
  * pair (/etc/m1/ssl/<host>.{crt,key}) and relies on pgbouncer_get_auth and
  * pgbouncer_auth_user in the databases.
  */
+import { pgbouncerTlsMarker, pgbouncerTlsReloadCommand } from '../../src/products/pgbouncer/tls.js';
+import { sha256 } from '../../src/engine/operations/file.js';
 import { RefusedError } from '../../src/errors.js';
-import { defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { command, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
 import { scramVerifierReusing } from '../../src/secrets/scram.js';
@@ -90,6 +92,9 @@ export function pgbouncerRole(ctx: DeployContext): Role {
       file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit(), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
     ];
     yield service({ service: PGBOUNCER_SERVICE, enabled: true, state: 'started' });
+    // A certificate the postgres role replaced: PgBouncer rereads its TLS files on reload.
+    const certSha = sha256(Buffer.from((ctx.tls?.hosts[h.host]?.cert ?? '') + (ctx.tls?.ca ?? '')));
+    yield command({ name: `PgBouncer reads the certificate of ${h.host}`, cmd: pgbouncerTlsReloadCommand(certSha), creates: pgbouncerTlsMarker(certSha) });
     yield flushHandlers();
     // Listening on every address (the package's own configuration listens on 127.0.0.1 only).
     yield waitUntil({ name: `pgbouncer listens on *:${PGBOUNCER_PORT}`, cmd: `ss -Hltn 'sport = :${PGBOUNCER_PORT}' | grep -q '0.0.0.0:${PGBOUNCER_PORT}'`, timeoutMs: 30_000 });

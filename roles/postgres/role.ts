@@ -12,7 +12,7 @@
  */
 import { HostError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
-import { passwordOf } from '../context.js';
+import { passwordOf, tlsOf } from '../context.js';
 import type { PostgresManagement } from '../failoverManager.js';
 import { command, defineRole, directory, file, reload, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
@@ -33,6 +33,8 @@ import {
   TMPFILES_PATH,
   dropDefaultClusterCommand,
   initdbCommand,
+  SSL_DIR,
+  sslCertPath,
   sslKeyPath,
   tmpfilesConf,
 } from '../../src/products/postgres/layout.js';
@@ -44,7 +46,8 @@ import { FENCE_PATH } from '../../src/products/repmgr/fence.js';
 import { confDFiles, postgresqlConf } from '../../src/products/postgres/settings.js';
 import { postgresSudoers } from '../../src/products/postgres/sudoers.js';
 import { VISUDO_CHECK } from '../../src/products/system/sudoers.js';
-import { selfSignedCertCommand } from '../../src/products/postgres/tls.js';
+import { CA_CERT_PATH, tlsReloadCommand, tlsReloadMarker } from '../../src/products/postgres/certificates.js';
+import { sha256 } from '../../src/engine/operations/file.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { ident } from '../../src/products/postgres/sqlQuote.js';
 import {
@@ -105,7 +108,24 @@ function baseOps(ctx: DeployContext, i: Instance, manager: PostgresManagement): 
       removes: `/etc/postgresql/${v}/main`,
       changed: (r) => r.stdout.includes('dropped'),
     }),
-    command({ name: `TLS certificate for ${i.name}`, cmd: selfSignedCertCommand(i), creates: sslKeyPath(i.name), changed: (r) => r.stdout.includes('created') }),
+    ...tlsOps(ctx, i),
+  ];
+}
+
+/**
+ * The host's certificate pair and the cluster CA, as deploy issued them
+ * (PgBouncer serves the same pair); a changed certificate makes a running
+ * server reload, whoever runs it (systemd or Patroni).
+ */
+function tlsOps(ctx: DeployContext, i: Instance): Operation[] {
+  const tls = tlsOf(ctx, i.name);
+  const sha = sha256(Buffer.from(tls.cert + tls.ca));
+  return [
+    directory({ path: SSL_DIR, owner: 'root', group: 'root', mode: '0755' }),
+    file({ path: CA_CERT_PATH, content: tls.ca, owner: 'root', group: 'root', mode: '0644' }),
+    file({ path: sslKeyPath(i.name), content: tls.key, ...own, mode: '0600', sensitive: true }),
+    file({ path: sslCertPath(i.name), content: tls.cert, ...own, mode: '0644' }),
+    command({ name: `Postgres reads the certificate of ${i.name}`, cmd: tlsReloadCommand(ctx.cluster.postgresVersion, sha), creates: tlsReloadMarker(sha) }),
   ];
 }
 

@@ -7,6 +7,7 @@ export const GITIGNORE_LINES = [
   '/hostkeys/',
   '/secrets/',
   '/keys/',
+  '/tls/',
   '/logs/',
   '*.log',
   '*.jsonl',

@@ -12,3 +12,19 @@ export {
   type ScramOptions,
   type ScramParts,
 } from './scram.js';
+export { issueCertificate, newKey, keyPem, type KeyPairPem } from './certificate.js';
+export {
+  ensureClusterCa,
+  ensureHostCertificate,
+  hostCertPaths,
+  renewalReason,
+  storedCertificateExpiry,
+  tlsDir,
+  CA_DAYS,
+  HOST_CERT_DAYS,
+  RENEW_DAYS,
+  TLS_DIR,
+  type ClusterCa,
+  type HostCertificate,
+  type StoredCertificate,
+} from './clusterCa.js';

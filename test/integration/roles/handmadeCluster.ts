@@ -6,6 +6,7 @@
  * replica cloned with pg_basebackup, per-host TLS pairs (roles/postgres/tls.ts),
  * and barman's SSH key authorized for postgres on both data nodes.
  */
+import { testTls } from '../../unit/roles/tlsFixture.js';
 import { join } from 'node:path';
 import { Engine, Secrets, connectorsFromInventory, stderrTail, type Role, type RunResult } from '../../../src/engine/index.js';
 import type { DeployContext } from '../../../roles/context.js';
@@ -106,6 +107,7 @@ export function deployContext(cluster: Cluster, made: Handmade, live: LiveState,
     memoryMb: Object.fromEntries(cluster.instances.map((i) => [i.name, 1024])),
     skipPackages: new Set(),
     passwords: made.passwords,
+    tls: testTls(cluster),
   };
 }
 

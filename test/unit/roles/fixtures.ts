@@ -1,4 +1,5 @@
 /** Cluster models for the role tests: the layouts m1 configure makes for M1 with repmgr. */
+import { testTls } from './tlsFixture.js';
 import { join } from 'node:path';
 import type { DeployContext } from '../../../roles/context.js';
 import { Secrets } from '../../../src/engine/index.js';
@@ -78,6 +79,7 @@ export function deployContext(cluster: Cluster, live: LiveState = NOTHING_LIVE, 
     check: false,
     memoryMb: Object.fromEntries(cluster.instances.map((i) => [i.name, 2048])),
     skipPackages: new Set(),
+    tls: testTls(cluster),
     ...over,
   };
 }
