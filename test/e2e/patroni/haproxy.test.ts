@@ -22,8 +22,9 @@ import { patroniMembers } from '../../../src/products/patroni/members.js';
 import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { IMAGE, deployLogged, addressOf, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
+import { IMAGE, deployLogged, addressOf, storedPassword, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
 const NAME = e2eClusterName('m1e2ep-haproxy');
 let tc: ProvisionedTestCluster;
@@ -93,6 +94,27 @@ describe('Patroni + HAProxy: first deploy', () => {
       expect(data.filter((d) => d !== l).map((d) => addressOf(tc, d))).toContain(read?.server);
     }
     expect(await localSql(tc, l, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%:5432 ${run}'`)).toBe(String(haproxies.length));
+  });
+
+  it('through each HAProxy (5432, 5433) and to each data node, sslmode=verify-full against the cluster CA holds under the name the client used', async () => {
+    const password = await storedPassword(tc, 'postgres');
+    const l = await leader();
+    for (const hp of haproxies) {
+      // HAProxy passes TLS through: the data node's certificate names the HAProxy hosts
+      const write = await clientPsql(tc.dir, { name: hp, address: addressOf(tc, hp), port: 5432, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+      expect(write.code, `${hp}:5432: ${write.err}`).toBe(0);
+      expect(write.out).toBe(`t|${addressOf(tc, l)}`);
+      const read = await clientPsql(tc.dir, { name: hp, address: addressOf(tc, hp), port: 5433, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+      expect(read.code, `${hp}:5433: ${read.err}`).toBe(0);
+    }
+    for (const d of data) {
+      const r = await clientPsql(tc.dir, { name: d, address: addressOf(tc, d), port: 5432, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+      expect(r.code, `${d}: ${r.err}`).toBe(0);
+    }
+    // a name the certificates lack (Barman's host) is refused
+    const wrong = await clientPsql(tc.dir, { name: barmanHost, address: addressOf(tc, haproxies[0]!), port: 5432, user: 'postgres', dbname: 'postgres', password }, 'SELECT 1');
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.err).toMatch(/does not match host name/);
   });
 
   it('barman check is all OK', async () => {

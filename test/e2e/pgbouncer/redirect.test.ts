@@ -17,6 +17,7 @@ import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, leakedSecrets, m1, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
 const NAME = e2eClusterName('m1e2eb-pgb');
 let c: ProvisionedTestCluster;
@@ -90,6 +91,20 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     const plain = await viaPgbouncer(pgbouncers[0]!, 'select 1', 'disable');
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toMatch(/SSL required/);
+  });
+
+  it('every PgBouncer (6432) and Postgres (5432) accepts sslmode=verify-full against the cluster CA under its host name; a name its certificate lacks is refused', async () => {
+    for (const h of pgbouncers) {
+      for (const port of [6432, 5432]) {
+        const r = await clientPsql(c.dir, { name: h, address: address(h), port, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+        expect(r.code, `${h}:${port}: ${r.err}`).toBe(0);
+        // through PgBouncer the session is the pooled one on the primary, itself over TLS
+        expect(r.out).toBe(`t|${address(port === 6432 ? primary : h)}`);
+      }
+      const wrong = await clientPsql(c.dir, { name: 'not-a-cluster-host', address: address(h), port: 6432, user: 'postgres', dbname: 'postgres', password }, 'SELECT 1');
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.err).toMatch(/does not match host name/);
+    }
   });
 
   it('after the primary stops, repmgrd promotes a replica within 60 s and every PgBouncer writes to it', async () => {

@@ -4,7 +4,7 @@
  * installed by deploy), then redeployed: nothing to change, no password in
  * any output or log, the SCRAM verifiers in pg_authid untouched.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryOf } from '../../../src/inventory/topology.js';
@@ -12,6 +12,7 @@ import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
 const NAME = e2eClusterName('m1e2e1');
 let c: ProvisionedTestCluster;
@@ -22,6 +23,23 @@ async function deploy(...flags: string[]): Promise<CliRun> {
   const r = await m1('deploy', c.dir, ...flags);
   outputs.push(r);
   return r;
+}
+
+/** The certificates deploy stored in the cluster directory, by file. */
+async function storedCertificates(): Promise<Record<string, string>> {
+  const dir = join(c.dir, 'tls', 'hosts');
+  const out: Record<string, string> = { ca: await readFile(join(c.dir, 'tls', 'ca.crt'), 'utf8') };
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.crt'))) out[f] = await readFile(join(dir, f), 'utf8');
+  return out;
+}
+
+function address(host: string): string {
+  return c.inventory.hosts.find((h) => h.name === host)!.address;
+}
+
+/** The hosts that run Postgres (the witness's server too). */
+function servers(): string[] {
+  return c.cluster.instances.filter((i) => (['primary', 'replica', 'witness'] as const).some((r) => i.roles.includes(r))).map((i) => i.name);
 }
 
 const VERIFIERS = "SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL ORDER BY 1";
@@ -76,9 +94,45 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     expect(r.stdout).not.toMatch(/FAILED/);
   });
 
+  it('clients outside the cluster connect to every data node with sslmode=verify-full against the cluster CA; a name the certificate lacks is refused', async () => {
+    const password = (await storedSecrets(c.dir))['postgres']!;
+    const dataNodes = c.cluster.instances.filter((i) => i.roles.includes('primary') || i.roles.includes('replica')).map((i) => i.name);
+    for (const h of dataNodes) {
+      // by name and by address: the certificate carries both
+      for (const name of [h, address(h)]) {
+        const r = await clientPsql(c.dir, { name, address: address(h), port: 5432, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+        expect(r.code, `${h} as ${name}: ${r.err}`).toBe(0);
+        expect(r.out).toBe(`t|${address(h)}`);
+      }
+      const wrong = await clientPsql(c.dir, { name: 'not-a-cluster-host', address: address(h), port: 5432, user: 'postgres', dbname: 'postgres', password }, 'SELECT 1');
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.err).toMatch(/does not match host name/);
+    }
+    // what the hosts serve is what the cluster directory holds (what m1 status reports on)
+    const stored = await storedCertificates();
+    for (const i of c.cluster.instances) {
+      const served = await c.ssh(i.name, `cat /etc/m1/ssl/${i.name}.crt /etc/m1/ssl/ca.crt`);
+      expect(served.stdout, i.name).toBe(stored[`${i.name}.crt`]! + stored['ca']!);
+    }
+  });
+
+  it('m1 status lists the expiry of the cluster CA and of each host certificate', async () => {
+    const r = await m1('status', c.dir, '--json');
+    outputs.push(r);
+    const s = JSON.parse(r.out) as { certificates: { host: string; notAfter: string; daysLeft: number }[] };
+    expect(s.certificates.map((x) => x.host).sort()).toEqual(['ca', ...c.cluster.instances.map((i) => i.name)].sort());
+    for (const x of s.certificates) expect(x.daysLeft, x.host).toBeGreaterThanOrEqual(x.host === 'ca' ? 3640 : 360);
+    const text = await m1('status', c.dir);
+    outputs.push(text);
+    expect(text.out).toMatch(/certificates \(valid until/);
+    for (const i of c.cluster.instances) expect(text.out).toMatch(new RegExp(`^\\s+${i.name}\\s+\\d{4}-\\d\\d-\\d\\d\\s+36[45]\\s*$`, 'm'));
+  });
+
   it('a second deploy changes nothing on any host, and --check reports nothing to change', async () => {
     const primary = primaryOf(c.cluster).name;
     const before = await sql(c, primary, VERIFIERS);
+    const certsBefore = await storedCertificates();
+    const loadedBefore = await Promise.all(servers().map((h) => sql(c, h, 'SELECT pg_conf_load_time()')));
     const again = await deploy();
     expect(again.code, again.out + again.err).toBe(0);
     const recap = recapOf(again.out);
@@ -91,6 +145,10 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     // the verifiers are exactly those stored before: same salt, same keys
     expect(await sql(c, primary, VERIFIERS)).toBe(before);
     expect(before).toMatch(/repmgr SCRAM-SHA-256\$4096:/);
+    // no certificate reissued, no server reloaded for one
+    expect(again.out).not.toMatch(/certificate of .* reissued/);
+    expect(await storedCertificates()).toEqual(certsBefore);
+    expect(await Promise.all(servers().map((h) => sql(c, h, 'SELECT pg_conf_load_time()')))).toEqual(loadedBefore);
   });
 
   it('show-password prints exactly the stored password; an unknown user is exit 2 naming the known ones', async () => {
