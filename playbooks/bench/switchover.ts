@@ -22,6 +22,7 @@ import { deployCluster } from '../deploy/deploy.js';
 import { hasRole, runsPostgres, type Cluster } from '../../src/inventory/cluster.js';
 import { deprovisionCluster, platformFor } from '../../src/platforms/index.js';
 import { readSecret } from '../../src/secrets/index.js';
+import { clientLogin } from '../../src/products/postgres/applications.js';
 import { openCluster, runOn } from '../operate/cluster.js';
 import { localPsqlCommand } from '../operate/psql.js';
 import { switchoverCluster } from '../operate/switchover/run.js';
@@ -146,14 +147,21 @@ async function bench(fm: Fm) {
     const [a, b] = [replicas[0]!, replicas[1]!];
     const entry = setup.entry(cluster, b);
     const address = oc.addresses[entry.host]!;
-    const created = await runOn(oc.connectors, primary, localPsqlCommand(cluster.postgresVersion, `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`));
+    // The writer logs in as a client does, as the application user (superusers are refused from outside).
+    const login = clientLogin(cluster);
+    if (!login) throw new HostError(`${fm}: the cluster has no application user to write as`);
+    const created = await runOn(
+      oc.connectors,
+      primary,
+      localPsqlCommand(cluster.postgresVersion, `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE ${TABLE} OWNER TO ${login.user}`, login.database),
+    );
     if (!created.ok || created.result.code !== 0) throw new HostError(`${fm}: cannot create ${TABLE} on ${primary}`);
-    const password = await readSecret(dir, 'postgres');
+    const password = await readSecret(dir, login.user);
     let current = primary;
     let next = 1;
     for (let n = 0; n < RUNS; n++) {
       const target = setup.next(current, primary, a, b);
-      const writer = new Writer({ host: address, port: entry.port, user: 'postgres', password, table: TABLE }, next).start();
+      const writer = new Writer({ host: address, port: entry.port, user: login.user, database: login.database, password, table: TABLE }, next).start();
       await writer.waitForMore(20, 120_000);
       log(`${fm} run ${n + 1}/${RUNS}: ${current} -> ${target}`);
       const out = await switchoverCluster(dir, target, {});

@@ -39,6 +39,7 @@ import { managerFor } from '../../roles/managers.js';
 import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
 import { hostLiveFacts, liveTopology } from './live.js';
 import { DEPLOY_PASSWORD_USERS, ensurePasswords } from './passwords.js';
+import { applicationPasswordUsers } from '../../src/products/postgres/applications.js';
 import { planSettings, type SettingsPlan } from './settingsPlan.js';
 import { DEPLOY_PACKAGE_GROUPS } from './packageGroups.js';
 import { access } from 'node:fs/promises';
@@ -263,7 +264,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
       secrets,
       reporter,
     });
-    const passwords = await ensurePasswords(cluster.dir, secrets, check, [...DEPLOY_PASSWORD_USERS, ...manager.passwordUsers]);
+    const passwords = await ensurePasswords(cluster.dir, secrets, check, [...DEPLOY_PASSWORD_USERS, ...manager.passwordUsers, ...applicationPasswordUsers(cluster)]);
     const keys = await serviceKeys(cluster, check, secrets);
     const knownHosts = await knownHostsText(cluster, inventory);
     const addresses = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.address]));

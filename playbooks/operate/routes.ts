@@ -1,7 +1,8 @@
 /**
  * Entry points clients use (PgBouncer on 6432, HAProxy's write and read
  * ports), and the command that connects through them the way a client does
- * (TLS, SCRAM as postgres) to see which server answers. The password travels
+ * (TLS, SCRAM as the application user: superusers are refused there) to see
+ * which server answers. The password travels
  * on stdin; one command per host that runs the checks, each route in turn.
  */
 import { lastLines, quote } from '../../src/engine/index.js';
@@ -9,6 +10,7 @@ import { hasRole, type Cluster, type PostgresVersion } from '../../src/inventory
 import { binDir } from '../../src/products/postgres/layout.js';
 import { PGBOUNCER_PORT } from '../../src/products/pgbouncer/layout.js';
 import { haproxyPorts } from '../../src/products/haproxy/config.js';
+import type { ClientLogin } from '../../src/products/postgres/applications.js';
 
 export type RouteKind = 'pgbouncer' | 'haproxy-write' | 'haproxy-read';
 
@@ -53,14 +55,14 @@ export interface RouteCheck {
 
 /**
  * One command checking routes from the host it runs on: reads the postgres
- * password from stdin, then per route `m1:route:<id>=<status>:<base64 output>`.
+ * password of `login` from stdin, then per route `m1:route:<id>=<status>:<base64 output>`.
  */
-export function buildRouteCommand(version: PostgresVersion, checks: readonly RouteCheck[]): string {
+export function buildRouteCommand(version: PostgresVersion, checks: readonly RouteCheck[], login: ClientLogin): string {
   const psql = `${binDir(version)}/psql`;
   // A subshell: the password must not reach the commands that follow (repmgr would log in with it).
   const lines = ['(', 'IFS= read -r PGPASSWORD; export PGPASSWORD'];
   for (const c of checks) {
-    const conninfo = `host=${c.route.host} port=${c.route.port} dbname=postgres user=postgres sslmode=require connect_timeout=3 application_name=m1_check`;
+    const conninfo = `host=${c.route.host} port=${c.route.port} dbname=${login.database} user=${login.user} sslmode=require connect_timeout=3 application_name=m1_check`;
     const sqls = [ROUTE_SQL, ...(c.sql ? [c.sql] : [])].map((s) => `-c ${quote(s)}`).join(' ');
     lines.push(`out=$(cd / && ${psql} -XAtq -v ON_ERROR_STOP=1 ${quote(conninfo)} ${sqls} 2>&1); echo "m1:route:${c.route.id}=$?:$(printf '%s' "$out" | base64 -w0)"`);
   }

@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { readSecret, RENEW_DAYS, storedCertificateExpiry } from '../../src/secrets/index.js';
+import { clientLogin, type ClientLogin } from '../../src/products/postgres/applications.js';
 import { evaluateStatus, type CertificateExpiry, type ClusterStatus } from './health.js';
 import { openCluster, runOn, type OpenCluster } from './cluster.js';
 import { buildProbeCommand } from './probe/command.js';
@@ -38,9 +39,12 @@ function routeRunner(cluster: Cluster, route: Route, reachable: (h: string) => b
   return cluster.instances.filter(isDataNode).find((i) => reachable(i.name))?.name;
 }
 
-async function postgresPassword(cluster: Cluster): Promise<string | undefined> {
+/** The application user's login and password for the entry-point checks, if there is one with a stored password. */
+async function clientCredentials(cluster: Cluster): Promise<{ login: ClientLogin; password: string } | undefined> {
+  const login = clientLogin(cluster);
+  if (!login) return undefined;
   try {
-    return await readSecret(cluster.dir, 'postgres');
+    return { login, password: await readSecret(cluster.dir, login.user) };
   } catch {
     return undefined;
   }
@@ -50,7 +54,8 @@ export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {
   const t0 = performance.now();
   const { cluster } = oc;
   const routes = clusterRoutes(cluster);
-  const password = options.routes === false || routes.length === 0 ? undefined : await postgresPassword(cluster);
+  const creds = options.routes === false || routes.length === 0 ? undefined : await clientCredentials(cluster);
+  const password = creds?.password;
   const checkOf = (r: Route): RouteCheck => {
     const sql = options.routeSql?.(r);
     return sql ? { route: r, sql } : { route: r };
@@ -63,7 +68,7 @@ export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {
     cluster.instances.map(async (i) => {
       const spec = probeSpec(cluster, i, { barmanCheck: options.barmanCheck ?? true });
       const mine = password ? routes.filter((r) => r.host === i.name && ownHost(r)).map(checkOf) : [];
-      const cmd = mine.length > 0 ? `${buildRouteCommand(cluster.postgresVersion, mine)}\n${buildProbeCommand(spec)}` : buildProbeCommand(spec);
+      const cmd = mine.length > 0 ? `${buildRouteCommand(cluster.postgresVersion, mine, creds!.login)}\n${buildProbeCommand(spec)}` : buildProbeCommand(spec);
       const r = await runOn(oc.connectors, i.name, cmd, { timeoutMs: options.timeoutMs, ...(mine.length > 0 ? { stdin: `${password}\n` } : {}) });
       if (!r.ok) {
         probes[i.name] = unreachableProbe(i.name, r.error);
@@ -87,7 +92,7 @@ export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {
     }
     await Promise.all(
       [...byRunner].map(async ([runner, checks]) => {
-        const r = await runOn(oc.connectors, runner, buildRouteCommand(cluster.postgresVersion, checks), { stdin: `${password}\n`, timeoutMs: options.timeoutMs });
+        const r = await runOn(oc.connectors, runner, buildRouteCommand(cluster.postgresVersion, checks, creds!.login), { stdin: `${password}\n`, timeoutMs: options.timeoutMs });
         if (!r.ok) for (const c of checks) routeAnswers[c.route.id] = { id: c.route.id, ok: false, output: '', error: `${runner} unreachable` };
         else Object.assign(routeAnswers, parseRouteOutput(r.result.stdout));
       }),
@@ -98,7 +103,9 @@ export async function gatherSnapshot(oc: OpenCluster, options: GatherOptions = {
   for (const c of status.certificates.filter((x) => x.daysLeft < RENEW_DAYS)) {
     status.warnings.push(`certificate of ${c.host === 'ca' ? 'the cluster CA' : c.host} expires ${c.notAfter} (${c.daysLeft} days)${c.host === 'ca' ? '' : ': m1 deploy renews it'}`);
   }
-  if (!password && routes.length > 0 && options.routes !== false) status.warnings.push(`entry points not checked by connecting: no ${cluster.dir}/secrets/postgres.password`);
+  if (!password && routes.length > 0 && options.routes !== false) status.warnings.push(
+      `entry points not checked by connecting: ${clientLogin(cluster) ? `no ${cluster.dir}/secrets/${clientLogin(cluster)!.user}.password` : 'postgres_users names no login user with a generated password'}`,
+    );
   return { status, probes, routeAnswers, gatheredMs: Math.round(performance.now() - t0) };
 }
 

@@ -21,6 +21,7 @@ import { scramVerifierReusing } from '../../src/secrets/index.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
 import { effectiveRole } from '../../src/inventory/liveTopology.js';
 import { pgHbaConf } from '../../src/products/postgres/hba.js';
+import { applicationDatabases, applicationRole, applicationUsers, createDatabaseSql, createExtensionsSql, missingExtensions } from '../../src/products/postgres/applications.js';
 import {
   CONF_D,
   DATA_DIR,
@@ -176,10 +177,33 @@ export function catalogChanges(ctx: DeployContext, state: CatalogState, witness:
     databases.push(managerDb.name);
   }
   const perDatabase: Record<string, string> = {};
+  if (!witness) {
+    // Application users after m1's (a granted role may be one of them), then their databases and extensions.
+    for (const u of applicationUsers(cluster)) {
+      const current = state.roles.find((r) => r.name === u.username);
+      const d = applicationRole(u, u.generate_password ? scramVerifierReusing(passwordOf(ctx, u.username), current?.password) : undefined);
+      const diff = roleDifferences(d, current);
+      if (diff.length === 0) continue;
+      parts.push(ensureRoleSql(d));
+      what.push(`role ${d.name}: ${diff.join(', ')}`);
+    }
+    for (const d of applicationDatabases(cluster)) {
+      if (!state.databases.includes(d.name)) {
+        parts.push(createDatabaseSql(d));
+        what.push(`database ${d.name}`);
+        databases.push(d.name);
+      }
+      const missing = missingExtensions(d, state.extensions[d.name] ?? []);
+      if (missing.length > 0) {
+        perDatabase[d.name] = createExtensionsSql(missing);
+        what.push(`extensions ${missing.join(', ')} in ${d.name}`);
+      }
+    }
+  }
   if (!witness && hasPgbouncer(cluster)) {
     for (const db of pgbouncerAuthDatabases(databases)) {
       if (state.pgbouncerFunctionIn.includes(db)) continue;
-      perDatabase[db] = pgbouncerGetAuthSql();
+      perDatabase[db] = (perDatabase[db] ?? '') + pgbouncerGetAuthSql();
       what.push(`pgbouncer_get_auth() in ${db}`);
     }
   }
@@ -189,7 +213,7 @@ export function catalogChanges(ctx: DeployContext, state: CatalogState, witness:
 /** Users, databases, grants: read once, changed only where they differ. */
 async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: HostContext, manager: PostgresManagement): AsyncGenerator<Operation, void, unknown> {
   const v = ctx.cluster.postgresVersion;
-  const state = await h.fact(catalogFact(ctx.cluster, witness, manager.database !== undefined));
+  const state = await h.fact(catalogFact(ctx.cluster, witness, manager.database !== undefined, witness ? [] : applicationDatabases(ctx.cluster).filter((d) => d.extensions.length > 0).map((d) => d.name)));
   if (!state) {
     if (h.check) {
       yield command({ name: 'database users and databases (server not running yet)', cmd: 'true' });
@@ -199,13 +223,13 @@ async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: Ho
   }
   const changes = catalogChanges(ctx, state, witness, manager);
   if (changes.sql) {
-    yield command({ name: `database users and databases (${changes.what.filter((w) => !w.startsWith('pgbouncer_get_auth')).join('; ')})`, cmd: localPsql(v, 'postgres'), stdin: changes.sql });
+    yield command({ name: `database users and databases (${changes.what.filter((w) => !w.startsWith('pgbouncer_get_auth') && !w.startsWith('extensions')).join('; ')})`, cmd: localPsql(v, 'postgres'), stdin: changes.sql });
   }
   const perDb = Object.entries(changes.perDatabase);
   if (perDb.length > 0) {
     // One psql session, \connect-ing to each database in turn.
     yield command({
-      name: `pgbouncer_get_auth() in databases ${perDb.map(([db]) => db).join(', ')}`,
+      name: changes.what.filter((w) => w.startsWith('pgbouncer_get_auth') || w.startsWith('extensions')).join('; '),
       cmd: localPsql(v, 'postgres'),
       stdin: perDb.map(([db, sql]) => `\\connect ${ident(db)}\n${sql}`).join(''),
     });

@@ -90,6 +90,16 @@ export function checkVarRelations(all: IndexedInstance[], clusterVars: Vars, ins
     if (stats !== undefined && (stats === write || stats === read)) at(e, 'haproxy_stats_port', `${String(stats)} is also haproxy_port or haproxy_read_only_port; it must differ from both`);
   }
 
+  // A database's owner must exist when the database is created: postgres or one of postgres_users.
+  const users = effective(undefined, clusterVars, 'postgres_users');
+  const databases = effective(undefined, clusterVars, 'postgres_databases');
+  if (Array.isArray(databases) && (users === undefined || Array.isArray(users))) {
+    const known = new Set(['postgres', ...((users ?? []) as { username: string }[]).map((u) => u.username)]);
+    (databases as { name: string; owner: string }[]).forEach((d, k) => {
+      if (!known.has(d.owner)) out.push({ path: ['cluster_vars', 'postgres_databases', k, 'owner'], message: `${d.owner} is neither postgres nor one of postgres_users` });
+    });
+  }
+
   // One name, one address in /etc/hosts: an alias may not be another instance's name or another instance's alias.
   const owner = new Map<string, IndexedInstance>();
   for (const e of all) owner.set(e.instance.name, e);

@@ -91,6 +91,120 @@ function pgbouncerDatabase(item: unknown): Parsed<PgbouncerDatabase> {
   return problems.length ? { ok: false, problems } : parsedOk({ name, options: opts });
 }
 
+/**
+ * Database roles m1 makes itself (and the secrets beside them): an
+ * application user may not take one of these names.
+ */
+
+export const M1_DATABASE_USERS: readonly string[] = ['postgres', 'repmgr', 'barman', 'streaming_barman', 'replication', 'pgbouncer_auth_user', 'efm', 'rewind'];
+
+/** Those, m1's group role and the other secrets m1 stores (PgBouncer's console, Patroni's REST API): names no application user may take. */
+export const M1_ROLE_NAMES: ReadonlySet<string> = new Set([...M1_DATABASE_USERS, 'barman_role', 'pgbouncer', 'patroni', 'haproxy']);
+
+/** A role or database name m1 can store a secret for and quote anywhere. */
+const DB_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** One of TPA's postgres_users entries, as m1 supports it. */
+export interface PostgresUserEntry {
+  username: string;
+  /** Generate a password into secrets/ (TPA's default); false makes a role without one. */
+  generate_password: boolean;
+  /** CREATE ROLE options, upper-case ([NO]SUPERUSER, [NO]LOGIN ...). */
+  role_attrs: string[];
+  granted_roles: string[];
+}
+
+/** The role options m1 sets (the attributes it reads back from pg_authid). */
+export const ROLE_ATTRS: readonly string[] = ['SUPERUSER', 'CREATEDB', 'CREATEROLE', 'LOGIN', 'REPLICATION'].flatMap((a) => [a, `NO${a}`]);
+
+function dbName(raw: unknown, what: string): Parsed<string> {
+  return typeof raw === 'string' && DB_NAME.test(raw) ? parsedOk(raw) : parsedBad(`${shown(raw)} is not a ${what} name m1 accepts (lower-case letters, digits, _)`);
+}
+
+function nameList(raw: unknown, what: string, path: string): { value: string[]; problems: VarProblem[] } {
+  if (raw === undefined) return { value: [], problems: [] };
+  if (!Array.isArray(raw)) return { value: [], problems: [{ path: [path], message: `expected a list, got ${shown(raw)}` }] };
+  const value: string[] = [];
+  const problems: VarProblem[] = [];
+  raw.forEach((v, k) => {
+    const item = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { name?: unknown }).name : v;
+    const r = dbName(item, what);
+    if (r.ok) value.push(r.value);
+    else problems.push({ path: [path, k], message: r.problems[0]!.message });
+  });
+  return { value, problems };
+}
+
+function unknownKeys(entry: object, known: readonly string[]): VarProblem[] {
+  return Object.keys(entry)
+    .filter((k) => !known.includes(k))
+    .map((k) => ({ path: [k], message: `m1 does not support ${k} here (it knows ${known.join(', ')})` }));
+}
+
+function postgresUser(item: unknown): Parsed<PostgresUserEntry> {
+  const entry = typeof item === 'string' ? { username: item } : item;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return parsedBad('expected {username, generate_password, role_attrs, granted_roles}');
+  const e = entry as Record<string, unknown>;
+  const problems = unknownKeys(e, ['username', 'generate_password', 'role_attrs', 'granted_roles']);
+  const name = dbName(e['username'], 'user');
+  if (!name.ok) problems.push({ path: ['username'], message: name.problems[0]!.message });
+  else if (M1_ROLE_NAMES.has(name.value)) problems.push({ path: ['username'], message: `${name.value} is a role m1 manages itself` });
+  const gen = e['generate_password'] ?? true;
+  if (typeof gen !== 'boolean') problems.push({ path: ['generate_password'], message: `expected true or false, got ${shown(gen)}` });
+  const attrs: string[] = [];
+  const rawAttrs = e['role_attrs'] ?? [];
+  if (!Array.isArray(rawAttrs)) problems.push({ path: ['role_attrs'], message: `expected a list, got ${shown(rawAttrs)}` });
+  else
+    rawAttrs.forEach((a, k) => {
+      const up = typeof a === 'string' ? a.toUpperCase() : '';
+      if (ROLE_ATTRS.includes(up)) attrs.push(up);
+      else problems.push({ path: ['role_attrs', k], message: `${shown(a)}: m1 sets ${ROLE_ATTRS.join(', ')}` });
+    });
+  const granted = nameList(e['granted_roles'], 'role', 'granted_roles');
+  problems.push(...granted.problems);
+  if (problems.length || !name.ok) return { ok: false, problems };
+  return parsedOk({ username: name.value, generate_password: gen === true, role_attrs: attrs, granted_roles: granted.value });
+}
+
+/** One of TPA's postgres_databases entries, as m1 supports it. */
+export interface PostgresDatabaseEntry {
+  name: string;
+  /** Default postgres, as TPA. */
+  owner: string;
+  encoding?: string;
+  lc_collate?: string;
+  lc_ctype?: string;
+  template?: string;
+  /** Created in the database when missing (languages too: they are extensions). */
+  extensions: string[];
+}
+
+const LOCALE_VALUE = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+function postgresDatabase(item: unknown): Parsed<PostgresDatabaseEntry> {
+  const entry = typeof item === 'string' ? { name: item } : item;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return parsedBad('expected {name, owner, encoding, lc_collate, lc_ctype, template, extensions}');
+  const e = entry as Record<string, unknown>;
+  const problems = unknownKeys(e, ['name', 'owner', 'encoding', 'lc_collate', 'lc_ctype', 'template', 'extensions', 'languages']);
+  const name = dbName(e['name'], 'database');
+  if (!name.ok) problems.push({ path: ['name'], message: name.problems[0]!.message });
+  else if (['postgres', 'template0', 'template1', 'repmgr'].includes(name.value)) problems.push({ path: ['name'], message: `${name.value} is a database m1 or Postgres makes itself` });
+  const owner = e['owner'] === undefined ? parsedOk('postgres') : dbName(e['owner'], 'user');
+  if (!owner.ok) problems.push({ path: ['owner'], message: owner.problems[0]!.message });
+  const out: Partial<PostgresDatabaseEntry> = {};
+  for (const k of ['encoding', 'lc_collate', 'lc_ctype', 'template'] as const) {
+    const v = e[k];
+    if (v === undefined) continue;
+    if (typeof v === 'string' && LOCALE_VALUE.test(v)) out[k] = v;
+    else problems.push({ path: [k], message: `${shown(v)} is not a ${k} value m1 accepts (letters, digits, _ . @ -)` });
+  }
+  const ext = nameList(e['extensions'], 'extension', 'extensions');
+  const lang = nameList(e['languages'], 'language', 'languages');
+  problems.push(...ext.problems, ...lang.problems);
+  if (problems.length || !name.ok || !owner.ok) return { ok: false, problems };
+  return parsedOk({ name: name.value, owner: owner.value, ...out, extensions: [...new Set([...ext.value, ...lang.value])] });
+}
+
 function edbRepository(raw: unknown): Parsed<string> {
   return typeof raw === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(raw)
     ? parsedOk(raw)
@@ -161,6 +275,19 @@ export const VARIABLES = {
     scope: 'cluster',
     default: [],
     meaning: 'extra pg_hba.conf lines, written as given before the client lines',
+  }),
+
+  postgres_users: listOf('list of {username, generate_password, role_attrs, granted_roles}', postgresUser, {
+    scope: 'cluster',
+    defaultText: 'user app (when neither postgres_users nor postgres_databases is set)',
+    single: false,
+    meaning: 'application users m1 creates on the primary (passwords generated into secrets/)',
+  }),
+  postgres_databases: listOf('list of {name, owner, encoding, lc_collate, lc_ctype, template, extensions}', postgresDatabase, {
+    scope: 'cluster',
+    defaultText: 'database app owned by app (when neither postgres_users nor postgres_databases is set)',
+    single: false,
+    meaning: 'application databases m1 creates on the primary, with their extensions',
   }),
 
   // postgresql.conf settings a same-named variable overrides (m1's defaults, TPA's rule);
@@ -362,8 +489,6 @@ export const VARIABLES = {
   postgres_group: tpaOnly("TPA's Postgres OS group"),
   postgres_home: tpaOnly("TPA's postgres home directory"),
   postgres_locale: tpaOnly("TPA's initdb locale"),
-  postgres_databases: tpaOnly("TPA's databases to create"),
-  postgres_users: tpaOnly("TPA's users to create"),
   postgres_tablespaces: tpaOnly("TPA's tablespaces"),
   postgres_extensions: tpaOnly("TPA's extensions"),
   postgres_hba_template: tpaOnly("TPA's pg_hba.conf template"),

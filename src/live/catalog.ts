@@ -21,6 +21,8 @@ export interface CatalogOptions {
   pgbouncer: boolean;
   /** Read repmgr.nodes from the repmgr database. */
   repmgr: boolean;
+  /** Databases whose extensions to list (application databases that name some). */
+  extensionsIn?: readonly string[];
 }
 
 const MARK = '@@m1:';
@@ -81,6 +83,10 @@ export function buildCatalogCommand(o: CatalogOptions): string {
       'done',
     );
   }
+  for (const db of o.extensionsIn ?? []) {
+    // A database not created yet lists nothing (its psql fails quietly).
+    script.push(`echo ${quote(`${MARK}extensions ${db}`)}`, `${psql(quote(db))} -c 'SELECT extname FROM pg_extension ORDER BY 1' 2>/dev/null`);
+  }
   script.push('true');
   return asPostgres(script.join('\n'));
 }
@@ -95,6 +101,8 @@ export interface CatalogState {
   repmgrNodes: RepmgrNodeRow[];
   /** Databases where pgbouncer_get_auth() is as m1 writes it. */
   pgbouncerFunctionIn: string[];
+  /** Extensions per database listed (extensionsIn). */
+  extensions: Record<string, string[]>;
   /** restore_command in postgresql.auto.conf (read in repmgr clusters from Postgres 12), undefined when it has none. */
   autoConfRestoreCommand: string | undefined;
 }
@@ -110,8 +118,10 @@ export function parseCatalog(stdout: string): CatalogState {
   }
   const rows = (name: string) => sections.get(name) ?? [];
   const fnIn: string[] = [];
+  const extensions: Record<string, string[]> = {};
   for (const [name, body] of sections) {
     if (name.startsWith('pgbouncer_fn ') && body.some((l) => l.trim() === 'ok')) fnIn.push(name.slice('pgbouncer_fn '.length));
+    if (name.startsWith('extensions ')) extensions[name.slice('extensions '.length)] = body.map((l) => l.trim());
   }
   return {
     roles: parseRoleFacts(rows('roles').join('\n')),
@@ -124,6 +134,7 @@ export function parseCatalog(stdout: string): CatalogState {
     barmanMissing: rows('barman').map((l) => l.trim()),
     repmgrNodes: parseRepmgrNodes(rows('repmgr').join('\n')),
     pgbouncerFunctionIn: fnIn,
+    extensions,
     autoConfRestoreCommand: rows('restore_command')[0],
   };
 }
@@ -133,12 +144,13 @@ export function parseCatalog(stdout: string): CatalogState {
  * makes it read again). `repmgr`: the failover manager keeps its metadata in
  * a database of its own (repmgr.nodes), read too.
  */
-export function catalogFact(cluster: Cluster, witness: boolean, repmgr: boolean) {
+export function catalogFact(cluster: Cluster, witness: boolean, repmgr: boolean, extensionsIn: readonly string[] = []) {
   const opts = {
     version: cluster.postgresVersion,
     barman: !witness && barmanHostFor(cluster) !== undefined,
     pgbouncer: !witness && cluster.instances.some((i) => hasRole(i, 'pgbouncer')),
     repmgr,
+    extensionsIn,
   };
   return defineFact(`postgres-catalog-${JSON.stringify(opts)}`, buildCatalogCommand(opts), (r): CatalogState | undefined => (r.code === 0 ? parseCatalog(r.stdout) : undefined));
 }

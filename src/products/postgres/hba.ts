@@ -14,8 +14,9 @@ import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { hasRole, runsPostgres } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
 import { clusterVar } from '../../config/vars.js';
-import { VARIABLES } from '../../config/variables.js';
+import { M1_DATABASE_USERS, VARIABLES } from '../../config/variables.js';
 import { POSTGRES_USER } from './layout.js';
+import { privilegedApplicationUsers } from './applications.js';
 
 export type HbaType = 'local' | 'host' | 'hostssl';
 export const AUTH_METHOD = 'scram-sha-256';
@@ -26,7 +27,7 @@ export interface HbaEntry {
   user: string;
   /** Absent for `local`. */
   address?: string;
-  method: 'peer' | typeof AUTH_METHOD;
+  method: 'peer' | 'reject' | typeof AUTH_METHOD;
 }
 
 export interface HbaSection {
@@ -47,7 +48,17 @@ export function clientNetworks(cluster: Cluster): string[] {
   return clusterVar(cluster, 'postgres_client_networks');
 }
 
-function hostSection(cluster: Cluster, i: Instance): HbaSection | undefined {
+/**
+ * Database users that may log in only from inside the cluster: m1's superusers
+ * and service users, and application users given SUPERUSER or REPLICATION.
+ */
+export function insideOnlyUsers(cluster: Cluster): string[] {
+  return [...new Set([...M1_DATABASE_USERS, ...privilegedApplicationUsers(cluster)])];
+}
+
+
+/** Lines for a host inside the cluster: what its roles need, superusers and service users included. */
+function insideSection(cluster: Cluster, i: Instance): HbaSection | undefined {
   const address = hostAddress(i);
   const entries: HbaEntry[] = [];
   const add = (database: string, user: string): void => {
@@ -61,17 +72,27 @@ function hostSection(cluster: Cluster, i: Instance): HbaSection | undefined {
     add('postgres', 'barman');
     add('replication', 'streaming_barman');
   }
-  if (hasRole(i, 'pgbouncer')) {
-    // PgBouncer logs in as pgbouncer_auth_user for auth_query, then as each client.
-    add('all', 'pgbouncer_auth_user');
-    add('all', 'all');
-  }
+  // PgBouncer logs in as pgbouncer_auth_user for auth_query, then as each client (below, if the host runs no Postgres).
+  if (hasRole(i, 'pgbouncer')) add('all', 'pgbouncer_auth_user');
   if (entries.length === 0) return undefined;
   return { comment: `${i.name} (${i.roles.join(', ')})`, entries };
 }
 
-export function hbaSections(cluster: Cluster): HbaSection[] {
-  const sections: HbaSection[] = [
+/** Hosts that only pass clients on (HAProxy, a PgBouncer without Postgres): application users only. */
+function proxySection(cluster: Cluster, i: Instance): HbaSection | undefined {
+  if (runsPostgres(i, cluster.failoverManager) || !(hasRole(i, 'haproxy') || hasRole(i, 'pgbouncer'))) return undefined;
+  return { comment: `${i.name} (${i.roles.join(', ')}): its clients`, entries: [{ type: 'hostssl', database: 'all', user: 'all', address: hostAddress(i), method: AUTH_METHOD }] };
+}
+
+export interface HbaLayout {
+  /** local, loopback and the cluster's own hosts. */
+  inside: HbaSection[];
+  /** After postgres_hba_settings: superusers refused, then proxies and clients. */
+  outside: HbaSection[];
+}
+
+export function hbaLayout(cluster: Cluster): HbaLayout {
+  const inside: HbaSection[] = [
     {
       comment: 'local connections: the OS user is the database user',
       entries: [
@@ -88,15 +109,33 @@ export function hbaSections(cluster: Cluster): HbaSection[] {
       ]),
     },
   ];
-  for (const i of [...cluster.instances].sort((a, b) => a.node - b.node)) {
-    const s = hostSection(cluster, i);
-    if (s) sections.push(s);
+  const hosts = [...cluster.instances].sort((a, b) => a.node - b.node);
+  for (const i of hosts) {
+    const s = insideSection(cluster, i);
+    if (s) inside.push(s);
   }
-  sections.push({
+  const users = insideOnlyUsers(cluster).join(',');
+  const outside: HbaSection[] = [
+    {
+      comment: 'superusers and service users: from the hosts above only (HAProxy and clients never)',
+      entries: ['0.0.0.0/0', '::/0'].map((address) => ({ type: 'host' as const, database: 'all', user: users, address, method: 'reject' as const })),
+    },
+  ];
+  for (const i of hosts) {
+    const s = proxySection(cluster, i);
+    if (s) outside.push(s);
+  }
+  outside.push({
     comment: 'clients, over TLS (cluster_vars.postgres_client_networks)',
     entries: clientNetworks(cluster).map((address) => ({ type: 'hostssl' as const, database: 'all', user: 'all', address, method: AUTH_METHOD })),
   });
-  return sections;
+  return { inside, outside };
+}
+
+/** Every section in file order (postgres_hba_settings' lines go between inside and outside). */
+export function hbaSections(cluster: Cluster): HbaSection[] {
+  const { inside, outside } = hbaLayout(cluster);
+  return [...inside, ...outside];
 }
 
 /** Extra lines from `postgres_hba_settings` (cluster_vars), written as given, before the client lines (one line per item: its spec refuses line breaks). */
@@ -114,11 +153,11 @@ function formatEntry(e: HbaEntry): string {
 }
 
 export function pgHbaConf(cluster: Cluster): string {
-  const sections = hbaSections(cluster);
-  const client = sections.pop()!;
+  const { inside, outside } = hbaLayout(cluster);
+  const render = (sections: HbaSection[]) => sections.map((s) => ({ comment: s.comment, lines: s.entries.map(formatEntry) }));
   return renderTemplate('roles/postgres/templates/pg_hba.conf.hbs', {
-    sections: sections.map((s) => ({ comment: s.comment, lines: s.entries.map(formatEntry) })),
+    inside: render(inside),
     extra: extraHbaLines(cluster),
-    client: { comment: client.comment, lines: client.entries.map(formatEntry) },
+    outside: render(outside),
   });
 }

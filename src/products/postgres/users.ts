@@ -8,6 +8,7 @@ import { HostError } from '../../errors.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { parseScramVerifier } from '../../secrets/scram.js';
 import { ident, literal } from './sqlQuote.js';
+import { M1_DATABASE_USERS } from '../../config/variables.js';
 
 export type DbUser = 'postgres' | 'repmgr' | 'barman' | 'streaming_barman' | 'replication' | 'pgbouncer_auth_user';
 
@@ -222,7 +223,9 @@ export function ensureDatabaseSql(database: string, owner: string): string {
  * pgbouncer_auth_user to fetch a client's verifier. SECURITY DEFINER with a
  * fixed search_path (the owner is a superuser), NULL for expired passwords
  * (PgBouncer's own default query does the same since CVE-2025-2291), and
- * EXECUTE for pgbouncer_auth_user only.
+ * EXECUTE for pgbouncer_auth_user only. No row for superusers, replication
+ * roles and m1's service users: PgBouncer then refuses them, so port 6432
+ * lets none of them in (pg_hba cannot: PgBouncer connects from inside).
  *
  * PgBouncer 1.18 (Debian bookworm) runs auth_query in the database the client
  * asks for (auth_dbname came in 1.19), so the function goes into every
@@ -237,7 +240,9 @@ BEGIN
     SELECT a.rolname::text,
            CASE WHEN a.rolvaliduntil < now() THEN NULL ELSE a.rolpassword END
       FROM pg_catalog.pg_authid a
-     WHERE a.rolname = p_usename AND a.rolcanlogin;
+     WHERE a.rolname = p_usename AND a.rolcanlogin
+       AND NOT a.rolsuper AND NOT a.rolreplication
+       AND a.rolname <> ALL (ARRAY[${M1_DATABASE_USERS.map((u) => `'${u}'`).join(', ')}]);
 END
 `;
 

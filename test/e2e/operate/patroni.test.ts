@@ -60,9 +60,9 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
   });
 
   it('switches over through patronictl while a client writes through HAProxy: no acknowledged row lost', async () => {
-    await sql(c, leader, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
+    await sql(c, leader, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE m1e2e_safety OWNER TO app', 'app');
     const address = c.inventory.hosts.find((h) => h.name === haproxy)!.address;
-    const writer = new Writer({ host: address, port: 5432, user: 'postgres', password: (await storedSecrets(c.dir))['postgres']!, table: 'm1e2e_safety' }).start();
+    const writer = new Writer({ host: address, port: 5432, user: 'app', database: 'app', password: (await storedSecrets(c.dir))['app']!, table: 'm1e2e_safety' }).start();
     try {
       await writer.waitForMore(100, 120_000);
       switched = await m1('switchover', c.dir, replica);
@@ -73,7 +73,7 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
       await writer.stop();
     }
     expect(switched.code, switched.out + switched.err).toBe(0);
-    const present = new Set((await sql(c, replica, 'SELECT id FROM m1e2e_safety')).split('\n').filter(Boolean).map(Number));
+    const present = new Set((await sql(c, replica, 'SELECT id FROM m1e2e_safety', 'app')).split('\n').filter(Boolean).map(Number));
     expect(writes.acked.filter((a) => !present.has(a.id)).map((a) => a.id)).toEqual([]);
   });
 

@@ -138,10 +138,10 @@ describe('switchover on a repmgr cluster with PgBouncer', () => {
   });
 
   it('scenario 3: every write acknowledged through a third node\'s PgBouncer survives the switchover', async () => {
-    await sql(c, primary, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
+    await sql(c, primary, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE m1e2e_safety OWNER TO app', 'app');
     const address = c.inventory.hosts.find((h) => h.name === third)!.address;
-    const password = (await storedSecrets(c.dir))['postgres']!;
-    const writer = new Writer({ host: address, port: 6432, user: 'postgres', password, table: 'm1e2e_safety' }).start();
+    const password = (await storedSecrets(c.dir))['app']!;
+    const writer = new Writer({ host: address, port: 6432, user: 'app', database: 'app', password, table: 'm1e2e_safety' }).start();
     try {
       await writer.waitForMore(100, 120_000);
       const t0 = Date.now();
@@ -157,7 +157,7 @@ describe('switchover on a repmgr cluster with PgBouncer', () => {
       await writer.stop();
     }
     expect(switched.code, switched.out + switched.err).toBe(0);
-    const present = new Set((await sql(c, target, 'SELECT id FROM m1e2e_safety')).split('\n').filter(Boolean).map(Number));
+    const present = new Set((await sql(c, target, 'SELECT id FROM m1e2e_safety', 'app')).split('\n').filter(Boolean).map(Number));
     const lost = writes.acked.filter((a) => !present.has(a.id)).map((a) => a.id);
     expect(lost).toEqual([]);
     expect(writes.acked.length).toBeGreaterThanOrEqual(200);

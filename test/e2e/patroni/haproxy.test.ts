@@ -93,7 +93,7 @@ describe('Patroni + HAProxy: first deploy', () => {
       expect(read?.inRecovery, `read through ${hp}:5433`).toBe(true);
       expect(data.filter((d) => d !== l).map((d) => addressOf(tc, d))).toContain(read?.server);
     }
-    expect(await localSql(tc, l, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%:5432 ${run}'`)).toBe(String(haproxies.length));
+    expect(await localSql(tc, l, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%:5432 ${run}'`, 'app')).toBe(String(haproxies.length));
   });
 
   it('through each HAProxy (5432, 5433) and to each data node, sslmode=verify-full against the cluster CA holds under the name the client used', async () => {

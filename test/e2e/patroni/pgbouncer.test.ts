@@ -69,7 +69,7 @@ describe('Patroni + PgBouncer', () => {
     const followed = await within(async () => JSON.stringify(await writeThroughEvery('after switchover')) === JSON.stringify(everyOn(addressOf(tc, target))), 30_000, 500);
     console.log(`switchover ${old} -> ${target}: every PgBouncer wrote to the new leader ${followed === undefined ? 'never' : `${Date.now() - t0} ms after the switchover started`}`);
     expect(followed).toBeDefined();
-    expect(Number(await localSql(tc, target, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%after switchover'`))).toBeGreaterThanOrEqual(bouncers.length);
+    expect(Number(await localSql(tc, target, `SELECT count(*) FROM m1e2ep_writes WHERE via LIKE '%after switchover'`, 'app'))).toBeGreaterThanOrEqual(bouncers.length);
 
     const again = await deploy();
     expect(await leader()).toBe(target);

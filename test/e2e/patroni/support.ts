@@ -64,12 +64,14 @@ export interface SqlAnswer {
 
 /**
  * psql from the test machine (the Debian machines this runs on have the
- * client) to address:port as postgres, over TLS, with the stored password in
- * the environment (never on a command line).
+ * client) to address:port as a client does: the application user `app` into
+ * its database (superusers are refused from outside), over TLS, with the
+ * stored password in the environment (never on a command line).
  */
-export async function clientSql(tc: ProvisionedTestCluster, address: string, port: number, query: string, timeoutSeconds = 5): Promise<SqlAnswer> {
-  const password = await storedPassword(tc, 'postgres');
-  const conninfo = `host=${address} port=${port} user=postgres dbname=postgres sslmode=require connect_timeout=${timeoutSeconds}`;
+export async function clientSql(tc: ProvisionedTestCluster, address: string, port: number, query: string, timeoutSeconds = 5, user = 'app'): Promise<SqlAnswer> {
+  const password = await storedPassword(tc, user);
+  const db = user === 'app' ? 'app' : 'postgres';
+  const conninfo = `host=${address} port=${port} user=${user} dbname=${db} sslmode=require connect_timeout=${timeoutSeconds}`;
   return new Promise((resolve) => {
     execFile(
       'psql',
@@ -112,10 +114,10 @@ export async function etcdHealth(tc: ProvisionedTestCluster, host: string): Prom
   return parseEndpointHealth(r.stdout || '[]', members);
 }
 
-/** psql -At as postgres on a host's local server. */
-export async function localSql(tc: ProvisionedTestCluster, host: string, query: string): Promise<string> {
+/** psql -At as postgres on a host's local server (the clients' table m1e2ep_writes is in database app). */
+export async function localSql(tc: ProvisionedTestCluster, host: string, query: string, db = 'postgres'): Promise<string> {
   const v = tc.cluster.postgresVersion;
-  return (await on(tc, host, `cd / && runuser -u postgres -- /usr/lib/postgresql/${v}/bin/psql -XAtq -v ON_ERROR_STOP=1 -h /var/run/postgresql -d postgres`, query)).trim();
+  return (await on(tc, host, `cd / && runuser -u postgres -- /usr/lib/postgresql/${v}/bin/psql -XAtq -v ON_ERROR_STOP=1 -h /var/run/postgresql -d ${db}`, query)).trim();
 }
 
 /** Sets cluster_vars.<path> in config.yml, keeping the rest of the file as it is. */

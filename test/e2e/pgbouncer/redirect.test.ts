@@ -24,19 +24,19 @@ let c: ProvisionedTestCluster;
 let first: CliRun;
 let pgbouncers: string[];
 let primary: string;
-let password: string;
+let passwords: Record<string, string>;
 
 function address(host: string): string {
   return c.inventory.hosts.find((h) => h.name === host)!.address;
 }
 
-/** psql from the test machine through a host's PgBouncer, as postgres over TLS. */
-function viaPgbouncer(host: string, query: string, sslmode = 'require'): Promise<{ code: number; stdout: string; stderr: string }> {
+/** psql from the test machine through a host's PgBouncer, as a client does (the application user app, into its database) over TLS. */
+function viaPgbouncer(host: string, query: string, sslmode = 'require', user = 'app'): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       'psql',
-      ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', query, `host=${address(host)} port=6432 dbname=postgres user=postgres sslmode=${sslmode} connect_timeout=5`],
-      { env: { ...process.env, PGPASSWORD: password }, timeout: 30_000 },
+      ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', query, `host=${address(host)} port=6432 dbname=${user === 'app' ? 'app' : 'postgres'} user=${user} sslmode=${sslmode} connect_timeout=5`],
+      { env: { ...process.env, PGPASSWORD: passwords[user] }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -68,7 +68,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     console.log(`scenario 2 first deploy: ${Date.now() - t0} ms`);
     pgbouncers = c.cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name);
     primary = c.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
-    password = (await storedSecrets(c.dir))['postgres']!;
+    passwords = await storedSecrets(c.dir);
   });
   afterAll(async () => {
     if (!process.env['M1E2EB_KEEP']) await c?.teardown();
@@ -86,7 +86,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
   });
 
   it('a write through every PgBouncer, from the test machine over TLS, lands on the primary', async () => {
-    await sql(c, primary, 'CREATE TABLE IF NOT EXISTS m1e2eb_writes (id serial PRIMARY KEY, via text, at timestamptz DEFAULT now())');
+    await sql(c, primary, 'CREATE TABLE IF NOT EXISTS m1e2eb_writes (id serial PRIMARY KEY, via text, at timestamptz DEFAULT now()); ALTER TABLE m1e2eb_writes OWNER TO app', 'app');
     for (const h of pgbouncers) expect(await writeVia(h)).toBe(address(primary));
     const plain = await viaPgbouncer(pgbouncers[0]!, 'select 1', 'disable');
     expect(plain.code).not.toBe(0);

@@ -29,7 +29,7 @@ const outputs: CliRun[] = [];
 /** One statement through PgBouncer on `host`:6432 from this machine, over TLS; the password travels in the environment. */
 async function throughPgbouncer(host: string, statement: string): Promise<string> {
   const address = instanceByName(c.cluster, host)!.ipAddress!;
-  const r = await run('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', `host=${address} port=6432 dbname=postgres user=postgres sslmode=require connect_timeout=5`, '-c', statement], {
+  const r = await run('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', `host=${address} port=6432 dbname=app user=app sslmode=require connect_timeout=5`, '-c', statement], {
     env: { ...process.env, PGPASSWORD: password },
     timeout: 20_000,
   });
@@ -50,7 +50,7 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
     const r = await m1('deploy', c.dir);
     outputs.push(r);
     expect(r.code, r.out + r.err).toBe(0);
-    password = (await storedSecrets(c.dir))['postgres']!;
+    password = (await storedSecrets(c.dir))['app']!;
   });
   afterAll(async () => {
     if (!process.env['M1E2E_KEEP']) await c?.teardown();
@@ -66,12 +66,12 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
 
   it('a write through every PgBouncer lands on the primary', async () => {
     const primary = primaryOf(c.cluster);
-    await sql(c, primary.name, 'CREATE TABLE IF NOT EXISTS via_pgbouncer (host text, at timestamptz DEFAULT now())');
+    await sql(c, primary.name, 'CREATE TABLE IF NOT EXISTS via_pgbouncer (host text, at timestamptz DEFAULT now()); ALTER TABLE via_pgbouncer OWNER TO app', 'app');
     for (const i of c.cluster.instances.filter((x) => x.roles.includes('pgbouncer'))) {
       const server = await throughPgbouncer(i.name, `INSERT INTO via_pgbouncer (host) VALUES ('${i.name}') RETURNING host(inet_server_addr())`);
       expect(server, i.name).toBe(primary.ipAddress);
     }
-    expect(await sql(c, primary.name, 'SELECT count(DISTINCT host) FROM via_pgbouncer')).toBe(String(c.cluster.instances.filter((x) => x.roles.includes('pgbouncer')).length));
+    expect(await sql(c, primary.name, 'SELECT count(DISTINCT host) FROM via_pgbouncer', 'app')).toBe(String(c.cluster.instances.filter((x) => x.roles.includes('pgbouncer')).length));
   });
 
   it('after the primary stops, a replica is promoted within 60 s and every PgBouncer writes to it', async () => {

@@ -120,6 +120,38 @@ describe('m1 validate refuses variables their spec refuses, every one with file:
     ]);
   });
 
+  it("TPA's postgres_users and postgres_databases: names, m1's own roles, attributes, owners", async () => {
+    const r = await validate(
+      config(
+        [
+          'postgres_users:',
+          '  - username: postgres',
+          '  - username: "app; DROP"',
+          '  - username: ok',
+          '    role_attrs: [superuser, inherit]',
+          'postgres_databases:',
+          '  - name: shop',
+          '    owner: nobody',
+          '  - name: geo',
+          '    owner: ok',
+          '    tablespace: fast',
+        ],
+        [],
+      ),
+    );
+    expect(r.code).toBe(2);
+    expect(r.lines).toEqual([
+      `${r.file}:7 cluster_vars.postgres_users[0].username: postgres is a role m1 manages itself`,
+      `${r.file}:8 cluster_vars.postgres_users[1].username: "app; DROP" is not a user name m1 accepts (lower-case letters, digits, _)`,
+      `${r.file}:10 cluster_vars.postgres_users[2].role_attrs[1]: "inherit": m1 sets SUPERUSER, NOSUPERUSER, CREATEDB, NOCREATEDB, CREATEROLE, NOCREATEROLE, LOGIN, NOLOGIN, REPLICATION, NOREPLICATION`,
+      `${r.file}:16 cluster_vars.postgres_databases[1].tablespace: m1 does not support tablespace here (it knows name, owner, encoding, lc_collate, lc_ctype, template, extensions, languages)`,
+      'm1: 4 problems in the config; nothing was changed',
+    ]);
+    const owners = await validate(config(['postgres_users: [ok]', 'postgres_databases:', '  - {name: shop, owner: nobody}', '  - {name: geo, owner: ok}'], []));
+    expect(owners.code).toBe(2);
+    expect(owners.lines[0]).toBe(`${owners.file}:8 cluster_vars.postgres_databases[0].owner: nobody is neither postgres nor one of postgres_users`);
+  });
+
   it('deploy refuses the same config before provisioning anything (exit 2)', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'config.yml'), config(['pgbouncer_pool_mode: bogus'], []));

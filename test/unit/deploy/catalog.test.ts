@@ -10,7 +10,7 @@ import { buildCatalogCommand, parseCatalog } from '../../../src/live/catalog.js'
 import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
-const passwords = { postgres: 'p0', repmgr: 'r1', barman: 'b2', streaming_barman: 's3', replication: 'l4', pgbouncer_auth_user: 'a5', pgbouncer: 'x6' };
+const passwords = { postgres: 'p0', repmgr: 'r1', barman: 'b2', streaming_barman: 's3', replication: 'l4', pgbouncer_auth_user: 'a5', pgbouncer: 'x6', app: 'c7' };
 
 function ctx(cluster = defaultCluster()): DeployContext {
   return { cluster, live: NOTHING_LIVE, hosts: {}, secrets: new Secrets(), secretsDir: '/x', check: false, memoryMb: {}, skipPackages: new Set(), passwords };
@@ -20,7 +20,9 @@ function ctx(cluster = defaultCluster()): DeployContext {
 function convergedOutput(cluster = defaultCluster()): string {
   const users = usersFor(cluster, false, repmgrPostgres(cluster));
   const roles = users.map((u) => `${u}|${u === 'postgres' || u === 'repmgr' ? 't' : 'f'}|t|${['postgres', 'replication', 'streaming_barman'].includes(u) ? 't' : 'f'}|${u === 'postgres' ? 't|t' : 'f|f'}|${scramVerifier(passwords[u as keyof typeof passwords])}|${u === 'barman' ? 'barman_role' : ''}`);
-  return ['@@m1:roles', 'barman_role|f|f|f|f|f||pg_checkpoint,pg_read_all_settings,pg_read_all_stats', ...roles, '@@m1:databases', 'postgres', 'repmgr', 'template1', '@@m1:slots', 'repmgr_slot_2|t', '@@m1:recovery', 'f', '@@m1:barman', '@@m1:repmgr', '1|alpha|primary||t', '2|beta|standby|1|t'].join('\n');
+  // The default application user app (a plain login role) and its database.
+  const app = `app|f|t|f|f|f|${scramVerifier(passwords.app)}|`;
+  return ['@@m1:roles', 'barman_role|f|f|f|f|f||pg_checkpoint,pg_read_all_settings,pg_read_all_stats', ...roles, app, '@@m1:databases', 'app', 'postgres', 'repmgr', 'template1', '@@m1:slots', 'repmgr_slot_2|t', '@@m1:recovery', 'f', '@@m1:barman', '@@m1:repmgr', '1|alpha|primary||t', '2|beta|standby|1|t'].join('\n');
 }
 
 describe('the catalog read and what it leads to', () => {
@@ -36,7 +38,7 @@ describe('the catalog read and what it leads to', () => {
 
   it('parses every section', () => {
     const s = parseCatalog(convergedOutput() + '\n@@m1:pgbouncer_fn postgres\nok\n@@m1:pgbouncer_fn template1\n');
-    expect(s.databases).toEqual(['postgres', 'repmgr', 'template1']);
+    expect(s.databases).toEqual(['app', 'postgres', 'repmgr', 'template1']);
     expect(s.slots).toEqual([{ name: 'repmgr_slot_2', active: true }]);
     expect(s.inRecovery).toBe(false);
     expect(s.repmgrNodes.map((n) => [n.name, n.type, n.upstreamNodeId])).toEqual([['alpha', 'primary', undefined], ['beta', 'standby', 1]]);
@@ -54,15 +56,16 @@ describe('the catalog read and what it leads to', () => {
   it('a fresh server gets every user, the repmgr database and the Barman grants, with no password in the SQL', () => {
     const fresh = parseCatalog('@@m1:roles\npostgres|t|t|t|t|t||\n@@m1:databases\npostgres\ntemplate1\n@@m1:barman\nrole barman_role\n');
     const c = catalogChanges(ctx(), fresh, false, repmgrPostgres(defaultCluster()));
-    expect(c.what).toEqual(expect.arrayContaining(['role repmgr: missing', 'role barman: missing', 'database repmgr', 'role postgres: password']));
+    expect(c.what).toEqual(expect.arrayContaining(['role repmgr: missing', 'role barman: missing', 'database repmgr', 'role postgres: password', 'role app: missing', 'database app']));
+    expect(c.sql).toMatch(/CREATE DATABASE %I OWNER %I', 'app', 'app'/);
     for (const p of Object.values(passwords)) expect(c.sql).not.toContain(`'${p}'`);
     expect(c.sql).toContain('GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal()');
   });
 
-  it('with PgBouncer, pgbouncer_get_auth() goes where it is missing, the new repmgr database included', () => {
+  it('with PgBouncer, pgbouncer_get_auth() goes where it is missing, the new repmgr and app databases included', () => {
     const cluster = twoLocationCluster();
     const fresh = parseCatalog('@@m1:roles\n@@m1:databases\npostgres\ntemplate1\n@@m1:pgbouncer_fn postgres\nok\n');
-    expect(Object.keys(catalogChanges(ctx(cluster), fresh, false, repmgrPostgres(cluster)).perDatabase).sort()).toEqual(['repmgr', 'template1']);
+    expect(Object.keys(catalogChanges(ctx(cluster), fresh, false, repmgrPostgres(cluster)).perDatabase).sort()).toEqual(['app', 'repmgr', 'template1']);
   });
 
   it('the witness only gets postgres and repmgr', () => {

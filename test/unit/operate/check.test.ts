@@ -18,10 +18,10 @@ function snapshot(live: LiveSpec, routeAnswers: Record<string, RouteAnswer> = {}
 describe('entry point checks', () => {
   it('the route command keeps the password off the command line and out of later commands', () => {
     const [route] = clusterRoutes(fiveNodes());
-    const cmd = buildRouteCommand(15, [{ route: route! }]);
+    const cmd = buildRouteCommand(15, [{ route: route! }], { user: 'app', database: 'app' });
     expect(cmd.split('\n')[0]).toBe('(');
     expect(cmd).toContain('IFS= read -r PGPASSWORD; export PGPASSWORD');
-    expect(cmd).toContain("'host=op-a port=6432 dbname=postgres user=postgres sslmode=require connect_timeout=3 application_name=m1_check'");
+    expect(cmd).toContain("'host=op-a port=6432 dbname=app user=app sslmode=require connect_timeout=3 application_name=m1_check'");
     expect(cmd.trimEnd().endsWith(')')).toBe(true);
   });
 
