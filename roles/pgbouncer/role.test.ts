@@ -29,12 +29,13 @@ describe('pgbouncer role', () => {
     expect(await tasks('epsilon', { primary: 'alpha', upstreams: {} })).toEqual([]);
   });
 
-  it('writes its files, restarts on ini/unit changes, reloads on databases/userlist changes', async () => {
+  it('writes its files, restarts on ini/unit changes, reloads on databases/hba/userlist changes', async () => {
     const ops = await tasks('delta', { primary: 'alpha', upstreams: {} });
     const byPath = Object.fromEntries(ops.filter((o) => o.kind === 'file').map((o) => [o.name.replace(/^file /, ''), o.notify.map((n) => n.action)]));
     expect(byPath).toEqual({
       '/etc/pgbouncer/pgbouncer.ini': ['restart'],
       '/etc/pgbouncer/pgbouncer.databases.ini': ['reload'],
+      '/etc/pgbouncer/pgbouncer_hba.conf': ['reload'],
       '/etc/pgbouncer/userlist.txt': ['reload'],
       '/etc/systemd/system/pgbouncer.service': ['restart'],
     });

@@ -29,6 +29,7 @@ import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
 import { pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../src/products/pgbouncer/userlist.js';
+import { PGBOUNCER_HBA, pgbouncerHba } from '../../src/products/pgbouncer/hba.js';
 
 export const PGBOUNCER_PACKAGES = ['pgbouncer'];
 
@@ -80,6 +81,7 @@ export function pgbouncerRole(ctx: DeployContext): Role {
         mode: '0600',
         notify: reload(PGBOUNCER_SERVICE),
       }),
+      file({ path: PGBOUNCER_HBA, content: pgbouncerHba(cluster), owner: PGBOUNCER_USER, group: PGBOUNCER_USER, mode: '0600', notify: reload(PGBOUNCER_SERVICE) }),
       file({
         path: USERLIST,
         content: userlistTxt(authPassword, adminVerifier),

@@ -1,7 +1,8 @@
 /**
  * pgbouncer.ini (reference 5.6), for PgBouncer 1.18 (Debian bookworm) and later.
  *
- * Authentication: auth_type scram-sha-256. Clients are checked against the
+ * Authentication: auth_type hba (hba.ts: who may log in from where), with
+ * scram-sha-256 for every client it lets in. Clients are checked against the
  * SCRAM verifier auth_query returns, and PgBouncer reuses the keys of that
  * exchange to log in to Postgres as the client (SCRAM pass-through, 1.14+),
  * so no client password is stored anywhere. pgbouncer_auth_user, which runs
@@ -20,6 +21,7 @@ import type { VariableValue } from '../../config/variables.js';
 import { SOCKET_DIR, sslCertPath, sslKeyPath } from '../postgres/layout.js';
 import { m1Settings } from '../postgres/settings.js';
 import { ADMIN_USER, AUTH_USER, DATABASES_INI, PGBOUNCER_PORT, USERLIST } from './layout.js';
+import { PGBOUNCER_HBA } from './hba.js';
 
 export type PoolMode = VariableValue<'pgbouncer_pool_mode'>;
 
@@ -40,7 +42,8 @@ export function pgbouncerIni(input: PgbouncerIniInput): string {
     ['listen_addr', '*'],
     ['listen_port', PGBOUNCER_PORT],
     ['unix_socket_dir', SOCKET_DIR],
-    ['auth_type', 'scram-sha-256'],
+    ['auth_type', 'hba'],
+    ['auth_hba_file', PGBOUNCER_HBA],
     ['auth_file', USERLIST],
     ['auth_user', AUTH_USER],
     ['auth_query', 'SELECT * FROM public.pgbouncer_get_auth($1)'],

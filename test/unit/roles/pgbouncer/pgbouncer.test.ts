@@ -4,6 +4,7 @@ import { databaseLine, databasesIni, databasesTarget, pgbouncerDatabases } from 
 import { pgbouncerIni } from '../../../../src/products/pgbouncer/ini.js';
 import { pgbouncerChangeAction, pgbouncerServiceUnit } from '../../../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../../../src/products/pgbouncer/userlist.js';
+import { pgbouncerHba } from '../../../../src/products/pgbouncer/hba.js';
 import { byName, twoLocationCluster } from '../fixtures.js';
 
 function ini(c = twoLocationCluster(), host = 'beta'): Record<string, string> {
@@ -49,9 +50,10 @@ describe('pgbouncer.ini', () => {
     expect(s['server_tls_sslmode']).toBe('require');
   });
 
-  it('authenticates through auth_query with pgbouncer_auth_user and SCRAM', () => {
+  it('authenticates through its hba file and auth_query with pgbouncer_auth_user', () => {
     const s = ini();
-    expect(s['auth_type']).toBe('scram-sha-256');
+    expect(s['auth_type']).toBe('hba');
+    expect(s['auth_hba_file']).toBe('/etc/pgbouncer/pgbouncer_hba.conf');
     expect(s['auth_user']).toBe('pgbouncer_auth_user');
     expect(s['auth_query']).toBe('SELECT * FROM public.pgbouncer_get_auth($1)');
     expect(s['auth_file']).toBe('/etc/pgbouncer/userlist.txt');
@@ -98,5 +100,45 @@ describe('pgbouncer.service', () => {
     expect(pgbouncerChangeAction(['databases'])).toBe('reload');
     expect(pgbouncerChangeAction(['userlist', 'ini'])).toBe('restart');
     expect(pgbouncerChangeAction([])).toBe('none');
+  });
+});
+
+describe('pgbouncer_hba.conf', () => {
+  const rules = (c = twoLocationCluster()) =>
+    pgbouncerHba(c)
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(/\s+/));
+
+  it('refuses userlist.txt\'s users and every superuser or service user over TCP before any client line; the admin console only on the socket', () => {
+    const r = rules();
+    const firstClient = r.findIndex((f) => f[0] === 'hostssl');
+    const refusals = r.filter((f) => f[4] === 'reject');
+    expect(refusals.map((f) => [f[0], f[1], f[3]])).toEqual([['host', 'all', '0.0.0.0/0'], ['host', 'all', '::/0']]);
+    expect(r.indexOf(refusals[1]!)).toBeLessThan(firstClient);
+    for (const u of ['pgbouncer', 'pgbouncer_auth_user', 'postgres', 'repmgr', 'barman', 'streaming_barman', 'replication']) expect(refusals[0]![2]!.split(','), u).toContain(u);
+    expect(r.filter((f) => f[2]!.split(',').includes('pgbouncer') && f[4] !== 'reject')).toEqual([['local', 'all', 'pgbouncer', 'scram-sha-256']]);
+  });
+
+  it('lets clients in over TLS with SCRAM from postgres_client_networks only', () => {
+    expect(rules().filter((f) => f[0] === 'hostssl')).toEqual([['hostssl', 'all', 'all', '0.0.0.0/0', 'scram-sha-256']]);
+    const narrow = rules(twoLocationCluster({ postgres_client_networks: ['10.1.0.0/16', 'fd00::/8'] }));
+    expect(narrow.filter((f) => f[0] === 'hostssl').map((f) => f[3])).toEqual(['10.1.0.0/16', 'fd00::/8']);
+  });
+
+  it('refuses an application user given SUPERUSER too', () => {
+    const c = twoLocationCluster({ postgres_users: [{ username: 'boss', role_attrs: ['superuser'] }, 'app2'] });
+    const refused = rules(c).find((f) => f[4] === 'reject')![2]!.split(',');
+    expect(refused).toContain('boss');
+    expect(refused).not.toContain('app2');
+  });
+
+  it('uses only what PgBouncer 1.18 parses: plain names, address/prefix, reject or scram-sha-256', () => {
+    for (const f of rules(twoLocationCluster({ postgres_users: [{ username: 'boss', role_attrs: ['superuser'] }] }))) {
+      expect(['local', 'host', 'hostssl']).toContain(f[0]);
+      expect(f[2]).toMatch(/^[a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*$/);
+      if (f[0] !== 'local') expect(f[3]).toMatch(/^[0-9a-f.:]+\/\d+$/);
+      expect(['reject', 'scram-sha-256']).toContain(f.at(-1));
+    }
   });
 });
