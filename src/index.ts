@@ -51,8 +51,9 @@ export { renderDrill, type DrillReport } from '../playbooks/drill/report.js';
 export { SCENARIOS, type Scenario } from '../playbooks/drill/scenarios.js';
 export type { EntryPointFollow } from '../playbooks/drill/timeline.js';
 
-// show-password
+// show-password, rotate-password
 export { showPassword } from './secrets/showPassword.js';
+export { rotatePassword } from '../playbooks/operate/rotatePassword.js';
 
 // what the CLI prints, for callers that want the same text
 export { renderTopologyTree } from './inventory/topology.js';

@@ -6,6 +6,7 @@ import { register as provision } from './provision.js';
 import { register as deprovision } from './deprovision.js';
 import { register as deploy } from './deploy.js';
 import { register as showPassword } from './showPassword.js';
+import { register as rotatePassword } from './rotatePassword.js';
 import { register as status } from './status.js';
 import { register as switchover } from './switchover.js';
 import { register as test } from './test.js';
@@ -14,4 +15,4 @@ import { register as drill } from './drill.js';
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, status, switchover, test, drill];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, rotatePassword, status, switchover, test, drill];

@@ -1,5 +1,5 @@
 export { generatePassword, PASSWORD_ALPHABET, PASSWORD_LENGTH } from './password.js';
-export { checkStoredSecrets, ensureSecret, readSecret, secretPath, secretsDir, SECRETS_DIR, type EnsuredSecret } from './store.js';
+export { checkStoredSecrets, ensureSecret, readSecret, replaceSecret, secretPath, secretsDir, SECRETS_DIR, type EnsuredSecret } from './store.js';
 export {
   formatScramVerifier,
   parseScramVerifier,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PASSWORD_ALPHABET, generatePassword } from './password.js';
-import { checkStoredSecrets, ensureSecret, readSecret, secretPath } from './store.js';
+import { checkStoredSecrets, ensureSecret, readSecret, replaceSecret, secretPath } from './store.js';
 import { readdir } from 'node:fs/promises';
 
 let dir: string;
@@ -106,5 +106,18 @@ describe('checkStoredSecrets (deploy runs it before touching any host)', () => {
     await expect(checkStoredSecrets(dir)).rejects.toThrow(
       `${secretPath(dir, 'postgres')}: expected one line holding the password of postgres; keep only the password's line`,
     );
+  });
+});
+
+describe('replaceSecret', () => {
+  it('stores a new password, 0600, that readSecret returns; only for a user that has one', async () => {
+    const old = (await ensureSecret(dir, 'app')).password;
+    const fresh = await replaceSecret(dir, 'app');
+    expect(fresh).not.toBe(old);
+    expect(fresh).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(await readSecret(dir, 'app')).toBe(fresh);
+    expect((await stat(secretPath(dir, 'app'))).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'secrets'))).toEqual(['app.password']);
+    await expect(replaceSecret(dir, 'nobody')).rejects.toThrow(/no password stored for nobody/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Secrets kept in the cluster directory: `<cluster-dir>/secrets/<user>.password`,
  * the file 0600 in a 0700 directory. A password is generated once and never
- * overwritten, so a redeploy never changes it (nor, with scram.ts, its verifier).
+ * overwritten by deploy, so a redeploy never changes it (nor, with scram.ts, its
+ * verifier); only `m1 rotate-password` replaces one.
  */
 import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,6 +61,18 @@ export async function ensureSecret(clusterDir: string, user: string): Promise<En
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     return { password: await readSecret(clusterDir, user), created: false };
   }
+}
+
+/**
+ * Replaces the stored password of `user` (which must have one) with a new
+ * generated one, atomically: the file holds the old password or the new one,
+ * never a mix or nothing. Only `m1 rotate-password` calls this.
+ */
+export async function replaceSecret(clusterDir: string, user: string): Promise<string> {
+  await readSecret(clusterDir, user);
+  const password = generatePassword();
+  await writeFileAtomic(secretPath(clusterDir, user), password + '\n', { mode: 0o600 });
+  return password;
 }
 
 /** The stored password of `user`; an error naming the file and the fix if there is none. */

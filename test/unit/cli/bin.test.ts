@@ -73,6 +73,7 @@ describe('bin/m1.js', () => {
       ['deprovision', dir, '--yes'],
       ['deploy', dir],
       ['show-password', dir, 'postgres'],
+      ['rotate-password', dir, 'postgres'],
       ['status', dir],
       ['switchover', dir, 'some-replica'],
       ['test', dir],
