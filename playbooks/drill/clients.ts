@@ -2,23 +2,34 @@
  * The drill's clients: through every entry point, one statement at a time,
  * a new connection each (as a reconnecting application), retrying after any
  * failure. Writers insert numbered rows (acknowledged only when the server
- * returned its name); readers read. The control node's psql, as CLIENT_USER.
+ * returned its name); readers read. The control node's psql, as clientUser().
  */
 import { spawn } from 'node:child_process';
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { lastLines } from '../../src/engine/text/tail.js';
+import { UsageError } from '../../src/errors.js';
+import { clientLogin } from '../../src/products/postgres/applications.js';
 import { clusterRoutes } from '../operate/routes.js';
 import { POSTGRES_PORT } from '../../src/products/postgres/layout.js';
 import { answeringServer, CLIENT_READ_SQL, clientWriteSql } from './sql.js';
 import type { Attempt, EntryPointLog } from './timeline.js';
 
 /**
- * The database user the drill's clients log in as: the one place to change
- * it. A non-superuser belongs here (an application's rights, and it is
- * refused when a fenced server allows only superusers); until m1 creates an
- * application user, postgres, whose password m1 keeps.
+ * The database user the drill's clients log in as: config.yml's application
+ * login (by default `app`), a non-superuser as an application is. Superusers
+ * are refused from outside the cluster, and a fenced server lets only
+ * superusers in.
  */
-export const CLIENT_USER = 'postgres';
+export function clientUser(cluster: Cluster): string {
+  const login = clientLogin(cluster);
+  if (!login) throw new UsageError(`drill on ${cluster.name}: postgres_users names no login user with a generated password for the clients to log in as`);
+  return login.user;
+}
+
+export interface ClientCredentials {
+  user: string;
+  password: string;
+}
 
 /** At most this many attempts per second through one entry point. */
 const MAX_RATE = 10;
@@ -38,11 +49,11 @@ export function entryPoints(cluster: Cluster, addresses: Readonly<Record<string,
   return routes.map((r) => ({ host: r.host, address: addresses[r.host] ?? r.host, port: r.port, kind: r.wants === 'primary' ? 'write' : 'read' }));
 }
 
-function psqlOnce(e: EntryPoint, password: string, sql: string): Promise<{ ok: boolean; out: string }> {
+function psqlOnce(e: EntryPoint, login: ClientCredentials, sql: string): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    const conninfo = `host=${e.address} port=${e.port} dbname=postgres user=${CLIENT_USER} sslmode=require connect_timeout=2 application_name=m1_drill`;
+    const conninfo = `host=${e.address} port=${e.port} dbname=postgres user=${login.user} sslmode=require connect_timeout=2 application_name=m1_drill`;
     const child = spawn('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', conninfo, '-c', sql], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PGPASSWORD: password },
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PGPASSWORD: login.password },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -72,7 +83,7 @@ export class Clients {
 
   constructor(
     private readonly points: readonly EntryPoint[],
-    private readonly password: string,
+    private readonly login: ClientCredentials,
     private readonly now: () => number,
   ) {
     this.logs = points.map((p) => ({ host: p.host, port: p.port, kind: p.kind, attempts: [] }));
@@ -88,7 +99,7 @@ export class Clients {
     while (this.running) {
       const start = this.now();
       const id = this.nextId++;
-      const r = await psqlOnce(p, this.password, p.kind === 'write' ? clientWriteSql(id) : CLIENT_READ_SQL);
+      const r = await psqlOnce(p, this.login, p.kind === 'write' ? clientWriteSql(id) : CLIENT_READ_SQL);
       const server = r.ok ? answeringServer(r.out) : undefined;
       const atMs = this.now();
       if (server !== undefined) {
