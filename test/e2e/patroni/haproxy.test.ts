@@ -97,24 +97,38 @@ describe('Patroni + HAProxy: first deploy', () => {
   });
 
   it('through each HAProxy (5432, 5433) and to each data node, sslmode=verify-full against the cluster CA holds under the name the client used', async () => {
-    const password = await storedPassword(tc, 'postgres');
+    const password = await storedPassword(tc, 'app');
     const l = await leader();
     for (const hp of haproxies) {
       // HAProxy passes TLS through: the data node's certificate names the HAProxy hosts
-      const write = await clientPsql(tc.dir, { name: hp, address: addressOf(tc, hp), port: 5432, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+      const write = await clientPsql(tc.dir, { name: hp, address: addressOf(tc, hp), port: 5432, user: 'app', password }, SESSION_QUERY);
       expect(write.code, `${hp}:5432: ${write.err}`).toBe(0);
       expect(write.out).toBe(`t|${addressOf(tc, l)}`);
-      const read = await clientPsql(tc.dir, { name: hp, address: addressOf(tc, hp), port: 5433, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+      const read = await clientPsql(tc.dir, { name: hp, address: addressOf(tc, hp), port: 5433, user: 'app', password }, SESSION_QUERY);
       expect(read.code, `${hp}:5433: ${read.err}`).toBe(0);
     }
     for (const d of data) {
-      const r = await clientPsql(tc.dir, { name: d, address: addressOf(tc, d), port: 5432, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+      const r = await clientPsql(tc.dir, { name: d, address: addressOf(tc, d), port: 5432, user: 'app', password }, SESSION_QUERY);
       expect(r.code, `${d}: ${r.err}`).toBe(0);
     }
     // a name the certificates lack (Barman's host) is refused
-    const wrong = await clientPsql(tc.dir, { name: barmanHost, address: addressOf(tc, haproxies[0]!), port: 5432, user: 'postgres', dbname: 'postgres', password }, 'SELECT 1');
+    const wrong = await clientPsql(tc.dir, { name: barmanHost, address: addressOf(tc, haproxies[0]!), port: 5432, user: 'app', password }, 'SELECT 1');
     expect(wrong.code).not.toBe(0);
     expect(wrong.err).toMatch(/does not match host name/);
+  });
+
+  it('through each HAProxy (5432, 5433) and to each data node, postgres and replication are refused with their own passwords; app gets in', async () => {
+    const secrets = { postgres: await storedPassword(tc, 'postgres'), replication: await storedPassword(tc, 'replication'), app: await storedPassword(tc, 'app') };
+    const targets = [...haproxies.flatMap((hp) => [5432, 5433].map((port) => ({ host: hp, port }))), ...data.map((d) => ({ host: d, port: 5432 }))];
+    for (const t of targets) {
+      for (const user of ['postgres', 'replication'] as const) {
+        const r = await clientPsql(tc.dir, { name: t.host, address: addressOf(tc, t.host), port: t.port, user, dbname: 'postgres', password: secrets[user] }, 'SELECT 1');
+        expect(r.code, `${user} through ${t.host}:${t.port}`).not.toBe(0);
+        expect(r.err, `${user} through ${t.host}:${t.port}`).toMatch(/pg_hba.conf rejects connection/);
+      }
+      const app = await clientPsql(tc.dir, { name: t.host, address: addressOf(tc, t.host), port: t.port, user: 'app', password: secrets.app }, 'SELECT current_user');
+      expect(app.out, `app through ${t.host}:${t.port}: ${app.err}`).toBe('app');
+    }
   });
 
   it('barman check is all OK', async () => {

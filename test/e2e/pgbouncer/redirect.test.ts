@@ -96,14 +96,31 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
   it('every PgBouncer (6432) and Postgres (5432) accepts sslmode=verify-full against the cluster CA under its host name; a name its certificate lacks is refused', async () => {
     for (const h of pgbouncers) {
       for (const port of [6432, 5432]) {
-        const r = await clientPsql(c.dir, { name: h, address: address(h), port, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+        const r = await clientPsql(c.dir, { name: h, address: address(h), port, user: 'app', password: passwords['app']! }, SESSION_QUERY);
         expect(r.code, `${h}:${port}: ${r.err}`).toBe(0);
         // through PgBouncer the session is the pooled one on the primary, itself over TLS
         expect(r.out).toBe(`t|${address(port === 6432 ? primary : h)}`);
       }
-      const wrong = await clientPsql(c.dir, { name: 'not-a-cluster-host', address: address(h), port: 6432, user: 'postgres', dbname: 'postgres', password }, 'SELECT 1');
+      const wrong = await clientPsql(c.dir, { name: 'not-a-cluster-host', address: address(h), port: 6432, user: 'app', password: passwords['app']! }, 'SELECT 1');
       expect(wrong.code).not.toBe(0);
       expect(wrong.err).toMatch(/does not match host name/);
+    }
+  });
+
+  it('through every PgBouncer (6432) and Postgres (5432), superusers, service users and PgBouncer\'s own users are refused with their own passwords; app gets in', async () => {
+    for (const h of pgbouncers) {
+      for (const [port, users] of [
+        [6432, ['postgres', 'repmgr', 'pgbouncer_auth_user', 'pgbouncer']],
+        [5432, ['postgres', 'repmgr', 'pgbouncer_auth_user']],
+      ] as const) {
+        for (const user of users) {
+          const r = await clientPsql(c.dir, { name: h, address: address(h), port, user, dbname: 'postgres', password: passwords[user]! }, 'SELECT 1');
+          expect(r.code, `${user}@${h}:${port} ${r.out}`).not.toBe(0);
+          expect(r.err, `${user}@${h}:${port}`).toMatch(port === 5432 ? /pg_hba.conf rejects connection/ : /FATAL/);
+        }
+        const app = await clientPsql(c.dir, { name: h, address: address(h), port, user: 'app', password: passwords['app']! }, 'SELECT current_user');
+        expect(app.out, `app@${h}:${port}: ${app.err}`).toBe('app');
+      }
     }
   });
 

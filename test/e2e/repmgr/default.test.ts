@@ -94,17 +94,17 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     expect(r.stdout).not.toMatch(/FAILED/);
   });
 
-  it('clients outside the cluster connect to every data node with sslmode=verify-full against the cluster CA; a name the certificate lacks is refused', async () => {
-    const password = (await storedSecrets(c.dir))['postgres']!;
+  it('clients outside the cluster (app) connect to every data node with sslmode=verify-full against the cluster CA; a name the certificate lacks is refused', async () => {
+    const password = (await storedSecrets(c.dir))['app']!;
     const dataNodes = c.cluster.instances.filter((i) => i.roles.includes('primary') || i.roles.includes('replica')).map((i) => i.name);
     for (const h of dataNodes) {
       // by name and by address: the certificate carries both
       for (const name of [h, address(h)]) {
-        const r = await clientPsql(c.dir, { name, address: address(h), port: 5432, user: 'postgres', dbname: 'postgres', password }, SESSION_QUERY);
+        const r = await clientPsql(c.dir, { name, address: address(h), port: 5432, user: 'app', password }, SESSION_QUERY);
         expect(r.code, `${h} as ${name}: ${r.err}`).toBe(0);
         expect(r.out).toBe(`t|${address(h)}`);
       }
-      const wrong = await clientPsql(c.dir, { name: 'not-a-cluster-host', address: address(h), port: 5432, user: 'postgres', dbname: 'postgres', password }, 'SELECT 1');
+      const wrong = await clientPsql(c.dir, { name: 'not-a-cluster-host', address: address(h), port: 5432, user: 'app', password }, 'SELECT 1');
       expect(wrong.code).not.toBe(0);
       expect(wrong.err).toMatch(/does not match host name/);
     }
@@ -113,6 +113,22 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     for (const i of c.cluster.instances) {
       const served = await c.ssh(i.name, `cat /etc/m1/ssl/${i.name}.crt /etc/m1/ssl/ca.crt`);
       expect(served.stdout, i.name).toBe(stored[`${i.name}.crt`]! + stored['ca']!);
+    }
+  });
+
+  it('superusers and service users are refused from outside the cluster with their own passwords (the witness too); app gets in on the data nodes', async () => {
+    const secrets = await storedSecrets(c.dir);
+    const dataNodes = new Set(c.cluster.instances.filter((i) => i.roles.includes('primary') || i.roles.includes('replica')).map((i) => i.name));
+    for (const h of servers()) {
+      for (const user of ['postgres', 'repmgr', 'barman']) {
+        const r = await clientPsql(c.dir, { name: h, address: address(h), port: 5432, user, dbname: user === 'repmgr' ? 'repmgr' : 'postgres', password: secrets[user]! }, 'SELECT 1');
+        expect(r.code, `${user}@${h}`).not.toBe(0);
+        expect(r.err, `${user}@${h}`).toMatch(/pg_hba.conf rejects connection for host .*user "\w+"/);
+      }
+      // The witness holds repmgr's metadata only: no application user or database.
+      if (!dataNodes.has(h)) continue;
+      const app = await clientPsql(c.dir, { name: h, address: address(h), port: 5432, user: 'app', password: secrets['app']! }, 'SELECT current_user');
+      expect(app.out, `app@${h}: ${app.err}`).toBe('app');
     }
   });
 
@@ -178,6 +194,32 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     } finally {
       await writeFile(config, text);
     }
+  });
+
+  it('m1 rotate-password repmgr: a new stored password, set on the primary and in every .pgpass; repmgr keeps working; neither password printed; the next deploy changes nothing', async () => {
+    const primary = primaryOf(c.cluster).name;
+    const old = (await storedSecrets(c.dir))['repmgr']!;
+    const r = await m1('rotate-password', c.dir, 'repmgr');
+    outputs.push(r);
+    expect(r.code, r.out + r.err).toBe(0);
+    const fresh = (await storedSecrets(c.dir))['repmgr']!;
+    expect(fresh).not.toBe(old);
+    expect(leakedSecrets({ old, fresh }, [r.out, r.err])).toEqual([]);
+    const login = (password: string) =>
+      c.ssh(primary, `PGPASSWORD="$(cat)" /usr/lib/postgresql/15/bin/psql -XAtq "host=${primary} dbname=repmgr user=repmgr sslmode=require" -c 'SELECT 1'`, password);
+    expect((await login(fresh)).stdout.trim()).toBe('1');
+    expect((await login(old)).stderr).toMatch(/password authentication failed for user "repmgr"/);
+    for (const h of servers()) {
+      const pgpass = await c.ssh(h, 'cat /var/lib/postgresql/.pgpass');
+      expect(pgpass.stdout, h).toContain(`:repmgr:${fresh}`);
+      expect(pgpass.stdout, h).not.toContain(old);
+    }
+    const rows = await clusterShow(c, primary);
+    expect(rows.map((x) => x.status)).toEqual(rows.map(() => expect.stringMatching(/running/)));
+    const again = await deploy();
+    for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
+    const unknown = await m1('rotate-password', c.dir, 'nobody');
+    expect(unknown.code).toBe(2);
   });
 
   it('no stored password appears in any output or run log', async () => {
