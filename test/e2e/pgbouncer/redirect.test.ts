@@ -116,7 +116,9 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
         for (const user of users) {
           const r = await clientPsql(c.dir, { name: h, address: address(h), port, user, dbname: 'postgres', password: passwords[user]! }, 'SELECT 1');
           expect(r.code, `${user}@${h}:${port} ${r.out}`).not.toBe(0);
-          expect(r.err, `${user}@${h}:${port}`).toMatch(port === 5432 ? /pg_hba.conf rejects connection/ : /FATAL/);
+          // 6432: PgBouncer's hba refuses userlist.txt's users (login rejected); pgbouncer_get_auth() has no row for the others (no such user)
+          const refusal = port === 5432 ? /pg_hba.conf rejects connection/ : user.startsWith('pgbouncer') ? /FATAL: {2}login rejected/ : /FATAL: {2}no such user/;
+          expect(r.err, `${user}@${h}:${port}`).toMatch(refusal);
         }
         const app = await clientPsql(c.dir, { name: h, address: address(h), port, user: 'app', password: passwords['app']! }, 'SELECT current_user');
         expect(app.out, `app@${h}:${port}: ${app.err}`).toBe('app');
