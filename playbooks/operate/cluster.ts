@@ -48,6 +48,24 @@ export async function openCluster(dir: string, options: OpenOptions = {}): Promi
 
 export type Outcome = { ok: true; result: CommandResult } | { ok: false; error: string };
 
+/** Opens the host's connection now; why it could not, or undefined when it is open. */
+export async function connectOn(connectors: Map<string, Connector>, host: string): Promise<string | undefined> {
+  const c = connectors.get(host);
+  if (!c) return `${host} is not in the inventory`;
+  try {
+    await c.connect();
+    return undefined;
+  } catch (e) {
+    return hostless(host, e);
+  }
+}
+
+/** An error's message without the host name it starts with (the caller says the host). */
+function hostless(host: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.startsWith(`${host}: `) ? msg.slice(host.length + 2) : msg;
+}
+
 /** Runs a command on a host; an unreachable host or a timeout is an outcome, not an exception. */
 export async function runOn(connectors: Map<string, Connector>, host: string, command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<Outcome> {
   const c = connectors.get(host);
@@ -55,7 +73,6 @@ export async function runOn(connectors: Map<string, Connector>, host: string, co
   try {
     return { ok: true, result: await c.run(command, { stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000 }) };
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, error: msg.startsWith(`${host}: `) ? msg.slice(host.length + 2) : msg };
+    return { ok: false, error: hostless(host, e) };
   }
 }

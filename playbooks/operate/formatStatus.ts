@@ -28,7 +28,11 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
         h.upstream ?? '',
         h.replication ?? (h.live === 'primary' ? '-' : ''),
         h.lagBytes !== undefined ? formatBytes(h.lagBytes) : '',
-        h.reachable ? Object.entries(h.services).map(([u, st]) => (st === 'active' ? u : `${u} ${st.toUpperCase()}`)).join(' ') : h.error?.startsWith('unreachable') ? h.error : `unreachable${h.error ? `: ${h.error}` : ''}`,
+        h.reachable
+          ? Object.entries(h.services).map(([u, st]) => (st === 'active' ? u : `${u} ${st.toUpperCase()}`)).join(' ')
+          : h.notReadWithinS !== undefined || h.error?.startsWith('unreachable')
+            ? (h.error ?? '')
+            : `unreachable${h.error ? `: ${h.error}` : ''}`,
       ]),
     ),
   );
@@ -68,7 +72,8 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
   }
   for (const b of s.barman) {
     const last = b.lastBackup ? `last backup ${b.lastBackup.id} ${b.lastBackup.status}${b.lastBackup.timeline !== undefined ? ` timeline ${b.lastBackup.timeline}` : ''} ${age(b.lastBackup.endTime, now)}`.trimEnd() : 'no backup';
-    const check = b.check ? (b.check.ok ? 'check OK' : `check FAILED: ${b.check.failed.join('; ')}`) : 'check not run';
+    const check =
+      b.checkCutAfterS !== undefined ? `check not finished after ${b.checkCutAfterS} s` : b.check ? (b.check.ok ? 'check OK' : `check FAILED: ${b.check.failed.join('; ')}`) : 'check not run';
     out.push(`\nbarman ${b.server} on ${b.host}: backs up ${b.target ?? '(no conf)'}; ${b.backups} backup${b.backups === 1 ? '' : 's'}, ${last}; ${check}\n`);
   }
   if (s.drift.length > 0) out.push(`\ndrift from config.yml:\n${s.drift.map((d) => `  warning: ${d}\n`).join('')}`);

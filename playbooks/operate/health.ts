@@ -16,7 +16,8 @@ import type { HostProbe } from './probe/parse.js';
 import { isDataNode } from './probe/spec.js';
 import { describeRoute, type Route, type RouteAnswer } from './routes.js';
 
-export type LiveRole = 'primary' | 'replica' | 'witness' | 'down';
+/** 'unknown': the host was not read in time (m1 status --timeout), so nothing is known of its Postgres. */
+export type LiveRole = 'primary' | 'replica' | 'witness' | 'down' | 'unknown';
 
 export interface HostStatus {
   host: string;
@@ -28,6 +29,10 @@ export interface HostStatus {
   otherRoles: Role[];
   reachable: boolean;
   error?: string;
+  /** Not read by status's deadline (seconds): neither known to be up nor down. */
+  notReadWithinS?: number;
+  /** What waits on other hosts and was cut short here (not read), and after how long. */
+  cut?: { what: string[]; afterS: number };
   postgresRunning?: boolean;
   /** The host it streams from (an instance name, else what Postgres says). */
   upstream?: string;
@@ -65,6 +70,8 @@ export interface BarmanStatus {
   backups: number;
   lastBackup?: { id: string; status: string; endTime?: string; timeline?: number };
   check?: { ok: boolean; failed: string[] };
+  /** `barman check` had not finished after this many seconds (m1 status --timeout): not known whether it passes. */
+  checkCutAfterS?: number;
 }
 
 /** A replication slot on the primary and the WAL it keeps on the primary's disk. */
@@ -171,7 +178,13 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
       services: p?.services ?? {},
     };
     if (p?.error) h.error = p.error;
-    if (!h.reachable) problems.push(p?.error?.startsWith('unreachable') ? `${i.name}: ${p.error}` : `${i.name}: unreachable${p?.error ? ` (${p.error})` : ''}`);
+    if (p?.notRead) h.notReadWithinS = p.notRead.withinS;
+    if (p?.cut) {
+      h.cut = p.cut;
+      problems.push(`${i.name}: ${p.cut.what.join(', ')}: no answer within ${p.cut.afterS} s (not read; another host does not answer it?)`);
+    }
+    if (p?.notRead) problems.push(`${i.name}: ${p.error}`);
+    else if (!h.reachable) problems.push(p?.error?.startsWith('unreachable') ? `${i.name}: ${p.error}` : `${i.name}: unreachable${p?.error ? ` (${p.error})` : ''}`);
     for (const [unit, state] of Object.entries(h.services)) {
       // A stopped Postgres is said once, below, with what psql said.
       if (state !== 'active' && unit !== 'postgres') problems.push(`${i.name}: service ${unit} is ${state}`);
@@ -181,7 +194,8 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     if (!pgHere) return h;
     const f = facts[i.name]!;
     h.postgresRunning = f.postgresRunning;
-    if (!h.reachable) h.live = 'down';
+    if (p?.notRead) h.live = 'unknown';
+    else if (!h.reachable) h.live = 'down';
     else if (!f.postgresRunning) {
       h.live = 'down';
       const why = p?.errors.find((e) => /server|connect|socket/i.test(e));
@@ -231,7 +245,8 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     const reasons: string[] = [];
     if (r.wants === 'primary' && configuredTarget && primary && configuredTarget !== primary) reasons.push(`sends clients to ${configuredTarget}, not the primary ${primary}`);
     if (a) {
-      if (!a.ok) reasons.push(`a client cannot get through: ${a.error}`);
+      if (a.cutAfterS !== undefined) reasons.push(`not read: no answer within ${a.cutAfterS} s`);
+      else if (!a.ok) reasons.push(`a client cannot get through: ${a.error}`);
       else {
         const reached = nameOf(cluster, a.clusterName && instanceByName(cluster, a.clusterName) ? a.clusterName : a.address, addresses);
         if (reached) rs.reaches = reached;
@@ -259,6 +274,11 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     const last = p?.backups.at(-1);
     if (last) b.lastBackup = { id: last.id, status: last.status, ...(last.endTime ? { endTime: last.endTime } : {}), ...(last.timeline !== undefined ? { timeline: last.timeline } : {}) };
     if (p?.check) b.check = { ok: p.check.ok, failed: p.check.failed };
+    if (p?.checkCutAfterS !== undefined) {
+      b.checkCutAfterS = p.checkCutAfterS;
+      // Cut short is not failed: a busy Barman host can take longer than status waits.
+      warnings.push(`barman check ${s.name} on ${s.barmanHost} had not finished after ${p.checkCutAfterS} s: not read (m1 status --timeout 15 waits for it)`);
+    }
     if (probes[s.barmanHost]?.reachable) {
       if (!p?.target) problems.push(`Barman server ${s.name} on ${s.barmanHost}: no server conf; run m1 deploy`);
       else if (s.followsPrimary && primary && p.target !== primary) problems.push(`Barman server ${s.name} on ${s.barmanHost} backs up ${p.target}, not the primary ${primary}; run m1 deploy to retarget it`);

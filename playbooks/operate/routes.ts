@@ -6,6 +6,7 @@
  * on stdin; one command per host that runs the checks, each route in turn.
  */
 import { lastLines, quote } from '../../src/engine/index.js';
+import { boundedShell, CUT_KEY, timeoutSeconds } from '../../src/live/bounded.js';
 import { hasRole, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { binDir } from '../../src/products/postgres/layout.js';
 import { PGBOUNCER_PORT } from '../../src/products/pgbouncer/layout.js';
@@ -56,16 +57,21 @@ export interface RouteCheck {
 /**
  * One command checking routes from the host it runs on: reads the postgres
  * password of `login` from stdin, then per route `m1:route:<id>=<status>:<base64 output>`.
+ * With `boundS` (m1 status) the routes are checked side by side, each cut
+ * short after that long (`m1:cut=route:<id>`): a PgBouncer waiting on a dead
+ * primary holds a client far longer than connect_timeout.
  */
-export function buildRouteCommand(version: PostgresVersion, checks: readonly RouteCheck[], login: ClientLogin): string {
+export function buildRouteCommand(version: PostgresVersion, checks: readonly RouteCheck[], login: ClientLogin, boundS?: number): string {
   const psql = `${binDir(version)}/psql`;
   // A subshell: the password must not reach the commands that follow (repmgr would log in with it).
   const lines = ['(', 'IFS= read -r PGPASSWORD; export PGPASSWORD'];
-  for (const c of checks) {
+  const parts = checks.map((c) => {
     const conninfo = `host=${c.route.host} port=${c.route.port} dbname=${login.database} user=${login.user} sslmode=require connect_timeout=3 application_name=m1_check`;
     const sqls = [ROUTE_SQL, ...(c.sql ? [c.sql] : [])].map((s) => `-c ${quote(s)}`).join(' ');
-    lines.push(`out=$(cd / && ${psql} -XAtq -v ON_ERROR_STOP=1 ${quote(conninfo)} ${sqls} 2>&1); echo "m1:route:${c.route.id}=$?:$(printf '%s' "$out" | base64 -w0)"`);
-  }
+    return { id: `route:${c.route.id}`, shell: `out=$(cd / && ${psql} -XAtq -v ON_ERROR_STOP=1 ${quote(conninfo)} ${sqls} 2>&1); echo "m1:route:${c.route.id}=$?:$(printf '%s' "$out" | base64 -w0)"` };
+  });
+  if (boundS === undefined) lines.push(...parts.map((p) => p.shell));
+  else lines.push(boundedShell(parts, boundS));
   lines.push('true', ')');
   return lines.join('\n');
 }
@@ -84,11 +90,21 @@ export interface RouteAnswer {
   error?: string;
   /** It answered, but the extra SQL failed: its error, one line. */
   sqlError?: string;
+  /** No answer within the bound of a bounded check (seconds): not known either way. */
+  cutAfterS?: number;
 }
 
-export function parseRouteOutput(stdout: string): Record<string, RouteAnswer> {
+/** `boundS`: the bound the command was built with, said in a cut route's answer. */
+export function parseRouteOutput(stdout: string, boundS?: number): Record<string, RouteAnswer> {
   const out: Record<string, RouteAnswer> = {};
   for (const line of stdout.split('\n')) {
+    const cut = new RegExp(`^m1:${CUT_KEY}=route:(.+)$`).exec(line);
+    if (cut) {
+      const id = cut[1]!;
+      const s = boundS === undefined ? undefined : Number(timeoutSeconds(boundS));
+      out[id] = { id, ok: false, output: '', error: `no answer within ${s ?? '?'} s`, ...(s !== undefined ? { cutAfterS: s } : {}) };
+      continue;
+    }
     const m = /^m1:route:([^=]+)=(\d+):(.*)$/.exec(line);
     if (!m) continue;
     const id = m[1]!;

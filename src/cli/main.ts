@@ -9,9 +9,13 @@ function version(): string {
   return pkg.version;
 }
 
-/** Runs the CLI; resolves to the exit status. */
-export async function main(argv: string[]): Promise<number> {
-  const state: RunState = { exitCode: 0 };
+/**
+ * Runs the CLI; resolves to the exit status. `startedAt`: when the user's
+ * command started, on performance.now()'s clock (bin/m1.js passes 0, the
+ * process start: loading m1 counts for `m1 status --timeout`).
+ */
+export async function main(argv: string[], startedAt = performance.now()): Promise<number> {
+  const state: RunState = { exitCode: 0, startedAt };
   const program = newProgram().version(version());
   for (const register of commands) register(program, state);
   try {

@@ -10,6 +10,8 @@ export type Action<A extends unknown[]> = (...args: A) => Promise<ExitCode | num
 
 export interface RunState {
   exitCode: number;
+  /** When the command started, on performance.now()'s clock. */
+  startedAt: number;
 }
 
 export function wrap<A extends unknown[]>(state: RunState, fn: Action<A>): (...args: A) => Promise<void> {

@@ -5,7 +5,8 @@
  * command per host (reading.ts) and each parser picks out its own lines.
  *
  * Two ways to ask:
- * - `shell`: a POSIX shell fragment, run as root;
+ * - `shell`: a POSIX shell fragment, run as root (marked when it may wait
+ *   on another host, so that a reading can bound it);
  * - `sql`: a query printing `m1:<key>=` rows (sqlRows), run in the host's ONE
  *   psql session on m1's server, in `database`, only when `when` (an SQL
  *   boolean) is true there. It is read only from m1's own server, never from
@@ -16,7 +17,17 @@
  */
 import type { Line } from './protocol.js';
 
-export type FactRead = { shell: string } | { sql: string; database: string; when?: string };
+export type FactRead =
+  | {
+      shell: string;
+      /**
+       * Set when the fragment may wait on another host (a remote server, a
+       * DCS): what it reads, as said when a bounded reading cuts it short
+       * (reading.ts), e.g. `barman check main`.
+       */
+      waitsOnOthers?: string;
+    }
+  | { sql: string; database: string; when?: string };
 
 export interface Fact<T> {
   /** Key of its lines; unique within a reading. */

@@ -8,11 +8,17 @@
  *
  * `m1:pgerr=` lines say why SQL facts are missing (no server socket, another
  * server's data directory, psql's own errors); they end up in `errors`.
+ *
+ * A bounded reading (`boundS`, m1 status) runs the facts that may wait on
+ * another host side by side after the others, each cut short after `boundS`
+ * (bounded.ts): the host answers in about that time whatever hangs, and what
+ * was cut short comes back as `cut`, never as a wrong value.
  */
 import { defineFact, quote, stderrTail, type FactDef } from '../engine/index.js';
 import { HostError } from '../errors.js';
 import { sqlLiteral, type Fact, type FactValue } from './fact.js';
 import { linesOf, readLines } from './protocol.js';
+import { boundedShell, CUT_KEY } from './bounded.js';
 
 /** Where m1's Postgres server answers, for the SQL facts. */
 export interface PostgresPlace {
@@ -30,6 +36,8 @@ export interface Reading<F extends Facts> {
   facts: F;
   /** Needed when any fact is an SQL fact. */
   postgres?: PostgresPlace;
+  /** Cut each fact that may wait on another host after this many seconds (they run side by side); unset: each runs to its end in turn. */
+  boundS?: number;
 }
 
 export type FactValues<F extends Facts> = { [K in keyof F]: FactValue<F[K]> };
@@ -38,6 +46,8 @@ export interface HostAnswer<F extends Facts> {
   facts: FactValues<F>;
   /** What could not be read, in the host's words. */
   errors: string[];
+  /** Facts a bounded reading cut short (their value is what the fact reads from nothing). */
+  cut: Array<{ name: keyof F & string; what: string }>;
 }
 
 const PG_ERR = 'pgerr';
@@ -46,7 +56,7 @@ const DB_NAME = /^[a-z_][a-z0-9_]*$/;
 function checkKeys(facts: Facts): void {
   const keys = Object.values(facts).map((f) => f.key);
   for (const k of keys) {
-    if (k === PG_ERR) throw new Error(`fact key ${k} is reserved`);
+    if (k === PG_ERR || k === CUT_KEY) throw new Error(`fact key ${k} is reserved`);
     const clash = keys.find((o) => o !== k && o.startsWith(`${k}:`));
     if (clash) throw new Error(`fact keys ${k} and ${clash} overlap`);
   }
@@ -95,7 +105,8 @@ export function buildReadingCommand<F extends Facts>(reading: Reading<F>): strin
   const facts = Object.values(reading.facts);
   checkKeys(reading.facts);
   const lines: string[] = [];
-  for (const f of facts) if ('shell' in f.read) lines.push(f.read.shell);
+  const bounded = reading.boundS === undefined ? [] : facts.filter((f) => 'shell' in f.read && f.read.waitsOnOthers !== undefined);
+  for (const f of facts) if ('shell' in f.read && !bounded.includes(f)) lines.push(f.read.shell);
   if (facts.some((f) => 'sql' in f.read)) {
     const p = reading.postgres;
     if (!p) throw new Error(`SQL facts (${facts.filter((f) => 'sql' in f.read).map((f) => f.key).join(', ')}) need the reading's postgres place`);
@@ -112,6 +123,7 @@ export function buildReadingCommand<F extends Facts>(reading: Reading<F>): strin
       `else echo "m1:${PG_ERR}=no server socket"; fi`,
     );
   }
+  if (bounded.length > 0) lines.push(boundedShell(bounded.map((f) => ({ id: f.key, shell: (f.read as { shell: string }).shell })), reading.boundS!));
   // The last fragment's status must not fail the whole reading.
   lines.push('true');
   return lines.join('\n');
@@ -121,11 +133,16 @@ export function parseReading<F extends Facts>(reading: Reading<F>, stdout: strin
   const lines = readLines(stdout);
   const errors: string[] = [];
   const facts = {} as Record<string, unknown>;
+  const cutKeys = new Set(lines.filter((l) => l.key === CUT_KEY).map((l) => l.value));
+  const cut: HostAnswer<F>['cut'] = [];
   for (const [name, f] of Object.entries(reading.facts)) {
-    facts[name] = f.parse(linesOf(lines, f.key), (m) => errors.push(m));
+    const wasCut = cutKeys.has(f.key) && 'shell' in f.read && f.read.waitsOnOthers !== undefined;
+    // A fact cut short reads from nothing: what it printed before is half an answer.
+    facts[name] = f.parse(wasCut ? [] : linesOf(lines, f.key), (m) => errors.push(m));
+    if (wasCut) cut.push({ name, what: (f.read as { waitsOnOthers: string }).waitsOnOthers });
   }
   for (const l of lines) if (l.key === PG_ERR && l.value.trim()) errors.push(l.value.trim());
-  return { facts: facts as FactValues<F>, errors };
+  return { facts: facts as FactValues<F>, errors, cut };
 }
 
 /**

@@ -45,7 +45,7 @@ export function probeReading(spec: ProbeSpec): Reading<ProbeFacts> {
     facts[`bbackups:${s}`] = barmanBackups(s, `${BARMAN_HOME}/${s}/base`);
     if (spec.barmanCheck) facts[`bcheck:${s}`] = barmanCheck(s, asBarman(barmanCmd('check', s)));
   }
-  return { facts, ...(spec.postgres ? { postgres: postgresPlace(spec.version) } : {}) };
+  return { facts, ...(spec.postgres ? { postgres: postgresPlace(spec.version) } : {}), ...(spec.boundS !== undefined ? { boundS: spec.boundS } : {}) };
 }
 
 export function buildProbeCommand(spec: ProbeSpec): string {

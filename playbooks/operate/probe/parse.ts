@@ -18,6 +18,7 @@ import type { RepmgrShowRow } from '../../../src/live/facts/repmgrClusterShow.js
 import type { BarmanBackup } from '../../../src/live/facts/barmanBackups.js';
 import type { BarmanCheck } from '../../../src/live/facts/barmanCheck.js';
 import type { RepmgrProbe } from '../../../roles/failoverManager.js';
+import { timeoutSeconds } from '../../../src/live/bounded.js';
 import { probeReading } from './command.js';
 import type { ProbeSpec } from './spec.js';
 
@@ -28,6 +29,8 @@ export interface BarmanServerProbe {
   recordedTarget?: string;
   backups: BarmanBackup[];
   check?: BarmanCheck;
+  /** `barman check` was cut short after this many seconds (m1 status): not known either way. */
+  checkCutAfterS?: number;
 }
 
 export interface HostProbe {
@@ -55,16 +58,29 @@ export interface HostProbe {
   barman: Record<string, BarmanServerProbe>;
   /** Messages about what could not be read (psql errors, bad JSON). */
   errors: string[];
+  /** What waits on other hosts and was cut short (barman check aside: see its server), with the bound. */
+  cut?: { what: string[]; afterS: number };
+  /** The host had not answered when status had to (`m1 status --timeout`): not known to be down, just not read. */
+  notRead?: { withinS: number; stage: 'connecting' | 'reading' };
 }
 
 export function unreachableProbe(host: string, error: string): HostProbe {
   return { host, reachable: false, error, services: {}, replication: [], slots: [], barman: {}, errors: [] };
 }
 
+/** A host that had not answered by status's deadline: still connecting over SSH, or its probe still running. */
+export function notReadProbe(host: string, withinS: number, stage: 'connecting' | 'reading'): HostProbe {
+  const error = `not read within ${withinS} s (${stage === 'connecting' ? 'no SSH connection yet' : 'its probe had not answered'})`;
+  return { ...unreachableProbe(host, error), notRead: { withinS, stage } };
+}
+
 export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
   const answer = parseReading(probeReading(spec), stdout);
   const f = answer.facts as Record<string, unknown>;
   const p: HostProbe = { host: spec.host, reachable: true, services: f['units'] as Record<string, string>, replication: [], slots: [], barman: {}, errors: answer.errors };
+  const bound = spec.boundS === undefined ? undefined : Number(timeoutSeconds(spec.boundS));
+  const cut = answer.cut.filter((c) => !c.name.startsWith('bcheck:')).map((c) => c.what);
+  if (cut.length > 0 && bound !== undefined) p.cut = { what: cut, afterS: bound };
   if (spec.postgres) {
     const node = f['node'] as PgNode | undefined;
     const receiver = f['receiver'] as WalReceiver | undefined;
@@ -105,6 +121,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
     if (recorded !== undefined) server.recordedTarget = recorded;
     const check = f[`bcheck:${s}`] as BarmanCheck | undefined;
     if (check) server.check = check;
+    if (bound !== undefined && answer.cut.some((c) => c.name === `bcheck:${s}`)) server.checkCutAfterS = bound;
     p.barman[s] = server;
   }
   return p;

@@ -33,6 +33,12 @@ export interface ProbeSpec {
   barmanServers: string[];
   /** Run `barman check` (about a second of Python per server). */
   barmanCheck: boolean;
+  /**
+   * Cut short what waits on other hosts (repmgr cluster show, Patroni's API,
+   * barman check) after this many seconds, run side by side (m1 status);
+   * unset: everything runs to its end.
+   */
+  boundS?: number;
 }
 
 export { isDataNode } from '../../../src/inventory/cluster.js';

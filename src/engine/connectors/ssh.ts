@@ -47,6 +47,9 @@ export class SshConnector implements Connector {
   private opening: Promise<ShellSession> | undefined;
   private unreachable: Error | undefined;
   private reconnects = 0;
+  /** close() was called: no reconnect, and a connect in progress is abandoned (m1 status does not wait for a dead host). */
+  private closed = false;
+  private abortConnect: ((e: Error) => void) | undefined;
 
   constructor(target: SshTarget, options: SshOptions = {}) {
     this.host = target.host;
@@ -78,6 +81,8 @@ export class SshConnector implements Connector {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.abortConnect?.(new UnreachableError(this.host, 'closed while connecting'));
     this.session?.close();
     this.session = undefined;
     this.ssh?.dispose();
@@ -88,6 +93,7 @@ export class SshConnector implements Connector {
   /** The live shell, opening the connection and/or the shell when needed. */
   private shell(): Promise<ShellSession> {
     if (this.unreachable) return Promise.reject(this.unreachable);
+    if (this.closed) return Promise.reject(new ConnectionLostError(this.host, 'connection closed'));
     if (this.session && !this.session.closed) return Promise.resolve(this.session);
     if (this.session?.closed && !this.opening) {
       // Closed by a timeout or by the host: a new shell, on a new connection if that died too.
@@ -99,6 +105,7 @@ export class SshConnector implements Connector {
 
   private recover(reason: string): Promise<ShellSession> {
     if (this.unreachable) return Promise.reject(this.unreachable);
+    if (this.closed) return Promise.reject(new ConnectionLostError(this.host, reason));
     this.opening ??= (async () => {
       this.session = undefined;
       if (!this.alive) {
@@ -142,8 +149,9 @@ export class SshConnector implements Connector {
     let refusal: string | undefined;
     const ssh = new NodeSSH();
     const algorithms = hostKeyAlgorithms(knownKeys);
+    const aborted = new Promise<never>((_, reject) => (this.abortConnect = reject));
     try {
-      await ssh.connect({
+      const connecting = ssh.connect({
         host: t.address,
         port: t.port,
         username: t.user,
@@ -157,8 +165,14 @@ export class SshConnector implements Connector {
           return refusal === undefined;
         },
       });
+      // Abandoned by close(), its own failure comes to nobody.
+      connecting.catch(() => undefined);
+      await Promise.race([connecting, aborted]);
+      if (this.closed) throw new UnreachableError(this.host, 'closed while connecting');
     } catch (e) {
+      (ssh.connection as Client | null)?.destroy();
       ssh.dispose();
+      if (e instanceof UnreachableError) throw e;
       if (refusal) throw new AccessError(this.host, refusal);
       if (algorithms.length && /no matching host key/i.test((e as Error).message)) {
         throw new AccessError(
@@ -167,6 +181,8 @@ export class SshConnector implements Connector {
         );
       }
       throw this.connectError(e as Error & { level?: string; code?: string });
+    } finally {
+      this.abortConnect = undefined;
     }
     const conn = ssh.connection as Client;
     this.ssh = ssh;

@@ -29,7 +29,7 @@ export function barmanCheck(server: string, checkCommand: string): Fact<BarmanCh
   const key = `bcheck:${server}`;
   return {
     key,
-    read: { shell: capturedLine(key, `timeout ${BARMAN_CHECK_TIMEOUT_S} ${checkCommand}`) },
+    read: { shell: capturedLine(key, `timeout ${BARMAN_CHECK_TIMEOUT_S} ${checkCommand}`), waitsOnOthers: `barman check ${server}` },
     parse: (lines) => {
       const line = lines[0];
       if (!line) return undefined;

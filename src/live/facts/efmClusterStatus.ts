@@ -8,7 +8,7 @@ import { capturedLine, parseCapturedAnswer } from '../protocol.js';
 export function efmClusterStatus(efmBin: string, cluster: string): Fact<EfmClusterStatus | undefined> {
   return {
     key: 'efm',
-    read: { shell: capturedLine('efm', `runuser -u efm -- ${quote(efmBin)} cluster-status-json ${quote(cluster)}`) },
+    read: { shell: capturedLine('efm', `runuser -u efm -- ${quote(efmBin)} cluster-status-json ${quote(cluster)}`), waitsOnOthers: 'efm cluster-status-json' },
     parse: (lines, problem) => parseCapturedAnswer(lines[0], problem, (code) => `efm cluster-status-json exited ${code}`, parseClusterStatusJson),
   };
 }

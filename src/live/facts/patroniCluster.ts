@@ -16,7 +16,7 @@ const curl = (port: number, path: string) => `curl -sS --noproxy '*' --max-time 
 export function patroniCluster(restPort: number): Fact<PatroniClusterStatus | undefined> {
   return {
     key: 'patroni',
-    read: { shell: capturedLine('patroni', curl(restPort, '/cluster')) },
+    read: { shell: capturedLine('patroni', curl(restPort, '/cluster')), waitsOnOthers: 'Patroni GET /cluster' },
     parse: (lines, problem) => parseCapturedAnswer(lines[0], problem, (code) => `Patroni GET /cluster failed (curl exit ${code})`, parseClusterJson),
   };
 }
@@ -25,7 +25,7 @@ export function patroniCluster(restPort: number): Fact<PatroniClusterStatus | un
 export function patroniSelf(restPort: number): Fact<PatroniSelfStatus | undefined> {
   return {
     key: 'patroniself',
-    read: { shell: capturedLine('patroniself', curl(restPort, '/patroni')) },
+    read: { shell: capturedLine('patroniself', curl(restPort, '/patroni')), waitsOnOthers: 'Patroni GET /patroni' },
     parse: (lines) => {
       const c = lines[0] ? parseCaptured(lines[0].value) : undefined;
       return c?.code === 0 ? parseSelfJson(c.text) : undefined;

@@ -18,7 +18,7 @@ export interface RepmgrShowRow {
 export function repmgrClusterShow(repmgrBin: string, confPath: string): Fact<RepmgrShowRow[]> {
   return {
     key: 'rshow',
-    read: { shell: `(cd / && runuser -u postgres -- ${quote(repmgrBin)} -f ${quote(confPath)} cluster show --csv) 2>/dev/null | sed 's/^/m1:rshow=/'` },
+    read: { shell: `(cd / && runuser -u postgres -- ${quote(repmgrBin)} -f ${quote(confPath)} cluster show --csv) 2>/dev/null | sed 's/^/m1:rshow=/'`, waitsOnOthers: 'repmgr cluster show' },
     parse: (lines) => {
       const out: RepmgrShowRow[] = [];
       for (const l of lines) {

@@ -77,3 +77,36 @@ describe('parsing a reading', () => {
     expect(parseReading({ facts, postgres: place }, recorded('repmgr-deployed', 'live-rp-willow')).errors).toEqual([]);
   });
 });
+
+describe('a bounded reading (m1 status)', () => {
+  // A fact that waits on another host, and one that does not.
+  const remote = (key: string, shell: string): Fact<string[]> => ({ key, read: { shell, waitsOnOthers: `asking ${key}` }, parse: (ls) => ls.map((l) => l.value) });
+  const local: Fact<string[]> = { key: 'here', read: { shell: 'echo m1:here=1' }, parse: (ls) => ls.map((l) => l.value) };
+  const reading = { facts: { local, peer: remote('peer', 'echo m1:peer=half; sleep 10; echo m1:peer=whole'), quick: remote('quick', 'echo m1:quick=ok') }, boundS: 0.5 };
+
+  it('cuts what waits on another host after the bound and says so; the rest is read; the host answers in about the bound', () => {
+    const t = performance.now();
+    const out = execFileSync('sh', ['-c', buildReadingCommand(reading)], { encoding: 'utf8' });
+    expect(performance.now() - t).toBeLessThan(3000);
+    const a = parseReading(reading, out);
+    expect(a.facts).toEqual({ local: ['1'], peer: [], quick: ['ok'] });
+    expect(a.cut).toEqual([{ name: 'peer', what: 'asking peer' }]);
+  });
+
+  it("drops the lines a cut fact printed before its marker, and takes no marker for a fact that cannot be cut", () => {
+    const a = parseReading(reading, 'm1:peer=half\nm1:cut=peer\nm1:here=1\nm1:cut=here\n');
+    expect(a.facts.peer).toEqual([]);
+    expect(a.facts.local).toEqual(['1']);
+    expect(a.cut.map((c) => c.name)).toEqual(['peer']);
+  });
+
+  it('unbounded, every fact runs in turn to its end (deploy reads this way)', () => {
+    const cmd = buildReadingCommand({ facts: { quick: remote('quick', 'echo m1:quick=ok') } });
+    expect(cmd).not.toContain('timeout');
+    expect(parseReading({ facts: { quick: remote('quick', 'x') } }, execFileSync('sh', ['-c', cmd], { encoding: 'utf8' })).facts.quick).toEqual(['ok']);
+  });
+
+  it('reserves the cut key', () => {
+    expect(() => buildReadingCommand({ facts: { c: remote('cut', 'true') } })).toThrow(/reserved/);
+  });
+});
