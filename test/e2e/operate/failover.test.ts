@@ -15,12 +15,15 @@
  * passes; a further deploy changes nothing.
  */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { eventually, m1, sql, type CliRun } from '../support/m1.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { ensureBuilt } from '../../support/dist.js';
+import { packageRoot } from '../../../src/packageRoot.js';
 
 const run = promisify(execFile);
 const NAME = e2eClusterName('m1e2eo-fo');
@@ -31,8 +34,9 @@ let barmanHost: string;
 let server: string;
 let backupsBefore: { id: string; timeline: number }[];
 
+/** m1 status, waiting long enough to read everything (its 3 s default cuts barman check short with a host dead). */
 async function status(): Promise<{ run: CliRun; s: ClusterStatus }> {
-  const r = await m1('status', c.dir, '--json');
+  const r = await m1('status', c.dir, '--json', '--timeout', '30');
   return { run: r, s: JSON.parse(r.out) as ClusterStatus };
 }
 
@@ -83,6 +87,22 @@ describe('scenario 4: failover, then deploy follows the new primary', () => {
     expect(s.problems.some((p) => p.startsWith(`${oldPrimary}: unreachable`))).toBe(true);
     expect(s.problems).toContain(`Barman server ${server} on ${barmanHost} backs up ${oldPrimary}, not the primary ${replica}; run m1 deploy to retarget it`);
     expect(s.drift).toContain(`${replica} is the primary now; config.yml names ${oldPrimary} (config.yml is left as it is)`);
+  });
+
+  it('m1 status, the whole process, answers within its 3 s default while the old primary is dead, naming it', async () => {
+    await ensureBuilt();
+    const t = performance.now();
+    const r = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, [join(packageRoot, 'bin', 'm1.js'), 'status', c.dir, '--json'], { timeout: 60_000 }, (err, out) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out })),
+    );
+    const secs = (performance.now() - t) / 1000;
+    console.log(`m1 status with ${oldPrimary} dead: ${secs.toFixed(2)} s (whole process)`);
+    expect(r.code).toBe(1);
+    // 3 s and a margin for spawning node on a loaded machine.
+    expect(secs).toBeLessThan(4);
+    const s = JSON.parse(r.out) as ClusterStatus;
+    expect(s.hosts.find((h) => h.host === oldPrimary)).toMatchObject({ reachable: false });
+    expect(s.problems.some((p) => p.startsWith(`${oldPrimary}: unreachable`) || p.startsWith(`${oldPrimary}: not read within 3 s`)), JSON.stringify(s.problems)).toBe(true);
   });
 
   it('the old primary\'s container comes back: its Postgres stays down (the fence), no write for 20 s, one primary', async () => {
