@@ -9,7 +9,7 @@
 import { testTls } from '../../unit/roles/tlsFixture.js';
 import { join } from 'node:path';
 import { Engine, Secrets, connectorsFromInventory, stderrTail, type Role, type RunResult } from '../../../src/engine/index.js';
-import type { DeployContext } from '../../../roles/context.js';
+import type { ClusterTls, DeployContext } from '../../../roles/context.js';
 import type { Cluster } from '../../../src/inventory/cluster.js';
 import type { LiveState } from '../../../src/inventory/liveTopology.js';
 import { selfSignedCertCommand } from '../../../src/products/postgres/tls.js';
@@ -24,6 +24,8 @@ const DATA = '/var/lib/postgresql/15/main';
 export interface Handmade {
   passwords: Record<string, string>;
   secrets: Secrets;
+  /** One CA and one pair per host for the whole test: a new pair on every run would be a change on every run. */
+  tls: ClusterTls;
 }
 
 async function must(tc: ProvisionedTestCluster, host: string, script: string, input?: string): Promise<string> {
@@ -93,7 +95,7 @@ export async function setUpHandmadeCluster(tc: ProvisionedTestCluster): Promise<
   for (const h of [n1, n2]) {
     await must(tc, h, 'install -d -m 700 -o postgres -g postgres /var/lib/postgresql/.ssh && install -m 600 -o postgres -g postgres /dev/stdin /var/lib/postgresql/.ssh/authorized_keys', pub);
   }
-  return { passwords, secrets };
+  return { passwords, secrets, tls: testTls(tc.cluster) };
 }
 
 export function deployContext(cluster: Cluster, made: Handmade, live: LiveState, check = false): DeployContext {
@@ -107,7 +109,7 @@ export function deployContext(cluster: Cluster, made: Handmade, live: LiveState,
     memoryMb: Object.fromEntries(cluster.instances.map((i) => [i.name, 1024])),
     skipPackages: new Set(),
     passwords: made.passwords,
-    tls: testTls(cluster),
+    tls: made.tls,
   };
 }
 
