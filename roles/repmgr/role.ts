@@ -16,6 +16,7 @@ import { hostVar } from '../../src/config/vars.js';
 import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { repmgrFileOps } from './files.js';
+import { runtimeFenceOps } from './fence.js';
 import { repmgrPostgres } from './postgres.js';
 import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/repmgr/restoreCommand.js';
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
@@ -97,5 +98,7 @@ export function repmgrRole(ctx: DeployContext): Role {
     }
     const ops: Operation[] = [service({ service: REPMGR_SERVICE, enabled: true, state: 'started' })];
     yield ops;
+    // After registration and repmgrd: the fence asks the other voters as repmgr.
+    yield* runtimeFenceOps(cluster, i, h);
   });
 }

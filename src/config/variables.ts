@@ -331,6 +331,8 @@ export const VARIABLES = {
   // a dead replica's or Barman's slot cannot fill the primary's disk: past this the slot is invalidated
   max_slot_wal_keep_size: guc('max_slot_wal_keep_size (PostgreSQL 13 and later): WAL a replication slot may hold back before PostgreSQL invalidates it', '8GB'),
   min_wal_size: guc('min_wal_size', '128MB'),
+  // a fenced or crashed primary keeps the WAL pg_rewind reads to rejoin it (its shutdown checkpoint may otherwise recycle it)
+  wal_keep_size: guc('wal_keep_size (PostgreSQL 13 and later): WAL kept for standbys and for pg_rewind of a former primary', '512MB'),
   synchronous_commit: guc('synchronous_commit', 'on'),
   // TLS and passwords
   ssl: guc('ssl', true),
@@ -350,6 +352,12 @@ export const VARIABLES = {
 
   // repmgr
   repmgr_redirect_pgbouncer: bool({ scope: 'cluster', default: false, meaning: "repmgr's promotion repoints every PgBouncer at the new primary" }),
+  repmgr_fence: bool({
+    scope: 'cluster',
+    default: true,
+    meaning: 'a primary that sees fewer than a majority of the voters (data nodes and witness, three or more) stops taking writes before repmgr can promote another (m1-fence.service)',
+  }),
+  repmgr_fence_after: int({ scope: 'cluster', min: 2, max: 60, default: 5, unit: 's', meaning: 'seconds without a majority before the primary fences itself (keep it below repmgr\'s failover time, about 16 s)' }),
   repmgr_restore_from_barman: bool({ scope: 'host', default: false, meaning: 'restore_command fetches WAL from Barman on standbys (each start and promotion asks Barman)' }),
   repmgr_use_slots: bool({ scope: 'host', default: true, meaning: 'standbys stream through replication slots (use_replication_slots)' }),
   repmgr_failover: oneOf(['automatic', 'manual'], { scope: 'host', default: 'automatic', meaning: 'whether repmgrd promotes a standby by itself' }),
@@ -494,7 +502,6 @@ export const VARIABLES = {
   postgres_hba_template: tpaOnly("TPA's pg_hba.conf template"),
   postgres_service_end_state: tpaOnly("TPA's service state after deploy"),
   shared_preload_libraries: tpaOnly("m1 computes it; add libraries under postgres_conf_settings.shared_preload_libraries"),
-  wal_keep_size: tpaOnly("set it under postgres_conf_settings"),
   hba_force_hostssl: tpaOnly("TPA's hostssl-only rules (m1 writes hostssl for clients)"),
   hba_force_certificate_auth: tpaOnly("TPA's certificate authentication"),
   hba_cert_authentication_map: tpaOnly("TPA's certificate user map"),

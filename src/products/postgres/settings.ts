@@ -99,7 +99,10 @@ export function defaultSettings(input: SettingsInput): Record<string, GucValue> 
     if (v !== undefined) s[name] = v;
   }
   if (cluster.postgresVersion < 12) delete s['ssl_min_protocol_version'];
-  if (cluster.postgresVersion < 13) delete s['max_slot_wal_keep_size'];
+  if (cluster.postgresVersion < 13) {
+    delete s['max_slot_wal_keep_size'];
+    delete s['wal_keep_size'];
+  }
   s['shared_preload_libraries'] = sharedPreloadLibraries(cluster, instance, input.managerLibraries).join(',');
   return s;
 }

@@ -20,6 +20,7 @@ import { REPMGR_DB, REPMGR_USER } from './layout.js';
 import { quote } from '../../engine/shell/quote.js';
 import { DATA_DIR, POSTGRES_PORT, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
+import { FENCED_MARKER } from './runtimeFence.js';
 
 export const FENCE_PATH = '/usr/local/sbin/m1-postgres-fence';
 
@@ -69,6 +70,8 @@ export function fenceScript(f: FenceInput): string {
     `  echo "m1 fence: not starting Postgres on ${f.me} as a second primary: $(echo $live) runs as primary now; this data directory is a former primary (no $marker); run m1 deploy, which rejoins it as a standby (repmgr node rejoin --force-rewind)" >&2`,
     '  exit 1',
     'fi',
+    // The runtime fence's marker: the server starts, still refusing writes (ALTER SYSTEM), until m1-fence lifts it.
+    `if [ -f ${quote(FENCED_MARKER)} ]; then echo "m1 fence: ${f.me} $(head -n 1 ${quote(FENCED_MARKER)}); Postgres starts refusing writes until m1-fence lifts the fence" >&2; fi`,
     'exit 0',
   );
   return lines.join('\n') + '\n';

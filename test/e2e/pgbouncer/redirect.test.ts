@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { eventually, leakedSecrets, m1, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { asPostgres, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { healPartitionCommand, partitionCommand } from '../../../playbooks/drill/faults.js';
+import type { DrillReport } from '../../../playbooks/drill/report.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
@@ -124,6 +126,74 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
         expect(app.out, `app@${h}:${port}: ${app.err}`).toBe('app');
       }
     }
+  });
+
+  /** Whether a local-socket INSERT on `host` commits (the fence's promise: it does not while fenced). */
+  async function localWriteCommits(host: string): Promise<boolean> {
+    const r = await asPostgres(c, host, `timeout 3 /usr/lib/postgresql/15/bin/psql -XAtq -v ON_ERROR_STOP=1 -h /var/run/postgresql -d app -c "INSERT INTO m1e2eb_writes (via) VALUES ('local')"`);
+    return r.code === 0;
+  }
+
+  function dataNodes(): string[] {
+    return c.cluster.instances.filter((i) => hasRole(i, 'primary') || hasRole(i, 'replica')).map((i) => i.name);
+  }
+
+  async function livePrimaries(): Promise<string[]> {
+    const out: string[] = [];
+    for (const h of dataNodes()) if ((await sql(c, h, 'SELECT pg_is_in_recovery()').catch(() => 't')) === 'f') out.push(h);
+    return out;
+  }
+
+  it('a 10 s network blip on the primary: it fences itself (local INSERT refused), lifts the fence by itself, no failover, writes through every PgBouncer resume', async () => {
+    const others = c.inventory.hosts.filter((h) => h.name !== primary).map((h) => h.address);
+    expect((await c.ssh(primary, 'systemctl is-active m1-fence')).stdout.trim()).toBe('active');
+    const cut = await c.ssh(primary, partitionCommand(others));
+    expect(cut.code, cut.stderr).toBe(0);
+    const t0 = Date.now();
+    let fencedAt: number | undefined;
+    while (Date.now() - t0 < 10_000) {
+      if (fencedAt === undefined && !(await localWriteCommits(primary))) fencedAt = Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const healed = await c.ssh(primary, healPartitionCommand(others));
+    expect(healed.code, healed.stderr).toBe(0);
+    const healedAt = Date.now();
+    console.log(`blip: fenced ${fencedAt} ms after the cut`);
+    expect(fencedAt, 'the primary fenced itself within the 10 s blip').toBeDefined();
+    expect(await eventually(() => localWriteCommits(primary), 20_000, 250)).toBe(true);
+    console.log(`blip: writable again ${Date.now() - healedAt} ms after the heal`);
+    const journal = (await c.ssh(primary, `journalctl -u m1-fence --since '-2min' -o cat`)).stdout;
+    expect(journal).toMatch(/m1-fence: fenced .*saw 1 of \d voters/);
+    expect(journal).toMatch(/m1-fence: fence of .* lifted/);
+    // No failover: the primary is the only one, every other data node still a standby.
+    expect(await livePrimaries()).toEqual([primary]);
+    expect(await eventually(async () => {
+      for (const h of pgbouncers) if ((await writeVia(h).catch(() => '')) !== address(primary)) return false;
+      return true;
+    }, 30_000, 500)).toBe(true);
+  });
+
+  it('m1 drill partition-primary: the cut-off primary fences before a replica is promoted, no two writers, every other PgBouncer follows, healed (rejoined), m1 test passes; the next deploy changes nothing', async () => {
+    const r = await m1('drill', c.dir, 'partition-primary', '--duration', '40', '--yes', '--json');
+    const report = JSON.parse(r.out.slice(r.out.indexOf('{'))) as DrillReport;
+    console.log(`drill partition-primary: ${JSON.stringify(report)}`);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(report.split_brain_s).toBe(0);
+    expect(report.fence_s).not.toBeNull();
+    expect(report.promote_s).not.toBeNull();
+    expect(report.fence_s!).toBeLessThan(report.promote_s!);
+    expect(report.promote_s!).toBeLessThanOrEqual(30);
+    expect(report.healthy_after).toBe(true);
+    const others = report.entry_points.filter((e) => e.host !== primary);
+    expect(others.length).toBeGreaterThan(0);
+    for (const e of others) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();
+    const [now] = await livePrimaries();
+    expect(now).toBeDefined();
+    expect(now).not.toBe(primary);
+    primary = now!;
+    const again = await m1('deploy', c.dir);
+    expect(again.code, again.out + again.err).toBe(0);
+    for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
   });
 
   it('after the primary stops, repmgrd promotes a replica within 60 s and every PgBouncer writes to it', async () => {

@@ -1,0 +1,53 @@
+/**
+ * The runtime fence on a repmgr data node (src/products/repmgr/runtimeFence.ts):
+ * installed and running where the cluster has three voters or more and
+ * `repmgr_fence` is on; stopped and removed otherwise.
+ */
+import { clusterVar } from '../../src/config/vars.js';
+import { command, file, restart, service, type HostContext, type Operation } from '../../src/engine/index.js';
+import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
+import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
+import {
+  FENCE_SERVICE,
+  FENCE_UNIT_PATH,
+  RUNTIME_FENCE_PATH,
+  fenceServiceUnit,
+  runtimeFenceScript,
+  votersOf,
+  type RuntimeFenceInput,
+} from '../../src/products/repmgr/runtimeFence.js';
+
+function dataNode(i: Instance): boolean {
+  return hasRole(i, 'primary') || hasRole(i, 'replica');
+}
+
+/** What the fence of `i` needs to know, or why it has none. */
+export function runtimeFenceFor(cluster: Cluster, i: Instance): RuntimeFenceInput | { none: string } {
+  if (!repmgrEnabled(cluster) || !dataNode(i)) return { none: 'not a repmgr data node' };
+  if (!clusterVar(cluster, 'repmgr_fence')) return { none: 'repmgr_fence is off' };
+  const byNode = (a: Instance, b: Instance) => a.node - b.node;
+  const f: RuntimeFenceInput = {
+    version: cluster.postgresVersion,
+    me: i.name,
+    dataNodes: cluster.instances.filter((p) => p.name !== i.name && dataNode(p)).sort(byNode).map((p) => p.name),
+    witnesses: cluster.instances.filter((p) => hasRole(p, 'witness')).sort(byNode).map((p) => p.name),
+    after: clusterVar(cluster, 'repmgr_fence_after'),
+    pgbouncer: hasRole(i, 'pgbouncer'),
+  };
+  if (votersOf(f) < 3) return { none: `${votersOf(f)} voters: losing one would fence the primary (add a witness)` };
+  return f;
+}
+
+export async function* runtimeFenceOps(cluster: Cluster, i: Instance, h: HostContext): AsyncGenerator<Operation | Operation[]> {
+  const f = runtimeFenceFor(cluster, i);
+  if ('none' in f) {
+    if ((await h.facts.stat(FENCE_UNIT_PATH)) === null) return;
+    yield command({ name: `no runtime fence on ${i.name} (${f.none})`, cmd: `systemctl disable --now ${FENCE_SERVICE} && rm -f ${FENCE_UNIT_PATH} ${RUNTIME_FENCE_PATH} && systemctl daemon-reload` });
+    return;
+  }
+  yield [
+    file({ path: RUNTIME_FENCE_PATH, content: runtimeFenceScript(f), owner: 'root', group: 'root', mode: '0755', notify: restart(FENCE_SERVICE) }),
+    file({ path: FENCE_UNIT_PATH, content: fenceServiceUnit(), owner: 'root', group: 'root', mode: '0644', notify: restart(FENCE_SERVICE) }),
+  ];
+  yield service({ service: FENCE_SERVICE, enabled: true, state: 'started' });
+}

@@ -1,0 +1,199 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const INPUT: RuntimeFenceInput = { version: 15, me: 'alpha', dataNodes: ['beta', 'gamma'], witnesses: ['omega'], after: 6, pgbouncer: true };
+
+/** A node's answer to the fence's question: `f 1 off` (primary on timeline 1), `t 0 off` (standby), or down. */
+type Answer = string | 'down';
+
+interface World {
+  local: Answer;
+  peers: Record<string, Answer>;
+  /** Seconds since the epoch, as `date +%s` says. */
+  now: number;
+  /** When the fence last saw a majority; unset: never ran. */
+  lastMajority?: number;
+  fenced?: string;
+  pgbouncerActive?: boolean;
+}
+
+/**
+ * One iteration of the real script (`m1-fence once`) with psql, systemctl
+ * and the clock faked: psql answers per host and logs every other statement;
+ * systemctl logs what it is asked.
+ */
+function step(w: World, input = INPUT) {
+  const d = mkdtempSync(join(tmpdir(), 'm1-rfence-'));
+  dirs.push(d);
+  const bin = join(d, 'bin');
+  mkdirSync(bin);
+  const psql = join(bin, 'psql');
+  writeFileSync(
+    psql,
+    [
+      '#!/bin/sh',
+      `D=${d}`,
+      'conn=$5; sql=$7',
+      'case "$conn" in',
+      '  *host=*) h=${conn#host=}; h=${h%% *}; a=$(cat "$D/peer-$h" 2>/dev/null || echo down) ;;',
+      '  *) case "$sql" in SELECT\\ pg_is_in_recovery*) a=$(cat "$D/local") ;; *) echo "$sql" >> "$D/sql.log"; echo 1; exit 0 ;; esac ;;',
+      'esac',
+      '[ "$a" = down ] && exit 2',
+      'echo "$a"',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(bin, 'systemctl'),
+    ['#!/bin/sh', `echo "$*" >> ${d}/systemctl.log`, `[ "$1 $2 $3" = "is-active --quiet pgbouncer" ] && { [ -f ${d}/pgbouncer-active ]; exit $?; }`, 'exit 0'].join('\n'),
+  );
+  chmodSync(psql, 0o755);
+  chmodSync(join(bin, 'systemctl'), 0o755);
+  writeFileSync(join(d, 'local'), w.local);
+  for (const [h, a] of Object.entries(w.peers)) writeFileSync(join(d, `peer-${h}`), a);
+  writeFileSync(join(d, 'now'), String(w.now));
+  const state = join(d, 'state');
+  mkdirSync(state);
+  if (w.lastMajority !== undefined) writeFileSync(join(state, 'last-majority'), String(w.lastMajority));
+  const marker = join(d, 'fenced');
+  if (w.fenced !== undefined) writeFileSync(marker, w.fenced);
+  if (w.pgbouncerActive) writeFileSync(join(d, 'pgbouncer-active'), '');
+  const script = runtimeFenceScript(input)
+    .replaceAll('/usr/lib/postgresql/15/bin/psql', psql)
+    .replaceAll('runuser -u postgres -- ', '')
+    .replaceAll(FENCED_MARKER, marker)
+    .replaceAll(FENCE_STATE_DIR, state)
+    .replace('now() { date +%s; }', `now() { cat ${d}/now; }`);
+  const r = spawnSync('sh', ['-s', 'once'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` }, timeout: 20_000 });
+  const read = (f: string) => (existsSync(join(d, f)) ? readFileSync(join(d, f), 'utf8') : '');
+  return {
+    code: r.status,
+    out: r.stdout + r.stderr,
+    sql: read('sql.log').split('\n').filter(Boolean),
+    systemctl: read('systemctl.log').split('\n').filter(Boolean),
+    marker: existsSync(marker) ? readFileSync(marker, 'utf8') : undefined,
+    lastMajority: Number(readFileSync(join(state, 'last-majority'), 'utf8')),
+  };
+}
+
+const STANDBY = 't 0 off';
+const PRIMARY_TL1 = 'f 1 off';
+
+describe('runtimeFenceScript', () => {
+  it('is valid sh', () => {
+    expect(spawnSync('sh', ['-n'], { input: runtimeFenceScript(INPUT) }).status).toBe(0);
+  });
+
+  it('counts itself, the other data nodes and the witness as voters', () => {
+    expect(votersOf(INPUT)).toBe(4);
+    expect(majorityOf(4)).toBe(3);
+    expect(majorityOf(3)).toBe(2);
+    expect(majorityOf(5)).toBe(3);
+  });
+
+  it('a primary that sees a majority changes nothing and notes the time', () => {
+    const r = step({ local: PRIMARY_TL1, peers: { beta: STANDBY, gamma: 'down', omega: 'f 1 off' }, now: 1000, lastMajority: 900 });
+    expect(r.code).toBe(0);
+    expect(r.sql).toEqual([]);
+    expect(r.systemctl).toEqual([]);
+    expect(r.marker).toBeUndefined();
+    expect(r.lastMajority).toBe(1000);
+  });
+
+  it('a primary cut off for less than `after` seconds is not fenced yet', () => {
+    const r = step({ local: PRIMARY_TL1, peers: { beta: 'down', gamma: 'down', omega: 'down' }, now: 1005, lastMajority: 1000 });
+    expect(r.marker).toBeUndefined();
+    expect(r.sql).toEqual([]);
+    expect(r.lastMajority).toBe(1000);
+  });
+
+  it('a primary cut off for `after` seconds refuses writes, ends every session and stops its PgBouncer', () => {
+    const r = step({ local: PRIMARY_TL1, peers: { beta: 'down', gamma: STANDBY, omega: 'down' }, now: 1006, lastMajority: 1000, pgbouncerActive: true });
+    expect(r.sql[0]).toBe('ALTER SYSTEM SET default_transaction_read_only = on');
+    expect(r.sql[1]).toBe('SELECT pg_reload_conf()');
+    expect(r.sql[2]).toMatch(/pg_terminate_backend\(pid\).*backend_type = 'client backend'/);
+    expect(r.systemctl).toContain('stop pgbouncer');
+    expect(r.marker).toMatch(/^fenced at \S+: saw 2 of 4 voters \(a majority is 3\) for 6 s\npgbouncer stopped\n$/);
+    expect(r.out).toContain('m1-fence: fenced alpha: saw 2 of 4 voters');
+    expect(r.systemctl).not.toContain('stop postgres');
+  });
+
+  it('without a PgBouncer running, the fence only refuses writes', () => {
+    const r = step({ local: PRIMARY_TL1, peers: {}, now: 1010, lastMajority: 1000 });
+    expect(r.systemctl).toEqual(['is-active --quiet pgbouncer']);
+    expect(r.marker).not.toContain('pgbouncer');
+    expect(r.sql[0]).toBe('ALTER SYSTEM SET default_transaction_read_only = on');
+  });
+
+  it('an already fenced primary still cut off does nothing more', () => {
+    const r = step({ local: 'f 1 on', peers: {}, now: 1100, lastMajority: 1000, fenced: 'fenced at x: y\n' });
+    expect(r.sql).toEqual([]);
+    expect(r.systemctl).toEqual([]);
+    expect(r.marker).toBe('fenced at x: y\n');
+  });
+
+  it('lifts its fence when a majority answers and no other data node is primary (a blip), starting the PgBouncer it stopped', () => {
+    const r = step({ local: 'f 1 on', peers: { beta: STANDBY, gamma: STANDBY, omega: 'f 1 off' }, now: 1020, lastMajority: 1000, fenced: 'fenced at x: y\npgbouncer stopped\n' });
+    expect(r.sql).toEqual(['ALTER SYSTEM RESET default_transaction_read_only', 'SELECT pg_reload_conf()']);
+    expect(r.systemctl).toEqual(['start pgbouncer']);
+    expect(r.marker).toBeUndefined();
+    expect(r.out).toContain('fence of alpha lifted: 4 of 4 voters answer');
+  });
+
+  it('stays fenced while another data node also runs as primary on the same timeline', () => {
+    const r = step({ local: 'f 1 on', peers: { beta: 'f 1 off', gamma: STANDBY, omega: 'down' }, now: 1020, lastMajority: 1000, fenced: 'fenced at x: y\n' });
+    expect(r.sql).toEqual([]);
+    expect(r.marker).toBeDefined();
+    expect(r.out).toContain('alpha stays fenced: beta also runs as primary');
+  });
+
+  it('stops Postgres when a data node runs as primary on a newer timeline (promoted while this one was cut off)', () => {
+    const r = step({ local: 'f 1 on', peers: { beta: 'f 2 off', gamma: STANDBY, omega: 'f 1 off' }, now: 1030, lastMajority: 1000, fenced: 'fenced at x: y\n' });
+    expect(r.systemctl).toEqual(['stop postgres']);
+    expect(r.out).toContain('stopping Postgres on alpha: beta runs as primary on a newer timeline; m1 deploy rejoins alpha');
+  });
+
+  it('fences first, then stops, a primary that was never cut off long enough but meets a promoted node', () => {
+    const r = step({ local: PRIMARY_TL1, peers: { beta: 'f 2 off', gamma: STANDBY, omega: 'f 1 off' }, now: 1030, lastMajority: 1029, pgbouncerActive: true });
+    expect(r.sql[0]).toBe('ALTER SYSTEM SET default_transaction_read_only = on');
+    expect(r.systemctl).toEqual(['is-active --quiet pgbouncer', 'stop pgbouncer', 'stop postgres']);
+    expect(r.marker).toMatch(/beta runs as primary on a newer timeline/);
+  });
+
+  it('never takes the witness, which runs out of recovery, for a primary', () => {
+    const r = step({ local: PRIMARY_TL1, peers: { beta: STANDBY, gamma: STANDBY, omega: 'f 7 off' }, now: 1000, lastMajority: 990 });
+    expect(r.systemctl).toEqual([]);
+    expect(r.sql).toEqual([]);
+  });
+
+  it('a standby (a rejoined former primary) has its fence setting and marker removed', () => {
+    const r = step({ local: 't 0 on', peers: {}, now: 1000, lastMajority: 900, fenced: 'fenced at x: y\n' });
+    expect(r.sql).toEqual(['ALTER SYSTEM RESET default_transaction_read_only', 'SELECT pg_reload_conf()']);
+    expect(r.marker).toBeUndefined();
+    expect(r.lastMajority).toBe(1000);
+  });
+
+  it('a standby with nothing to lift, or a server that does not answer, is left alone and counts afresh', () => {
+    const s = step({ local: STANDBY, peers: {}, now: 1000, lastMajority: 900 });
+    expect(s.sql).toEqual([]);
+    expect(s.systemctl).toEqual([]);
+    const down = step({ local: 'down', peers: {}, now: 1000, lastMajority: 900 });
+    expect(down.sql).toEqual([]);
+    expect(down.systemctl).toEqual([]);
+    expect(down.lastMajority).toBe(1000);
+  });
+
+  it('its first run starts counting from now, so a fresh start never fences at once', () => {
+    const r = step({ local: PRIMARY_TL1, peers: {}, now: 1000 });
+    expect(r.marker).toBeUndefined();
+    expect(r.lastMajority).toBe(1000);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The runtime fence of a repmgr data node (m1-fence.service, as root): at
+ * most one node takes writes, even while the network is cut.
+ *
+ * repmgrd promotes a standby about 16-25 s after it lost its primary
+ * (repmgrConf.ts), and nothing in repmgr stops the old primary, which goes on
+ * taking writes wherever clients still reach it. So every second, while this
+ * node runs as primary, the fence asks the other voters (the cluster's other
+ * data nodes and its witness) for their recovery state and timeline, each
+ * bounded by connect_timeout and `timeout`. Seeing fewer than a majority of
+ * the voters (itself counted) for `after` seconds, it fences the node, well
+ * before any standby can be promoted:
+ *   - a marker file says when and why (the start guard, fence.ts, and
+ *     `m1 status` read it);
+ *   - Postgres refuses writes: `default_transaction_read_only` through
+ *     ALTER SYSTEM (it survives a restart) and a reload; every client session
+ *     is ended, so no transaction in progress commits;
+ *   - its PgBouncer is stopped: it would send clients to a server that can
+ *     no longer be the primary.
+ * It lifts the fence by itself when a majority answers again and no other
+ * data node runs as primary (a network blip shorter than repmgr's failover
+ * leaves the cluster its writer). When another data node runs as primary on
+ * a newer timeline (it was promoted), the fence stops Postgres here, fenced
+ * or not: `m1 deploy` rejoins the node as its standby, and the start guard
+ * keeps it down until then. A node that runs as a standby again (rejoined)
+ * has its fence setting and marker removed, so a later promotion of it
+ * takes writes.
+ *
+ * With fewer than three voters there is no majority to lose without losing
+ * the writer (a crashed standby would fence the primary), so the role
+ * installs no runtime fence then; add a witness.
+ */
+import type { PostgresVersion } from '../../inventory/cluster.js';
+import { quote } from '../../engine/shell/quote.js';
+import { POSTGRES_HOME, POSTGRES_PORT, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
+import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
+import { PGBOUNCER_SERVICE } from '../pgbouncer/layout.js';
+import { REPMGR_DB, REPMGR_USER } from './layout.js';
+
+export const RUNTIME_FENCE_PATH = '/usr/local/sbin/m1-fence';
+export const FENCE_SERVICE = 'm1-fence';
+export const FENCE_UNIT_PATH = `/etc/systemd/system/${FENCE_SERVICE}.service`;
+/** Present while the node is fenced: when and why, and whether PgBouncer was stopped. Outside the data directory, so no clone copies it. */
+export const FENCED_MARKER = `${POSTGRES_HOME}/m1-fenced`;
+/** Where the loop keeps the time it last saw a majority (tmpfs: a reboot starts afresh). */
+export const FENCE_STATE_DIR = '/run/m1-fence';
+/** Seconds a voter gets to connect, and at most to answer. */
+export const FENCE_VOTER_CONNECT_S = 2;
+export const FENCE_VOTER_TIMEOUT_S = 2;
+
+export interface RuntimeFenceInput {
+  version: PostgresVersion;
+  /** This host. */
+  me: string;
+  /** The other data nodes (a primary among them means this node is not the writer). */
+  dataNodes: readonly string[];
+  /** The witnesses: they vote, and always run out of recovery, so never count as a primary. */
+  witnesses: readonly string[];
+  /** Seconds without a majority before the fence. */
+  after: number;
+  /** Whether a PgBouncer runs on this host. */
+  pgbouncer: boolean;
+}
+
+/** Voters: this node, the other data nodes and the witnesses. */
+export function votersOf(f: RuntimeFenceInput): number {
+  return 1 + f.dataNodes.length + f.witnesses.length;
+}
+
+export function majorityOf(voters: number): number {
+  return Math.floor(voters / 2) + 1;
+}
+
+/** Recovery state, timeline (0 on a standby) and default_transaction_read_only, one line: `f 2 off`. */
+export const NODE_STATE_SQL =
+  "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN 0 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END, current_setting('default_transaction_read_only')";
+
+export function runtimeFenceScript(f: RuntimeFenceInput): string {
+  const voters = votersOf(f);
+  const psql = `${binDir(f.version)}/psql`;
+  const peer = `host=$1 port=${POSTGRES_PORT} dbname=${REPMGR_DB} user=${REPMGR_USER} connect_timeout=${FENCE_VOTER_CONNECT_S}`;
+  return `#!/bin/sh
+# Written by m1: the runtime fence of ${f.me} (${FENCE_SERVICE}.service, as root).
+# While ${f.me} runs as primary, it asks the other voters every second; seeing
+# fewer than ${majorityOf(voters)} of the ${voters} voters (itself counted) for ${f.after} s, it fences:
+# Postgres refuses writes and PgBouncer stops. See roles/repmgr/README.md.
+set -u
+ME=${quote(f.me)}
+PSQL=${quote(psql)}
+MARKER=${quote(FENCED_MARKER)}
+STATE=${quote(FENCE_STATE_DIR)}
+AFTER=${f.after}
+VOTERS=${voters}
+MAJORITY=${majorityOf(voters)}
+PEERS=${quote([...f.dataNodes, ...f.witnesses].join(' '))}
+DATA_NODES=${quote(f.dataNodes.join(' '))}
+PGBOUNCER=${f.pgbouncer ? 'yes' : 'no'}
+Q=${quote(NODE_STATE_SQL)}
+
+say() { echo "m1-fence: $*"; }
+now() { date +%s; }
+local_sql() { timeout 5 runuser -u postgres -- "$PSQL" -XAtqw -F ' ' -d postgres -c "$1" 2>/dev/null; }
+peer_sql() { timeout ${FENCE_VOTER_TIMEOUT_S} runuser -u postgres -- env PGPASSFILE=${quote(POSTGRES_PGPASS)} "$PSQL" -XAtqw -F ' ' -d "${peer}" -c "$2" 2>/dev/null; }
+
+fence() {
+  printf 'fenced at %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" > "$MARKER"
+  local_sql 'ALTER SYSTEM SET default_transaction_read_only = on' >/dev/null
+  local_sql 'SELECT pg_reload_conf()' >/dev/null
+  local_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" >/dev/null
+  stopped=''
+  if [ "$PGBOUNCER" = yes ] && systemctl is-active --quiet ${PGBOUNCER_SERVICE}; then
+    systemctl stop ${PGBOUNCER_SERVICE} && echo 'pgbouncer stopped' >> "$MARKER" && stopped=', PgBouncer stopped'
+  fi
+  say "fenced $ME: $1; Postgres refuses writes$stopped"
+}
+
+lift() {
+  local_sql 'ALTER SYSTEM RESET default_transaction_read_only' >/dev/null && local_sql 'SELECT pg_reload_conf()' >/dev/null || return 1
+  if grep -q '^pgbouncer stopped' "$MARKER" 2>/dev/null; then systemctl start ${PGBOUNCER_SERVICE} || say "could not start PgBouncer on $ME"; fi
+  rm -f "$MARKER"
+}
+
+step() {
+  t=$(now)
+  set -- $(local_sql "$Q")
+  if [ $# -lt 3 ]; then
+    # Postgres down or not answering: nothing takes writes here; a restart counts afresh.
+    echo "$t" > "$STATE/last-majority"
+    return 0
+  fi
+  tl=$2
+  if [ "$1" = t ]; then
+    # A standby (a former primary rejoined): its fence has done its work; a later promotion must take writes.
+    if [ -f "$MARKER" ] || [ "$3" = on ]; then lift && say "$ME runs as a standby now: fence lifted"; fi
+    echo "$t" > "$STATE/last-majority"
+    return 0
+  fi
+  answers=$(for p in $PEERS; do (r=$(peer_sql "$p" "$Q") && [ -n "$r" ] && echo "$p $r") & done; wait)
+  # The time after the answers: a voter that did not answer took up to ${FENCE_VOTER_TIMEOUT_S} s of it.
+  t=$(now)
+  seen=$(( $(printf '%s\\n' "$answers" | grep -c .) + 1 ))
+  newer=''
+  others=''
+  for d in $DATA_NODES; do
+    set -- $(printf '%s\\n' "$answers" | awk -v n="$d" '$1 == n')
+    [ $# -ge 4 ] && [ "$2" = f ] || continue
+    others="$others $d"
+    [ "$3" -gt "$tl" ] && newer="$newer $d"
+  done
+  if [ -n "$newer" ]; then
+    [ -f "$MARKER" ] || fence "$newer runs as primary on a newer timeline"
+    say "stopping Postgres on $ME:$newer runs as primary on a newer timeline; m1 deploy rejoins $ME as its standby"
+    systemctl stop ${POSTGRES_SERVICE}
+    return 0
+  fi
+  if [ "$seen" -ge "$MAJORITY" ]; then
+    rm -f "$STATE/cut-off"
+    echo "$t" > "$STATE/last-majority"
+    if [ -f "$MARKER" ]; then
+      if [ -n "$others" ]; then
+        say "$ME stays fenced:$others also runs as primary"
+      else
+        lift && say "fence of $ME lifted: $seen of $VOTERS voters answer and no other data node runs as primary"
+      fi
+    fi
+    return 0
+  fi
+  touch "$STATE/cut-off"
+  last=$(cat "$STATE/last-majority" 2>/dev/null || echo "$t")
+  if [ ! -f "$MARKER" ] && [ $((t - last)) -ge "$AFTER" ]; then
+    fence "saw $seen of $VOTERS voters (a majority is $MAJORITY) for $((t - last)) s"
+  fi
+  return 0
+}
+
+mkdir -p "$STATE"
+[ -f "$STATE/last-majority" ] || now > "$STATE/last-majority"
+if [ "\${1:-}" = once ]; then step; exit 0; fi
+while :; do
+  step
+  # Cut off: ask again sooner, the fence must act well before repmgr's failover.
+  if [ -f "$STATE/cut-off" ]; then sleep 0.3; else sleep 1; fi
+done
+`;
+}
+
+export function fenceServiceUnit(): string {
+  return `# Written by m1: the runtime fence of this node's Postgres (${RUNTIME_FENCE_PATH}).
+[Unit]
+Description=m1 runtime fence: a primary that sees no majority of the voters stops taking writes
+After=${POSTGRES_SERVICE}.service network-online.target
+
+[Service]
+Type=simple
+ExecStart=${RUNTIME_FENCE_PATH}
+Restart=always
+RestartSec=1
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
