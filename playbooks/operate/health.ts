@@ -203,6 +203,9 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     } else if (witness) h.live = 'witness';
     else h.live = f.inRecovery ? 'replica' : 'primary';
     if (p?.pg?.timeline !== undefined) h.timeline = p.pg.timeline;
+    if (h.live === 'primary' && p?.pg?.readOnly) {
+      problems.push(`${i.name}: runs as primary but refuses writes (default_transaction_read_only on): fenced by m1-fence when it saw no majority of the voters (journalctl -u m1-fence); it lifts the fence itself once a majority answers`);
+    }
     if (h.live === 'replica') {
       const upstream = nameOf(cluster, p?.receiver?.senderHost ?? p?.pg?.conninfoHost, addresses);
       if (upstream) h.upstream = upstream;

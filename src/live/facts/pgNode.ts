@@ -29,6 +29,8 @@ export interface PgNode {
   conninfoHost?: string;
   /** pg_postmaster_start_time() as Unix seconds: changes exactly when the server restarted. */
   postmasterStart?: number;
+  /** default_transaction_read_only: on a primary, m1's runtime fence (or an operator) keeps it from taking writes. */
+  readOnly: boolean;
 }
 
 export const PG_NODE_SQL = sqlRows('pg', [
@@ -45,6 +47,7 @@ export const PG_NODE_SQL = sqlRows('pg', [
   // repmgr writes host='name'; Patroni host=address: the value without quotes.
   "substring(current_setting('primary_conninfo', true) from 'host=''?([^ '']+)')",
   'extract(epoch from pg_postmaster_start_time())::bigint',
+  "current_setting('default_transaction_read_only')",
 ]);
 
 export const pgNode: Fact<PgNode | undefined> = {
@@ -66,6 +69,7 @@ export const pgNode: Fact<PgNode | undefined> = {
       clusterName: opt(f[8]),
       conninfoHost: opt(f[9]),
       postmasterStart: num(f[10]),
+      readOnly: f[11] === 'on',
     };
   },
 };

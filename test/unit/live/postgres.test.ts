@@ -23,6 +23,7 @@ describe('the Postgres facts, on a freshly deployed repmgr cluster (willow prima
       clusterName: 'live-rp-willow',
       conninfoHost: undefined,
       postmasterStart: 1796400361,
+      readOnly: false,
     });
     expect(facts.receiver).toBeUndefined();
   });

@@ -42,6 +42,14 @@ describe('evaluateStatus', () => {
     expect(s.fm.from).toBe('op-b');
   });
 
+  it('a fenced primary (refusing writes) is a problem that names m1-fence and says it lifts itself', () => {
+    expect(status(HEALTHY).problems).toEqual([]);
+    const s = status({ ...HEALTHY, fenced: ['op-a'] });
+    expect(s.healthy).toBe(false);
+    expect(s.primary).toBe('op-a');
+    expect(s.problems).toEqual([expect.stringMatching(/^op-a: runs as primary but refuses writes \(default_transaction_read_only on\): fenced by m1-fence .*journalctl -u m1-fence/)]);
+  });
+
   it('two primaries: split brain is a problem and neither is taken as the primary', () => {
     const s = status({ ...HEALTHY, alsoPrimary: ['op-c'], upstreams: { 'op-b': 'op-a', 'op-d': 'op-b' } });
     expect(s.primary).toBeUndefined();
