@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answeringServer, clientWriteSql, lostIds, parseSample, prepareSql, sampleCommand, syncReplicationOn } from './sql.js';
 
@@ -20,6 +23,14 @@ describe('drill SQL', () => {
     execFileSync('sh', ['-n', '-c', c]);
     expect(c).toMatch(/^timeout 2 /);
     expect(c).toContain('statement_timeout = 500');
+  });
+
+  it('the sample command really runs psql as postgres and reports its answer (runuser faked)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm1-sample-'));
+    writeFileSync(join(dir, 'runuser'), '#!/bin/sh\necho m1:recovery=f\n', { mode: 0o755 });
+    const out = execFileSync('sh', ['-c', sampleCommand(15, 'a')], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env['PATH']}` } });
+    rmSync(dir, { recursive: true, force: true });
+    expect(parseSample(out)).toBe('writable');
   });
 
   it('the client tables are granted to the client user, quoted', () => {

@@ -6,6 +6,7 @@
 import type { PostgresVersion } from '../../src/inventory/cluster.js';
 import { ident, literal } from '../../src/products/postgres/sqlQuote.js';
 import { localPsqlCommand } from '../operate/psql.js';
+import { quote } from '../../src/engine/shell/quote.js';
 import type { NodeState } from './timeline.js';
 
 /** Fresh tables for one drill (on the primary; they replicate); `clientUser` may write the clients' table. */
@@ -41,7 +42,8 @@ export function sampleCommand(version: PostgresVersion, host: string): string {
     "SELECT 'm1:recovery=' || pg_is_in_recovery()",
     `INSERT INTO m1.drill_probe (host) SELECT ${literal(host)} WHERE NOT pg_is_in_recovery()`,
   ].join('; ');
-  return `timeout 2 ${localPsqlCommand(version, sql)} 2>&1; echo "m1:rc=$?"`;
+  // The whole command under timeout: localPsqlCommand begins with `cd /`, which timeout cannot run.
+  return `timeout 2 sh -c ${quote(localPsqlCommand(version, sql))} 2>&1; echo "m1:rc=$?"`;
 }
 
 /** What a sample's output says; `answered`: the command came back at all. */
