@@ -352,6 +352,10 @@ export const VARIABLES = {
 
   // repmgr
   repmgr_redirect_pgbouncer: bool({ scope: 'cluster', default: false, meaning: "repmgr's promotion repoints every PgBouncer at the new primary" }),
+  notification_command: absolutePath({
+    scope: 'cluster',
+    meaning: 'an executable on every Postgres host, run (in the background, 60 s at most) on promote, fence and rejoin: <source> <event> <node> <success> (src/products/notify/notify.ts)',
+  }),
   repmgr_fence: bool({
     scope: 'cluster',
     default: true,

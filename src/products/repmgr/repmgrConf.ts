@@ -16,7 +16,8 @@
 import { UsageError } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { renderTemplate } from '../../templates/render.js';
-import { hostVar, varError } from '../../config/vars.js';
+import { clusterVar, hostVar, varError } from '../../config/vars.js';
+import { REPMGR_NOTIFIED_EVENTS, repmgrEventCommand } from '../notify/notify.js';
 import { VARIABLES } from '../../config/variables.js';
 import { DATA_DIR, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
@@ -53,10 +54,20 @@ export function formatRepmgrValue(v: ConfValue): string {
   return `'${v}'`;
 }
 
-/** The node's conninfo as repmgr and its peers use it. */
+/**
+ * The node's conninfo as repmgr and its peers use it (repmgrd's connection
+ * to a standby's upstream, and the primary_conninfo repmgr writes from it).
+ * tcp_user_timeout and keepalives bound a connection whose peer was cut off:
+ * without them a query repmgrd sent on its connection to a primary whose
+ * replies are dropped waits for TCP's retransmissions (minutes), and
+ * repmgrd neither pings nor fails over meanwhile.
+ */
 export function nodeConninfo(host: string): string {
-  return `${repmgrDsn(host)} application_name=${host} connect_timeout=${FAILOVER_TUNING.connect_timeout}`;
+  return `${repmgrDsn(host)} application_name=${host} connect_timeout=${FAILOVER_TUNING.connect_timeout} ${CUT_OFF_BOUNDS}`;
 }
+
+/** An unacknowledged send fails after 5 s; an idle connection is probed after 5 s, then every 2 s, 3 times. */
+export const CUT_OFF_BOUNDS = 'tcp_user_timeout=5000 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3';
 
 export function repmgrSettings(cluster: Cluster, instance: Instance): [string, ConfValue][] {
   const version = cluster.postgresVersion;
@@ -104,6 +115,9 @@ export function repmgrSettings(cluster: Cluster, instance: Instance): [string, C
     ['repmgrd_service_start_command', `sudo systemctl start ${REPMGR_SERVICE}`],
     ['repmgrd_service_stop_command', `sudo systemctl stop ${REPMGR_SERVICE}`],
   );
+  if (clusterVar(cluster, 'notification_command') !== undefined) {
+    s.push(['event_notification_command', repmgrEventCommand()], ['event_notifications', REPMGR_NOTIFIED_EVENTS.join(',')]);
+  }
   const restore = wantedRestoreCommand(cluster, instance);
   if (restore !== undefined) s.push(['restore_command', restore]);
   return s;

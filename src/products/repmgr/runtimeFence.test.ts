@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NOTIFY_PATH } from '../notify/notify.js';
 import { FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
 
 const dirs: string[] = [];
@@ -24,6 +25,8 @@ interface World {
   lastMajority?: number;
   fenced?: string;
   pgbouncerActive?: boolean;
+  /** notification_command set: m1-notify installed. */
+  hook?: boolean;
 }
 
 /**
@@ -55,6 +58,7 @@ function step(w: World, input = INPUT) {
     join(bin, 'systemctl'),
     ['#!/bin/sh', `echo "$*" >> ${d}/systemctl.log`, `[ "$1 $2 $3" = "is-active --quiet pgbouncer" ] && { [ -f ${d}/pgbouncer-active ]; exit $?; }`, 'exit 0'].join('\n'),
   );
+  if (w.hook) writeFileSync(join(bin, 'm1-notify'), `#!/bin/sh\necho "$*" >> ${d}/notify.log\n`, { mode: 0o755 });
   chmodSync(psql, 0o755);
   chmodSync(join(bin, 'systemctl'), 0o755);
   writeFileSync(join(d, 'local'), w.local);
@@ -71,6 +75,7 @@ function step(w: World, input = INPUT) {
     .replaceAll('runuser -u postgres -- ', '')
     .replaceAll(FENCED_MARKER, marker)
     .replaceAll(FENCE_STATE_DIR, state)
+    .replaceAll(NOTIFY_PATH, join(bin, 'm1-notify'))
     .replace('now() { date +%s; }', `now() { cat ${d}/now; }`);
   const r = spawnSync('sh', ['-s', 'once'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` }, timeout: 20_000 });
   const read = (f: string) => (existsSync(join(d, f)) ? readFileSync(join(d, f), 'utf8') : '');
@@ -80,6 +85,7 @@ function step(w: World, input = INPUT) {
     sql: read('sql.log').split('\n').filter(Boolean),
     systemctl: read('systemctl.log').split('\n').filter(Boolean),
     marker: existsSync(marker) ? readFileSync(marker, 'utf8') : undefined,
+    notified: read('notify.log').split('\n').filter(Boolean),
     lastMajority: Number(readFileSync(join(state, 'last-majority'), 'utf8')),
   };
 }
@@ -195,5 +201,20 @@ describe('runtimeFenceScript', () => {
     const r = step({ local: PRIMARY_TL1, peers: {}, now: 1000 });
     expect(r.marker).toBeUndefined();
     expect(r.lastMajority).toBe(1000);
+  });
+
+  it('tells notification_command about the fence, its lifting and the stop, when one is set', () => {
+    const cut = { local: PRIMARY_TL1, peers: {}, now: 1010, lastMajority: 1000 };
+    expect(step({ ...cut, hook: true }).notified).toEqual(['m1 fence alpha 1']);
+    expect(step(cut).notified).toEqual([]);
+    const back = { local: 'f 1 on', peers: { beta: STANDBY, gamma: STANDBY }, now: 1020, lastMajority: 1000, fenced: 'fenced at x: y\n', hook: true };
+    expect(step(back).notified).toEqual(['m1 fence_lifted alpha 1']);
+    const promoted = { local: 'f 1 on', peers: { beta: 'f 2 off' }, now: 1020, lastMajority: 1000, fenced: 'fenced at x: y\n', hook: true };
+    expect(step(promoted).notified).toEqual(['m1 fence_stop alpha 1']);
+  });
+
+  it('without a hook, lifting the fence still reports success', () => {
+    const r = step({ local: 'f 1 on', peers: { beta: STANDBY, gamma: STANDBY }, now: 1020, lastMajority: 1000, fenced: 'fenced at x: y\n' });
+    expect(r.out).toContain('fence of alpha lifted');
   });
 });

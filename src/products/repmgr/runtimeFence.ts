@@ -36,6 +36,7 @@ import { POSTGRES_HOME, POSTGRES_PORT, POSTGRES_SERVICE, binDir } from '../postg
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { PGBOUNCER_SERVICE } from '../pgbouncer/layout.js';
 import { REPMGR_DB, REPMGR_USER } from './layout.js';
+import { notifyFromShell } from '../notify/notify.js';
 
 export const RUNTIME_FENCE_PATH = '/usr/local/sbin/m1-fence';
 export const FENCE_SERVICE = 'm1-fence';
@@ -112,12 +113,14 @@ fence() {
     systemctl stop ${PGBOUNCER_SERVICE} && echo 'pgbouncer stopped' >> "$MARKER" && stopped=', PgBouncer stopped'
   fi
   say "fenced $ME: $1; Postgres refuses writes$stopped"
+  ${notifyFromShell('fence', '"$ME"')}
 }
 
 lift() {
   local_sql 'ALTER SYSTEM RESET default_transaction_read_only' >/dev/null && local_sql 'SELECT pg_reload_conf()' >/dev/null || return 1
   if grep -q '^pgbouncer stopped' "$MARKER" 2>/dev/null; then systemctl start ${PGBOUNCER_SERVICE} || say "could not start PgBouncer on $ME"; fi
   rm -f "$MARKER"
+  ${notifyFromShell('fence_lifted', '"$ME"')}
 }
 
 step() {
@@ -151,6 +154,7 @@ step() {
     [ -f "$MARKER" ] || fence "$newer runs as primary on a newer timeline"
     say "stopping Postgres on $ME:$newer runs as primary on a newer timeline; m1 deploy rejoins $ME as its standby"
     systemctl stop ${POSTGRES_SERVICE}
+    ${notifyFromShell('fence_stop', '"$ME"')}
     return 0
   fi
   if [ "$seen" -ge "$MAJORITY" ]; then

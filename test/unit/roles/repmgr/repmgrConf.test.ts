@@ -16,7 +16,7 @@ describe('repmgr.conf', () => {
     const s = conf();
     expect(s['node_id']).toBe('2');
     expect(s['node_name']).toBe("'beta'");
-    expect(s['conninfo']).toBe("'host=beta port=5432 dbname=repmgr user=repmgr application_name=beta connect_timeout=2'");
+    expect(s['conninfo']).toBe("'host=beta port=5432 dbname=repmgr user=repmgr application_name=beta connect_timeout=2 tcp_user_timeout=5000 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3'");
     expect(s['data_directory']).toBe("'/opt/postgres/data'");
     expect(s['pg_bindir']).toBe("'/usr/lib/postgresql/15/bin'");
     expect(s['passfile']).toBe("'/var/lib/postgresql/.pgpass'");
@@ -93,5 +93,14 @@ describe('repmgr.conf', () => {
     expect(() => conf(defaultCluster({ repmgr_failover: 'auto' }))).toThrow(/cluster_vars\.repmgr_failover: expected one of automatic, manual, got "auto"/);
     expect(() => formatRepmgrValue("a'b")).toThrow(/quotes/);
     expect(nodeConninfo('x')).toContain('connect_timeout=2');
+  });
+
+  it('hands repmgr\'s promotion, follow and rejoin events to m1-notify only when notification_command is set', () => {
+    expect(conf()['event_notification_command']).toBeUndefined();
+    const c = defaultCluster();
+    c.clusterVars['notification_command'] = '/usr/local/bin/page-dba';
+    const s = conf(c);
+    expect(s['event_notification_command']).toBe("'/usr/local/sbin/m1-notify repmgr %e %a %s'");
+    expect(s['event_notifications']?.replace(/'/g, '').split(',')).toEqual(expect.arrayContaining(['standby_promote', 'repmgrd_failover_promote', 'node_rejoin']));
   });
 });
