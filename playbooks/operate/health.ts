@@ -4,6 +4,7 @@
  * manager's own view, where each entry point sends clients, what Barman backs
  * up, drift from config.yml; and the problems that make it degraded. Pure.
  */
+import { clusterVar } from '../../src/config/vars.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type FailoverManagerName, type Role } from '../../src/inventory/cluster.js';
 import type { FmView } from '../../roles/failoverManager.js';
 import { managerFor } from '../../roles/managers.js';
@@ -203,6 +204,9 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     } else if (witness) h.live = 'witness';
     else h.live = f.inRecovery ? 'replica' : 'primary';
     if (p?.pg?.timeline !== undefined) h.timeline = p.pg.timeline;
+    if (h.live === 'primary' && p?.pg && p.pg.synchronousStandbys === '' && cluster.failoverManager === 'repmgr' && clusterVar(cluster, 'synchronous_replication') === 'on') {
+      warnings.push(`${i.name} runs alone: its commits wait for no standby (synchronous_replication: on; none has streamed for repmgr_fence_after s); m1-fence waits for one again once one streams`);
+    }
     if (h.live === 'primary' && p?.pg?.readOnly) {
       problems.push(`${i.name}: runs as primary but refuses writes (default_transaction_read_only on): fenced by m1-fence when it saw no majority of the voters (journalctl -u m1-fence); it lifts the fence itself once a majority answers`);
     }

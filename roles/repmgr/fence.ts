@@ -33,6 +33,7 @@ export function runtimeFenceFor(cluster: Cluster, i: Instance): RuntimeFenceInpu
     witnesses: cluster.instances.filter((p) => hasRole(p, 'witness')).sort(byNode).map((p) => p.name),
     after: clusterVar(cluster, 'repmgr_fence_after'),
     pgbouncer: hasRole(i, 'pgbouncer'),
+    synchronous: clusterVar(cluster, 'synchronous_replication'),
   };
   if (votersOf(f) < 3) return { none: `${votersOf(f)} voters: losing one would fence the primary (add a witness)` };
   return f;

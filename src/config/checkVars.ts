@@ -5,7 +5,7 @@
  * differ, names that must not collide), on each instance's merged view.
  * Every problem is returned, none thrown, so the loader reports them all.
  */
-import { hasRole, type Instance, type Vars } from '../inventory/cluster.js';
+import { hasRole, type FailoverManagerName, type Instance, type Vars } from '../inventory/cluster.js';
 import type { IndexedInstance } from './checks.js';
 import type { YamlPath } from './source.js';
 import { closest } from './suggest.js';
@@ -65,7 +65,7 @@ function effective<K extends VariableName>(instance: Instance | undefined, clust
 }
 
 /** The rules between values; `all` are the instances that could be modelled. */
-export function checkVarRelations(all: IndexedInstance[], clusterVars: Vars, instanceDefaultsVars: Vars): VarFinding[] {
+export function checkVarRelations(all: IndexedInstance[], clusterVars: Vars, instanceDefaultsVars: Vars, failoverManager?: FailoverManagerName): VarFinding[] {
   const out: VarFinding[] = [];
   const at = (e: IndexedInstance | undefined, key: string, message: string): void => {
     const path = e ? varPath(e, key, clusterVars, instanceDefaultsVars) : Object.hasOwn(clusterVars, key) ? ['cluster_vars', key] : undefined;
@@ -78,6 +78,18 @@ export function checkVarRelations(all: IndexedInstance[], clusterVars: Vars, ins
   if (typeof heartbeat === 'number' && typeof election === 'number' && election < 5 * heartbeat) {
     at(undefined, Object.hasOwn(clusterVars, 'etcd_election_timeout') ? 'etcd_election_timeout' : 'etcd_heartbeat_interval',
       `etcd_election_timeout (${election}) must be at least 5 × etcd_heartbeat_interval (${heartbeat}); 10 × is recommended`);
+  }
+
+  // Synchronous replication needs someone to keep synchronous_standby_names: Patroni, or m1's fence with repmgr.
+  const sync = effective(undefined, clusterVars, 'synchronous_replication');
+  if (sync !== undefined && sync !== 'off') {
+    if (failoverManager === 'efm') at(undefined, 'synchronous_replication', `${String(sync)} is not available with EFM in m1 (EFM would need its own settings); set it to off`);
+    if (failoverManager === 'repmgr') {
+      const dataNodes = all.filter((e) => hasRole(e.instance, 'primary') || hasRole(e.instance, 'replica')).length;
+      const voters = all.filter((e) => hasRole(e.instance, 'primary') || hasRole(e.instance, 'replica') || hasRole(e.instance, 'witness')).length;
+      if (effective(undefined, clusterVars, 'repmgr_fence') === false) at(undefined, 'synchronous_replication', `${String(sync)} needs repmgr_fence: true (m1's fence keeps synchronous_standby_names with repmgr)`);
+      else if (voters < 3 || dataNodes < 2) at(undefined, 'synchronous_replication', `${String(sync)} needs m1's fence, which needs three voters (data nodes and witness) and a replica; add a witness or set it to off`);
+    }
   }
 
   // HAProxy's three ports are three listeners.

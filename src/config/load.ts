@@ -415,7 +415,7 @@ export function parseConfig(text: string, options: { file: string; dir: string }
     }),
   );
   checkAddresses(c, parsed, platform, dockerNetwork);
-  for (const f of checkVarRelations(parsed, clusterVars, defaults.vars)) c.error(f.path, f.message);
+  for (const f of checkVarRelations(parsed, clusterVars, defaults.vars, failoverManager)) c.error(f.path, f.message);
 
   if (c.problems.length > 0 || name === undefined || !failoverManager || !postgresVersion) {
     throw new ConfigError(c.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));

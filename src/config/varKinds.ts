@@ -198,9 +198,11 @@ export function oneOf<const V extends readonly string[], S extends VarScope, D e
   values: V,
   o: SpecOptions<D, S>,
 ): VarSpec<V[number], D, S> {
-  return spec(`one of ${values.join(', ')}`, o, (raw) =>
-    typeof raw === 'string' && values.includes(raw) ? ok(raw as V[number]) : bad(`expected one of ${values.join(', ')}, got ${shown(raw)}`),
-  );
+  return spec(`one of ${values.join(', ')}`, o, (given) => {
+    // YAML 1.1 reads a bare on / off as a boolean: where on and off are allowed values, that is what was meant.
+    const raw = given === true && values.includes('on') ? 'on' : given === false && values.includes('off') ? 'off' : given;
+    return typeof raw === 'string' && values.includes(raw) ? ok(raw as V[number]) : bad(`expected one of ${values.join(', ')}, got ${shown(given)}`);
+  });
 }
 
 // --- lists and mappings -----------------------------------------------------

@@ -352,6 +352,11 @@ export const VARIABLES = {
 
   // repmgr
   repmgr_redirect_pgbouncer: bool({ scope: 'cluster', default: false, meaning: "repmgr's promotion repoints every PgBouncer at the new primary" }),
+  synchronous_replication: oneOf(['off', 'on', 'strict'], {
+    scope: 'cluster',
+    default: 'off',
+    meaning: 'on: each commit waits for one standby (ANY 1), the primary runs alone (a warning in m1 status) when none is left; strict: it refuses writes instead (repmgr: kept by m1-fence; Patroni: synchronous_mode)',
+  }),
   notification_command: absolutePath({
     scope: 'cluster',
     meaning: 'an executable on every Postgres host, run (in the background, 60 s at most) on promote, fence and rejoin: <source> <event> <node> <success> (src/products/notify/notify.ts)',

@@ -31,6 +31,8 @@ export interface PgNode {
   postmasterStart?: number;
   /** default_transaction_read_only: on a primary, m1's runtime fence (or an operator) keeps it from taking writes. */
   readOnly: boolean;
+  /** synchronous_standby_names ('' when commits wait for no standby). */
+  synchronousStandbys: string;
 }
 
 export const PG_NODE_SQL = sqlRows('pg', [
@@ -48,6 +50,7 @@ export const PG_NODE_SQL = sqlRows('pg', [
   "substring(current_setting('primary_conninfo', true) from 'host=''?([^ '']+)')",
   'extract(epoch from pg_postmaster_start_time())::bigint',
   "current_setting('default_transaction_read_only')",
+  "current_setting('synchronous_standby_names')",
 ]);
 
 export const pgNode: Fact<PgNode | undefined> = {
@@ -70,6 +73,7 @@ export const pgNode: Fact<PgNode | undefined> = {
       conninfoHost: opt(f[9]),
       postmasterStart: num(f[10]),
       readOnly: f[11] === 'on',
+      synchronousStandbys: f[12] ?? '',
     };
   },
 };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTIFY_PATH } from '../notify/notify.js';
-import { FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
+import { nodeStateSql, FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,6 +25,8 @@ interface World {
   lastMajority?: number;
   fenced?: string;
   pgbouncerActive?: boolean;
+  /** When a standby last streamed (synchronous replication). */
+  lastStandby?: number;
   /** notification_command set: m1-notify installed. */
   hook?: boolean;
 }
@@ -67,6 +69,7 @@ function step(w: World, input = INPUT) {
   const state = join(d, 'state');
   mkdirSync(state);
   if (w.lastMajority !== undefined) writeFileSync(join(state, 'last-majority'), String(w.lastMajority));
+  if (w.lastStandby !== undefined) writeFileSync(join(state, 'last-standby'), String(w.lastStandby));
   const marker = join(d, 'fenced');
   if (w.fenced !== undefined) writeFileSync(marker, w.fenced);
   if (w.pgbouncerActive) writeFileSync(join(d, 'pgbouncer-active'), '');
@@ -216,5 +219,47 @@ describe('runtimeFenceScript', () => {
   it('without a hook, lifting the fence still reports success', () => {
     const r = step({ local: 'f 1 on', peers: { beta: STANDBY, gamma: STANDBY }, now: 1020, lastMajority: 1000, fenced: 'fenced at x: y\n' });
     expect(r.out).toContain('fence of alpha lifted');
+  });
+
+  describe('with synchronous_replication', () => {
+    const on: RuntimeFenceInput = { ...INPUT, synchronous: 'on' };
+    const strict: RuntimeFenceInput = { ...INPUT, synchronous: 'strict' };
+    const peers = { beta: STANDBY, gamma: STANDBY, omega: 'f 1 off' };
+
+    it('a primary with a streaming standby makes its commits wait for any one of the other data nodes', () => {
+      const r = step({ local: 'f 1 off f f 1', peers, now: 1000, lastMajority: 999 }, on);
+      expect(r.sql).toEqual([`ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 ("beta","gamma")'`, 'SELECT pg_reload_conf()']);
+      expect(r.out).toContain('commits on alpha wait for one standby now');
+    });
+
+    it('already waiting for one: nothing to do', () => {
+      expect(step({ local: 'f 1 off t t 2', peers, now: 1000, lastMajority: 999 }, on).sql).toEqual([]);
+    });
+
+    it('on: no standby streaming for `after` seconds while a majority answers: the primary runs alone, and says so', () => {
+      const r = step({ local: 'f 1 off t t 0', peers, now: 1010, lastMajority: 1009, lastStandby: 1000 }, on);
+      expect(r.sql).toEqual(['ALTER SYSTEM RESET synchronous_standby_names', 'SELECT pg_reload_conf()']);
+      expect(r.out).toContain('alpha runs alone: no standby has streamed for 10 s');
+      expect(step({ local: 'f 1 off t t 0', peers, now: 1003, lastMajority: 1002, lastStandby: 1000 }, on).sql).toEqual([]);
+    });
+
+    it('strict: the primary keeps waiting (commits block) rather than run alone', () => {
+      expect(step({ local: 'f 1 off t t 0', peers, now: 1100, lastMajority: 1099, lastStandby: 1000 }, strict).sql).toEqual([]);
+    });
+
+    it('on: a primary cut off from the majority never drops its standby; it fences instead', () => {
+      const r = step({ local: 'f 1 off t t 0', peers: {}, now: 1100, lastMajority: 1090, lastStandby: 1000 }, on);
+      expect(r.sql).not.toContain('ALTER SYSTEM RESET synchronous_standby_names');
+      expect(r.sql[0]).toBe('ALTER SYSTEM SET default_transaction_read_only = on');
+    });
+
+    it('a standby (a rejoined former primary) waits for nobody', () => {
+      expect(step({ local: 't 0 off t f 0', peers: {}, now: 1000 }, on).sql).toEqual(['ALTER SYSTEM RESET synchronous_standby_names', 'SELECT pg_reload_conf()']);
+    });
+
+    it('counts only the other data nodes streaming, by their application_name; without it the question is the plain one', () => {
+      expect(nodeStateSql(on)).toContain("application_name IN ('beta', 'gamma')");
+      expect(nodeStateSql(INPUT)).not.toContain('pg_stat_replication');
+    });
   });
 });

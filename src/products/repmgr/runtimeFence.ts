@@ -61,6 +61,25 @@ export interface RuntimeFenceInput {
   after: number;
   /** Whether a PgBouncer runs on this host. */
   pgbouncer: boolean;
+  /** synchronous_replication: on a primary the fence keeps synchronous_standby_names (unset: off). */
+  synchronous?: 'off' | 'on' | 'strict';
+}
+
+/** What a primary's synchronous_standby_names is with synchronous replication: any one of the other data nodes (their application_name). */
+export function wantedSynchronousNames(f: RuntimeFenceInput): string {
+  return `ANY 1 (${f.dataNodes.map((n) => `"${n}"`).join(',')})`;
+}
+
+/** The question the fence asks, locally and of its peers; with synchronous replication three more columns, read locally only. */
+export function nodeStateSql(f: RuntimeFenceInput): string {
+  if ((f.synchronous ?? 'off') === 'off') return NODE_STATE_SQL;
+  const names = f.dataNodes.map((n) => `'${n}'`).join(', ');
+  return (
+    NODE_STATE_SQL +
+    ", current_setting('synchronous_standby_names') <> ''" +
+    `, current_setting('synchronous_standby_names') = '${wantedSynchronousNames(f)}'` +
+    `, (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name IN (${names || "''"}))`
+  );
 }
 
 /** Voters: this node, the other data nodes and the witnesses. */
@@ -96,7 +115,8 @@ MAJORITY=${majorityOf(voters)}
 PEERS=${quote([...f.dataNodes, ...f.witnesses].join(' '))}
 DATA_NODES=${quote(f.dataNodes.join(' '))}
 PGBOUNCER=${f.pgbouncer ? 'yes' : 'no'}
-Q=${quote(NODE_STATE_SQL)}
+Q=${quote(nodeStateSql(f))}
+SYNC=${f.synchronous ?? 'off'}
 
 say() { echo "m1-fence: $*"; }
 now() { date +%s; }
@@ -123,6 +143,26 @@ lift() {
   ${notifyFromShell('fence_lifted', '"$ME"')}
 }
 
+# synchronous_replication on or strict: a primary's commits wait for one streaming standby;
+# with on, it runs alone once none has streamed for $AFTER s while a majority answers.
+keep_sync() {
+  [ "$SYNC" = off ] && return 0
+  if [ "$streaming" -gt 0 ]; then
+    echo "$t" > "$STATE/last-standby"
+    if [ "$sync_wanted" != t ]; then
+      local_sql ${quote(`ALTER SYSTEM SET synchronous_standby_names = '${wantedSynchronousNames(f)}'`)} >/dev/null && local_sql 'SELECT pg_reload_conf()' >/dev/null &&
+        say "commits on $ME wait for one standby now (synchronous_replication: $SYNC)"
+    fi
+  elif [ "$SYNC" = on ] && [ "$sync_set" = t ]; then
+    last_standby=$(cat "$STATE/last-standby" 2>/dev/null || echo "$t")
+    if [ $((t - last_standby)) -ge "$AFTER" ]; then
+      local_sql 'ALTER SYSTEM RESET synchronous_standby_names' >/dev/null && local_sql 'SELECT pg_reload_conf()' >/dev/null &&
+        say "$ME runs alone: no standby has streamed for $((t - last_standby)) s; its commits wait for none (synchronous_replication: on)"
+    fi
+  fi
+  return 0
+}
+
 step() {
   t=$(now)
   set -- $(local_sql "$Q")
@@ -132,9 +172,12 @@ step() {
     return 0
   fi
   tl=$2
+  sync_set=\${4:-f} sync_wanted=\${5:-f} streaming=\${6:-0}
   if [ "$1" = t ]; then
     # A standby (a former primary rejoined): its fence has done its work; a later promotion must take writes.
     if [ -f "$MARKER" ] || [ "$3" = on ]; then lift && say "$ME runs as a standby now: fence lifted"; fi
+    # pg_rewind copies the primary's settings; a standby waits for nobody, and a promotion starts afresh.
+    if [ "$sync_set" = t ]; then local_sql 'ALTER SYSTEM RESET synchronous_standby_names' >/dev/null && local_sql 'SELECT pg_reload_conf()' >/dev/null; fi
     echo "$t" > "$STATE/last-majority"
     return 0
   fi
@@ -166,6 +209,8 @@ step() {
       else
         lift && say "fence of $ME lifted: $seen of $VOTERS voters answer and no other data node runs as primary"
       fi
+    else
+      keep_sync
     fi
     return 0
   fi
@@ -179,6 +224,7 @@ step() {
 
 mkdir -p "$STATE"
 [ -f "$STATE/last-majority" ] || now > "$STATE/last-majority"
+[ -f "$STATE/last-standby" ] || now > "$STATE/last-standby"
 if [ "\${1:-}" = once ]; then step; exit 0; fi
 while :; do
   step

@@ -120,6 +120,19 @@ describe('m1 validate refuses variables their spec refuses, every one with file:
     ]);
   });
 
+  it('synchronous_replication needs whoever keeps synchronous_standby_names: refused with EFM, without the fence, or with fewer than three voters; accepted with a witness', async () => {
+    const two = await validate(config(['synchronous_replication: on'], []));
+    expect(two.lines[0]).toMatch(/cluster_vars\.synchronous_replication: on needs m1's fence, which needs three voters/);
+    const off = await validate(config(['synchronous_replication: strict', 'repmgr_fence: false'], []));
+    expect(off.lines[0]).toMatch(/synchronous_replication: strict needs repmgr_fence: true/);
+    const efm = await validate(config(['synchronous_replication: on'], []).replace('failover_manager: repmgr', 'failover_manager: efm'));
+    expect(efm.lines.join('\n')).toMatch(/synchronous_replication: on is not available with EFM/);
+    const witness = ['- Name: gamma', '  location: dc1', '  node: 3', '  role: [witness]', '  upstream: alpha', '  ip_address: 10.33.0.4', '  vars:', '    ansible_user: root'].join('\n');
+    const ok = await validate(`${config(['synchronous_replication: on'], [])}\n${witness}\n`);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  });
+
   it("TPA's postgres_users and postgres_databases: names, m1's own roles, attributes, owners", async () => {
     const r = await validate(
       config(

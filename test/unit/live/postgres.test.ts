@@ -24,6 +24,7 @@ describe('the Postgres facts, on a freshly deployed repmgr cluster (willow prima
       conninfoHost: undefined,
       postmasterStart: 1796400361,
       readOnly: false,
+      synchronousStandbys: '',
     });
     expect(facts.receiver).toBeUndefined();
   });

@@ -45,6 +45,8 @@ export interface LiveSpec {
   notStreaming?: string[];
   /** Primaries that refuse writes (default_transaction_read_only on: fenced). */
   fenced?: string[];
+  /** The primary's synchronous_standby_names (default: none). */
+  synchronousStandbys?: string;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -68,7 +70,7 @@ export function probeTexts(c: Cluster, live: LiveSpec): Record<string, string> {
         const witness = i.roles.includes('witness') && !i.roles.includes('replica');
         const behind = live.lag?.[i.name] ?? 0;
         if (isPrimary || witness) {
-          lines.push(`m1:pg=/opt/postgres/data|false|${lsn(BASE)}|||2|2|7000|${i.name}||1796400361|${live.fenced?.includes(i.name) ? 'on' : 'off'}`);
+          lines.push(`m1:pg=/opt/postgres/data|false|${lsn(BASE)}|||2|2|7000|${i.name}||1796400361|${live.fenced?.includes(i.name) ? 'on' : 'off'}|${live.synchronousStandbys ?? ''}`);
         } else {
           const up = live.upstreams[i.name]!;
           lines.push(`m1:pg=/opt/postgres/data|true||${lsn(BASE - behind)}|${lsn(BASE - behind)}|2|1|7000|${i.name}|${up}`);

@@ -50,6 +50,17 @@ describe('evaluateStatus', () => {
     expect(s.problems).toEqual([expect.stringMatching(/^op-a: runs as primary but refuses writes \(default_transaction_read_only on\): fenced by m1-fence .*journalctl -u m1-fence/)]);
   });
 
+  it('synchronous_replication on and a primary whose commits wait for no standby: a warning that it runs alone, not a problem', () => {
+    const c = fiveNodes();
+    c.clusterVars['synchronous_replication'] = 'on';
+    const alone = evaluateStatus({ cluster: c, probes: probesFor(c, HEALTHY), addresses: ADDRESSES, routes: clusterRoutes(c) });
+    expect(alone.healthy).toBe(true);
+    expect(alone.warnings).toContainEqual(expect.stringMatching(/^op-a runs alone: its commits wait for no standby \(synchronous_replication: on/));
+    const waiting = evaluateStatus({ cluster: c, probes: probesFor(c, { ...HEALTHY, synchronousStandbys: 'ANY 1 ("op-b","op-c")' }), addresses: ADDRESSES, routes: clusterRoutes(c) });
+    expect(waiting.warnings.filter((w) => /runs alone/.test(w))).toEqual([]);
+    expect(status(HEALTHY).warnings.filter((w) => /runs alone/.test(w))).toEqual([]);
+  });
+
   it('two primaries: split brain is a problem and neither is taken as the primary', () => {
     const s = status({ ...HEALTHY, alsoPrimary: ['op-c'], upstreams: { 'op-b': 'op-a', 'op-d': 'op-b' } });
     expect(s.primary).toBeUndefined();
