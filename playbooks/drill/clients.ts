@@ -16,9 +16,8 @@ import type { Attempt, EntryPointLog } from './timeline.js';
 
 /**
  * The database user the drill's clients log in as: config.yml's application
- * login (by default `app`), a non-superuser as an application is. Superusers
- * are refused from outside the cluster, and a fenced server lets only
- * superusers in.
+ * login (by default `app`), a non-superuser as an application is: superusers
+ * are refused from outside the cluster.
  */
 export function clientUser(cluster: Cluster): string {
   const login = clientLogin(cluster);

@@ -196,6 +196,36 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
   });
 
+  it('synchronous_replication: on, then m1 drill crash-primary: commits waited for a standby, 0 acknowledged writes lost (200 or more acknowledged), no two writers, healed; the next deploy changes nothing', async () => {
+    const file = join(c.dir, 'config.yml');
+    const doc = parseDocument(await readFile(file, 'utf8'));
+    doc.setIn(['cluster_vars', 'synchronous_replication'], 'on');
+    await writeFile(file, doc.toString());
+    const dep = await m1('deploy', c.dir);
+    expect(dep.code, dep.out + dep.err).toBe(0);
+    // m1-fence sets it within a second or two of its restart.
+    expect(await eventually(async () => (await sql(c, primary, 'SHOW synchronous_standby_names')).startsWith('ANY 1 ('), 20_000, 500)).toBe(true);
+    const r = await m1('drill', c.dir, 'crash-primary', '--duration', '40', '--yes', '--json');
+    const report = JSON.parse(r.out.slice(r.out.indexOf('{'))) as DrillReport;
+    console.log(`drill crash-primary, synchronous_replication on: ${JSON.stringify(report)}`);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(report.acked_writes).toBeGreaterThanOrEqual(200);
+    expect(report.acked_lost).toBe(0);
+    expect(report.split_brain_s).toBe(0);
+    expect(report.promote_s).not.toBeNull();
+    expect(report.promote_s!).toBeLessThanOrEqual(30);
+    expect(report.healthy_after).toBe(true);
+    const [now] = await livePrimaries();
+    expect(now).toBeDefined();
+    expect(now).not.toBe(primary);
+    primary = now!;
+    // The promoted primary waits for a standby again (the rejoined one among them).
+    expect(await eventually(async () => (await sql(c, primary, 'SHOW synchronous_standby_names')).startsWith('ANY 1 ('), 20_000, 500)).toBe(true);
+    const again = await m1('deploy', c.dir);
+    expect(again.code, again.out + again.err).toBe(0);
+    for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
+  });
+
   it('after the primary stops, repmgrd promotes a replica within 60 s and every PgBouncer writes to it', async () => {
     const t0 = Date.now();
     await new Promise<void>((resolve, reject) => execFile('docker', ['stop', '-t', '10', primary], (e) => (e ? reject(e) : resolve())));
