@@ -9,7 +9,7 @@
  * nothing).
  *
  * Ownership: keys config.yml does not mention are left alone (e.g. `pause`
- * set by `patronictl pause`, or `synchronous_mode` set by hand) — except
+ * set by `patronictl pause`) — except
  * inside subtrees m1 owns entirely, where an extra key is deleted:
  * `postgresql.parameters` (a setting removed from config.yml goes back to
  * its default) and `slots` (a removed member's permanent slot goes away).

@@ -34,8 +34,12 @@ export function patroniDynamicConfig(cluster: Cluster, opts: DynamicConfigOption
   // Barman's slot is created by `barman receive-wal --create-slot`; without
   // this Patroni would drop it as unknown on its next cycle.
   const ignoreSlots = barmanHosts(cluster).map((b) => ({ name: barmanSlotName(b), type: 'physical' }));
+  const sync = clusterVar(cluster, 'synchronous_replication');
   const config: JsonObject = {
     ...DCS_TIMING,
+    // synchronous_replication: on waits for one standby while one is healthy; strict refuses to run alone.
+    synchronous_mode: sync !== 'off',
+    synchronous_mode_strict: sync === 'strict',
     postgresql: {
       // pg_rewind lets a former primary rejoin as a replica after a failover
       // (it needs wal_log_hints, which Patroni forces on).

@@ -37,9 +37,18 @@ describe('DCS config patch', () => {
     expect(dcsConfigPatch(live(before), desired)).toEqual({ postgresql: { parameters: { work_mem: null } } });
   });
 
-  it("leaves keys m1 does not own alone (patronictl pause, hand-set synchronous_mode)", () => {
-    const current = { ...live(desired), pause: true, synchronous_mode: true, postgresql: { ...(live(desired).postgresql as JsonObject), pg_hba: ['x'] } };
+  it('leaves keys m1 does not own alone (patronictl pause, a hand-set pg_hba)', () => {
+    const current = { ...live(desired), pause: true, postgresql: { ...(live(desired).postgresql as JsonObject), pg_hba: ['x'] } };
     expect(dcsConfigPatch(current, desired)).toBeUndefined();
+  });
+
+  it('owns synchronous_mode: a hand-set one goes back to what synchronous_replication says; on and strict set it', () => {
+    const current = { ...live(desired), synchronous_mode: true };
+    expect(dcsConfigPatch(current, desired)).toEqual({ synchronous_mode: false });
+    const strict = patroniDynamicConfig(patroniCluster({ clusterVars: { synchronous_replication: 'strict' } }));
+    expect(dcsConfigPatch(live(desired), strict)).toEqual({ synchronous_mode: true, synchronous_mode_strict: true });
+    const on = patroniDynamicConfig(patroniCluster({ clusterVars: { synchronous_replication: 'on' } }));
+    expect(dcsConfigPatch(live(desired), on)).toEqual({ synchronous_mode: true });
   });
 
   it("removes a former member's permanent slot and adds a new one", () => {
@@ -58,7 +67,7 @@ describe('DCS config patch', () => {
   it('a DCS seeded without our keys gets all of them', () => {
     const current: JsonObject = { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 1048576, postgresql: { use_pg_rewind: true, use_slots: true, parameters: {} } };
     const patch = dcsConfigPatch(current, desired)!;
-    expect(Object.keys(patch).sort()).toEqual(['ignore_slots', 'postgresql', 'slots']);
+    expect(Object.keys(patch).sort()).toEqual(['ignore_slots', 'postgresql', 'slots', 'synchronous_mode', 'synchronous_mode_strict']);
     expect(Object.keys(patch.postgresql as JsonObject)).toEqual(['parameters']);
   });
 
