@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTIFY_PATH } from '../notify/notify.js';
-import { nodeStateSql, FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
+import { nodeStateSql, FENCE_ARMED_MARKER, FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,6 +25,8 @@ interface World {
   lastMajority?: number;
   fenced?: string;
   pgbouncerActive?: boolean;
+  /** Whether it has seen a majority as primary before (default: yes). */
+  armed?: boolean;
   /** When a standby last streamed (synchronous replication). */
   lastStandby?: number;
   /** notification_command set: m1-notify installed. */
@@ -71,11 +73,14 @@ function step(w: World, input = INPUT) {
   if (w.lastMajority !== undefined) writeFileSync(join(state, 'last-majority'), String(w.lastMajority));
   if (w.lastStandby !== undefined) writeFileSync(join(state, 'last-standby'), String(w.lastStandby));
   const marker = join(d, 'fenced');
+  const armed = join(d, 'armed');
+  if (w.armed ?? true) writeFileSync(armed, '');
   if (w.fenced !== undefined) writeFileSync(marker, w.fenced);
   if (w.pgbouncerActive) writeFileSync(join(d, 'pgbouncer-active'), '');
   const script = runtimeFenceScript(input)
     .replaceAll('/usr/lib/postgresql/15/bin/psql', psql)
     .replaceAll('runuser -u postgres -- ', '')
+    .replaceAll(FENCE_ARMED_MARKER, armed)
     .replaceAll(FENCED_MARKER, marker)
     .replaceAll(FENCE_STATE_DIR, state)
     .replaceAll(NOTIFY_PATH, join(bin, 'm1-notify'))
@@ -88,6 +93,7 @@ function step(w: World, input = INPUT) {
     sql: read('sql.log').split('\n').filter(Boolean),
     systemctl: read('systemctl.log').split('\n').filter(Boolean),
     marker: existsSync(marker) ? readFileSync(marker, 'utf8') : undefined,
+    armed: existsSync(armed),
     notified: read('notify.log').split('\n').filter(Boolean),
     lastMajority: Number(readFileSync(join(state, 'last-majority'), 'utf8')),
   };
@@ -198,6 +204,16 @@ describe('runtimeFenceScript', () => {
     expect(down.sql).toEqual([]);
     expect(down.systemctl).toEqual([]);
     expect(down.lastMajority).toBe(1000);
+  });
+
+  it('a primary that never saw a majority (its standbys still being cloned) never fences; the first majority arms it', () => {
+    const building = step({ local: PRIMARY_TL1, peers: {}, now: 1100, lastMajority: 1000, armed: false });
+    expect(building.marker).toBeUndefined();
+    expect(building.sql).toEqual([]);
+    expect(building.armed).toBe(false);
+    const built = step({ local: PRIMARY_TL1, peers: { beta: STANDBY, gamma: STANDBY }, now: 1100, lastMajority: 1000, armed: false });
+    expect(built.armed).toBe(true);
+    expect(built.out).toContain('armed on alpha: 3 of 4 voters answer');
   });
 
   it('its first run starts counting from now, so a fresh start never fences at once', () => {

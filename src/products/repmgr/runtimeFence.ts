@@ -43,6 +43,13 @@ export const FENCE_SERVICE = 'm1-fence';
 export const FENCE_UNIT_PATH = `/etc/systemd/system/${FENCE_SERVICE}.service`;
 /** Present while the node is fenced: when and why, and whether PgBouncer was stopped. Outside the data directory, so no clone copies it. */
 export const FENCED_MARKER = `${POSTGRES_HOME}/m1-fenced`;
+/**
+ * Present once this node, as primary, has seen a majority: only then can it
+ * be cut off from one. A primary whose cluster is still being built (deploy
+ * clones the standbys after it starts) never fences. Kept across restarts, so
+ * a primary restarted while cut off still fences.
+ */
+export const FENCE_ARMED_MARKER = `${POSTGRES_HOME}/m1-fence-armed`;
 /** Where the loop keeps the time it last saw a majority (tmpfs: a reboot starts afresh). */
 export const FENCE_STATE_DIR = '/run/m1-fence';
 /** Seconds a voter gets to connect, and at most to answer. */
@@ -108,6 +115,7 @@ set -u
 ME=${quote(f.me)}
 PSQL=${quote(psql)}
 MARKER=${quote(FENCED_MARKER)}
+ARMED=${quote(FENCE_ARMED_MARKER)}
 STATE=${quote(FENCE_STATE_DIR)}
 AFTER=${f.after}
 VOTERS=${voters}
@@ -203,6 +211,7 @@ step() {
   if [ "$seen" -ge "$MAJORITY" ]; then
     rm -f "$STATE/cut-off"
     echo "$t" > "$STATE/last-majority"
+    [ -f "$ARMED" ] || { touch "$ARMED" && say "armed on $ME: $seen of $VOTERS voters answer"; }
     if [ -f "$MARKER" ]; then
       if [ -n "$others" ]; then
         say "$ME stays fenced:$others also runs as primary"
@@ -214,6 +223,8 @@ step() {
     fi
     return 0
   fi
+  # Never saw a majority: a cluster still being built, not one cut off.
+  [ -f "$ARMED" ] || return 0
   touch "$STATE/cut-off"
   last=$(cat "$STATE/last-majority" 2>/dev/null || echo "$t")
   if [ ! -f "$MARKER" ] && [ $((t - last)) -ge "$AFTER" ]; then
