@@ -204,8 +204,9 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     } else if (witness) h.live = 'witness';
     else h.live = f.inRecovery ? 'replica' : 'primary';
     if (p?.pg?.timeline !== undefined) h.timeline = p.pg.timeline;
-    if (h.live === 'primary' && p?.pg && p.pg.synchronousStandbys === '' && cluster.failoverManager === 'repmgr' && clusterVar(cluster, 'synchronous_replication') === 'on') {
-      warnings.push(`${i.name} runs alone: its commits wait for no standby (synchronous_replication: on; none has streamed for repmgr_fence_after s); m1-fence waits for one again once one streams`);
+    if (h.live === 'primary' && p?.pg && p.pg.synchronousStandbys === '' && clusterVar(cluster, 'synchronous_replication') === 'on') {
+      // repmgr (m1-fence) and Patroni (synchronous_mode) alike clear synchronous_standby_names when no standby is left to wait for.
+      warnings.push(`${i.name} runs alone: its commits wait for no standby (synchronous_replication: on, and no standby streams); they wait for one again once one streams`);
     }
     if (h.live === 'primary' && p?.pg?.readOnly) {
       problems.push(`${i.name}: runs as primary but refuses writes (default_transaction_read_only on): fenced by m1-fence when it saw no majority of the voters (journalctl -u m1-fence); it lifts the fence itself once a majority answers`);
