@@ -205,7 +205,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(dep.code, dep.out + dep.err).toBe(0);
     // m1-fence sets it within a second or two of its restart.
     expect(await eventually(async () => (await sql(c, primary, 'SHOW synchronous_standby_names')).startsWith('ANY 1 ('), 20_000, 500)).toBe(true);
-    const r = await m1('drill', c.dir, 'crash-primary', '--duration', '40', '--yes', '--json');
+    const r = await m1('drill', c.dir, 'crash-primary', '--duration', '75', '--yes', '--json');
     const report = JSON.parse(r.out.slice(r.out.indexOf('{'))) as DrillReport;
     console.log(`drill crash-primary, synchronous_replication on: ${JSON.stringify(report)}`);
     expect(r.code, r.out + r.err).toBe(0);
