@@ -84,6 +84,8 @@ export class Clients {
     private readonly points: readonly EntryPoint[],
     private readonly login: ClientCredentials,
     private readonly now: () => number,
+    /** address -> host name, to name the server that answered. */
+    private readonly hosts: ReadonlyMap<string, string> = new Map(),
   ) {
     this.logs = points.map((p) => ({ host: p.host, port: p.port, kind: p.kind, attempts: [] }));
   }
@@ -99,7 +101,7 @@ export class Clients {
       const start = this.now();
       const id = this.nextId++;
       const r = await psqlOnce(p, this.login, p.kind === 'write' ? clientWriteSql(id) : CLIENT_READ_SQL);
-      const server = r.ok ? answeringServer(r.out) : undefined;
+      const server = r.ok ? answeringServer(r.out, this.hosts) : undefined;
       const atMs = this.now();
       if (server !== undefined) {
         attempts.push({ atMs, ok: true, server });

@@ -128,7 +128,7 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
     const points = entryPoints(cluster, oc.addresses, primary);
     t0 = performance.now() + (options.baselineS ?? 2) * 1000;
     sampler = new Sampler(cluster, oc.extraConnectors(), now).start();
-    clients = new Clients(points, { user, password }, now).start();
+    clients = new Clients(points, { user, password }, now, new Map(Object.entries(oc.addresses).map(([h, a]) => [a, h]))).start();
     write(`sampling ${cluster.instances.length} hosts every ${SAMPLE_MS} ms; clients through ${points.map((p) => `${p.host}:${p.port}`).join(', ')}`);
     await sleep(Math.max(0, -now()));
     t0 = performance.now();

@@ -43,6 +43,9 @@ describe('drill SQL', () => {
     expect(clientWriteSql(7)).toContain('VALUES (7)');
     expect(answeringServer('m1:server=m1-b\n')).toBe('m1-b');
     expect(answeringServer('m1:server=m1-c/0\n')).toBe('m1-c');
+    // by address: Patroni gives every member the same cluster_name
+    expect(answeringServer('m1:server=10.0.0.3\n', new Map([['10.0.0.3', 'm1-c']]))).toBe('m1-c');
+    expect(clientWriteSql(1)).toContain('inet_server_addr()');
     expect(lostIds([1, 2, 3], [1, 3])).toEqual([2]);
   });
 });

@@ -57,13 +57,19 @@ export function parseSample(stdout: string): NodeState {
 
 /** A client's write: acknowledged when it returns the name of the server that took it. */
 export function clientWriteSql(id: number): string {
-  return `INSERT INTO m1.drill_writes (id) VALUES (${Math.trunc(id)}) RETURNING 'm1:server=' || current_setting('cluster_name')`;
+  return `INSERT INTO m1.drill_writes (id) VALUES (${Math.trunc(id)}) RETURNING 'm1:server=' || host(inet_server_addr())`;
 }
 
-export const CLIENT_READ_SQL = "SELECT 'm1:server=' || current_setting('cluster_name') || '/' || count(*) FROM m1.drill_writes WHERE false";
+export const CLIENT_READ_SQL = "SELECT 'm1:server=' || host(inet_server_addr()) || '/' || count(*) FROM m1.drill_writes WHERE false";
 
-export function answeringServer(stdout: string): string | undefined {
-  return /^m1:server=([^/\n]*)/m.exec(stdout)?.[1];
+/**
+ * The server that answered, by the address it was reached on (a host name
+ * through `hosts`, address to name): cluster_name is no identity, Patroni
+ * sets it to the cluster's scope on every member.
+ */
+export function answeringServer(stdout: string, hosts: ReadonlyMap<string, string> = new Map()): string | undefined {
+  const addr = /^m1:server=([^/\n]*)/m.exec(stdout)?.[1];
+  return addr === undefined ? undefined : (hosts.get(addr) ?? addr);
 }
 
 /** The ids among `acked` the final primary does not have. */

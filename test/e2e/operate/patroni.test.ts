@@ -14,7 +14,8 @@ import { patroniServiceName } from '../../../src/products/patroni/settings.js';
 import { asBarman, barmanCmd, withWalNudge } from '../../../src/products/barman/commands.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { likeFreshHosts } from '../patroni/support.js';
-import { eventually, m1, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import { eventually, m1, recapOf, sql, storedSecrets, type CliRun } from '../support/m1.js';
+import type { DrillReport } from '../../../playbooks/drill/report.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 
 const NAME = e2eClusterName('m1e2eo-pa');
@@ -122,4 +123,26 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
     }
     expect(await eventually(async () => (await sql(c, leader, 'SELECT pg_is_in_recovery()').catch(() => '')) === 't', 120_000, 2000)).toBe(true);
   });
+
+  for (const scenario of ['crash-primary', 'partition-primary'] as const) {
+    it(`m1 drill ${scenario}: Patroni promotes the replica, the old leader stops taking writes first (it loses the DCS), never two writers, healed, m1 test passes; the next deploy changes nothing`, async () => {
+      const r = await m1('drill', c.dir, scenario, '--duration', '60', '--yes', '--json');
+      expect(r.out, r.err).toContain('{');
+      const report = JSON.parse(r.out.slice(r.out.indexOf('{'))) as DrillReport;
+      console.log(`Patroni drill ${scenario}: ${JSON.stringify(report)}`);
+      expect(r.code, r.out + r.err).toBe(0);
+      expect(report.split_brain_s).toBe(0);
+      expect(report.promote_s).not.toBeNull();
+      // Patroni's ttl is 30 s: the leader key expires, then the replica takes it.
+      expect(report.promote_s!).toBeLessThanOrEqual(50);
+      if (scenario === 'partition-primary') {
+        expect(report.fence_s).not.toBeNull();
+        expect(report.fence_s!).toBeLessThan(report.promote_s!);
+      }
+      expect(report.healthy_after).toBe(true);
+      const again = await m1('deploy', c.dir);
+      expect(again.code, again.out + again.err).toBe(0);
+      for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
+    });
+  }
 });
