@@ -22,6 +22,7 @@ import { drillExitCode, type DrillReport } from './report.js';
 import { Sampler, SAMPLE_MS } from './sampler.js';
 import { drillTarget, type DrillTarget, type Scenario } from './scenarios.js';
 import { lostIds, prepareSql, syncReplicationOn } from './sql.js';
+import { reportedXids } from '../../src/products/repmgr/rewindReport.js';
 import { computeTimeline } from './timeline.js';
 
 export const DEFAULT_DURATION_S = 60;
@@ -149,6 +150,8 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
   await oc.close();
   oc = await openCluster(dir);
   let healthy = false;
+  /** What deploy's rejoin reported discarding; null when no rewind reported. */
+  let rewound: string[] | null = null;
   let after: string | undefined;
   const lost: number[] = [];
   try {
@@ -164,6 +167,13 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
     write('deploy');
     const dep = await deployCluster(dir, { write: () => undefined, tty: false });
     if (dep.exitCode !== 0) notes.push(`deploy after healing: ${dep.summary}`);
+    for (const x of dep.result.results) {
+      const xids = x.message ? reportedXids(x.message) : undefined;
+      if (xids) {
+        rewound = [...(rewound ?? []), ...xids.map(String)];
+        notes.push(`${x.host}: ${x.message}`);
+      }
+    }
     oc = await openCluster(dir);
     // m1 test until it passes (services settle after a rejoin), a minute at most.
     const deadline = performance.now() + 60_000;
@@ -203,7 +213,7 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
     ...timeline,
     acked_lost: after ? lost.length : timeline.acked_writes,
     // Filled once deploy reports what a rewind discards; until then nothing to list.
-    rewound_xids: null,
+    rewound_xids: rewound,
     heal_s: healS,
     healthy_after: healthy,
   };

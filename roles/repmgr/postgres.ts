@@ -17,6 +17,7 @@ import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
 import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
+import { REWIND_REPORT_PREFIX } from '../../src/products/repmgr/rewindReport.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
 import { repmgrFileOps } from './files.js';
 
@@ -95,6 +96,8 @@ async function* rejoinFormerPrimary(ctx: DeployContext, i: Instance, h: HostCont
   yield command({
     name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`,
     cmd: rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live }),
+    // What the rewind discarded, and where its WAL is kept: said with the task.
+    report: (r) => r.stdout.split('\n').find((l) => l.startsWith(REWIND_REPORT_PREFIX)),
     timeoutMs: 6 * 3600_000,
   });
 }

@@ -21,6 +21,8 @@ export interface CommandOptions extends CommonOptions {
   onlyIf?: string;
   /** Decides "changed" from the result (default: always changed when it ran). */
   changed?: (result: CommandResult) => boolean;
+  /** What of the output the run reports with the result (shown with the task; never a secret). */
+  report?: (result: CommandResult) => string | undefined;
   okCodes?: number[];
   timeoutMs?: number;
 }
@@ -43,7 +45,8 @@ export function command(options: CommandOptions): Operation {
       // An arbitrary command may change anything.
       ctx.facts.invalidateAll();
       const changed = options.changed ? options.changed(result) : true;
-      return { status: changed ? 'changed' : 'ok' };
+      const message = options.report?.(result);
+      return { status: changed ? 'changed' : 'ok', ...(message ? { message } : {}) };
     },
   };
 }

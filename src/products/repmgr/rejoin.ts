@@ -25,6 +25,7 @@ import { DATA_DIR, POSTGRES_SERVICE } from '../postgres/layout.js';
 import { asPostgres, remotePsql } from '../postgres/run.js';
 import { repmgrDsn } from './conninfo.js';
 import { nodeRejoinCommand } from './commands.js';
+import { rewindReportFunction } from './rewindReport.js';
 
 /** Where the host's own configuration files wait while pg_rewind runs (root only). */
 export const REJOIN_CONF_KEEP = '/opt/postgres/.m1-rejoin-conf';
@@ -52,6 +53,9 @@ export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
   return [
     'set -u',
     `${checkpointOnPrimary(r)} || { echo "m1: CHECKPOINT on ${r.primary} failed (pg_rewind needs its control file to show its new timeline)" >&2; exit 1; }`,
+    // Before pg_rewind recycles it: what this node wrote that the live primary never saw.
+    rewindReportFunction(r),
+    'report_rewind',
     `rm -rf ${b} && mkdir -m 0700 ${b} && cp -a ${files} ${b}/ || { echo "m1: could not keep ${r.me}'s configuration files in ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
     `${asPostgres(nodeRejoinCommand(r.version, r.primary))}`,
     'rc=$?',

@@ -184,6 +184,11 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(report.fence_s!).toBeLessThan(report.promote_s!);
     expect(report.promote_s!).toBeLessThanOrEqual(30);
     expect(report.healthy_after).toBe(true);
+    // The rejoin said what the rewind discarded (the rows acknowledged before the fence among them) and kept that WAL.
+    expect(report.rewound_xids).not.toBeNull();
+    expect(report.rewound_xids!.length).toBeGreaterThanOrEqual(report.acked_lost);
+    const kept = (await c.ssh(primary, 'ls /var/lib/postgresql/m1-rewound/*/ | grep -c "^[0-9A-F]\\{24\\}$"')).stdout.trim();
+    expect(Number(kept)).toBeGreaterThan(0);
     const others = report.entry_points.filter((e) => e.host !== primary);
     expect(others.length).toBeGreaterThan(0);
     for (const e of others) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();

@@ -1,0 +1,68 @@
+/**
+ * What a rejoin is about to discard, said before pg_rewind runs: a former
+ * primary that took writes after the cluster moved on (cut off before its
+ * fence, or with no fence) holds WAL the new primary never saw. The report
+ * names the fork point (the new primary's timeline history: where it left
+ * this node's timeline), the bytes of WAL written past it here, the
+ * transaction ids committed there (pg_waldump), and copies those WAL
+ * segments to a directory of their own before the rewind recycles them, so
+ * a DBA can still read them. Best effort: a report it cannot make is said in
+ * one line and never stops the rejoin.
+ */
+import type { PostgresVersion } from '../../inventory/cluster.js';
+import { quote } from '../../engine/shell/quote.js';
+import { DATA_DIR, POSTGRES_HOME, binDir } from '../postgres/layout.js';
+import { remotePsql } from '../postgres/run.js';
+import { repmgrDsn } from './conninfo.js';
+
+/** Where a rejoined node keeps the WAL a rewind discarded, one directory per rejoin. */
+export const REWOUND_WAL_DIR = `${POSTGRES_HOME}/m1-rewound`;
+
+/** The line the report begins with (deploy and the drill read it). */
+export const REWIND_REPORT_PREFIX = 'm1: rewind report:';
+
+/** The newest timeline history of the live primary (its current WAL file's timeline). */
+export const HISTORY_SQL =
+  "SELECT pg_read_file('pg_wal/' || lpad(upper(to_hex(('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int)), 8, '0') || '.history')";
+
+export interface RewindReportInput {
+  version: PostgresVersion;
+  me: string;
+  primary: string;
+}
+
+/** A shell function `report_rewind` (run as root, Postgres stopped); call it before the rewind. */
+export function rewindReportFunction(r: RewindReportInput): string {
+  const bin = binDir(r.version);
+  const d = quote(DATA_DIR);
+  return `report_rewind() {
+  lsn_num() { echo $(( (0x\${1%/*} << 32) + 0x\${1#*/} )); }
+  mytl=$(LC_ALL=C ${bin}/pg_controldata -D ${d} 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+  [ -n "$mytl" ] || { echo "${REWIND_REPORT_PREFIX} cannot read ${r.me}'s pg_control; nothing reported"; return 0; }
+  hist=$(${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(HISTORY_SQL)}`)} 2>/dev/null)
+  fork=$(printf '%s\\n' "$hist" | awk -v t="$mytl" '$1 == t { print $2 }' | tail -n 1)
+  if [ -z "$fork" ]; then echo "${REWIND_REPORT_PREFIX} ${r.primary}'s timeline history does not leave timeline $mytl: nothing of ${r.me}'s is discarded"; return 0; fi
+  dump=$(${bin}/pg_waldump -p ${d}/pg_wal -t "$mytl" -s "$fork" 2>/dev/null)
+  xids=$(printf '%s\\n' "$dump" | sed -n 's/.*tx: *\\([0-9][0-9]*\\), lsn: .*desc: COMMIT.*/\\1/p' | grep -v '^0$' | sort -un | tr '\\n' ' ' | sed 's/ $//')
+  last=$(printf '%s\\n' "$dump" | sed -n 's/.*lsn: \\([0-9A-F]*\\/[0-9A-F]*\\),.*/\\1/p' | tail -n 1)
+  bytes=0
+  if [ -n "$last" ]; then bytes=$(( $(lsn_num "$last") - $(lsn_num "$fork") )); [ "$bytes" -ge 0 ] || bytes=0; fi
+  tlhex=$(printf '%08X' "$mytl")
+  seg=$(printf '%s%08X%08X' "$tlhex" "0x\${fork%/*}" $(( 0x\${fork#*/} / 16777216 )))
+  keep=${quote(REWOUND_WAL_DIR)}/$(date -u +%Y%m%dT%H%M%SZ)-from-tl$mytl
+  mkdir -p "$keep" && chown postgres:postgres ${quote(REWOUND_WAL_DIR)} "$keep" && chmod 0700 ${quote(REWOUND_WAL_DIR)} "$keep" || { echo "${REWIND_REPORT_PREFIX} cannot create $keep"; return 0; }
+  for f in ${d}/pg_wal/"$tlhex"*; do
+    b=\${f##*/}
+    [ \${#b} = 24 ] || continue
+    printf '%s\\n%s\\n' "$seg" "$b" | LC_ALL=C sort -C && cp -p "$f" "$keep/"
+  done
+  echo "${REWIND_REPORT_PREFIX} ${r.me} left ${r.primary}'s history at $fork on timeline $mytl; $bytes bytes of WAL written past it are discarded, transactions committed there: \${xids:-none}; that WAL is kept in $keep"
+}`;
+}
+
+/** The transaction ids a rewind report names (empty when none). */
+export function reportedXids(text: string): number[] | undefined {
+  const m = /m1: rewind report: .*transactions committed there: ([0-9 ]+|none);/.exec(text);
+  if (!m) return undefined;
+  return m[1] === 'none' ? [] : m[1]!.trim().split(/\s+/).map(Number);
+}
