@@ -6,6 +6,7 @@
  * asks this interface and never compares the manager's name
  * (test/unit/architecture/managerName.test.ts holds that).
  */
+import type { PatroniSelfApi } from '../src/live/facts/patroniCluster.js';
 import type { HostContext, Operation, Role, Stage } from '../src/engine/index.js';
 import type { Cluster, FailoverManagerName, Instance, Role as InstanceRole } from '../src/inventory/cluster.js';
 import type { LiveRole } from '../src/inventory/liveTopology.js';
@@ -61,8 +62,8 @@ export interface ManagerReading {
   units: string[];
   /** repmgr.nodes, repmgrd's state and `repmgr cluster show` from this node. */
   repmgr?: boolean;
-  /** Patroni's REST port here: GET /cluster and GET /patroni. */
-  patroniRestPort?: number;
+  /** Patroni's REST API here (this member's name and port): GET /cluster and GET /patroni. */
+  patroniApi?: PatroniSelfApi;
   /** The efm binary and cluster name for `efm cluster-status-json`. */
   efm?: { bin: string; cluster: string };
 }

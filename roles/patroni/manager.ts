@@ -70,7 +70,7 @@ export const patroniManager: FailoverManager = {
   finalStages: () => [],
 
   members: (cluster) => cluster.instances.filter(isDataNode),
-  reading: (cluster, instance) => (isDataNode(instance) ? { units: [patroniServiceName(cluster)], patroniRestPort: patroniRestPort(cluster, instance) } : { units: [] }),
+  reading: (cluster, instance) => (isDataNode(instance) ? { units: [patroniServiceName(cluster)], patroniApi: { name: instance.name, port: patroniRestPort(cluster, instance) } } : { units: [] }),
   view: patroniView,
   problem: patroniProblem,
   works: (n) => n.state === 'running' || n.state === 'streaming',

@@ -8,11 +8,12 @@ import { HostError } from '../../src/errors.js';
 import { defineOperation, stderrTail, type CommandResult } from '../../src/engine/index.js';
 import { argv } from '../../src/engine/shell/quote.js';
 import { curlCommand, parseCurlOutput, type RestRequest, type RestResponse } from '../../src/products/patroni/curlCommand.js';
+import { curlTlsArgs, type PatroniApi } from '../../src/products/patroni/api.js';
 
 export interface RestCallOptions {
   name: string;
-  /** http://host:port of the member to call. */
-  url: string;
+  /** The member's API. */
+  api: PatroniApi;
   request: RestRequest;
   /** The REST API password (when request.auth). */
   password?: string;
@@ -31,18 +32,18 @@ export const restCall = defineOperation('rest', (o: RestCallOptions) => ({
   name: o.name,
   when: o.when,
   async apply(ctx) {
-    const spec = curlCommand(o.url, o.request, o.password);
+    const spec = curlCommand(o.api, o.request, o.password);
     const r = await ctx.change({
       cmd: spec.command,
       stdin: spec.stdin,
-      display: `curl ${o.request.method} ${o.url}${o.request.path}`,
+      display: `curl ${o.request.method} ${o.api.url}${o.request.path}`,
       timeoutMs: (o.request.timeoutSeconds + 15) * 1000,
     });
     if (!r) return { status: 'changed', message: 'check mode: not called' };
     ctx.facts.invalidateAll();
     const res = parseCurlOutput(r.stdout);
     if (!o.expect.includes(res.status)) {
-      throw new HostError(`${o.request.method} ${o.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
+      throw new HostError(`${o.request.method} ${o.api.url}${o.request.path} answered ${describe(res)}${stderrTail(r, 1) ? ` (${stderrTail(r, 1)})` : ''}`);
     }
     // Short answers ("restarted successfully") are worth showing; the whole DCS configuration is not.
     const body = res.body.trim();
@@ -51,8 +52,8 @@ export const restCall = defineOperation('rest', (o: RestCallOptions) => ({
 }));
 
 /** A GET without credentials as one command line (for facts and polls: no stdin there). */
-export function restGetCommand(url: string, path: string, timeoutSeconds = 5): string {
-  return argv('curl', '-sS', '--noproxy', '*', '--max-time', String(timeoutSeconds), '-w', '\\nm1-http-status:%{http_code}', `${url}${path}`);
+export function restGetCommand(api: PatroniApi, path: string, timeoutSeconds = 5): string {
+  return argv('curl', '-sS', '--noproxy', '*', '--max-time', String(timeoutSeconds), ...curlTlsArgs(api), '-w', '\\nm1-http-status:%{http_code}', `${api.url}${path}`);
 }
 
 /** The answer of restGetCommand. */
@@ -61,8 +62,8 @@ export function parseRestGet(r: CommandResult): RestResponse {
 }
 
 /** A GET that exits 0 only on HTTP 200 (for waitUntil). */
-export function restOkCommand(url: string, path: string, timeoutSeconds = 5): string {
-  return argv('curl', '-sf', '-o', '/dev/null', '--noproxy', '*', '--max-time', String(timeoutSeconds), `${url}${path}`);
+export function restOkCommand(api: PatroniApi, path: string, timeoutSeconds = 5): string {
+  return argv('curl', '-sf', '-o', '/dev/null', '--noproxy', '*', '--max-time', String(timeoutSeconds), ...curlTlsArgs(api), `${api.url}${path}`);
 }
 
 export interface PollOptions {

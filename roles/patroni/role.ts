@@ -23,7 +23,7 @@
 import { HostError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { passwordOf } from '../context.js';
-import { defineFact, defineRole, directory, file, packages, reload, service, stderrTail, waitUntil, type Role } from '../../src/engine/index.js';
+import { defineFact, defineRole, directory, file, flushHandlers, packages, reload, service, stderrTail, waitUntil, type Role } from '../../src/engine/index.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole } from '../../src/inventory/liveTopology.js';
 import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from '../../src/products/patroni/bootstrapPlan.js';
@@ -36,7 +36,8 @@ import { patroniMembers } from '../../src/products/patroni/members.js';
 import { patronictlListCommand } from '../../src/products/patroni/patronictl.js';
 import { configPatchRequest, restartRequest } from '../../src/products/patroni/restRequests.js';
 import { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
-import { PATRONI_PACKAGES, PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniApiUrl, patroniLocalApiUrl, patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
+import { PATRONI_PACKAGES, PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
+import { patroniApi, patroniLocalApi } from '../../src/products/patroni/api.js';
 import { patroniCluster } from '../../src/live/facts/patroniCluster.js';
 import { buildReadingCommand, parseReading, readingFact } from '../../src/live/reading.js';
 import { dcsSync } from '../../src/products/patroni/settingsPlan.js';
@@ -50,6 +51,8 @@ export const MEMBER_TIMEOUT_MS = 300_000;
 export const RESTART_TIMEOUT_MS = 120_000;
 /** Patroni notices a DCS change within loop_wait (10 s); then flags pending_restart. */
 export const PENDING_TIMEOUT_MS = 30_000;
+/** Patroni handles SIGHUP in its main loop: the reloaded API answers within a second or two. */
+export const RELOAD_TIMEOUT_MS = 30_000;
 
 export function patroniSecrets(ctx: DeployContext): PatroniSecrets {
   return {
@@ -78,7 +81,7 @@ export function patroniRole(ctx: DeployContext): Role {
     const cluster = ctx.cluster;
     const inst = instanceByName(cluster, h.host)!;
     const svc = patroniServiceName(cluster);
-    const url = patroniLocalApiUrl(cluster, inst);
+    const api = patroniLocalApi(cluster, inst);
     const password = patroniSecrets(ctx).restApi;
 
     yield packages({ names: PATRONI_PACKAGES, when: !ctx.skipPackages.has('patroni') });
@@ -94,7 +97,7 @@ export function patroniRole(ctx: DeployContext): Role {
     const handOver = () => [
       restCall({
         name: `hand Postgres over to Patroni (POST /restart: the postgres unit's server stops, Patroni's starts)`,
-        url,
+        api,
         request: restartRequest({ timeoutSeconds: RESTART_TIMEOUT_MS / 1000 }),
         password,
         expect: [200],
@@ -103,6 +106,12 @@ export function patroniRole(ctx: DeployContext): Role {
     const leaveUnit = service({ name: `disable the ${POSTGRES_SERVICE} unit (only Patroni starts Postgres)`, service: POSTGRES_SERVICE, enabled: false });
 
     if (facts.patroniActive) {
+      if (configChanged) {
+        // Patroni rereads restapi on SIGHUP (TLS included): reload now and wait until the API
+        // answers over TLS, which every later call here and in 'patroni settings' speaks.
+        yield flushHandlers();
+        yield waitUntil({ name: `${h.host}'s Patroni answers over TLS after the reload (GET /patroni)`, cmd: restOkCommand(api, '/patroni'), timeoutMs: RELOAD_TIMEOUT_MS, intervalMs: 500 });
+      }
       // Leftover of an interrupted hand-over: Patroni runs, Postgres is still the unit's.
       if (facts.postgresUnitActive) yield handOver();
       yield leaveUnit;
@@ -128,11 +137,11 @@ export function patroniRole(ctx: DeployContext): Role {
       // A stopped data directory would be started as a standby and promoted (a new timeline): start it first.
       yield service({ name: `start the ${POSTGRES_SERVICE} unit so Patroni adopts a running primary`, service: POSTGRES_SERVICE, state: 'started', when: !facts.postgresRunning });
       yield service({ service: svc, enabled: true, state: 'started' });
-      yield waitUntil({ name: `${h.host} holds the leader lock (GET /primary)`, cmd: restOkCommand(url, '/primary'), timeoutMs: LEADER_TIMEOUT_MS, intervalMs: 1000 });
+      yield waitUntil({ name: `${h.host} holds the leader lock (GET /primary)`, cmd: restOkCommand(api, '/primary'), timeoutMs: LEADER_TIMEOUT_MS, intervalMs: 1000 });
       const after = await h.fact(defineFact(`patroni-node`, patroniFactsCommand(cluster, h.host), (r) => parsePatroniFacts(h.host, r.stdout, configChanged)));
       if (after.postgresUnitActive || h.check) yield handOver();
       yield leaveUnit;
-      yield waitUntil({ name: `${h.host} leads with Postgres under Patroni`, cmd: restOkCommand(url, '/primary'), timeoutMs: LEADER_TIMEOUT_MS, intervalMs: 1000 });
+      yield waitUntil({ name: `${h.host} leads with Postgres under Patroni`, cmd: restOkCommand(api, '/primary'), timeoutMs: LEADER_TIMEOUT_MS, intervalMs: 1000 });
       return;
     }
 
@@ -143,7 +152,7 @@ export function patroniRole(ctx: DeployContext): Role {
     const known = dcs.members.some((m) => m.name === h.host);
     yield waitUntil({
       name: known ? `${h.host} runs under Patroni (GET /health)` : `${h.host} streams as a replica (GET /replica)`,
-      cmd: restOkCommand(url, known ? '/health' : '/replica'),
+      cmd: restOkCommand(api, known ? '/health' : '/replica'),
       timeoutMs: MEMBER_TIMEOUT_MS,
       intervalMs: 1000,
     });
@@ -165,10 +174,10 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
   return defineRole('patroni settings', async function* (h) {
     const cluster = ctx.cluster;
     const inst = instanceByName(cluster, h.host)!;
-    const url = patroniLocalApiUrl(cluster, inst);
+    const api = patroniLocalApi(cluster, inst);
     const password = patroniSecrets(ctx).restApi;
     const current = await h.fact(
-      defineFact<JsonObject | undefined>('patroni-config', restGetCommand(url, '/config'), (r) => {
+      defineFact<JsonObject | undefined>('patroni-config', restGetCommand(api, '/config'), (r) => {
         const res = parseRestGet(r);
         if (res.status !== 200) return undefined;
         const doc: unknown = JSON.parse(res.body);
@@ -177,14 +186,14 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     );
     if (current === undefined) {
       if (h.check) return;
-      throw new HostError(`GET ${url}/config: Patroni does not answer with the DCS configuration`);
+      throw new HostError(`GET ${api.url}/config: Patroni does not answer with the DCS configuration`);
     }
     const sync = dcsSync(current, patroniDynamicConfig(cluster), cluster.postgresVersion);
     const members = patroniMembers(cluster).map((m) => m.name);
     // GET /cluster through src/live: the DCS's members as this member's Patroni reports them.
-    const dcsReading = { facts: { cluster: patroniCluster(patroniRestPort(cluster, inst)) } };
+    const dcsReading = { facts: { cluster: patroniCluster({ name: inst.name, port: patroniRestPort(cluster, inst) }) } };
     if (sync.patch) {
-      yield restCall({ name: `DCS configuration (${describePatch(sync)})`, url, request: configPatchRequest(sync.patch), password, expect: [200] });
+      yield restCall({ name: `DCS configuration (${describePatch(sync)})`, api, request: configPatchRequest(sync.patch), password, expect: [200] });
       if (sync.classification.mayNeedRestart) {
         yield poll({
           name: `Patroni flags pending_restart (${sync.classification.restart.join(', ')})`,
@@ -208,15 +217,15 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     for (const name of order) {
       const member = instanceByName(cluster, name);
       if (!member) throw new HostError(`Patroni reports a member ${name} that config.yml does not name`);
-      const murl = patroniApiUrl(cluster, member);
+      const mapi = patroniApi(cluster, member);
       yield restCall({
         name: `restart Postgres on ${name} through Patroni (pending restart${name === status.leader ? ', the leader' : ''})`,
-        url: murl,
+        api: mapi,
         request: restartRequest({ pending: true, timeoutSeconds: RESTART_TIMEOUT_MS / 1000 }),
         password,
         expect: [200],
       });
-      yield waitUntil({ name: `${name} runs again (GET /health)`, cmd: restOkCommand(murl, '/health'), timeoutMs: RESTART_TIMEOUT_MS, intervalMs: 1000 });
+      yield waitUntil({ name: `${name} runs again (GET /health)`, cmd: restOkCommand(mapi, '/health'), timeoutMs: RESTART_TIMEOUT_MS, intervalMs: 1000 });
     }
   });
 }

@@ -48,7 +48,7 @@ export function fullReading(cluster: Cluster, i: Instance): Reading<Record<strin
     });
   }
   if (spec.repmgr) Object.assign(facts, { repmgrNodes, repmgrd, repmgrShow: repmgrClusterShow(`/usr/lib/postgresql/${v}/bin/repmgr`, `/etc/repmgr/${v}/repmgr.conf`) });
-  if (spec.patroniRestPort) Object.assign(facts, { patroniCluster: patroniCluster(spec.patroniRestPort), patroniSelf: patroniSelf(spec.patroniRestPort) });
+  if (spec.patroniApi) Object.assign(facts, { patroniCluster: patroniCluster(spec.patroniApi), patroniSelf: patroniSelf(spec.patroniApi) });
   if (spec.pgbouncer) facts['pgbouncer'] = pgbouncerDatabases('/etc/pgbouncer/pgbouncer.databases.ini');
   for (const s of spec.barmanServers) {
     facts[`bconf_${s}`] = barmanServerConf(s, `/etc/barman.d/${s}.conf`);
@@ -58,7 +58,7 @@ export function fullReading(cluster: Cluster, i: Instance): Reading<Record<strin
   }
   return {
     facts,
-    ...(spec.postgres || spec.patroniRestPort ? { postgres: { bin: `/usr/lib/postgresql/${v}/bin`, socketDir: '/var/run/postgresql', port: 5432, dataDir: '/opt/postgres/data' } } : {}),
+    ...(spec.postgres || spec.patroniApi ? { postgres: { bin: `/usr/lib/postgresql/${v}/bin`, socketDir: '/var/run/postgresql', port: 5432, dataDir: '/opt/postgres/data' } } : {}),
   };
 }
 

@@ -36,7 +36,7 @@ export function probeReading(spec: ProbeSpec): Reading<ProbeFacts> {
   if (spec.repmgr) {
     Object.assign(facts, { repmgrNodes, repmgrd, repmgrShow: repmgrClusterShow(`${binDir(spec.version)}/repmgr`, repmgrConfPath(spec.version)) });
   }
-  if (spec.patroniRestPort !== undefined) Object.assign(facts, { patroniCluster: patroniCluster(spec.patroniRestPort), patroniSelf: patroniSelf(spec.patroniRestPort) });
+  if (spec.patroniApi !== undefined) Object.assign(facts, { patroniCluster: patroniCluster(spec.patroniApi), patroniSelf: patroniSelf(spec.patroniApi) });
   if (spec.efm) facts['efm'] = efmClusterStatus(spec.efm.bin, spec.efm.cluster);
   if (spec.pgbouncer) facts['pgbouncer'] = pgbouncerDatabases(DATABASES_INI);
   for (const s of spec.barmanServers) {

@@ -97,7 +97,7 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
     const daemon = f['repmgrd'] as RepmgrdState | undefined;
     if (nodes.length > 0 || show.length > 0 || daemon) p.repmgr = { nodes, show, ...(daemon ? { daemon } : {}) };
   }
-  if (spec.patroniRestPort !== undefined) {
+  if (spec.patroniApi !== undefined) {
     const cluster = f['patroniCluster'] as PatroniClusterStatus | undefined;
     if (cluster) p.patroni = cluster;
     const own = f['patroniSelf'] as PatroniSelfStatus | undefined;

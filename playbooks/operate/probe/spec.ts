@@ -5,6 +5,7 @@
  * ask for (the manager's reading()), which PgBouncer files and Barman servers
  * it holds.
  */
+import type { PatroniSelfApi } from '../../../src/live/facts/patroniCluster.js';
 import { hasRole, runsPostgres, type Cluster, type Instance, type PostgresVersion } from '../../../src/inventory/cluster.js';
 import { barmanServers } from '../../../src/products/barman/serverName.js';
 import { PGBOUNCER_SERVICE } from '../../../src/products/pgbouncer/layout.js';
@@ -21,10 +22,10 @@ export interface ProbeSpec {
   /** repmgr metadata, repmgrd state and `repmgr cluster show --csv` from this node. */
   repmgr: boolean;
   /**
-   * Patroni's REST port here: GET /cluster on it is what `patronictl list`
-   * shows (the DCS's members), without patronictl's 1-2.5 s of Python.
+   * Patroni's REST API here (name and port): GET /cluster on it is what
+   * `patronictl list` shows (the DCS's members), without patronictl's 1-2.5 s of Python.
    */
-  patroniRestPort?: number;
+  patroniApi?: PatroniSelfApi;
   /** efm binary and cluster name for `efm cluster-status-json`. */
   efm?: { bin: string; cluster: string };
   /** PgBouncer's databases file is read here. */
@@ -58,7 +59,7 @@ export function probeSpec(cluster: Cluster, i: Instance, opts: { barmanCheck?: b
     units,
     postgres: runsPostgres(i, cluster.failoverManager),
     repmgr: manager.repmgr ?? false,
-    ...(manager.patroniRestPort !== undefined ? { patroniRestPort: manager.patroniRestPort } : {}),
+    ...(manager.patroniApi !== undefined ? { patroniApi: manager.patroniApi } : {}),
     ...(manager.efm ? { efm: manager.efm } : {}),
     pgbouncer: hasRole(i, 'pgbouncer'),
     barmanServers: servers,

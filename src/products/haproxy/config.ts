@@ -13,6 +13,7 @@ import { VARIABLES } from '../../config/variables.js';
 import { instanceAddress } from '../etcd/members.js';
 import { dcsParameters } from '../patroni/parameters.js';
 import { patroniRestPort, postgresNode } from '../patroni/settings.js';
+import { CA_CERT_PATH } from '../postgres/certificates.js';
 
 export const HAPROXY_CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
 export const HAPROXY_TEMPLATE = 'roles/haproxy/templates/haproxy.cfg.hbs';
@@ -22,6 +23,7 @@ export const HAPROXY_SERVICE = 'haproxy';
 export const HAPROXY_PACKAGES = ['haproxy', 'curl'];
 
 export interface HaproxyServer {
+  /** The data node's name: also the name its certificate carries, which the check verifies. */
   name: string;
   address: string;
   /** Postgres port. */
@@ -105,6 +107,7 @@ export function haproxyConfig(cluster: Cluster, instance: Instance): string {
   const servers = haproxyServers(cluster, instance);
   const frontendMaxconn = 1000;
   return renderTemplate(HAPROXY_TEMPLATE, {
+    caFile: CA_CERT_PATH,
     cluster: cluster.name,
     node: instance.name,
     ...ports,

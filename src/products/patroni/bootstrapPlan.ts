@@ -33,11 +33,11 @@ import { quote } from '../../engine/shell/quote.js';
 import type { PatroniClusterStatus } from './clusterStatus.js';
 import type { RestRequest } from './curlCommand.js';
 import { patroniMembers } from './members.js';
+import { patroniLocalApi, type PatroniApi } from './api.js';
 import { clusterRequest, primaryRequest, replicaRequest, restartRequest } from './restRequests.js';
 import {
   PATRONI_GENERIC_SERVICE,
   POSTGRES_SERVICE,
-  patroniLocalApiUrl,
   patroniServiceName,
   postgresNode,
 } from './settings.js';
@@ -65,12 +65,12 @@ export interface PatroniNodeFacts {
 
 export type PatroniStep =
   | { kind: 'run'; host: string; command: string; why: string }
-  /** One REST call from the host to its own Patroni (`url`); fails unless the status is in `expect`. */
-  | { kind: 'rest'; host: string; url: string; request: RestRequest; expect: number[]; why: string }
+  /** One REST call from the host to its own Patroni (`api`); fails unless the status is in `expect`. */
+  | { kind: 'rest'; host: string; api: PatroniApi; request: RestRequest; expect: number[]; why: string }
   /** Repeat a REST call every intervalMs until it answers `expect`; fail after timeoutMs. */
-  | { kind: 'wait-rest'; host: string; url: string; request: RestRequest; expect: number; timeoutMs: number; intervalMs: number; why: string }
+  | { kind: 'wait-rest'; host: string; api: PatroniApi; request: RestRequest; expect: number; timeoutMs: number; intervalMs: number; why: string }
   /** Repeat GET /cluster until it names a leader (any); fail after timeoutMs. */
-  | { kind: 'wait-leader'; host: string; url: string; request: RestRequest; timeoutMs: number; intervalMs: number; why: string };
+  | { kind: 'wait-leader'; host: string; api: PatroniApi; request: RestRequest; timeoutMs: number; intervalMs: number; why: string };
 
 export interface PatroniStage {
   title: string;
@@ -148,7 +148,7 @@ export function patroniBootstrapPlan(
   const members = patroniMembers(cluster);
   const svc = patroniServiceName(cluster);
   const interval = opts.intervalMs ?? 1000;
-  const urlOf = (name: string) => patroniLocalApiUrl(cluster, members.find((m) => m.name === name)!);
+  const apiOf = (name: string) => patroniLocalApi(cluster, members.find((m) => m.name === name)!);
   const factsOf = (name: string): PatroniNodeFacts => {
     const f = facts.find((x) => x.name === name);
     if (!f) throw new Error(`${name}: no Patroni facts gathered`);
@@ -195,7 +195,7 @@ export function patroniBootstrapPlan(
   const waitReplica = (name: string): PatroniStep => ({
     kind: 'wait-rest',
     host: name,
-    url: urlOf(name),
+    api: apiOf(name),
     request: replicaRequest(),
     expect: 200,
     timeoutMs: opts.replicaTimeoutMs ?? 300_000,
@@ -244,7 +244,7 @@ export function patroniBootstrapPlan(
       {
         kind: 'wait-rest',
         host: primary.name,
-        url: urlOf(primary.name),
+        api: apiOf(primary.name),
         request: primaryRequest(),
         expect: 200,
         timeoutMs: opts.leaderTimeoutMs ?? 60_000,
@@ -257,7 +257,7 @@ export function patroniBootstrapPlan(
         {
           kind: 'rest',
           host: primary.name,
-          url: urlOf(primary.name),
+          api: apiOf(primary.name),
           request: restartRequest(),
           expect: [200],
           why: 'Patroni restarts Postgres as its own child; the postgres unit goes inactive',
@@ -283,7 +283,7 @@ export function patroniBootstrapPlan(
       handOver.map((n) => ({
         kind: 'rest' as const,
         host: n,
-        url: urlOf(n),
+        api: apiOf(n),
         request: restartRequest(),
         expect: [200],
         why: 'Postgres still runs under the postgres unit',
@@ -296,7 +296,7 @@ export function patroniBootstrapPlan(
         {
           kind: 'wait-leader',
           host: stopped[0]!,
-          url: urlOf(stopped[0]!),
+          api: apiOf(stopped[0]!),
           request: clusterRequest(),
           timeoutMs: opts.leaderTimeoutMs ?? 60_000,
           intervalMs: interval,

@@ -2,10 +2,12 @@
  * A Patroni REST call as a curl command line. Credentials never reach argv
  * (where `ps` shows them): curl reads its options from stdin (`-K -`), so the
  * `user = "patroni:<password>"` line, the method and the JSON body all travel
- * on the command's stdin.
+ * on the command's stdin. The API speaks TLS, checked against the cluster CA
+ * (api.ts).
  */
 import { UsageError } from '../../errors.js';
 import { argv } from '../../engine/shell/quote.js';
+import { curlTlsArgs, type PatroniApi } from './api.js';
 import type { JsonObject } from './json.js';
 import { PATRONI_REST_USER } from './settings.js';
 
@@ -38,7 +40,7 @@ export function curlConfigQuote(value: string): string {
 const STATUS_MARK = 'm1-http-status:';
 const STATUS_PREFIX = `\n${STATUS_MARK}`;
 
-export function curlCommand(baseUrl: string, req: RestRequest, password?: string): CommandSpec {
+export function curlCommand(api: PatroniApi, req: RestRequest, password?: string): CommandSpec {
   const config: string[] = [`request = ${curlConfigQuote(req.method)}`];
   if (req.auth) {
     if (password === undefined) throw new Error(`Patroni ${req.method} ${req.path}: the REST API password is needed`);
@@ -57,9 +59,10 @@ export function curlCommand(baseUrl: string, req: RestRequest, password?: string
     String(req.timeoutSeconds),
     '-w',
     `\\n${STATUS_MARK}%{http_code}`,
+    ...curlTlsArgs(api),
     '-K',
     '-',
-    `${baseUrl}${req.path}`,
+    `${api.url}${req.path}`,
   );
   return { command, stdin: `${config.join('\n')}\n`, secret: req.auth };
 }

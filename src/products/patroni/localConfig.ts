@@ -21,6 +21,7 @@ import { ON_ROLE_CHANGE_PATH } from './onRoleChange.js';
 import { localParameters } from './parameters.js';
 import { pgHbaConf } from '../postgres/hba.js';
 import { sslCertPath, sslKeyPath } from '../postgres/layout.js';
+import { CA_CERT_PATH } from '../postgres/certificates.js';
 import {
   PATRONI_REST_USER,
   PATRONI_REWIND_USER,
@@ -117,9 +118,15 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
     scope: cluster.name,
     namespace: patroniNamespace(cluster),
     name: instance.name,
+    // TLS with the host's pair (the postgres role installs it; Patroni runs as postgres): HAProxy's
+    // checks, patronictl and the other members verify it against the cluster CA (cafile, which
+    // patronictl also uses as its CA). Every unsafe method (POST, PUT, PATCH, DELETE) needs the password.
     restapi: {
       listen: `0.0.0.0:${restPort}`,
       connect_address: `${address}:${restPort}`,
+      certfile: sslCertPath(instance.name),
+      keyfile: sslKeyPath(instance.name),
+      cafile: CA_CERT_PATH,
       authentication: { username: PATRONI_REST_USER, password: secrets.restApi },
     },
     // v3 API: etcd 3.4 does not serve v2 by default (TESTBED: "Patroni and etcd").

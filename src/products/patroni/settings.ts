@@ -24,7 +24,6 @@ import {
   SOCKET_DIR,
   binDir,
 } from '../postgres/layout.js';
-import { instanceAddress } from '../etcd/members.js';
 
 export const PATRONI_CONF_DIR = '/etc/patroni';
 export const PATRONI_REST_PORT = VARIABLES.patroni_listen_port.default;
@@ -107,14 +106,4 @@ export function postgresNode(cluster: Cluster, _instance: Instance): PostgresNod
  */
 export function patroniPgpassPath(cluster: Cluster, instance: Instance): string {
   return `${postgresNode(cluster, instance).home}/.pgpass.patroni`;
-}
-
-/** http://<address>:8008, how other hosts reach a member's REST API. */
-export function patroniApiUrl(cluster: Cluster, instance: Instance): string {
-  return `http://${instanceAddress(instance)}:${patroniRestPort(cluster, instance)}`;
-}
-
-/** The same API from the member itself (it listens on 0.0.0.0). */
-export function patroniLocalApiUrl(cluster: Cluster, instance: Instance): string {
-  return `http://127.0.0.1:${patroniRestPort(cluster, instance)}`;
 }

@@ -29,7 +29,7 @@ import {
 } from './parameterChanges.js';
 import { PatroniPlanRefused, type PatroniStage } from './bootstrapPlan.js';
 import { clusterRequest, configPatchRequest, healthRequest, restartRequest } from './restRequests.js';
-import { patroniLocalApiUrl } from './settings.js';
+import { patroniLocalApi, type PatroniApi } from './api.js';
 import type { RestRequest } from './curlCommand.js';
 import { isObject } from './json.js';
 
@@ -66,9 +66,9 @@ export function dcsSync(
 
 /** A PATCH step and, when a restart may be needed, the wait for pending_restart flags. */
 export type SettingsStep =
-  | { kind: 'rest'; host: string; url: string; request: RestRequest; expect: number[]; why: string }
+  | { kind: 'rest'; host: string; api: PatroniApi; request: RestRequest; expect: number[]; why: string }
   /** Poll GET /cluster until all `members` show pending_restart or timeoutMs passes (then go on with those flagged). */
-  | { kind: 'wait-pending-restart'; host: string; url: string; request: RestRequest; members: string[]; timeoutMs: number; intervalMs: number; why: string };
+  | { kind: 'wait-pending-restart'; host: string; api: PatroniApi; request: RestRequest; members: string[]; timeoutMs: number; intervalMs: number; why: string };
 
 export function settingsSteps(
   cluster: Cluster,
@@ -79,15 +79,15 @@ export function settingsSteps(
   if (!sync.patch) return [];
   const inst = patroniMembers(cluster).find((m) => m.name === leader);
   if (!inst) throw new HostError(`${leader}: not a Patroni member of ${cluster.name}`);
-  const url = patroniLocalApiUrl(cluster, inst);
+  const api = patroniLocalApi(cluster, inst);
   const steps: SettingsStep[] = [
-    { kind: 'rest', host: leader, url, request: configPatchRequest(sync.patch), expect: [200], why: 'apply config.yml to the DCS configuration' },
+    { kind: 'rest', host: leader, api, request: configPatchRequest(sync.patch), expect: [200], why: 'apply config.yml to the DCS configuration' },
   ];
   if (sync.classification.mayNeedRestart) {
     steps.push({
       kind: 'wait-pending-restart',
       host: leader,
-      url,
+      api,
       request: clusterRequest(),
       members: patroniMembers(cluster).map((m) => m.name),
       // Patroni applies a DCS change within loop_wait (10 s) on every member.
@@ -110,15 +110,15 @@ export function pendingRestartStages(
   return order.map((name) => {
     const inst = patroniMembers(cluster).find((m) => m.name === name);
     if (!inst) throw new HostError(`${name}: Patroni reports a member config.yml does not name`);
-    const url = patroniLocalApiUrl(cluster, inst);
+    const api = patroniLocalApi(cluster, inst);
     return {
       title: `restart Postgres on ${name} through Patroni`,
       steps: [
-        { kind: 'rest', host: name, url, request: restartRequest({ pending: true }), expect: [200], why: 'a changed setting needs a restart' },
+        { kind: 'rest', host: name, api, request: restartRequest({ pending: true }), expect: [200], why: 'a changed setting needs a restart' },
         {
           kind: 'wait-rest',
           host: name,
-          url,
+          api,
           request: healthRequest(),
           expect: 200,
           timeoutMs: opts.timeoutMs ?? 120_000,

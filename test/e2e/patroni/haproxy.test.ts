@@ -22,7 +22,7 @@ import { patroniMembers } from '../../../src/products/patroni/members.js';
 import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { IMAGE, deployLogged, addressOf, storedPassword, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
+import { IMAGE, deployLogged, addressOf, httpFromOutside, storedPassword, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
@@ -129,6 +129,38 @@ describe('Patroni + HAProxy: first deploy', () => {
       const app = await clientPsql(tc.dir, { name: t.host, address: addressOf(tc, t.host), port: t.port, user: 'app', password: secrets.app }, 'SELECT current_user');
       expect(app.out, `app through ${t.host}:${t.port}: ${app.err}`).toBe('app');
     }
+  });
+
+  it("Patroni's REST API speaks TLS under the cluster CA only, and refuses every state-changing request without its password", async () => {
+    const password = await storedPassword(tc, 'patroni');
+    const port = 8008;
+    for (const d of data) {
+      const base = `https://${addressOf(tc, d)}:${port}`;
+      const self = await httpFromOutside(tc, `${base}/patroni`);
+      expect(self.status, `${d}: ${self.error ?? self.body}`).toBe(200);
+      expect(JSON.parse(self.body).state).toBe('running');
+      const plain = await httpFromOutside(tc, `http://${addressOf(tc, d)}:${port}/patroni`);
+      expect(plain.status, `${d} over plain HTTP`).toBe(0);
+      const started = await localSql(tc, d, 'SELECT pg_postmaster_start_time()');
+      for (const [method, path, body] of [
+        ['POST', '/restart', '{}'],
+        ['PATCH', '/config', '{"ttl": 31}'],
+        ['POST', '/reload', undefined],
+        ['POST', '/switchover', JSON.stringify({ leader: d, candidate: data.find((x) => x !== d) })],
+        ['POST', '/reinitialize', '{}'],
+      ] as const) {
+        for (const auth of [undefined, { user: 'patroni', password: 'not-the-password' }]) {
+          const r = await httpFromOutside(tc, `${base}${path}`, { method, ...(body !== undefined ? { body } : {}), ...(auth ? { auth } : {}) });
+          expect(r.status, `${method} ${path} on ${d} ${auth ? 'with a wrong password' : 'without a password'}`).toBe(401);
+        }
+      }
+      expect(await localSql(tc, d, 'SELECT pg_postmaster_start_time()')).toBe(started);
+      // The password opens it (a reload changes nothing).
+      const ok = await httpFromOutside(tc, `${base}/reload`, { method: 'POST', auth: { user: 'patroni', password } });
+      expect(ok.status, ok.body).toBe(202);
+    }
+    const config = await httpFromOutside(tc, `https://${addressOf(tc, data[0]!)}:${port}/config`);
+    expect(JSON.parse(config.body).ttl).toBe(30);
   });
 
   it('barman check is all OK', async () => {

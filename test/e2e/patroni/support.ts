@@ -4,6 +4,8 @@
  * views, config.yml edits.
  */
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -15,6 +17,7 @@ import { literal } from '../../../src/products/postgres/sqlQuote.js';
 import { deployCluster, type DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole, runsPostgres } from '../../../src/inventory/cluster.js';
 import type { ProvisionedTestCluster } from '../../support/provisioned.js';
+import { caCertOf } from '../support/verifiedClient.js';
 
 export const IMAGE = 'm1/debian-packages:bookworm';
 
@@ -150,4 +153,40 @@ export async function deployLogged(tc: ProvisionedTestCluster, log: string[]): P
   console.log(`deploy ${tc.cluster.name}: ${Date.now() - t0} ms wall (run ${outcome.timings.runMs} ms): ${outcome.summary}`);
   if (outcome.exitCode !== 0) throw new Error(`deploy failed:\n${outcome.result.failures.join('\n')}\n${log.join('').slice(-4000)}`);
   return outcome;
+}
+
+export interface HttpAnswer {
+  /** HTTP status; 0 when there was no HTTP answer (refused, TLS failed, timed out). */
+  status: number;
+  body: string;
+  /** Why there was no answer. */
+  error?: string;
+}
+
+/**
+ * One request from the test machine to `url` as a client outside the cluster
+ * makes it: over https the server's certificate is checked against the
+ * cluster CA (<cluster-dir>/tls/ca.crt) and must name the host the URL names.
+ */
+export async function httpFromOutside(
+  tc: ProvisionedTestCluster,
+  url: string,
+  opts: { method?: string; body?: string; auth?: { user: string; password: string }; timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const ca = secure ? await readFile(caCertOf(tc.dir), 'utf8') : undefined;
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`;
+  return new Promise((resolve) => {
+    const req = (secure ? httpsRequest : httpRequest)(url, { method: opts.method ?? 'GET', headers, timeout: opts.timeoutMs ?? 5000, ...(ca ? { ca } : {}) }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
+    req.end(opts.body);
+  });
 }

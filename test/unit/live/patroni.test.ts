@@ -3,7 +3,7 @@ import { patroniCluster, patroniSelf } from '../../../src/live/facts/patroniClus
 import { pgbouncerDatabases } from '../../../src/live/facts/pgbouncerDatabases.js';
 import { readRecorded } from './recorded.js';
 
-const facts = { cluster: patroniCluster(8008), self: patroniSelf(8008), pgbouncer: pgbouncerDatabases('/etc/pgbouncer/pgbouncer.databases.ini') };
+const facts = { cluster: patroniCluster({ name: 'live-pt-turbot', port: 8008 }), self: patroniSelf({ name: 'live-pt-turbot', port: 8008 }), pgbouncer: pgbouncerDatabases('/etc/pgbouncer/pgbouncer.databases.ini') };
 
 describe("Patroni's REST answers and PgBouncer's databases file, recorded (Patroni 3.0.2)", () => {
   it('GET /cluster and GET /patroni of a running member, right after a switchover', () => {

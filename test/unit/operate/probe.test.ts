@@ -96,26 +96,26 @@ describe('parseProbe on recorded output', () => {
     expect(p.pgRunning).toBe(false);
     expect(p.errors).toEqual(['the server on the socket runs from /var/lib/postgresql/15/main, not /opt/postgres/data']);
     expect(p.services['postgres']).toBe('inactive');
-    const patroni = parseProbe(spec('y', { patroniRestPort: 8008 }), `m1:patroni=7:${Buffer.from('curl: (7) Failed to connect to 127.0.0.1 port 8008').toString('base64')}\n`);
+    const patroni = parseProbe(spec('y', { patroniApi: { name: 'y', port: 8008 } }), `m1:patroni=7:${Buffer.from('curl: (7) Failed to connect to 127.0.0.1 port 8008').toString('base64')}\n`);
     expect(patroni.patroni).toBeUndefined();
     expect(patroni.errors[0]).toMatch(/Patroni GET \/cluster failed \(curl exit 7\): curl: \(7\) Failed to connect/);
   });
 
   it('reads Patroni\'s view from its REST API (GET /cluster, no patronictl), as recorded on Patroni 3.0', () => {
-    const cmd = buildProbeCommand(spec('camel', { repmgr: false, patroniRestPort: 8008 }));
-    expect(cmd).toContain("curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:8008/cluster");
+    const cmd = buildProbeCommand(spec('camel', { repmgr: false, patroniApi: { name: 'camel', port: 8008 } }));
+    expect(cmd).toContain("curl -sS --noproxy '*' --max-time 5 --proto =https --cacert /etc/m1/ssl/ca.crt --resolve camel:8008:127.0.0.1 https://camel:8008/cluster");
     expect(cmd).not.toContain('patronictl');
     const answer =
       '{"members": [{"name": "camel", "role": "replica", "state": "running", "api_url": "http://10.33.29.18:8008/patroni", "host": "10.33.29.18", "port": 5432, "timeline": 5, "lag": 0}, ' +
       '{"name": "coyote", "role": "leader", "state": "running", "api_url": "http://10.33.29.20:8008/patroni", "host": "10.33.29.20", "port": 5432, "timeline": 5}]}';
-    const p = parseProbe(spec('camel', { repmgr: false, patroniRestPort: 8008 }), `m1:patroni=0:${Buffer.from(answer).toString('base64')}\n`);
+    const p = parseProbe(spec('camel', { repmgr: false, patroniApi: { name: 'camel', port: 8008 } }), `m1:patroni=0:${Buffer.from(answer).toString('base64')}\n`);
     expect(p.errors).toEqual([]);
     expect(p.patroni).toMatchObject({ leader: 'coyote', members: [{ name: 'camel', role: 'replica', state: 'running', lagBytes: 0, timeline: 5 }, { name: 'coyote', role: 'leader' }] });
   });
 
   it("reads the member's own state from GET /patroni (recorded on Patroni 3.0.2); a failed call leaves it unknown, without an error of its own", () => {
-    const s = spec('elm', { repmgr: false, patroniRestPort: 8008 });
-    expect(buildProbeCommand(s)).toContain("curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:8008/patroni");
+    const s = spec('elm', { repmgr: false, patroniApi: { name: 'elm', port: 8008 } });
+    expect(buildProbeCommand(s)).toContain("curl -sS --noproxy '*' --max-time 5 --proto =https --cacert /etc/m1/ssl/ca.crt --resolve elm:8008:127.0.0.1 https://elm:8008/patroni");
     const answer =
       '{"state": "running", "postmaster_start_time": "2026-12-02 19:40:40.184155+00:00", "role": "replica", "server_version": 150018, "xlog": {"received_location": 285441128, "replayed_location": 285441128, ' +
       '"replayed_timestamp": "2026-12-02 19:40:51.411571+00:00", "paused": false}, "timeline": 3, "dcs_last_seen": 1796240478, "database_system_identifier": "7714793324656718191", "patroni": {"version": "3.0.2", "scope": "c"}}';

@@ -87,7 +87,7 @@ describe('Patroni', () => {
 
   it('watches the data nodes through its own unit and REST API', () => {
     expect(m.members(c).map((i) => i.name)).toEqual(['kaboom', 'kaftan']);
-    expect(m.reading(c, byName(c, 'kaboom'))).toMatchObject({ units: [expect.stringMatching(/^patroni@/)], patroniRestPort: 8008 });
+    expect(m.reading(c, byName(c, 'kaboom'))).toMatchObject({ units: [expect.stringMatching(/^patroni@/)], patroniApi: { name: 'kaboom', port: 8008 } });
     expect(m.reading(c, byName(c, 'kapok'))).toEqual({ units: [] });
   });
 

@@ -42,8 +42,8 @@ describe('haproxy.cfg', () => {
     expect(be).toContain('option httpchk OPTIONS /primary');
     expect(be).toContain('http-check expect status 200');
     expect(be.filter((l) => l.startsWith('server '))).toEqual([
-      'server kaboom 10.33.0.2:5432 check port 8008 maxconn 225',
-      'server kaftan 10.33.0.3:5432 check port 8008 maxconn 225',
+      'server kaboom 10.33.0.2:5432 check port 8008 check-ssl verify required ca-file /etc/m1/ssl/ca.crt verifyhost kaboom maxconn 225',
+      'server kaftan 10.33.0.3:5432 check port 8008 check-ssl verify required ca-file /etc/m1/ssl/ca.crt verifyhost kaftan maxconn 225',
     ]);
     expect(be.some((l) => l.includes('on-marked-down shutdown-sessions'))).toBe(true);
     expect(be).toContain('stick on dst');
@@ -56,7 +56,7 @@ describe('haproxy.cfg', () => {
     expect(be).toContain('option httpchk OPTIONS /replica');
     expect(be).toContain('http-check expect status 200');
     expect(be).toContain('balance roundrobin');
-    expect(be.filter((l) => l.startsWith('server ')).every((l) => l.includes('check port 8008'))).toBe(true);
+    expect(be.filter((l) => l.startsWith('server ')).every((l) => l.includes('check port 8008 check-ssl verify required ca-file /etc/m1/ssl/ca.crt verifyhost '))).toBe(true);
   });
 
   it('checks every half second and needs more good checks to rise than bad ones to fall', () => {

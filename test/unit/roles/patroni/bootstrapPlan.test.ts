@@ -87,7 +87,7 @@ describe('first Patroni start', () => {
   it('asks the REST API on the node itself, and only the restart needs auth', () => {
     const stages = patroniBootstrapPlan(cluster, fresh(), EMPTY);
     const rest = stages.flatMap((s) => s.steps).filter((s) => s.kind === 'rest' || s.kind === 'wait-rest');
-    for (const s of rest) expect('url' in s && s.url).toBe('http://127.0.0.1:8008');
+    for (const s of rest) expect('api' in s && s.api).toEqual({ url: `https://${s.host}:8008`, caFile: '/etc/m1/ssl/ca.crt', resolve: `${s.host}:8008:127.0.0.1` });
     expect(rest.filter((s) => 'request' in s && s.request.auth).map((s) => 'request' in s && s.request.path)).toEqual(['/restart']);
   });
 

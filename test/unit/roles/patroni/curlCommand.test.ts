@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureClusterCa, ensureHostCertificate } from '../../../../src/secrets/clusterCa.js';
+import { localApi, type PatroniApi } from '../../../../src/products/patroni/api.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curlCommand, curlConfigQuote, parseCurlOutput } from '../../../../src/products/patroni/curlCommand.js';
 import {
@@ -20,11 +26,25 @@ interface Seen {
 }
 
 let server: Server;
-let base: string;
+/** The server under the name its certificate carries (kaboom), reached on the loopback, checked against the test CA. */
+let base: PatroniApi;
+/** The same server under a name its certificate lacks. */
+let wrongName: PatroniApi;
+/** The same server checked against another CA. */
+let otherCa: PatroniApi;
 const seen: Seen[] = [];
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res) => {
+  // A CA and a host certificate made by m1's own code, as deploy makes them: name and address.
+  const dir = await mkdtemp(join(tmpdir(), 'm1-curl-'));
+  const ca = await ensureClusterCa(dir, 'curltest');
+  const pair = await ensureHostCertificate(dir, ca, 'kaboom', ['kaboom', '10.33.0.3']);
+  const other = await ensureClusterCa(await mkdtemp(join(tmpdir(), 'm1-curl-other-')), 'other');
+  const caFile = join(dir, 'ca.crt');
+  const otherFile = join(dir, 'other.crt');
+  await writeFile(caFile, ca.cert);
+  await writeFile(otherFile, other.cert);
+  server = createServer({ cert: pair.cert, key: pair.key }, (req: IncomingMessage, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -39,7 +59,10 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  base = { ...localApi('kaboom', port), caFile };
+  wrongName = { ...localApi('kaftan', port), caFile };
+  otherCa = { ...localApi('kaboom', port), caFile: otherFile };
 });
 
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -61,7 +84,7 @@ describe('Patroni REST calls through curl', () => {
     expect(spec.command).not.toContain('s3cr3t');
     expect(spec.stdin).toContain('user = "patroni:s3cr3t pw"');
     expect(spec.secret).toBe(true);
-    expect(spec.command).toMatch(/^curl -sS --noproxy '\*' --max-time 130 -w .* -K - http:\/\/127\.0\.0\.1:\d+\/restart$/);
+    expect(spec.command).toMatch(/^curl -sS --noproxy '\*' --max-time 130 -w .* --proto =https --cacert \S+ --resolve kaboom:\d+:127\.0\.0\.1 -K - https:\/\/kaboom:\d+\/restart$/);
   });
 
   it('POST /restart sends basic auth and the restart_pending filter', async () => {
@@ -103,10 +126,22 @@ describe('Patroni REST calls through curl', () => {
   });
 
   it('no answer is status 0', async () => {
-    const spec = curlCommand('http://127.0.0.1:1', clusterRequest());
+    const spec = curlCommand({ ...base, url: 'https://kaboom:1', resolve: 'kaboom:1:127.0.0.1' }, clusterRequest());
     const out = await sh(spec.command, spec.stdin);
     expect(out.code).not.toBe(0);
     expect(parseCurlOutput(out.stdout).status).toBe(0);
+  });
+
+  it('speaks TLS only and checks the certificate: a name it lacks, or another CA, gets no answer and no request', async () => {
+    const before = seen.length;
+    for (const api of [wrongName, otherCa]) {
+      const out = await sh(curlCommand(api, restartRequest(), 'pw').command, curlCommand(api, restartRequest(), 'pw').stdin);
+      expect(out.code).not.toBe(0);
+      expect(parseCurlOutput(out.stdout).status).toBe(0);
+    }
+    const plain = await sh(curlCommand({ ...base, url: base.url.replace('https:', 'http:') }, clusterRequest()).command);
+    expect(parseCurlOutput(plain.stdout).status).toBe(0);
+    expect(seen.length).toBe(before);
   });
 
   it('refuses a call needing auth without a password, and values curl cannot carry', () => {

@@ -22,10 +22,13 @@ describe('patroni.yml', () => {
     expect(config({ clusterVars: { patroni_dcs_namespace: 'tpa' } }).namespace).toBe('/tpa/');
   });
 
-  it('serves the REST API on 8008 everywhere, advertised on its IP, with basic auth', () => {
+  it('serves the REST API on 8008 everywhere, advertised on its IP, over TLS with the host\'s pair and the cluster CA, with basic auth', () => {
     expect(config().restapi).toEqual({
       listen: '0.0.0.0:8008',
       connect_address: '10.33.0.3:8008',
+      certfile: '/etc/m1/ssl/kaftan.crt',
+      keyfile: '/etc/m1/ssl/kaftan.key',
+      cafile: '/etc/m1/ssl/ca.crt',
       authentication: { username: 'patroni', password: secrets.restApi },
     });
   });
