@@ -140,6 +140,10 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
         expect(report.fence_s!).toBeLessThan(report.promote_s!);
       }
       expect(report.healthy_after).toBe(true);
+      // Writes through each HAProxy (5432) reach the new leader and stay there.
+      const writes = report.entry_points.filter((e) => e.port === 5432);
+      expect(writes.length).toBeGreaterThan(0);
+      for (const e of writes) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();
       const again = await m1('deploy', c.dir);
       expect(again.code, again.out + again.err).toBe(0);
       for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
