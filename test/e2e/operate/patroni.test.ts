@@ -126,6 +126,8 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
 
   for (const scenario of ['crash-primary', 'partition-primary'] as const) {
     it(`m1 drill ${scenario}: Patroni promotes the replica, the old leader stops taking writes first (it loses the DCS), never two writers, healed, m1 test passes; the next deploy changes nothing`, async () => {
+      // The drill refuses a cluster that is not healthy: after the last test (or drill) HAProxy needs its checks to rise again.
+      expect(await eventually(async () => (await m1('status', c.dir)).code === 0, 90_000, 3000)).toBe(true);
       const r = await m1('drill', c.dir, scenario, '--duration', '60', '--yes', '--json');
       expect(r.out, r.err).toContain('{');
       const report = JSON.parse(r.out.slice(r.out.indexOf('{'))) as DrillReport;
