@@ -32,8 +32,12 @@ export function register(program: Command, state: RunState): void {
         const confirm = async (what: string) => opts.yes === true || confirmOnTerminal(`Drill: ${what}? [y/N] `, process.stderr);
         const progress = (line: string) => void process.stderr.write(`${line}\n`);
         const out = await drillCluster(dir, scenario, { durationS, confirm, write: progress });
-        if (opts.json) process.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);
-        else {
+        if (opts.json) {
+          // stdout stays one JSON document; what explains a failure goes to stderr.
+          process.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);
+          for (const n of out.notes) process.stderr.write(`note: ${n}\n`);
+          if (out.failures.length) process.stderr.write(`drill FAILED: ${out.failures.join('; ')}\n`);
+        } else {
           process.stdout.write(renderDrill(out.report));
           for (const n of out.notes) process.stdout.write(`note: ${n}\n`);
           process.stdout.write(out.failures.length ? `\ndrill FAILED: ${out.failures.join('; ')}\n` : '\ndrill passed\n');
