@@ -6,7 +6,7 @@
 import { clusterVar } from '../../src/config/vars.js';
 import { command, file, restart, service, type HostContext, type Operation } from '../../src/engine/index.js';
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
-import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
+import { otherDataNodes, repmgrDataNode } from './postgres.js';
 import {
   FENCE_SERVICE,
   FENCE_UNIT_PATH,
@@ -17,20 +17,15 @@ import {
   type RuntimeFenceInput,
 } from '../../src/products/repmgr/runtimeFence.js';
 
-function dataNode(i: Instance): boolean {
-  return hasRole(i, 'primary') || hasRole(i, 'replica');
-}
-
 /** What the fence of `i` needs to know, or why it has none. */
 export function runtimeFenceFor(cluster: Cluster, i: Instance): RuntimeFenceInput | { none: string } {
-  if (!repmgrEnabled(cluster) || !dataNode(i)) return { none: 'not a repmgr data node' };
+  if (!repmgrDataNode(cluster, i)) return { none: 'not a repmgr data node' };
   if (!clusterVar(cluster, 'repmgr_fence')) return { none: 'repmgr_fence is off' };
-  const byNode = (a: Instance, b: Instance) => a.node - b.node;
   const f: RuntimeFenceInput = {
     version: cluster.postgresVersion,
     me: i.name,
-    dataNodes: cluster.instances.filter((p) => p.name !== i.name && dataNode(p)).sort(byNode).map((p) => p.name),
-    witnesses: cluster.instances.filter((p) => hasRole(p, 'witness')).sort(byNode).map((p) => p.name),
+    dataNodes: otherDataNodes(cluster, i),
+    witnesses: cluster.instances.filter((p) => hasRole(p, 'witness')).sort((a, b) => a.node - b.node).map((p) => p.name),
     after: clusterVar(cluster, 'repmgr_fence_after'),
     pgbouncer: hasRole(i, 'pgbouncer'),
     synchronous: clusterVar(cluster, 'synchronous_replication'),

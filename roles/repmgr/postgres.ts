@@ -22,15 +22,19 @@ import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../.
 import { repmgrFileOps } from './files.js';
 
 /** A data node (not the witness) of a cluster where repmgr runs: the hosts that could run as a second primary. */
-function repmgrDataNode(cluster: Cluster, i: Instance): boolean {
+export function repmgrDataNode(cluster: Cluster, i: Instance): boolean {
   return repmgrEnabled(cluster) && (hasRole(i, 'primary') || hasRole(i, 'replica'));
+}
+
+/** The cluster's data nodes other than `i`, by node number: whom the start guard and the runtime fence ask. */
+export function otherDataNodes(cluster: Cluster, i: Instance): string[] {
+  return cluster.instances.filter((p) => p.name !== i.name && repmgrDataNode(cluster, p)).sort((a, b) => a.node - b.node).map((p) => p.name);
 }
 
 /** The fence script of a repmgr data node (its peers: the other data nodes), else undefined. */
 export function fenceFor(cluster: Cluster, i: Instance): string | undefined {
   if (!repmgrDataNode(cluster, i)) return undefined;
-  const peers = cluster.instances.filter((p) => p.name !== i.name && repmgrDataNode(cluster, p)).sort((a, b) => a.node - b.node).map((p) => p.name);
-  return fenceScript({ version: cluster.postgresVersion, me: i.name, peers });
+  return fenceScript({ version: cluster.postgresVersion, me: i.name, peers: otherDataNodes(cluster, i) });
 }
 
 /**
