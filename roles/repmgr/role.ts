@@ -78,10 +78,10 @@ export function repmgrRole(ctx: DeployContext): Role {
         );
       }
       const need = registrationNeeded(reg.want, state.repmgrNodes);
-      if (typeof need === 'object') throw new RefusedError(`${h.host}: ${need.conflict}; fix repmgr.nodes by hand (repmgr cluster show)`);
-      if (need === 'register') {
+      if (typeof need === 'object' && 'conflict' in need) throw new RefusedError(`${h.host}: ${need.conflict}; fix repmgr.nodes by hand (repmgr cluster show)`);
+      if (typeof need === 'object') {
         const exists = state.repmgrNodes.some((r) => r.nodeId === reg.want.nodeId);
-        yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: asPostgres(reg.cmd(exists)) });
+        yield command({ name: `register ${reg.want.type} ${h.host} (${need.register})`, cmd: asPostgres(reg.cmd(exists)) });
       }
       if (role !== 'witness') {
         const missing = downstreamSlots(ctx, h.host).filter((s) => !state.slots.some((x) => x.name === s));

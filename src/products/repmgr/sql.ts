@@ -36,18 +36,24 @@ export interface NodeRegistration {
   upstreamNodeId?: number;
 }
 
-/** Whether a node must be registered (again): missing, another type, or another upstream. */
-export function registrationNeeded(want: NodeRegistration, rows: readonly RepmgrNodeRow[]): 'register' | 'ok' | { conflict: string } {
+/**
+ * Whether a node must be registered (again), and why: missing, another type,
+ * inactive, or another upstream. The reason names what repmgr.nodes holds,
+ * so a deploy that re-registers says what it found.
+ */
+export function registrationNeeded(want: NodeRegistration, rows: readonly RepmgrNodeRow[]): { register: string } | 'ok' | { conflict: string } {
   const row = rows.find((r) => r.nodeId === want.nodeId);
-  if (!row) return 'register';
+  if (!row) return { register: 'not in repmgr.nodes' };
   if (row.name !== want.name) return { conflict: `repmgr node id ${want.nodeId} belongs to ${row.name}, not ${want.name}` };
   if (row.type !== want.type) {
     // A former primary re-joined as standby is re-registered; anything else is for a human.
-    if (want.type === 'standby' && row.type === 'primary') return 'register';
+    if (want.type === 'standby' && row.type === 'primary') return { register: 'registered as primary' };
     return { conflict: `${want.name} is registered as ${row.type}, expected ${want.type}` };
   }
-  if (!row.active) return 'register';
-  if (want.type === 'standby' && row.upstreamNodeId !== want.upstreamNodeId) return 'register';
+  if (!row.active) return { register: 'marked inactive' };
+  if (want.type === 'standby' && row.upstreamNodeId !== want.upstreamNodeId) {
+    return { register: `registered upstream node ${row.upstreamNodeId ?? 'none'}, streams from node ${want.upstreamNodeId}` };
+  }
   return 'ok';
 }
 

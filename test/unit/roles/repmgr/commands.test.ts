@@ -64,9 +64,10 @@ describe('registration', () => {
   });
   it('registers what is missing or moved, leaves the rest', () => {
     expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 1 }, rows)).toBe('ok');
-    expect(registrationNeeded({ nodeId: 4, name: 'delta', type: 'standby', upstreamNodeId: 1 }, rows)).toBe('register');
-    expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 3 }, rows)).toBe('register');
-    expect(registrationNeeded({ nodeId: 1, name: 'alpha', type: 'standby', upstreamNodeId: 2 }, rows)).toBe('register');
+    expect(registrationNeeded({ nodeId: 4, name: 'delta', type: 'standby', upstreamNodeId: 1 }, rows)).toEqual({ register: 'not in repmgr.nodes' });
+    expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 3 }, rows)).toEqual({ register: 'registered upstream node 1, streams from node 3' });
+    expect(registrationNeeded({ nodeId: 1, name: 'alpha', type: 'standby', upstreamNodeId: 2 }, rows)).toEqual({ register: 'registered as primary' });
+    expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 1 }, parseRepmgrNodes('2|beta|standby|1|f\n'))).toEqual({ register: 'marked inactive' });
   });
   it('refuses a node id held by another name or a type change it cannot explain', () => {
     expect(registrationNeeded({ nodeId: 2, name: 'zeta', type: 'standby', upstreamNodeId: 1 }, rows)).toEqual({ conflict: 'repmgr node id 2 belongs to beta, not zeta' });
