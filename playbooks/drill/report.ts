@@ -1,4 +1,4 @@
-/** The drill's report: its JSON fields (the names), its exit status, its table. Pure. */
+/** The drill's report: its JSON fields (names a script can rely on), its exit status, its table. Pure. */
 import type { Scenario } from './scenarios.js';
 import type { EntryPointFollow } from './timeline.js';
 

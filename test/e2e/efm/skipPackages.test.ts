@@ -1,5 +1,5 @@
 /**
- * EFM as M1's failover manager (issue 7), on real containers. EFM itself
+ * EFM as M1's failover manager, on real containers. EFM itself
  * cannot be installed here (EDB's repository is out of reach), so:
  *  (a) without EDB_SUBSCRIPTION_TOKEN, `m1 deploy` exits 2 with one line
  *      saying what to set, and no host changed (each host's files, services,

@@ -1,5 +1,5 @@
 /**
- * Issue 6, scenario 4 on the default repmgr layout with PgBouncer: the
+ * Scenario 4 on the default repmgr layout with PgBouncer: the
  * primary's container is killed (a crash: its server is not shut down
  * cleanly, so its WAL diverges from the promoted replica's and the rejoin
  * below really rewinds); repmgrd promotes the replica; m1 status says

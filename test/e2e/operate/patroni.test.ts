@@ -1,5 +1,5 @@
 /**
- * Issue 6, scenario 2: a Patroni cluster with HAProxy (two data nodes,
+ * Scenario 2: a Patroni cluster with HAProxy (two data nodes,
  * Barman, three etcd, two HAProxy). m1 switchover goes through patronictl;
  * a client writing through an HAProxy loses no acknowledged row; the table
  * passes every row (both HAProxy write ports reach the new leader, read

@@ -1,5 +1,5 @@
 /**
- * Issue 6, scenarios 5, 3 and 1 on one repmgr cluster with PgBouncer on
+ * Scenarios 5, 3 and 1 on one repmgr cluster with PgBouncer on
  * every data node, three data nodes and a cascaded replica (packages in the
  * image):
  *  5. refusals: the primary, the witness, a cascaded replica, a replica whose

@@ -1,5 +1,5 @@
 /**
- * Scenario 2 of issue 4, PgBouncer's part: two locations, two data nodes
+ * Scenario 2, PgBouncer's part: two locations, two data nodes
  * each, PgBouncer on every data node (`--enable-pgbouncer`) and
  * `repmgr_redirect_pgbouncer: true`. From the test machine, a write through
  * every PgBouncer (port 6432, TLS, SCRAM through auth_query) lands on the

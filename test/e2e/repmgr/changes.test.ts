@@ -1,5 +1,5 @@
 /**
- * Scenarios 3, 4 and 5 (issue 4) on one deployed default repmgr cluster
+ * Scenarios 3, 4 and 5 on one deployed default repmgr cluster
  * (packages preinstalled in the image; scenario 1 covers installing):
  *  3. a reload-only setting reloads (postmaster start time unchanged), a
  *     restart setting restarts replicas first; --check beforehand applies nothing;

@@ -1,5 +1,5 @@
 /**
- * Scenario 1 (issue 4): the default repmgr layout (primary, replica, Barman +
+ * Scenario 1: the default repmgr layout (primary, replica, Barman +
  * witness) deployed FROM SCRATCH on the bare host image (every package
  * installed by deploy), then redeployed: nothing to change, no password in
  * any output or log, the SCRAM verifiers in pg_authid untouched.

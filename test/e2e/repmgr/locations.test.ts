@@ -1,5 +1,5 @@
 /**
- * Scenario 2 (issue 4): two locations with two data nodes each, PgBouncer on
+ * Scenario 2: two locations with two data nodes each, PgBouncer on
  * every data node, `repmgr_redirect_pgbouncer: true`. The cascaded replica
  * streams from its location's first node; a write through every PgBouncer,
  * from this machine, lands on the primary; after the primary's container is
