@@ -18,6 +18,8 @@ export interface HostLiveFacts {
   inRecovery?: boolean;
   /** The host this replica streams from now (pg_stat_wal_receiver / primary_conninfo), as an instance name. */
   upstream?: string;
+  /** false: no WAL receiver streams, `upstream` is only what primary_conninfo names. */
+  streaming?: boolean;
   /** The data directory holds a cluster (PG_VERSION exists). */
   dataDirInitialised: boolean;
   /** pg_control's system identifier, when known. */

@@ -34,7 +34,10 @@ export function hostLiveFacts(cluster: Cluster, s: ServerState | undefined, addr
   if (n) {
     f.inRecovery = n.inRecovery;
     const up = upstreamHost(s);
-    if (up) f.upstream = instanceForHost(cluster, up, addresses) ?? up;
+    if (up) {
+      f.upstream = instanceForHost(cluster, up, addresses) ?? up;
+      f.streaming = s.receiver?.senderHost !== undefined;
+    }
     if (n.systemIdentifier) f.systemIdentifier = n.systemIdentifier;
     if (n.timeline !== undefined) f.timeline = n.timeline;
   }
@@ -75,6 +78,12 @@ export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, Ho
   for (const i of cluster.instances) {
     const f = hosts[i.name];
     if (!isDataNode(i) || !f?.postgresRunning || !f.inRecovery || !f.upstream) continue;
+    if (f.streaming === false && hosts[f.upstream]?.postgresRunning === false) {
+      // A standby whose upstream died (a failed primary) and that repmgrd has not moved yet still names it
+      // in primary_conninfo: that is no upstream to register it under or to point it at.
+      warnings.push(`${i.name} does not stream: its primary_conninfo names ${f.upstream}, whose Postgres does not run`);
+      continue;
+    }
     if (cluster.instances.some((x) => x.name === f.upstream)) upstreams[i.name] = f.upstream;
     else warnings.push(`${i.name} streams from ${f.upstream}, which is not a host of this cluster`);
   }

@@ -100,6 +100,8 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
     // provision starts the stopped container; the fence keeps its Postgres down while the promoted peer is a live primary
     const r1 = await m1('deploy', c.dir);
     outputs.push(r1);
+    // What the first deploy found and changed, for a reader of a failure in the next one.
+    console.log(`first deploy after the failover:\n${r1.out.split('\n').filter((l) => /^\s*changed|^warning/.test(l)).join('\n')}`);
     expect(r1.code, r1.out + r1.err).toBe(0);
     expect(r1.out).toContain(`warning: ${promoted} is the primary now; config.yml names ${old}`);
     expect(r1.out).toContain(`rejoin ${old} as a standby of ${promoted}`);

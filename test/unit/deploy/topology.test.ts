@@ -5,7 +5,7 @@ import { parseGather } from '../../../playbooks/deploy/gather.js';
 import { testCluster } from '../../support/testCluster.js';
 import { recorded } from '../live/recorded.js';
 import { postgresLevels } from '../../../roles/postgres/levels.js';
-import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
+import { NOTHING_LIVE, effectiveUpstream } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
 const up = (inRecovery: boolean, upstream?: string): HostLiveFacts => ({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery, upstream });
@@ -24,7 +24,7 @@ describe('live topology from the facts', () => {
     const c = defaultCluster();
     const o = { version: 15, checkPackageSource: false } as const;
     const f = hostLiveFacts(c, parseGather(o, 'm1:mem=1\nm1:pgdata=15\nm1:pg=/opt/postgres/data|true||0/5000000|0/5000000||2|9|beta|10.33.0.11|1796400384\n'));
-    expect(f).toEqual({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery: true, upstream: 'alpha', systemIdentifier: '9' });
+    expect(f).toEqual({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery: true, upstream: 'alpha', streaming: false, systemIdentifier: '9' });
     expect(hostLiveFacts(c, undefined)).toEqual({ reachable: false, postgresRunning: false, dataDirInitialised: false });
   });
 
@@ -45,6 +45,20 @@ describe('live topology from the facts', () => {
     const t = liveTopology(c, hosts);
     expect(t.live.primary).toBe('live-rp-acacia');
     expect(t.warnings[0]).toMatch(/several hosts run as primary: live-rp-willow \(timeline 3\), live-rp-yew \(timeline 2\), live-rp-acacia \(timeline 4\); treating live-rp-acacia as the primary/);
+  });
+
+  it('after a failover, a standby that does not stream yet and names the dead primary in primary_conninfo has no live upstream: it goes under the live primary', () => {
+    // The two-location layout: alpha (primary) failed, beta promoted, gamma (dr) not yet moved by repmgrd, delta cascades from gamma.
+    const c = twoLocationCluster();
+    const down: HostLiveFacts = { reachable: true, postgresRunning: false, dataDirInitialised: true };
+    const hosts = { alpha: down, beta: up(false), gamma: { ...up(true, 'alpha'), streaming: false }, delta: { ...up(true, 'gamma'), streaming: true } };
+    const t = liveTopology(c, hosts);
+    expect(t.live.upstreams).toEqual({ delta: 'gamma' });
+    expect(t.warnings).toContain('gamma does not stream: its primary_conninfo names alpha, whose Postgres does not run');
+    expect(effectiveUpstream(c, t.live, 'gamma')).toBe('beta');
+    // Streaming from it, or naming a server that runs, it keeps that upstream.
+    expect(liveTopology(c, { ...hosts, gamma: { ...up(true, 'alpha'), streaming: true } }).live.upstreams).toEqual({ gamma: 'alpha', delta: 'gamma' });
+    expect(liveTopology(c, { ...hosts, alpha: up(true, 'beta') }).live.upstreams).toEqual({ alpha: 'beta', gamma: 'alpha', delta: 'gamma' });
   });
 
   it('takes the host out of recovery as primary, never the witness', () => {
