@@ -13,6 +13,7 @@ import type { PostgresVersion } from '../../inventory/cluster.js';
 import { barmanCmd, dropSlotCommand, waitForStreamingCommand, withWalNudge } from './commands.js';
 import { BARMAN_USER } from './layout.js';
 import { barmanSlotName, type BarmanServer } from './serverName.js';
+import { dropStaleSlotCommand } from './staleSlot.js';
 
 export interface BarmanStep {
   /** Host the step runs on (the Barman host). */
@@ -63,6 +64,14 @@ export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
 
   if (!retarget && !p.confChanges && p.hasBackups) return steps; // nothing moved: nothing to do
 
+  if (retarget) {
+    step({
+      command: dropStaleSlotCommand(p.version, target, barmanSlotName(host)),
+      display: `drop slot ${barmanSlotName(host)} on ${target} if it lies before ${target}'s timeline`,
+      why: `a slot ${barmanSlotName(host)} left on ${target} from before its promotion would make receive-wal ask for WAL ${target} never had`,
+      alreadyDone: /^kept$/m,
+    });
+  }
   step({
     command: barman('receive-wal', '--create-slot', name),
     why: `replication slot ${barmanSlotName(host)} on ${target}`,

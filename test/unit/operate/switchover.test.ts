@@ -82,6 +82,7 @@ describe('Barman after a switchover', () => {
     const split = splitBarmanPlan(r);
     expect(split.backup).toBe(true);
     expect(split.follow.map((s) => s.why)).toEqual([
+      'a slot backup_op_e left on op-c from before its promotion would make receive-wal ask for WAL op-c never had',
       'replication slot backup_op_e on op-c',
       "stop pg_receivewal if it still streams from op-a, restart streaming on op-c's timeline",
       'start receive-wal',

@@ -138,6 +138,7 @@ describe('barmanPlan', () => {
   it('after a failover: slot on the new primary, reset streaming, new backup, old slots dropped', () => {
     const steps = barmanPlan({ server, version: 15, target: 'beta', previousTarget: 'alpha', hasBackups: true, confChanges: true, otherPostgresHosts: ['alpha', 'beta', 'gamma'] });
     expect(cmds(steps)).toEqual([
+      "gamma/barman: drop slot backup_gamma on beta if it lies before beta's timeline",
       'gamma/barman: /usr/bin/barman receive-wal --create-slot m1',
       'gamma/barman: /usr/bin/barman receive-wal --reset m1',
       'gamma/barman: /usr/bin/barman cron',
@@ -148,7 +149,10 @@ describe('barmanPlan', () => {
       "gamma/barman: /usr/lib/postgresql/15/bin/pg_receivewal --drop-slot --slot=backup_gamma '--dbname=host=gamma port=5432 user=streaming_barman connect_timeout=5' --no-password && echo dropped",
     ]);
     expect(steps.find((s) => s.command.includes('host=alpha'))!.tolerateFailure).toBe(true);
-    expect(steps.some((s) => s.command.includes('--drop-slot') && s.command.includes('host=beta'))).toBe(false);
-    expect(steps[0]!.alreadyDone!.test("Replication slot 'backup_gamma' already exists")).toBe(true);
+    // On the new primary only a slot left before its timeline goes (the first step); the cleanup never touches it.
+    expect(steps.slice(1).some((s) => s.command.includes('--drop-slot') && s.command.includes('host=beta'))).toBe(false);
+    expect(steps[0]!.alreadyDone!.test('kept')).toBe(true);
+    expect(steps[0]!.alreadyDone!.test('dropped: its position lies before timeline 3 began at 0/10063D40')).toBe(false);
+    expect(steps[1]!.alreadyDone!.test("Replication slot 'backup_gamma' already exists")).toBe(true);
   });
 });
