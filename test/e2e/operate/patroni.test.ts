@@ -146,6 +146,10 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
       const writes = report.entry_points.filter((e) => e.port === 5432);
       expect(writes.length).toBeGreaterThan(0);
       for (const e of writes) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();
+      // Reads through each HAProxy (5433) keep working: with the only replica promoted they go to the leader.
+      const reads = report.entry_points.filter((e) => e.port === 5433);
+      expect(reads.length).toBeGreaterThan(0);
+      for (const e of reads) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();
       const again = await m1('deploy', c.dir);
       expect(again.code, again.out + again.err).toBe(0);
       for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);

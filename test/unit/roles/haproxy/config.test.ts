@@ -19,12 +19,18 @@ function sections(cfg: string): Map<string, string[]> {
   return out;
 }
 
-/** The backend a frontend bound to `port` sends its connections to. */
-function backendFor(s: Map<string, string[]>, port: number): string[] {
+/** The frontend bound to `port`. */
+function frontendFor(s: Map<string, string[]>, port: number): string[] {
   const fe = [...s.entries()].find(([name, lines]) => name.startsWith('frontend ') && lines.some((l) => l.endsWith(`:${port}`) && l.startsWith('bind ')));
   expect(fe, `a frontend binds port ${port}`).toBeDefined();
-  const target = fe![1].find((l) => l.startsWith('default_backend '))!.split(' ')[1];
-  return s.get(`backend ${target}`)!;
+  return fe![1];
+}
+
+/** The backend a frontend bound to `port` sends its connections to first: its use_backend, else its default_backend. */
+function backendFor(s: Map<string, string[]>, port: number): string[] {
+  const fe = frontendFor(s, port);
+  const line = fe.find((l) => l.startsWith('use_backend ')) ?? fe.find((l) => l.startsWith('default_backend '))!;
+  return s.get(`backend ${line.split(' ')[1]}`)!;
 }
 
 const cluster = patroniCluster();
@@ -57,6 +63,14 @@ describe('haproxy.cfg', () => {
     expect(be).toContain('http-check expect status 200');
     expect(be).toContain('balance roundrobin');
     expect(be.filter((l) => l.startsWith('server ')).every((l) => l.includes('check port 8008 check-ssl verify required ca-file /etc/m1/ssl/ca.crt verifyhost '))).toBe(true);
+  });
+
+  it('port 5433 falls back to the leader while no replica is up (the only replica promoted): reads keep working', () => {
+    const fe = frontendFor(s, 5433);
+    expect(fe).toContain('use_backend pg_replicas if { nbsrv(pg_replicas) gt 0 }');
+    expect(fe).toContain('default_backend pg_leader');
+    expect(frontendFor(s, 5432)).toEqual(expect.arrayContaining(['default_backend pg_leader']));
+    expect(frontendFor(s, 5432).some((l) => l.startsWith('use_backend '))).toBe(false);
   });
 
   it('checks every half second and needs more good checks to rise than bad ones to fall', () => {
