@@ -16,6 +16,7 @@ import { formatBytes, lagBytes } from './lsn.js';
 import type { HostProbe } from './probe/parse.js';
 import { isDataNode } from './probe/spec.js';
 import { describeRoute, type Route, type RouteAnswer } from './routes.js';
+import { REWOUND_WAL_DIR } from '../../src/products/repmgr/rewindReport.js';
 
 /** 'unknown': the host was not read in time (m1 status --timeout), so nothing is known of its Postgres. */
 export type LiveRole = 'primary' | 'replica' | 'witness' | 'down' | 'unknown';
@@ -207,6 +208,10 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     if (h.live === 'primary' && p?.pg && p.pg.synchronousStandbys === '' && clusterVar(cluster, 'synchronous_replication') === 'on') {
       // repmgr (m1-fence) and Patroni (synchronous_mode) alike clear synchronous_standby_names when no standby is left to wait for.
       warnings.push(`${i.name} runs alone: its commits wait for no standby (synchronous_replication: on, and no standby streams); they wait for one again once one streams`);
+    }
+    for (const w of p?.rewound ?? []) {
+      const size = w.kib === undefined ? '' : ` (${(w.kib / 1024).toFixed(1)} MB)`;
+      warnings.push(`${i.name} keeps WAL a rewind discarded in ${REWOUND_WAL_DIR}/${w.name}${size}: read it (pg_waldump), then remove the directory`);
     }
     if (h.live === 'primary' && p?.pg?.readOnly) {
       problems.push(`${i.name}: runs as primary but refuses writes (default_transaction_read_only on): fenced by m1-fence when it saw no majority of the voters (journalctl -u m1-fence); it lifts the fence itself once a majority answers`);

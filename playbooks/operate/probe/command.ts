@@ -16,6 +16,8 @@ import { postgresPlace, serverFacts } from '../../../src/live/server.js';
 import { units } from '../../../src/live/facts/units.js';
 import { replication } from '../../../src/live/facts/replication.js';
 import { slots } from '../../../src/live/facts/slots.js';
+import { rewoundWal } from '../../../src/live/facts/rewoundWal.js';
+import { REWOUND_WAL_DIR } from '../../../src/products/repmgr/rewindReport.js';
 import { repmgrNodes } from '../../../src/live/facts/repmgrNodes.js';
 import { repmgrd } from '../../../src/live/facts/repmgrd.js';
 import { repmgrClusterShow } from '../../../src/live/facts/repmgrClusterShow.js';
@@ -32,7 +34,7 @@ export type ProbeFacts = Record<string, Fact<unknown>>;
 
 export function probeReading(spec: ProbeSpec): Reading<ProbeFacts> {
   const facts: ProbeFacts = { units: units(spec.units) };
-  if (spec.postgres) Object.assign(facts, serverFacts, { replication, slots });
+  if (spec.postgres) Object.assign(facts, serverFacts, { replication, slots, rewoundWal: rewoundWal(REWOUND_WAL_DIR) });
   if (spec.repmgr) {
     Object.assign(facts, { repmgrNodes, repmgrd, repmgrShow: repmgrClusterShow(`${binDir(spec.version)}/repmgr`, repmgrConfPath(spec.version)) });
   }

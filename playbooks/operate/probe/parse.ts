@@ -12,6 +12,7 @@ import type { PgNode } from '../../../src/live/facts/pgNode.js';
 import type { WalReceiver } from '../../../src/live/facts/walReceiver.js';
 import type { ReplicationRow } from '../../../src/live/facts/replication.js';
 import type { SlotRow } from '../../../src/live/facts/slots.js';
+import type { RewoundWal } from '../../../src/live/facts/rewoundWal.js';
 import type { RepmgrNodeRow } from '../../../src/live/facts/repmgrNodes.js';
 import type { RepmgrdState } from '../../../src/live/facts/repmgrd.js';
 import type { RepmgrShowRow } from '../../../src/live/facts/repmgrClusterShow.js';
@@ -48,6 +49,8 @@ export interface HostProbe {
   receiver?: WalReceiver;
   replication: ReplicationRow[];
   slots: SlotRow[];
+  /** WAL a rewind discarded, kept by deploy's rejoin (one directory per rejoin). */
+  rewound?: RewoundWal[];
   repmgr?: RepmgrProbe;
   patroni?: PatroniClusterStatus;
   /** This member's own state and role from its Patroni (GET /patroni), when it answered. */
@@ -90,6 +93,8 @@ export function parseProbe(spec: ProbeSpec, stdout: string): HostProbe {
     if (receiver) p.receiver = receiver;
     p.replication = f['replication'] as ReplicationRow[];
     p.slots = f['slots'] as SlotRow[];
+    const rewound = f['rewoundWal'] as RewoundWal[] | undefined;
+    if (rewound && rewound.length > 0) p.rewound = rewound;
   }
   if (spec.repmgr) {
     const nodes = f['repmgrNodes'] as RepmgrNodeRow[];

@@ -189,6 +189,11 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(report.rewound_xids!.length).toBeGreaterThanOrEqual(report.acked_lost);
     const kept = (await c.ssh(primary, 'ls /var/lib/postgresql/m1-rewound/*/ | grep -c "^[0-9A-F]\\{24\\}$"')).stdout.trim();
     expect(Number(kept)).toBeGreaterThan(0);
+    // m1 status names that WAL until it is removed.
+    const named = await m1('status', c.dir);
+    expect(named.out).toMatch(new RegExp(`${primary} keeps WAL a rewind discarded in /var/lib/postgresql/m1-rewound/\\S+-from-tl\\d+ \\(`));
+    await c.ssh(primary, 'rm -rf /var/lib/postgresql/m1-rewound/*');
+    expect((await m1('status', c.dir)).out).not.toContain('keeps WAL a rewind discarded');
     const others = report.entry_points.filter((e) => e.host !== primary);
     expect(others.length).toBeGreaterThan(0);
     for (const e of others) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();

@@ -1,9 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memory } from '../../../src/live/facts/memory.js';
 import { dataDirVersion } from '../../../src/live/facts/dataDirVersion.js';
 import { serverPackage } from '../../../src/live/facts/serverPackage.js';
 import { units } from '../../../src/live/facts/units.js';
 import { confFiles } from '../../../src/live/facts/confFiles.js';
+import { rewoundWal } from '../../../src/live/facts/rewoundWal.js';
 import { parseReading } from '../../../src/live/reading.js';
 import { readRecorded } from './recorded.js';
 
@@ -50,6 +55,32 @@ describe('the host facts, recorded on a repmgr data node', () => {
     const shell = (f: { read: unknown }) => (f.read as { shell: string }).shell;
     expect(shell(serverPackage('postgresql-15', { candidate: false }))).not.toContain('apt-cache');
     expect(shell(serverPackage('postgresql-15', { candidate: true }))).toMatch(/if ! dpkg-query .* grep -q '\^ii'; then[\s\S]*apt-cache policy postgresql-15/);
+  });
+
+  it('the kept rewound WAL: one directory per rejoin with its size; names m1 would not write are skipped by the shell', () => {
+    const f = { rewound: rewoundWal('/var/lib/postgresql/m1-rewound') };
+    expect(parseReading({ facts: f }, 'm1:rwd=20261205T233100Z-from-tl1|49152\nm1:rwd=20261206T010000Z-from-tl2|\n').facts.rewound).toEqual([
+      { name: '20261205T233100Z-from-tl1', kib: 49152 },
+      { name: '20261206T010000Z-from-tl2' },
+    ]);
+    expect(parseReading({ facts: f }, '').facts.rewound).toEqual([]);
+  });
+
+  it('lists the kept rewound WAL with a real shell: directories only, stray names skipped, nothing when the directory is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm1-rwd-'));
+    try {
+      mkdirSync(join(dir, '20261205T233100Z-from-tl1'));
+      writeFileSync(join(dir, '20261205T233100Z-from-tl1', '000000010000000000000009'), Buffer.alloc(8192));
+      mkdirSync(join(dir, 'evil\nm1:rwd=forged|1'));
+      writeFileSync(join(dir, 'a-file'), '');
+      const shell = (d: string) => (rewoundWal(d).read as { shell: string }).shell;
+      const listed = parseReading({ facts: { rewound: rewoundWal(dir) } }, execFileSync('sh', ['-c', shell(dir)], { encoding: 'utf8' })).facts.rewound;
+      expect(listed.map((w) => w.name)).toEqual(['20261205T233100Z-from-tl1']);
+      expect(listed[0]!.kib).toBeGreaterThanOrEqual(8);
+      expect(execFileSync('sh', ['-c', shell(join(dir, 'missing'))], { encoding: 'utf8' })).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a conf file name that is not a plain file name', () => {

@@ -61,6 +61,16 @@ describe('evaluateStatus', () => {
     expect(status(HEALTHY).warnings.filter((w) => /runs alone/.test(w))).toEqual([]);
   });
 
+  it('WAL a rewind discarded and the rejoin kept is named with its size until removed: a warning, not a problem', () => {
+    const c = fiveNodes();
+    const probes = probesFor(c, HEALTHY);
+    probes['op-b'] = { ...probes['op-b']!, rewound: [{ name: '20261205T233100Z-from-tl1', kib: 49152 }] };
+    const s = evaluateStatus({ cluster: c, probes, addresses: ADDRESSES, routes: clusterRoutes(c) });
+    expect(s.healthy).toBe(true);
+    expect(s.warnings).toContain('op-b keeps WAL a rewind discarded in /var/lib/postgresql/m1-rewound/20261205T233100Z-from-tl1 (48.0 MB): read it (pg_waldump), then remove the directory');
+    expect(status(HEALTHY).warnings.filter((w) => /rewind/.test(w))).toEqual([]);
+  });
+
   it('two primaries: split brain is a problem and neither is taken as the primary', () => {
     const s = status({ ...HEALTHY, alsoPrimary: ['op-c'], upstreams: { 'op-b': 'op-a', 'op-d': 'op-b' } });
     expect(s.primary).toBeUndefined();
