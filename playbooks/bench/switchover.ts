@@ -13,14 +13,9 @@
  *   M1_BENCH_FM=repmgr|patroni|all (default repmgr)   M1_BENCH_RUNS (default 3)
  */
 import { HostError, UsageError } from '../../src/errors.js';
-import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configureClusterDir } from '../../src/architectures/configure.js';
-import { loadCluster } from '../../src/config/load.js';
-import { deployCluster } from '../deploy/deploy.js';
-import { hasRole, runsPostgres, type Cluster } from '../../src/inventory/cluster.js';
-import { deprovisionCluster, platformFor } from '../../src/platforms/index.js';
+import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
 import { clientLogin } from '../../src/products/postgres/applications.js';
 import { openCluster, runOn } from '../operate/cluster.js';
@@ -28,8 +23,8 @@ import { localPsqlCommand } from '../operate/psql.js';
 import { switchoverCluster } from '../operate/switchover/run.js';
 import { isDataNode } from '../operate/probe/spec.js';
 import { Writer } from './writer.js';
+import { BENCH_IMAGE, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
 
-const IMAGE = process.env['M1_BENCH_IMAGE'] ?? 'm1/debian-packages:bookworm';
 const ROOT = join(tmpdir(), 'm1-bench-switchover');
 const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
 const log = (s: string) => process.stderr.write(`bench:switchover: ${s}\n`);
@@ -69,71 +64,18 @@ const SETUPS: Readonly<Record<Fm, Setup>> = {
   },
 };
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function remove(dir: string): Promise<void> {
-  if (await exists(join(dir, 'config.yml'))) await deprovisionCluster((await loadCluster(dir)).cluster, { confirm: async () => true });
-  await rm(dir, { recursive: true, force: true });
-}
-
 async function makeCluster(fm: Fm): Promise<string> {
   const dir = join(ROOT, SETUPS[fm].dir);
-  await remove(dir);
   log(`${fm}: configure + provision + deploy ${dir}`);
-  await configureClusterDir(dir, {
+  return makeBenchCluster(dir, {
     architecture: 'M1',
-    platform: 'docker',
     postgresql: '15',
     failoverManager: fm,
     dataNodesPerLocation: '3',
     clusterPrefixedHostnames: true,
-    git: false,
     ...SETUPS[fm].entryPoint,
   });
-  const configFile = join(dir, 'config.yml');
-  await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/^ {2}image: .*$/m, `  image: ${IMAGE}`));
-  await likeFreshHosts(dir);
-  const out = await deployCluster(dir, { write: () => undefined, tty: false });
-  if (out.exitCode !== 0) throw new HostError(`${fm}: deploy failed: ${out.summary}`);
-  return dir;
 }
-
-/**
- * The image has every role's packages on every host, and Debian starts their
- * services (a Postgres on 127.0.0.1:5432 on an HAProxy host, etcd, PgBouncer,
- * HAProxy everywhere): provision, then stop what a host of that role would
- * not have, so deploy meets hosts as they would be.
- */
-async function likeFreshHosts(dir: string): Promise<void> {
-  const { cluster } = await loadCluster(dir);
-  await platformFor(cluster).provision(cluster, {});
-  const oc = await openCluster(dir);
-  try {
-    await Promise.all(
-      cluster.instances.map((i) => {
-        const units = [
-          ...(runsPostgres(i, cluster.failoverManager) ? [] : [`postgresql@${cluster.postgresVersion}-main`, 'postgresql']),
-          ...(hasRole(i, 'etcd') ? [] : ['etcd']),
-          ...(hasRole(i, 'pgbouncer') ? [] : ['pgbouncer']),
-          ...(hasRole(i, 'haproxy') ? [] : ['haproxy']),
-        ];
-        return runOn(oc.connectors, i.name, `systemctl disable --now ${units.join(' ')} >/dev/null 2>&1 || true`);
-      }),
-    );
-  } finally {
-    await oc.close();
-  }
-}
-
-const median = (xs: number[]): number | null => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)]! : null;
-};
 
 async function bench(fm: Fm) {
   const dir = await makeCluster(fm);
@@ -194,7 +136,7 @@ async function bench(fm: Fm) {
     }
   } finally {
     await oc.close();
-    if (!process.env['M1_BENCH_KEEP']) await remove(dir);
+    if (!process.env['M1_BENCH_KEEP']) await removeBenchCluster(dir);
   }
   const col = (k: string) => runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
   return {
@@ -223,7 +165,7 @@ async function main(): Promise<void> {
       results.push({ failover_manager: fm, error: e instanceof Error ? e.message : String(e) });
     }
   }
-  process.stdout.write(JSON.stringify({ bench: 'switchover', image: IMAGE, runs_per_manager: RUNS, load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10), results }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ bench: 'switchover', image: BENCH_IMAGE, runs_per_manager: RUNS, load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10), results }, null, 2) + '\n');
 }
 
 main().catch((e: unknown) => {
