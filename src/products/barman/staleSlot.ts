@@ -4,9 +4,9 @@
  *
  * Why: `barman receive-wal --reset` starts streaming at the slot's restart_lsn
  * on the server's CURRENT timeline. A slot that stayed behind on an earlier
- * timeline (a copy Patroni keeps on every member as a permanent slot, left
- * where it was when that member was promoted) names a segment the server
- * never had on this timeline: pg_receivewal fails at once with "requested WAL
+ * timeline (made there when that host was primary before, and not dropped
+ * when Barman moved away: it was unreachable, or the drop failed) names a
+ * segment the server never had on this timeline: pg_receivewal fails at once with "requested WAL
  * segment ... has already been removed", every minute, and nothing is backed
  * up. A slot whose position is in or after that segment is kept: streaming
  * continues from it without a gap. Runs as barman on the Barman host: the
