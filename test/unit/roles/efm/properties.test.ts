@@ -177,6 +177,29 @@ describe('efmProperties: default layout (primary, replica, witness)', () => {
   });
 });
 
+describe('efmProperties: the bad day (what fences an isolated primary under EFM)', () => {
+  it('an isolated or failed primary stops its own Postgres (EFM agents on every node, the witness counted), on every node alike', () => {
+    const nodes = allNodes(defaultLayout());
+    for (const n of nodes) {
+      expect(n.properties.get('stop.isolated.primary')).toBe('true');
+      expect(n.properties.get('stop.failed.primary')).toBe('true');
+      // No VIP to release and no fencing script unless config.yml asks: entry points follow through the PgBouncer script.
+      expect(n.properties.get('virtual.ip')).toBe('');
+      expect(n.properties.get('script.fence')).toBe('');
+    }
+    expect(nodes.filter((n) => n.properties.get('is.witness') === 'true').map((n) => n.instance.name)).toEqual(['quarto']);
+  });
+
+  it('a fencing script or a script for the isolated primary comes from efm_conf_settings, as given', () => {
+    const c = defaultLayout({ efm_conf_settings: { 'script.fence': '/usr/local/bin/stonith %p %f', 'script.primary.isolated': '/usr/local/bin/isolated' } });
+    for (const n of allNodes(c)) {
+      expect(n.properties.get('script.fence')).toBe('/usr/local/bin/stonith %p %f');
+      expect(n.properties.get('script.primary.isolated')).toBe('/usr/local/bin/isolated');
+      expect(n.warnings).toEqual([]);
+    }
+  });
+});
+
 describe('efmProperties: efm_bind_by_hostname', () => {
   const c = defaultLayout({ efm_bind_by_hostname: true });
   it('binds by hostname on every node', () => {
