@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HostError, RefusedError, UsageError } from '../../src/errors.js';
 import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
+import { tlsDir } from '../../src/secrets/clusterCa.js';
 import { clientLogin } from '../../src/products/postgres/applications.js';
 import { openCluster, runOn, type OpenCluster } from '../operate/cluster.js';
 import { localPsqlCommand } from '../operate/psql.js';
@@ -105,7 +106,7 @@ async function quietRun(dir: string, fm: Fm): Promise<Record<string, unknown>> {
     );
     if (!created.ok || created.result.code !== 0) throw new HostError(`${fm}: cannot create ${TABLE} on ${primary}`);
     const entry = SETUPS[fm].entry(cluster);
-    const writer = new Writer({ host: oc.addresses[entry.host]!, port: entry.port, user: login.user, database: login.database, password: await readSecret(dir, login.user), table: TABLE }, Date.now()).start();
+    const writer = new Writer({ host: oc.addresses[entry.host]!, port: entry.port, user: login.user, database: login.database, password: await readSecret(dir, login.user), table: TABLE, caFile: join(tlsDir(dir), 'ca.crt') }, Date.now()).start();
     for (let n = 0; n < BUSY; n++) busy.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
     log(`${fm}: quiet run, ${QUIET_S} s of writes through ${entry.host}:${entry.port} with ${BUSY} busy processes`);
     let last = first;

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
+import { tlsDir } from '../../src/secrets/clusterCa.js';
 import { clientLogin } from '../../src/products/postgres/applications.js';
 import { openCluster, runOn } from '../operate/cluster.js';
 import { localPsqlCommand } from '../operate/psql.js';
@@ -103,7 +104,7 @@ async function bench(fm: Fm) {
     let next = 1;
     for (let n = 0; n < RUNS; n++) {
       const target = setup.next(current, primary, a, b);
-      const writer = new Writer({ host: address, port: entry.port, user: login.user, database: login.database, password, table: TABLE }, next).start();
+      const writer = new Writer({ host: address, port: entry.port, user: login.user, database: login.database, password, table: TABLE, caFile: join(tlsDir(dir), 'ca.crt') }, next).start();
       await writer.waitForMore(20, 120_000);
       log(`${fm} run ${n + 1}/${RUNS}: ${current} -> ${target}`);
       const out = await switchoverCluster(dir, target, {});

@@ -8,6 +8,7 @@
 import { HostError } from '../../src/errors.js';
 import { spawn } from 'node:child_process';
 import { lastLines } from '../../src/engine/text/tail.js';
+import { verifyFullConninfo } from '../../src/products/postgres/conninfoValue.js';
 
 export interface WriterTarget {
   host: string;
@@ -17,6 +18,8 @@ export interface WriterTarget {
   database?: string;
   /** Table with an integer primary key `id` (created by the caller). */
   table: string;
+  /** The cluster CA's certificate on this machine: the server is verified against it (verify-full). */
+  caFile: string;
   /** psql binary (default: PostgreSQL 15's). */
   psql?: string;
 }
@@ -36,7 +39,7 @@ export interface WriterResult {
 
 function insertOnce(t: WriterTarget, id: number, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
   return new Promise((resolve) => {
-    const conninfo = `host=${t.host} port=${t.port} dbname=${t.database ?? 'postgres'} user=${t.user} sslmode=require connect_timeout=3 application_name=m1_writer`;
+    const conninfo = `host=${t.host} port=${t.port} dbname=${t.database ?? 'postgres'} user=${t.user} ${verifyFullConninfo(t.caFile)} connect_timeout=3 application_name=m1_writer`;
     const child = spawn(t.psql ?? '/usr/lib/postgresql/15/bin/psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', conninfo, '-c', `INSERT INTO ${t.table} (id) VALUES (${id})`], {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '3' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,6 +13,7 @@ import { clusterRoutes } from '../operate/routes.js';
 import { POSTGRES_PORT } from '../../src/products/postgres/layout.js';
 import { answeringServer, CLIENT_READ_SQL, clientWriteSql } from './sql.js';
 import type { Attempt, EntryPointLog } from './timeline.js';
+import { verifyFullConninfo } from '../../src/products/postgres/conninfoValue.js';
 
 /**
  * The database user the drill's clients log in as: config.yml's application
@@ -28,6 +29,8 @@ export function clientUser(cluster: Cluster): string {
 export interface ClientCredentials {
   user: string;
   password: string;
+  /** The cluster CA's certificate on this machine: every server is verified against it (verify-full). */
+  caFile: string;
 }
 
 /** At most this many attempts per second through one entry point. */
@@ -50,7 +53,7 @@ export function entryPoints(cluster: Cluster, addresses: Readonly<Record<string,
 
 function psqlOnce(e: EntryPoint, login: ClientCredentials, sql: string): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    const conninfo = `host=${e.address} port=${e.port} dbname=postgres user=${login.user} sslmode=require connect_timeout=2 application_name=m1_drill`;
+    const conninfo = `host=${e.address} port=${e.port} dbname=postgres user=${login.user} ${verifyFullConninfo(login.caFile)} connect_timeout=2 application_name=m1_drill`;
     const child = spawn('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', conninfo, '-c', sql], {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PGPASSWORD: login.password },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@
  * the cluster back with deploy (its rejoin of a former primary), runs
  * `m1 test`'s checks, and reports (timeline.ts, report.ts).
  */
+import { join } from 'node:path';
 import { HostError, RefusedError, UsageError } from '../../src/errors.js';
 import { runsPostgres, instanceByName, hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { platformFor } from '../../src/platforms/index.js';
@@ -24,6 +25,7 @@ import { drillTarget, type DrillTarget, type Scenario } from './scenarios.js';
 import { lostIds, prepareSql, syncReplicationOn } from './sql.js';
 import { reportedXids } from '../../src/products/repmgr/rewindReport.js';
 import { computeTimeline } from './timeline.js';
+import { tlsDir } from '../../src/secrets/clusterCa.js';
 
 export const DEFAULT_DURATION_S = 60;
 export const MIN_DURATION_S = 20;
@@ -129,7 +131,7 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
     const points = entryPoints(cluster, oc.addresses, primary);
     t0 = performance.now() + (options.baselineS ?? 2) * 1000;
     sampler = new Sampler(cluster, oc.extraConnectors(), now).start();
-    clients = new Clients(points, { user, password }, now, new Map(Object.entries(oc.addresses).map(([h, a]) => [a, h]))).start();
+    clients = new Clients(points, { user, password, caFile: join(tlsDir(cluster.dir), 'ca.crt') }, now, new Map(Object.entries(oc.addresses).map(([h, a]) => [a, h]))).start();
     write(`sampling ${cluster.instances.length} hosts every ${SAMPLE_MS} ms; clients through ${points.map((p) => `${p.host}:${p.port}`).join(', ')}`);
     await sleep(Math.max(0, -now()));
     t0 = performance.now();

@@ -7,6 +7,8 @@
  * backup succeeds against the new primary; m1 test passes, and fails naming
  * the check (as does m1 status) once the replica's Postgres is stopped.
  */
+import { join } from 'node:path';
+import { tlsDir } from '../../../src/secrets/clusterCa.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
 import { Writer, type WriterResult } from '../../../playbooks/bench/writer.js';
@@ -63,7 +65,7 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
   it('switches over through patronictl while a client writes through HAProxy: no acknowledged row lost', async () => {
     await sql(c, leader, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE m1e2e_safety OWNER TO app', 'app');
     const address = c.inventory.hosts.find((h) => h.name === haproxy)!.address;
-    const writer = new Writer({ host: address, port: 5432, user: 'app', database: 'app', password: (await storedSecrets(c.dir))['app']!, table: 'm1e2e_safety' }).start();
+    const writer = new Writer({ host: address, port: 5432, user: 'app', database: 'app', password: (await storedSecrets(c.dir))['app']!, table: 'm1e2e_safety', caFile: join(tlsDir(c.dir), 'ca.crt') }).start();
     try {
       await writer.waitForMore(100, 120_000);
       switched = await m1('switchover', c.dir, replica);

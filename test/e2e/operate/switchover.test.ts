@@ -12,6 +12,8 @@
  *     primary; m1 test passes, and fails naming the check (as does m1 status)
  *     once a replica's Postgres is stopped.
  */
+import { join } from 'node:path';
+import { tlsDir } from '../../../src/secrets/clusterCa.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../../src/inventory/cluster.js';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
@@ -141,7 +143,7 @@ describe('switchover on a repmgr cluster with PgBouncer', () => {
     await sql(c, primary, 'CREATE TABLE IF NOT EXISTS m1e2e_safety (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE m1e2e_safety OWNER TO app', 'app');
     const address = c.inventory.hosts.find((h) => h.name === third)!.address;
     const password = (await storedSecrets(c.dir))['app']!;
-    const writer = new Writer({ host: address, port: 6432, user: 'app', database: 'app', password, table: 'm1e2e_safety' }).start();
+    const writer = new Writer({ host: address, port: 6432, user: 'app', database: 'app', password, table: 'm1e2e_safety', caFile: join(tlsDir(c.dir), 'ca.crt') }).start();
     try {
       await writer.waitForMore(100, 120_000);
       const t0 = Date.now();

@@ -21,7 +21,7 @@ describe('entry point checks', () => {
     const cmd = buildRouteCommand(15, [{ route: route! }], { user: 'app', database: 'app' });
     expect(cmd.split('\n')[0]).toBe('(');
     expect(cmd).toContain('IFS= read -r PGPASSWORD; export PGPASSWORD');
-    expect(cmd).toContain("'host=op-a port=6432 dbname=app user=app sslmode=require connect_timeout=3 application_name=m1_check'");
+    expect(cmd).toContain("'host=op-a port=6432 dbname=app user=app sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt connect_timeout=3 application_name=m1_check'");
     expect(cmd.trimEnd().endsWith(')')).toBe(true);
   });
 
