@@ -31,6 +31,9 @@ import {
   postgresNode,
 } from './settings.js';
 
+/** libpq settings Patroni adds to a member's connection to another: verify the server against the cluster CA. */
+const VERIFY_SERVER = { sslmode: 'verify-full', sslrootcert: CA_CERT_PATH } as const;
+
 export interface PatroniSecrets {
   /** The postgres superuser's password. */
   superuser: string;
@@ -89,13 +92,15 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
     pgpass: patroniPgpassPath(cluster, instance),
     // Local superuser connections through the socket: peer auth, no password over TCP.
     use_unix_socket: true,
+    // Replication and pg_rewind connect to another member over TCP: its certificate must be the
+    // cluster CA's and name the address asked for (connect_address), or the replica does not stream.
     authentication: {
       superuser: { username: pg.user, password: secrets.superuser },
-      replication: { username: pg.replicationUser, password: secrets.replication },
+      replication: { username: pg.replicationUser, password: secrets.replication, ...VERIFY_SERVER },
       rewind:
         secrets.rewind === undefined
-          ? { username: pg.user, password: secrets.superuser }
-          : { username: PATRONI_REWIND_USER, password: secrets.rewind },
+          ? { username: pg.user, password: secrets.superuser, ...VERIFY_SERVER }
+          : { username: PATRONI_REWIND_USER, password: secrets.rewind, ...VERIFY_SERVER },
     },
     // This host's certificate: a replica Patroni clones (pg_basebackup) gets the leader's conf.d,
     // which names the leader's files, and would not start with them.

@@ -126,6 +126,41 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
     expect(await eventually(async () => (await sql(c, leader, 'SELECT pg_is_in_recovery()').catch(() => '')) === 't', 120_000, 2000)).toBe(true);
   });
 
+  it("a replica refuses an upstream whose certificate the cluster CA did not sign: it stops streaming, and streams again once the certificate is back", async () => {
+    // Since the switchover `replica` leads and `leader` follows it.
+    const upstream = replica;
+    const follower = leader;
+    const ip = c.inventory.hosts.find((h) => h.name === upstream)!.address;
+    const crt = `/etc/m1/ssl/${upstream}.crt`;
+    const key = `/etc/m1/ssl/${upstream}.key`;
+    const streaming = async () => (await sql(c, follower, 'SELECT status FROM pg_stat_wal_receiver').catch(() => '')) === 'streaming';
+    expect(await eventually(streaming, 60_000, 1000)).toBe(true);
+    // Same names and address, signed by itself: only the CA differs.
+    const swap = await c.ssh(
+      upstream,
+      `cp -p ${crt} ${crt}.m1e2e && cp -p ${key} ${key}.m1e2e && ` +
+        `openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=${upstream} -addext subjectAltName=DNS:${upstream},IP:${ip} -keyout ${key} -out ${crt} 2>/dev/null && ` +
+        `chown postgres:postgres ${crt} ${key} && chmod 0600 ${key}`,
+    );
+    expect(swap.code, swap.stderr).toBe(0);
+    try {
+      await sql(c, upstream, 'SELECT pg_reload_conf()');
+      await sql(c, upstream, `SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = '${follower}'`);
+      let streamed = false;
+      for (let n = 0; n < 10; n++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        if (await streaming()) streamed = true;
+      }
+      expect(streamed, `${follower} streamed from ${upstream} presenting a certificate the cluster CA did not sign`).toBe(false);
+      const journal = await c.ssh(follower, "journalctl --no-pager -o cat --since '-30 s' | grep -c 'certificate verify failed' || true");
+      expect(Number(journal.stdout.trim())).toBeGreaterThan(0);
+    } finally {
+      await c.ssh(upstream, `mv ${crt}.m1e2e ${crt} && mv ${key}.m1e2e ${key}`);
+      await sql(c, upstream, 'SELECT pg_reload_conf()');
+    }
+    expect(await eventually(streaming, 60_000, 1000)).toBe(true);
+  });
+
   for (const scenario of ['crash-primary', 'partition-primary'] as const) {
     it(`m1 drill ${scenario}: Patroni promotes the replica, the old leader stops taking writes first (it loses the DCS), never two writers, healed, m1 test passes; the next deploy changes nothing`, async () => {
       // The drill refuses a cluster that is not healthy: after the last test (or drill) HAProxy needs its checks to rise again.
