@@ -22,6 +22,7 @@ import { SOCKET_DIR, sslCertPath, sslKeyPath } from '../postgres/layout.js';
 import { m1Settings } from '../postgres/settings.js';
 import { ADMIN_USER, AUTH_USER, DATABASES_INI, PGBOUNCER_PORT, USERLIST } from './layout.js';
 import { PGBOUNCER_HBA } from './hba.js';
+import { CA_CERT_PATH } from '../postgres/certificates.js';
 
 export type PoolMode = VariableValue<'pgbouncer_pool_mode'>;
 
@@ -62,7 +63,9 @@ export function pgbouncerIni(input: PgbouncerIniInput): string {
     ['client_tls_cert_file', sslCertPath(instance.name)],
     ['client_tls_key_file', sslKeyPath(instance.name)],
     ['client_tls_protocols', 'secure'],
-    ['server_tls_sslmode', 'require'],
+    // PgBouncer to Postgres: the server's certificate must be the cluster CA's and name the host it asked for.
+    ['server_tls_sslmode', 'verify-full'],
+    ['server_tls_ca_file', CA_CERT_PATH],
     ['server_tls_protocols', 'secure'],
   ];
   return renderTemplate('roles/pgbouncer/templates/pgbouncer.ini.hbs', {

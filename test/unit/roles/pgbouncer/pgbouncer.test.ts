@@ -47,7 +47,8 @@ describe('pgbouncer.ini', () => {
     expect(s['client_tls_sslmode']).toBe('require');
     expect(s['client_tls_cert_file']).toBe('/etc/m1/ssl/beta.crt');
     expect(s['client_tls_key_file']).toBe('/etc/m1/ssl/beta.key');
-    expect(s['server_tls_sslmode']).toBe('require');
+    expect(s['server_tls_sslmode']).toBe('verify-full');
+    expect(s['server_tls_ca_file']).toBe('/etc/m1/ssl/ca.crt');
   });
 
   it('authenticates through its hba file and auth_query with pgbouncer_auth_user', () => {
