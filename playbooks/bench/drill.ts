@@ -61,7 +61,7 @@ const SETUPS: Readonly<Record<Fm, { dir: string; make: (dir: string) => Promise<
 };
 
 /** One drill, retried while it refuses because the cluster is not healthy yet (nothing was done then). */
-async function drillWhenHealthy(dir: string, scenario: Scenario): Promise<{ report: DrillReport; exitCode: number; failures: string[] }> {
+async function drillWhenHealthy(dir: string, scenario: Scenario): Promise<{ report: DrillReport; exitCode: number; failures: string[]; notes: string[] }> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {
@@ -152,8 +152,17 @@ async function bench(fm: Fm): Promise<Record<string, unknown>> {
       const runs: Record<string, unknown>[] = [];
       for (let n = 0; n < RUNS; n++) {
         log(`${fm} ${scenario} run ${n + 1}/${RUNS}`);
-        const out = await drillWhenHealthy(dir, scenario);
-        runs.push({ ...out.report, follow_after_promote_s: followAfterPromoteS(out.report, writePorts), exit: out.exitCode, failures: out.failures });
+        try {
+          const out = await drillWhenHealthy(dir, scenario);
+          const run = { ...out.report, follow_after_promote_s: followAfterPromoteS(out.report, writePorts), exit: out.exitCode, failures: out.failures, notes: out.notes };
+          log(`${fm} ${scenario} run ${n + 1}: ${JSON.stringify(run)}`);
+          runs.push(run);
+        } catch (e) {
+          // A refused or failed drill is a result too; the runs before it are kept.
+          const error = e instanceof Error ? e.message : String(e);
+          log(`${fm} ${scenario} run ${n + 1}: ${error}`);
+          runs.push({ error });
+        }
       }
       const col = (k: string) => runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
       scenarios[scenario] = {
@@ -169,7 +178,7 @@ async function bench(fm: Fm): Promise<Record<string, unknown>> {
         },
       };
     }
-    const quiet = QUIET_S > 0 ? await quietRun(dir, fm) : null;
+    const quiet = QUIET_S > 0 ? await quietRun(dir, fm).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : null;
     return { failover_manager: fm, scenarios, quiet };
   } finally {
     if (!process.env['M1_BENCH_KEEP']) await removeBenchCluster(dir);
