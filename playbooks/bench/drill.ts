@@ -20,6 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostError, RefusedError, UsageError } from '../../src/errors.js';
+import { quote } from '../../src/engine/index.js';
 import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
 import { tlsDir } from '../../src/secrets/clusterCa.js';
@@ -79,7 +80,8 @@ async function sampleNodes(oc: OpenCluster): Promise<Map<string, { recovery: boo
   const sql = "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')";
   await Promise.all(
     oc.cluster.instances.filter(isDataNode).map(async (i) => {
-      const r = await runOn(oc.connectors, i.name, `timeout 5 ${localPsqlCommand(oc.cluster.postgresVersion, sql)}`);
+      // `timeout` runs a program, not a shell line (localPsqlCommand starts with `cd /`).
+      const r = await runOn(oc.connectors, i.name, `timeout 5 sh -c ${quote(localPsqlCommand(oc.cluster.postgresVersion, sql))}`);
       if (!r.ok || r.result.code !== 0) return;
       const [rec, ro] = r.result.stdout.trim().split('|');
       out.set(i.name, { recovery: rec === 't', readOnly: ro === 'on' });
