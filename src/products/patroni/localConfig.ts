@@ -31,8 +31,13 @@ import {
   postgresNode,
 } from './settings.js';
 
-/** libpq settings Patroni adds to a member's connection to another: verify the server against the cluster CA. */
-const VERIFY_SERVER = { sslmode: 'verify-full', sslrootcert: CA_CERT_PATH } as const;
+/**
+ * libpq settings Patroni adds to its replication and rewind connections: the server's certificate
+ * must be the cluster CA's. verify-ca, not verify-full: Patroni also opens these connections to its
+ * own server as "localhost" (reading the local timeline before deciding on pg_rewind), a name no
+ * certificate carries; with verify-full that read failed, and a former leader never rewound.
+ */
+const VERIFY_SERVER = { sslmode: 'verify-ca', sslrootcert: CA_CERT_PATH } as const;
 
 export interface PatroniSecrets {
   /** The postgres superuser's password. */
@@ -92,8 +97,8 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
     pgpass: patroniPgpassPath(cluster, instance),
     // Local superuser connections through the socket: peer auth, no password over TCP.
     use_unix_socket: true,
-    // Replication and pg_rewind connect to another member over TCP: its certificate must be the
-    // cluster CA's and name the address asked for (connect_address), or the replica does not stream.
+    // Replication and pg_rewind connect over TCP: the server's certificate must be the cluster CA's,
+    // or the replica does not stream.
     authentication: {
       superuser: { username: pg.user, password: secrets.superuser },
       replication: { username: pg.replicationUser, password: secrets.replication, ...VERIFY_SERVER },

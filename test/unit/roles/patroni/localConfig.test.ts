@@ -48,9 +48,9 @@ describe('patroni.yml', () => {
     expect(pg.pgpass).toBe('/var/lib/postgresql/.pgpass.patroni');
     expect(pg.authentication).toEqual({
       superuser: { username: 'postgres', password: 'su-pw' },
-      // A member's connections to another verify its certificate against the cluster CA.
-      replication: { username: 'replication', password: 'off', sslmode: 'verify-full', sslrootcert: '/etc/m1/ssl/ca.crt' },
-      rewind: { username: 'rewind', password: 'rw: #x', sslmode: 'verify-full', sslrootcert: '/etc/m1/ssl/ca.crt' },
+      // A member's replication and rewind connections verify the server's certificate against the cluster CA (verify-ca: Patroni also opens them to itself as localhost).
+      replication: { username: 'replication', password: 'off', sslmode: 'verify-ca', sslrootcert: '/etc/m1/ssl/ca.crt' },
+      rewind: { username: 'rewind', password: 'rw: #x', sslmode: 'verify-ca', sslrootcert: '/etc/m1/ssl/ca.crt' },
     });
     expect(pg.create_replica_methods).toEqual(['basebackup']);
   });
@@ -88,7 +88,7 @@ describe('patroni.yml', () => {
     const cl = patroniCluster();
     const { rewind: _r, ...noRewind } = secrets;
     const c = patroniLocalConfig({ cluster: cl, instance: instance(cl, 'kaftan'), secrets: noRewind }) as any;
-    expect(c.postgresql.authentication.rewind).toEqual({ username: 'postgres', password: 'su-pw', sslmode: 'verify-full', sslrootcert: '/etc/m1/ssl/ca.crt' });
+    expect(c.postgresql.authentication.rewind).toEqual({ username: 'postgres', password: 'su-pw', sslmode: 'verify-ca', sslrootcert: '/etc/m1/ssl/ca.crt' });
   });
 
   it('turns the watchdog off and sets plain tags; no callback without PgBouncer', () => {
