@@ -55,15 +55,20 @@ describe('the deploy playbook, Patroni', () => {
   const summary = (ctx: DeployContext) =>
     playbook(ctx).stages.map((s) => ({ name: s.name, hosts: [...s.hosts], serial: s.serial ?? false, dependsOn: typeof s.dependsOn === 'function' ? 'fn' : s.dependsOn }));
 
-  it('forms etcd before any Patroni, then the primary, its replicas, the DCS settings, Barman and HAProxy', () => {
+  it('forms etcd (TLS, then users and auth) before any Patroni, then the primary, its replicas, a changed etcd password, the DCS settings, Barman and HAProxy', () => {
     const etcd = ['kapok', 'kaput', 'karakul'];
     expect(summary(context(patroniCluster()))).toEqual([
       { name: 'common', hosts: ['kaboom', 'kaftan', 'kaolin', ...etcd, 'karaoke', 'karate'], serial: false, dependsOn: undefined },
-      { name: 'etcd', hosts: etcd, serial: false, dependsOn: undefined },
+      { name: 'patroni pause', hosts: ['kaboom'], serial: false, dependsOn: undefined },
+      { name: 'patroni paused', hosts: ['kaboom', 'kaftan'], serial: false, dependsOn: ['kaboom'] },
+      { name: 'etcd', hosts: etcd, serial: false, dependsOn: ['kaboom'] },
       { name: 'etcd health', hosts: ['kapok'], serial: false, dependsOn: etcd },
+      { name: 'etcd peer tls', hosts: etcd, serial: true, dependsOn: etcd },
       { name: 'etcd settings', hosts: etcd, serial: true, dependsOn: etcd },
+      { name: 'etcd auth', hosts: ['kapok'], serial: false, dependsOn: etcd },
       { name: 'primary', hosts: ['kaboom'], serial: false, dependsOn: etcd },
       { name: 'replicas', hosts: ['kaftan'], serial: false, dependsOn: ['kaboom'] },
+      { name: 'etcd passwords', hosts: ['kapok'], serial: false, dependsOn: ['kaboom', 'kaftan'] },
       { name: 'patroni settings', hosts: ['kaboom'], serial: false, dependsOn: ['kaboom', 'kaftan'] },
       // The Barman host only: `backup: kaolin` on kaboom names its Barman host, it makes kaboom none.
       { name: 'barman', hosts: ['kaolin'], serial: false, dependsOn: ['kaboom'] },

@@ -14,7 +14,9 @@ import { etcdMembers } from '../../src/products/etcd/members.js';
 import { patroniMembers } from '../../src/products/patroni/members.js';
 import { patroniOwnsPostgres } from '../../src/products/patroni/ownership.js';
 import { patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
-import { etcdHealthRole, etcdRole, etcdSettingsRole } from '../etcd/role.js';
+import { etcdAuthRole, etcdHealthRole, etcdPasswordsRole, etcdPeerTlsRole, etcdRole, etcdSettingsRole } from '../etcd/role.js';
+import { ETCD_PATRONI_SECRET, ETCD_ROOT_SECRET } from '../../src/products/etcd/auth.js';
+import { patroniPausedRole, patroniPauseRole } from './pause.js';
 import { postgresRole } from '../postgres/role.js';
 import { patroniPackagesRole } from './packages.js';
 import { PATRONI_REST_SECRET, patroniRole, patroniSettingsRole } from './role.js';
@@ -37,7 +39,7 @@ export const patroniManager: FailoverManager = {
   name: 'patroni',
   title: 'Patroni',
 
-  passwordUsers: [PATRONI_REST_SECRET],
+  passwordUsers: [PATRONI_REST_SECRET, ETCD_ROOT_SECRET, ETCD_PATRONI_SECRET],
   gate: () => ({ report: [] }),
   packages: () => ({}),
   postgres: patroniPostgres,
@@ -45,10 +47,14 @@ export const patroniManager: FailoverManager = {
   // The etcd, Patroni and HAProxy packages in the first stage: every host's apt runs at once, not stage after stage.
   commonRoles: (ctx) => [patroniPackagesRole(ctx)],
   /**
-   * etcd: members prepared and started together, healthy with exactly
-   * config.yml's membership, members whose settings changed restarted one at
-   * a time; then the live leader, its replicas together, and the DCS
-   * settings on the leader (pending restarts through the REST API).
+   * A running cluster whose Patroni must restart for new etcd settings is
+   * paused first (each member reports it). etcd: members prepared and started
+   * together, healthy with exactly config.yml's membership; a cluster still on
+   * plain HTTP gets every member's certificate before any member moves to
+   * TLS; members whose settings changed restarted one at a time; users, role
+   * and authentication. Then the live leader, its replicas together, a
+   * changed etcd password, and the DCS settings on the leader (pending
+   * restarts through the REST API; deploy's own pause ends there).
    */
   dataStages(ctx) {
     const cluster = ctx.cluster;
@@ -58,12 +64,17 @@ export const patroniManager: FailoverManager = {
     const replicas = data.filter((h) => h !== primary);
     const roles = [postgresRole(ctx, patroniPostgres(cluster)), patroniRole(ctx)];
     const stages: Stage[] = [
-      { name: 'etcd', hosts: etcd, roles: [etcdRole(ctx)] },
+      { name: 'patroni pause', hosts: [primary], roles: [patroniPauseRole(ctx)] },
+      { name: 'patroni paused', hosts: data, roles: [patroniPausedRole(ctx)], dependsOn: [primary] },
+      { name: 'etcd', hosts: etcd, roles: [etcdRole(ctx)], dependsOn: [primary] },
       { name: 'etcd health', hosts: [etcd[0]!], roles: [etcdHealthRole(ctx)], dependsOn: etcd },
+      { name: 'etcd peer tls', hosts: etcd, roles: [etcdPeerTlsRole(ctx)], serial: true, dependsOn: etcd },
       { name: 'etcd settings', hosts: etcd, roles: [etcdSettingsRole(ctx)], serial: true, dependsOn: etcd },
+      { name: 'etcd auth', hosts: [etcd[0]!], roles: [etcdAuthRole(ctx)], dependsOn: etcd },
       { name: 'primary', hosts: [primary], roles, dependsOn: etcd },
     ];
     if (replicas.length > 0) stages.push({ name: 'replicas', hosts: replicas, roles, dependsOn: [primary] });
+    stages.push({ name: 'etcd passwords', hosts: [etcd[0]!], roles: [etcdPasswordsRole(ctx)], dependsOn: data });
     stages.push({ name: 'patroni settings', hosts: [primary], roles: [patroniSettingsRole(ctx)], dependsOn: data });
     return stages;
   },

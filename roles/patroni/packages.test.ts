@@ -6,13 +6,13 @@ describe('patroniClusterPackages', () => {
   const c = patroniCluster();
   it('gives each host the packages of its own roles', () => {
     expect(patroniClusterPackages(instance(c, 'kaboom'))).toEqual(['patroni', 'curl']);
-    expect(patroniClusterPackages(instance(c, 'kapok'))).toEqual(['etcd-server', 'etcd-client']);
+    expect(patroniClusterPackages(instance(c, 'kapok'))).toEqual(['etcd-server', 'etcd-client', 'curl']);
     expect(patroniClusterPackages(instance(c, 'karaoke'))).toEqual(['haproxy', 'curl']);
     expect(patroniClusterPackages(instance(c, 'kaolin'))).toEqual([]);
   });
 
   it('leaves out the groups --skip-packages names', () => {
     expect(patroniClusterPackages(instance(c, 'kaboom'), new Set(['patroni']))).toEqual([]);
-    expect(patroniClusterPackages(instance(c, 'kapok'), new Set(['haproxy']))).toEqual(['etcd-server', 'etcd-client']);
+    expect(patroniClusterPackages(instance(c, 'kapok'), new Set(['haproxy']))).toEqual(['etcd-server', 'etcd-client', 'curl']);
   });
 });

@@ -20,10 +20,10 @@
  * flags pending_restart through the REST API, one at a time (replicas before
  * the leader; the leader first when a hot-standby minimum is lowered).
  */
-import { HostError } from '../../src/errors.js';
+import { HostError, RefusedError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
-import { passwordOf } from '../context.js';
-import { defineFact, defineRole, directory, file, flushHandlers, packages, reload, service, stderrTail, waitUntil, type Role } from '../../src/engine/index.js';
+import { PATRONI_REST_SECRET, patroniSecrets } from './secrets.js';
+import { command, defineFact, defineRole, directory, file, flushHandlers, packages, reload, service, stderrTail, waitUntil, type Role } from '../../src/engine/index.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole } from '../../src/inventory/liveTopology.js';
 import { parsePatroniFacts, patroniFactsCommand, PatroniPlanRefused } from '../../src/products/patroni/bootstrapPlan.js';
@@ -31,19 +31,17 @@ import { allPendingRestart, parsePatronictlList, pendingRestartOrder, type Patro
 import { patroniDynamicConfig } from '../../src/products/patroni/dynamicConfig.js';
 import { patroniDirs, patroniFiles } from '../../src/products/patroni/files.js';
 import { isObject, type JsonObject } from '../../src/products/patroni/json.js';
-import type { PatroniSecrets } from '../../src/products/patroni/localConfig.js';
 import { patroniMembers } from '../../src/products/patroni/members.js';
 import { patronictlListCommand } from '../../src/products/patroni/patronictl.js';
 import { configPatchRequest, restartRequest } from '../../src/products/patroni/restRequests.js';
 import { parseRestGet, poll, restCall, restGetCommand, restOkCommand } from './restOps.js';
 import { PATRONI_PACKAGES, PATRONI_GENERIC_SERVICE, POSTGRES_SERVICE, patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
 import { patroniApi, patroniLocalApi } from '../../src/products/patroni/api.js';
+import { PAUSE_MARKER, liveLocalApi, pauseRequest, reportsPaused } from '../../src/products/patroni/pause.js';
+import { mustRestartForEtcd } from './pause.js';
 import { patroniCluster } from '../../src/live/facts/patroniCluster.js';
 import { buildReadingCommand, parseReading, readingFact } from '../../src/live/reading.js';
 import { dcsSync } from '../../src/products/patroni/settingsPlan.js';
-
-/** The secret (cluster-dir/secrets/<user>) holding the REST API password. */
-export const PATRONI_REST_SECRET = 'patroni';
 
 /** Bounds: the first leader appearing, a member running after a (re)start, a restart through Patroni. */
 export const LEADER_TIMEOUT_MS = 60_000;
@@ -53,14 +51,6 @@ export const RESTART_TIMEOUT_MS = 120_000;
 export const PENDING_TIMEOUT_MS = 30_000;
 /** Patroni handles SIGHUP in its main loop: the reloaded API answers within a second or two. */
 export const RELOAD_TIMEOUT_MS = 30_000;
-
-export function patroniSecrets(ctx: DeployContext): PatroniSecrets {
-  return {
-    superuser: passwordOf(ctx, 'postgres'),
-    replication: passwordOf(ctx, 'replication'),
-    restApi: passwordOf(ctx, PATRONI_REST_SECRET),
-  };
-}
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
 
@@ -85,6 +75,8 @@ export function patroniRole(ctx: DeployContext): Role {
     const password = patroniSecrets(ctx).restApi;
 
     yield packages({ names: PATRONI_PACKAGES, when: !ctx.skipPackages.has('patroni') });
+    // Read before the new file is written: a running Patroni whose etcd3 section changes must restart.
+    const restartForEtcd = await mustRestartForEtcd(ctx, h);
     yield patroniDirs(cluster, inst).map((d) => directory({ path: d.path, owner: d.owner, group: d.group, mode: octal(d.mode) }));
     let configChanged = false;
     for (const f of patroniFiles({ cluster, instance: inst, secrets: patroniSecrets(ctx) })) {
@@ -104,6 +96,25 @@ export function patroniRole(ctx: DeployContext): Role {
       }),
     ];
     const leaveUnit = service({ name: `disable the ${POSTGRES_SERVICE} unit (only Patroni starts Postgres)`, service: POSTGRES_SERVICE, enabled: false });
+
+    if (facts.patroniActive && restartForEtcd) {
+      // The 'patroni pause' stage paused the cluster: stopped, this Patroni leaves Postgres running.
+      const before = await h.fact(defineFact('patroni-self-restart', restGetCommand(liveLocalApi(cluster, inst, restartForEtcd), '/patroni'), (r) => parseRestGet(r)));
+      if (!h.check && !(before.status === 200 && reportsPaused(before.body))) {
+        throw new RefusedError(`${h.host}: Patroni must restart to take its new etcd settings, and it does not run paused (a stop would stop Postgres); deploy again`);
+      }
+      yield service({ name: `restart ${svc} with its new etcd settings (paused: Postgres keeps running)`, service: svc, state: 'restarted' });
+      const leads = effectiveRole(cluster, ctx.live, h.host) === 'primary';
+      yield waitUntil({
+        name: leads ? `${h.host} holds the leader lock again (GET /primary)` : `${h.host} runs under Patroni again (GET /health)`,
+        cmd: restOkCommand(api, leads ? '/primary' : '/health'),
+        timeoutMs: leads ? LEADER_TIMEOUT_MS : MEMBER_TIMEOUT_MS,
+        intervalMs: 1000,
+      });
+      if (facts.postgresUnitActive) yield handOver();
+      yield leaveUnit;
+      return;
+    }
 
     if (facts.patroniActive) {
       if (configChanged) {
@@ -176,6 +187,11 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     const inst = instanceByName(cluster, h.host)!;
     const api = patroniLocalApi(cluster, inst);
     const password = patroniSecrets(ctx).restApi;
+    if (await h.facts.stat(PAUSE_MARKER)) {
+      // Every member runs with its new etcd settings: deploy's own pause ends.
+      yield restCall({ name: 'resume Patroni (deploy paused it for the etcd change)', api, request: pauseRequest(false), password, expect: [200] });
+      yield command({ name: 'forget the pause', cmd: `rm -f -- ${PAUSE_MARKER}`, removes: PAUSE_MARKER });
+    }
     const current = await h.fact(
       defineFact<JsonObject | undefined>('patroni-config', restGetCommand(api, '/config'), (r) => {
         const res = parseRestGet(r);
@@ -229,3 +245,5 @@ export function patroniSettingsRole(ctx: DeployContext): Role {
     }
   });
 }
+
+export { PATRONI_REST_SECRET, patroniSecrets };

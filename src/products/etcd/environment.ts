@@ -24,14 +24,16 @@ import {
   etcdInitialCluster,
   etcdMembers,
   etcdPeerPort,
+  withScheme,
   type EtcdMember,
 } from './members.js';
+import { ETCD_CA_PATH, etcdCertPath, etcdKeyPath } from './tls.js';
 
 export const ETCD_ENV_FILE = '/etc/default/etcd';
 export const ETCD_SERVICE = 'etcd';
 
-/** Debian's etcd server and its client (etcdctl). */
-export const ETCD_PACKAGES = ['etcd-server', 'etcd-client'];
+/** Debian's etcd server, its client (etcdctl) and curl (the health and membership reads). */
+export const ETCD_PACKAGES = ['etcd-server', 'etcd-client', 'curl'];
 /** Where the package's own single-member etcd keeps its data (Debian's unit default). */
 export const ETCD_PACKAGE_DATA_DIR = '/var/lib/etcd/default';
 export const ETCD_TEMPLATE = 'roles/etcd/templates/etcd.default.hbs';
@@ -111,22 +113,28 @@ function listenHost(member: EtcdMember): string {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(member.address) ? member.address : '0.0.0.0';
 }
 
+/**
+ * The file's scheme: 'https' always, except the step of a cluster switching
+ * from plain HTTP to TLS where every member first gets its pair and the CA
+ * while it still listens on http:// (so that, once members move to https one
+ * at a time, each can already dial the others with its certificate).
+ */
+export type EtcdScheme = 'https' | 'http';
+
 /** ETCD_* variables in file order. */
-export function etcdEnvironment(cluster: Cluster, instance: Instance): Array<{ key: string; value: string }> {
-  const members = etcdMembers(cluster);
-  const me = etcdMemberOf(cluster, instance);
+export function etcdEnvironment(cluster: Cluster, instance: Instance, scheme: EtcdScheme = 'https'): Array<{ key: string; value: string }> {
+  const members = etcdMembers(cluster).map((m) => ({ ...m, clientUrl: withScheme(m.clientUrl, scheme), peerUrl: withScheme(m.peerUrl, scheme) }));
+  const me = members.find((m) => m.name === etcdMemberOf(cluster, instance).name)!;
   const timing = etcdTiming(cluster);
   const host = listenHost(me);
   const clientPort = etcdClientPort(cluster);
   const peerPort = etcdPeerPort(cluster);
-  // Loopback as well, so etcdctl on the member itself works with its defaults.
-  const listenClient =
-    host === '0.0.0.0' ? `http://0.0.0.0:${clientPort}` : `http://${host}:${clientPort},http://127.0.0.1:${clientPort}`;
   const env: Array<[string, string]> = [
     ['ETCD_NAME', me.name],
     ['ETCD_DATA_DIR', etcdDataDir(cluster)],
-    ['ETCD_LISTEN_PEER_URLS', `http://${host}:${peerPort}`],
-    ['ETCD_LISTEN_CLIENT_URLS', listenClient],
+    // Only the member's own address (its certificate names it): nothing on the loopback.
+    ['ETCD_LISTEN_PEER_URLS', `${scheme}://${host}:${peerPort}`],
+    ['ETCD_LISTEN_CLIENT_URLS', `${scheme}://${host}:${clientPort}`],
     ['ETCD_INITIAL_ADVERTISE_PEER_URLS', me.peerUrl],
     ['ETCD_ADVERTISE_CLIENT_URLS', me.clientUrl],
     // Static bootstrap: every member lists all members with the same token.
@@ -134,6 +142,17 @@ export function etcdEnvironment(cluster: Cluster, instance: Instance): Array<{ k
     ['ETCD_INITIAL_CLUSTER', etcdInitialCluster(members)],
     ['ETCD_INITIAL_CLUSTER_STATE', 'new'],
     ['ETCD_INITIAL_CLUSTER_TOKEN', etcdClusterToken(cluster)],
+    // Clients: TLS with the host's pair; no client certificate asked (clients prove who they are
+    // with a user and password). No ETCD_TRUSTED_CA_FILE: in etcd 3.4 it alone makes every
+    // client present a certificate.
+    ['ETCD_CERT_FILE', etcdCertPath(me.name)],
+    ['ETCD_KEY_FILE', etcdKeyPath(me.name)],
+    // Peers: TLS both ways, each side's certificate checked against the cluster CA (and, by etcd,
+    // against the address the connection comes from).
+    ['ETCD_PEER_CERT_FILE', etcdCertPath(me.name)],
+    ['ETCD_PEER_KEY_FILE', etcdKeyPath(me.name)],
+    ['ETCD_PEER_TRUSTED_CA_FILE', ETCD_CA_PATH],
+    ['ETCD_PEER_CLIENT_CERT_AUTH', 'true'],
     ['ETCD_HEARTBEAT_INTERVAL', String(timing.heartbeatIntervalMs)],
     ['ETCD_ELECTION_TIMEOUT', String(timing.electionTimeoutMs)],
     // Pre-vote: a member that stalled (CPU, fsync) and comes back does not
@@ -151,10 +170,10 @@ export function etcdEnvironment(cluster: Cluster, instance: Instance): Array<{ k
 }
 
 /** The content of /etc/default/etcd for this member. */
-export function etcdEnvFile(cluster: Cluster, instance: Instance): string {
+export function etcdEnvFile(cluster: Cluster, instance: Instance, scheme: EtcdScheme = 'https'): string {
   return renderTemplate(ETCD_TEMPLATE, {
     cluster: cluster.name,
     member: instance.name,
-    env: etcdEnvironment(cluster, instance),
+    env: etcdEnvironment(cluster, instance, scheme),
   });
 }

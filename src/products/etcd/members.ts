@@ -3,6 +3,8 @@
  * order, each named after its instance and reached on its own address.
  * Patroni's `etcd3.hosts`, etcdctl's `--endpoints` and etcd's own
  * `initial-cluster` are all built from this one list, so they cannot disagree.
+ * Clients and peers speak TLS (https) with each member's certificate, signed
+ * by the cluster CA and naming the member's name and address.
  */
 import { ConfigError } from '../../errors.js';
 import { hasRole, type Cluster, type Instance } from '../../inventory/cluster.js';
@@ -17,9 +19,9 @@ export interface EtcdMember {
   name: string;
   /** The instance's IP address (its name when it has none). */
   address: string;
-  /** http://<address>:2379 */
+  /** https://<address>:2379 */
   clientUrl: string;
-  /** http://<address>:2380 */
+  /** https://<address>:2380 */
   peerUrl: string;
 }
 
@@ -43,7 +45,7 @@ export function etcdMembers(cluster: Cluster): EtcdMember[] {
     .filter((i) => hasRole(i, 'etcd'))
     .map((i) => {
       const address = instanceAddress(i);
-      return { name: i.name, address, clientUrl: `http://${address}:${client}`, peerUrl: `http://${address}:${peer}` };
+      return { name: i.name, address, clientUrl: `https://${address}:${client}`, peerUrl: `https://${address}:${peer}` };
     });
   if (members.length === 0) {
     throw new ConfigError([
@@ -65,4 +67,14 @@ export function etcdEndpoints(members: readonly EtcdMember[]): string {
 /** ETCD_INITIAL_CLUSTER: name=peer URL for every member. */
 export function etcdInitialCluster(members: readonly EtcdMember[]): string {
   return members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+}
+
+/** The URL with another scheme (a member of a cluster not yet switched to TLS answers on http://). */
+export function withScheme(url: string, scheme: 'http' | 'https'): string {
+  return url.replace(/^https?:/, `${scheme}:`);
+}
+
+/** The same host and port, whatever the scheme. */
+export function sameEndpoint(a: string, b: string): boolean {
+  return withScheme(a, 'https') === withScheme(b, 'https');
 }

@@ -14,6 +14,7 @@ import { ConfigError } from '../../errors.js';
 import { clusterVar } from '../../config/vars.js';
 import { hasRole, instanceByName, type Cluster, type Instance } from '../../inventory/cluster.js';
 import { etcdClientPort, etcdMembers, instanceAddress } from '../etcd/members.js';
+import { ETCD_PATRONI_USER } from '../etcd/auth.js';
 import { patroniDynamicConfig, type DynamicConfigOptions } from './dynamicConfig.js';
 import { mergeWithDeletes, type JsonObject } from './json.js';
 import { pgbouncerHosts } from './members.js';
@@ -50,6 +51,8 @@ export interface PatroniSecrets {
   rewind?: string;
   /** REST API basic auth for user `patroni`; also what patronictl sends. */
   restApi: string;
+  /** etcd's `patroni` user (Patroni's and patronictl's login to the DCS). */
+  etcd: string;
 }
 
 export interface LocalConfigInputs extends DynamicConfigOptions {
@@ -78,6 +81,18 @@ function replicateFrom(cluster: Cluster, instance: Instance): string | undefined
   return up && hasRole(up, 'replica') ? up.name : undefined;
 }
 
+/** patroni.yml's etcd3 section. */
+export function patroniEtcd3(cluster: Cluster, password: string): JsonObject {
+  const clientPort = etcdClientPort(cluster);
+  return {
+    hosts: etcdMembers(cluster).map((m) => `${m.address}:${clientPort}`),
+    protocol: 'https',
+    cacert: CA_CERT_PATH,
+    username: ETCD_PATRONI_USER,
+    password,
+  };
+}
+
 export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
   const { cluster, instance, secrets } = inputs;
   if (!hasRole(instance, 'primary') && !hasRole(instance, 'replica')) {
@@ -87,7 +102,6 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
   const address = instanceAddress(instance);
   const restPort = patroniRestPort(cluster, instance);
   const hba = [...(inputs.pgHba ?? postgresRoleHbaLines(cluster))];
-  const clientPort = etcdClientPort(cluster);
 
   const postgresql: JsonObject = {
     listen: `0.0.0.0:${pg.port}`,
@@ -139,8 +153,10 @@ export function patroniLocalConfig(inputs: LocalConfigInputs): JsonObject {
       cafile: CA_CERT_PATH,
       authentication: { username: PATRONI_REST_USER, password: secrets.restApi },
     },
-    // v3 API: etcd 3.4 does not serve v2 by default (TESTBED: "Patroni and etcd").
-    etcd3: { hosts: etcdMembers(cluster).map((m) => `${m.address}:${clientPort}`) },
+    // v3 API: etcd 3.4 does not serve v2 by default (TESTBED: "Patroni and etcd"). Over TLS,
+    // each member's certificate checked against the cluster CA, as etcd's patroni user.
+    // Patroni reads this section only when it starts (a reload takes the password alone).
+    etcd3: patroniEtcd3(cluster, secrets.etcd),
     bootstrap: {
       dcs: patroniDynamicConfig(cluster, inputs),
       // Used only if Patroni must create the cluster itself (empty data dir on the

@@ -68,6 +68,11 @@ export function patroniNamespace(cluster: Cluster): string {
   return `/${ns.replace(/^\/+|\/+$/g, '')}/`;
 }
 
+/** Every key Patroni keeps in etcd starts with this: /<namespace>/<scope>/ (the etcd patroni role's one permission). */
+export function patroniDcsPrefix(cluster: Cluster): string {
+  return `${patroniNamespace(cluster)}${checkedClusterName(cluster)}/`;
+}
+
 export function patroniRestPort(cluster: Cluster, instance: Instance): number {
   return hostVar(cluster, instance, 'patroni_listen_port');
 }

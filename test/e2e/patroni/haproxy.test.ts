@@ -12,17 +12,24 @@
  * 3. a reload-only and a restart-only setting in config.yml go through
  *    Patroni: the first without a restart, the second restarting the replica
  *    before the leader;
- * 4. changed etcd settings restart the members one at a time, the cluster
+ * 4. etcd answers clients and peers over TLS only, and clients only with a
+ *    user: plain HTTP, TLS without a password or a certificate-less peer get
+ *    nothing; Patroni's REST API speaks TLS and refuses every state-changing
+ *    request without its password; rotating etcd's patroni password reloads
+ *    Patroni and prints neither password;
+ * 5. changed etcd settings restart the members one at a time, the cluster
  *    healthy before and after each, Patroni's leader untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { etcdMembers } from '../../../src/products/etcd/members.js';
 import { patroniMembers } from '../../../src/products/patroni/members.js';
+import { patroniConfigPath, patroniDcsPrefix, patroniServiceName } from '../../../src/products/patroni/settings.js';
+import { rotatePassword } from '../../../playbooks/operate/rotatePassword.js';
 import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { IMAGE, deployLogged, addressOf, httpFromOutside, storedPassword, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
+import { IMAGE, deployLogged, addressOf, etcdLogin, etcdRange, httpFromOutside, storedPassword, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
@@ -74,7 +81,7 @@ describe('Patroni + HAProxy: first deploy', () => {
     expect(streaming.split('\n').filter((l) => data.includes(l.split('|')[0]!))).toEqual(replicas.map((r) => `${r.name}|streaming`));
   });
 
-  it('etcdctl endpoint health is healthy for all three members, asked on each', async () => {
+  it('etcd is healthy on all three members over TLS, asked from each', async () => {
     const members = etcdMembers(tc.cluster);
     expect(members).toHaveLength(3);
     for (const m of members) {
@@ -178,6 +185,37 @@ describe('Patroni + HAProxy: first deploy', () => {
   });
 });
 
+describe('etcd: TLS and authentication', () => {
+  it('from the test machine: plain HTTP gets no answer, TLS without the password is refused, TLS with the cluster CA and the patroni password reads the leader key and nothing else', async () => {
+    const prefix = patroniDcsPrefix(tc.cluster);
+    const password = await storedPassword(tc, 'etcd_patroni');
+    const l = await leader();
+    for (const m of etcdMembers(tc.cluster)) {
+      const address = addressOf(tc, m.name);
+      const base = `https://${address}:2379`;
+      const plain = await etcdRange(tc, `http://${address}:2379`, `${prefix}leader`);
+      expect(plain.status, `${m.name} over plain HTTP: ${plain.body}`).toBe(0);
+      const anonymous = await etcdRange(tc, base, `${prefix}leader`);
+      expect(anonymous.status, `${m.name} over TLS without a user`).not.toBe(200);
+      expect(anonymous.body).toMatch(/user name is empty/);
+      expect(await etcdLogin(tc, base, 'patroni', 'not-the-password')).toBeUndefined();
+      expect(await etcdLogin(tc, base, 'root', password)).toBeUndefined();
+      const token = await etcdLogin(tc, base, 'patroni', password);
+      expect(token, `${m.name}: patroni's login`).toBeDefined();
+      const read = await etcdRange(tc, base, `${prefix}leader`, token);
+      expect(read.status, read.body).toBe(200);
+      const kvs = (JSON.parse(read.body) as { kvs?: Array<{ value: string }> }).kvs ?? [];
+      expect(kvs.map((kv) => Buffer.from(kv.value, 'base64').toString())).toEqual([l]);
+      const everything = await etcdRange(tc, base, '/', token, true);
+      expect(everything.status, `${m.name}: patroni reads outside ${prefix}`).not.toBe(200);
+      expect(everything.body).toMatch(/permission denied/);
+      // Peers: plain HTTP gets no answer, TLS without a certificate signed by the cluster CA neither.
+      expect((await httpFromOutside(tc, `http://${address}:2380/members`)).status).toBe(0);
+      expect((await httpFromOutside(tc, `https://${address}:2380/members`)).status).toBe(0);
+    }
+  });
+});
+
 describe('Patroni + HAProxy: switchover', () => {
   it('both HAProxy write frontends reach the new leader within 15 s; a redeploy keeps it and changes nothing on the data nodes', async () => {
     const old = await leader();
@@ -236,6 +274,37 @@ describe('Patroni + HAProxy: settings through Patroni', () => {
     expect(restarts.map((t) => t.replace(/^restart Postgres on (\S+).*$/, '$1'))).toEqual([replica, l]);
     for (const h of data) expect((await tc.ssh(h, 'systemctl is-active postgres; systemctl is-enabled postgres')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'disabled']);
     expect(await leader()).toBe(l);
+  });
+});
+
+describe('etcd: rotating the patroni password', () => {
+  it("m1 rotate-password etcd_patroni with --diff: Patroni reloads (no restart), etcd takes the new password and refuses the old; neither is printed, the file's diff is hidden; the leader stays; the next deploy changes nothing", async () => {
+    const before = await storedPassword(tc, 'etcd_patroni');
+    const l = await leader();
+    const started = async () => Promise.all(data.map(async (d) => (await on(tc, d, `systemctl show -p ExecMainStartTimestampMonotonic --value ${patroniServiceName(tc.cluster)}`)).trim()));
+    const startedBefore = await started();
+    const out: string[] = [];
+    const outcome = await rotatePassword(tc.dir, 'etcd_patroni', { diff: true, write: (t) => void out.push(t), tty: false });
+    const text = out.join('');
+    expect(outcome.exitCode, text.slice(-3000)).toBe(0);
+    const after = await storedPassword(tc, 'etcd_patroni');
+    expect(after).not.toBe(before);
+    expect(text).not.toContain(before);
+    expect(text).not.toContain(after);
+    const path = patroniConfigPath(tc.cluster).replaceAll('.', '\\.');
+    for (const d of data) expect(text).toMatch(new RegExp(`changed +${d} patroni › file ${path}\\n +--- ${path}\\n +\\+\\+\\+ ${path}\\n +\\(content hidden: sensitive\\)\\n`));
+    const base = `https://${addressOf(tc, etcdMembers(tc.cluster)[0]!.name)}:2379`;
+    expect(await etcdLogin(tc, base, 'patroni', before)).toBeUndefined();
+    expect(await etcdLogin(tc, base, 'patroni', after)).toBeDefined();
+    expect(await started()).toEqual(startedBefore);
+    expect(await leader()).toBe(l);
+    // Patroni keeps writing its keys with the new password: every member refreshes its own within loop_wait.
+    const fresh = await within(async () => (await patronictlList(tc, data[0]!)).members.every((m) => m.state === 'running' || m.state === 'streaming'), 30_000);
+    expect(fresh).toBeDefined();
+    const again = await deploy();
+    const all = tc.cluster.instances.map((i) => i.name);
+    expect(changedOn(again, all)).toEqual(zeroOn(all));
+    await expect(rotatePassword(tc.dir, 'etcd_root')).rejects.toThrow(/etcd's root password is not rotated by m1/);
   });
 });
 

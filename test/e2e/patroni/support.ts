@@ -110,7 +110,7 @@ export async function switchover(tc: ProvisionedTestCluster, from: string, to: s
   return on(tc, from, patronictlSwitchoverCommand(tc.cluster, from, to));
 }
 
-/** `etcdctl endpoint health` over every member, run on `host`. */
+/** Every etcd member's health (GET /health over TLS), asked from `host`. */
 export async function etcdHealth(tc: ProvisionedTestCluster, host: string): Promise<EndpointHealth[]> {
   const members = etcdMembers(tc.cluster);
   const r = await tc.ssh(host, etcdEndpointHealthCommand(members));
@@ -171,12 +171,12 @@ export interface HttpAnswer {
 export async function httpFromOutside(
   tc: ProvisionedTestCluster,
   url: string,
-  opts: { method?: string; body?: string; auth?: { user: string; password: string }; timeoutMs?: number } = {},
+  opts: { method?: string; body?: string; auth?: { user: string; password: string }; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<HttpAnswer> {
   const u = new URL(url);
   const secure = u.protocol === 'https:';
   const ca = secure ? await readFile(caCertOf(tc.dir), 'utf8') : undefined;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (opts.auth) headers['Authorization'] = `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`;
   return new Promise((resolve) => {
@@ -189,4 +189,19 @@ export async function httpFromOutside(
     req.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
     req.end(opts.body);
   });
+}
+
+/** etcd's v3 JSON gateway from the test machine: a range read of `key` (with a token from etcdLogin, or none). */
+export function etcdRange(tc: ProvisionedTestCluster, baseUrl: string, key: string, token?: string, prefix = false): Promise<HttpAnswer> {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const body: Record<string, string> = { key: b64(key) };
+  if (prefix) body.range_end = b64(key.slice(0, -1) + String.fromCharCode(key.charCodeAt(key.length - 1) + 1));
+  return httpFromOutside(tc, `${baseUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify(body), ...(token ? { headers: { Authorization: token } } : {}) });
+}
+
+/** A token for `user` (POST /v3/auth/authenticate); undefined when etcd refuses the password. */
+export async function etcdLogin(tc: ProvisionedTestCluster, baseUrl: string, user: string, password: string): Promise<string | undefined> {
+  const r = await httpFromOutside(tc, `${baseUrl}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: user, password }) });
+  if (r.status !== 200) return undefined;
+  return (JSON.parse(r.body) as { token?: string }).token;
 }

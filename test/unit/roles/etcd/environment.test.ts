@@ -15,17 +15,17 @@ function envMap(cluster = patroniCluster(), name = 'kaput'): Map<string, string>
 }
 
 describe('etcd members', () => {
-  it('are the etcd instances in node order, on their IPs', () => {
+  it('are the etcd instances in node order, on their IPs, over TLS', () => {
     const members = etcdMembers(patroniCluster());
     expect(members.map((m) => m.name)).toEqual(['kapok', 'kaput', 'karakul']);
     expect(members.map((m) => m.peerUrl)).toEqual([
-      'http://10.33.0.5:2380',
-      'http://10.33.0.6:2380',
-      'http://10.33.0.7:2380',
+      'https://10.33.0.5:2380',
+      'https://10.33.0.6:2380',
+      'https://10.33.0.7:2380',
     ]);
-    expect(etcdEndpoints(members)).toBe('http://10.33.0.5:2379,http://10.33.0.6:2379,http://10.33.0.7:2379');
+    expect(etcdEndpoints(members)).toBe('https://10.33.0.5:2379,https://10.33.0.6:2379,https://10.33.0.7:2379');
     expect(etcdInitialCluster(members)).toBe(
-      'kapok=http://10.33.0.5:2380,kaput=http://10.33.0.6:2380,karakul=http://10.33.0.7:2380',
+      'kapok=https://10.33.0.5:2380,kaput=https://10.33.0.6:2380,karakul=https://10.33.0.7:2380',
     );
   });
 
@@ -42,25 +42,47 @@ describe('etcd environment file', () => {
     const env = envMap();
     expect(env.get('ETCD_NAME')).toBe('kaput');
     expect(env.get('ETCD_INITIAL_CLUSTER')).toBe(
-      'kapok=http://10.33.0.5:2380,kaput=http://10.33.0.6:2380,karakul=http://10.33.0.7:2380',
+      'kapok=https://10.33.0.5:2380,kaput=https://10.33.0.6:2380,karakul=https://10.33.0.7:2380',
     );
     expect(env.get('ETCD_INITIAL_CLUSTER_STATE')).toBe('new');
     expect(env.get('ETCD_INITIAL_CLUSTER_TOKEN')).toBe('m1-patroni1');
   });
 
-  it('listens for peers on its IP and for clients on its IP and loopback, advertising its IP', () => {
+  it('listens for peers and clients over TLS on its IP only (its certificate names it, not the loopback), advertising its IP', () => {
     const env = envMap();
-    expect(env.get('ETCD_LISTEN_PEER_URLS')).toBe('http://10.33.0.6:2380');
-    expect(env.get('ETCD_LISTEN_CLIENT_URLS')).toBe('http://10.33.0.6:2379,http://127.0.0.1:2379');
-    expect(env.get('ETCD_INITIAL_ADVERTISE_PEER_URLS')).toBe('http://10.33.0.6:2380');
-    expect(env.get('ETCD_ADVERTISE_CLIENT_URLS')).toBe('http://10.33.0.6:2379');
+    expect(env.get('ETCD_LISTEN_PEER_URLS')).toBe('https://10.33.0.6:2380');
+    expect(env.get('ETCD_LISTEN_CLIENT_URLS')).toBe('https://10.33.0.6:2379');
+    expect(env.get('ETCD_INITIAL_ADVERTISE_PEER_URLS')).toBe('https://10.33.0.6:2380');
+    expect(env.get('ETCD_ADVERTISE_CLIENT_URLS')).toBe('https://10.33.0.6:2379');
+  });
+
+  it("serves clients with its own pair, asking no client certificate; peers show theirs, checked against the cluster CA", () => {
+    const env = envMap();
+    expect(env.get('ETCD_CERT_FILE')).toBe('/etc/m1/etcd/kaput.crt');
+    expect(env.get('ETCD_KEY_FILE')).toBe('/etc/m1/etcd/kaput.key');
+    // etcd 3.4 asks every client for a certificate once a trusted CA is set for clients.
+    expect(env.has('ETCD_TRUSTED_CA_FILE')).toBe(false);
+    expect(env.has('ETCD_CLIENT_CERT_AUTH')).toBe(false);
+    expect(env.get('ETCD_PEER_CERT_FILE')).toBe('/etc/m1/etcd/kaput.crt');
+    expect(env.get('ETCD_PEER_KEY_FILE')).toBe('/etc/m1/etcd/kaput.key');
+    expect(env.get('ETCD_PEER_TRUSTED_CA_FILE')).toBe('/etc/m1/ssl/ca.crt');
+    expect(env.get('ETCD_PEER_CLIENT_CERT_AUTH')).toBe('true');
+  });
+
+  it('the step of a cluster moving off plain HTTP: the same file with every URL still http://', () => {
+    const c = patroniCluster();
+    const https = new Map(etcdEnvironment(c, instance(c, 'kaput')).map((e) => [e.key, e.value]));
+    const http = new Map(etcdEnvironment(c, instance(c, 'kaput'), 'http').map((e) => [e.key, e.value]));
+    expect([...http.keys()]).toEqual([...https.keys()]);
+    for (const [k, v] of https) expect(http.get(k)).toBe(v.replaceAll('https://', 'http://'));
+    expect(http.get('ETCD_PEER_CERT_FILE')).toBe('/etc/m1/etcd/kaput.crt');
   });
 
   it('without an IP, advertises the name and listens on every interface (etcd cannot bind a name)', () => {
     const env = envMap(patroniCluster({ noAddresses: true }));
-    expect(env.get('ETCD_LISTEN_PEER_URLS')).toBe('http://0.0.0.0:2380');
-    expect(env.get('ETCD_ADVERTISE_CLIENT_URLS')).toBe('http://kaput:2379');
-    expect(env.get('ETCD_INITIAL_CLUSTER')).toContain('kapok=http://kapok:2380');
+    expect(env.get('ETCD_LISTEN_PEER_URLS')).toBe('https://0.0.0.0:2380');
+    expect(env.get('ETCD_ADVERTISE_CLIENT_URLS')).toBe('https://kaput:2379');
+    expect(env.get('ETCD_INITIAL_CLUSTER')).toContain('kapok=https://kapok:2380');
   });
 
   it('uses its own data dir, never the package one, and the v3 API only', () => {

@@ -7,6 +7,7 @@ import {
 import {
   compareMembership,
   etcdMemberListCommand,
+  hexMemberId,
   membershipMatches,
   parseMemberList,
 } from '../../../../src/products/etcd/memberListCommand.js';
@@ -15,51 +16,73 @@ import { patroniCluster } from '../patroni/fixture.js';
 
 const members = etcdMembers(patroniCluster());
 
-describe('etcdctl endpoint health', () => {
-  it('asks every member over the v3 API with bounded timeouts, as JSON', () => {
-    expect(etcdEndpointHealthCommand(members)).toBe(
-      'ETCDCTL_API=3 etcdctl --endpoints=http://10.33.0.5:2379,http://10.33.0.6:2379,http://10.33.0.7:2379 ' +
-        '--dial-timeout=2s --command-timeout=3s endpoint health -w json',
-    );
+describe('etcd health over each member\'s client URL', () => {
+  it('asks GET /health of every member over TLS, checked against the cluster CA, with bounded timeouts', () => {
+    const cmd = etcdEndpointHealthCommand(members);
+    for (const ip of ['10.33.0.5', '10.33.0.6', '10.33.0.7']) {
+      expect(cmd).toContain(`curl -sS --noproxy '*' --connect-timeout 2 --max-time 3 --proto =https --cacert /etc/m1/ssl/ca.crt https://${ip}:2379/health`);
+    }
+    expect(cmd).not.toContain('http://');
+    expect(cmd).toMatch(/exit \$bad$/);
   });
 
-  // Output captured from etcdctl 3.4.23 with one of three members killed.
-  const oneDown =
-    '[{"endpoint":"http://10.33.0.6:2379","health":true,"took":"13.781348ms"},' +
-    '{"endpoint":"http://10.33.0.5:2379","health":true,"took":"21.924103ms"},' +
-    '{"endpoint":"http://10.33.0.7:2379","health":false,"took":"5.000586745s","error":"context deadline exceeded"}]';
+  it('while a cluster switches to TLS, asks a member that does not answer over TLS over plain HTTP too', () => {
+    const cmd = etcdEndpointHealthCommand(members, { plainToo: true });
+    expect(cmd).toContain("https://10.33.0.6:2379/health 2>&1) || a=$(curl -sS --noproxy '*' --connect-timeout 2 --max-time 3 --proto =http http://10.33.0.6:2379/health 2>&1)");
+  });
 
-  it('parses healthy and unhealthy endpoints and maps them to members', () => {
+  // Answers captured from etcd 3.4.23 (one member killed), as the command prints them.
+  const oneDown = ['kapok\t{"health":"true"}', 'kaput\t{"health":"true"}', "karakul\tcurl: (7) Failed to connect to 10.33.0.7 port 2379 after 0 ms: Couldn't connect to server"].join('\n');
+
+  it('parses healthy and unhealthy members', () => {
     const h = parseEndpointHealth(oneDown, members);
-    expect(h.filter((x) => x.healthy).map((x) => x.member).sort()).toEqual(['kapok', 'kaput']);
-    expect(h.find((x) => x.member === 'karakul')).toMatchObject({ healthy: false, error: 'context deadline exceeded' });
-    expect(describeHealth(h)).toBe('unhealthy: karakul (context deadline exceeded); healthy: kaput, kapok');
+    expect(h.filter((x) => x.healthy).map((x) => x.member)).toEqual(['kapok', 'kaput']);
+    expect(h.find((x) => x.member === 'karakul')).toMatchObject({ healthy: false, endpoint: 'https://10.33.0.7:2379' });
+    expect(describeHealth(h)).toBe("unhealthy: karakul (curl: (7) Failed to connect to 10.33.0.7 port 2379 after 0 ms: Couldn't connect to server); healthy: kapok, kaput");
   });
 
-  it('counts a member absent from the output as unhealthy', () => {
-    const partial = '[{"endpoint":"http://10.33.0.5:2379","health":true,"took":"1ms"}]';
-    const h = parseEndpointHealth(partial, members);
-    expect(h.filter((x) => !x.healthy).map((x) => x.member)).toEqual(['kaput', 'karakul']);
+  it('a member without quorum says false; a member absent from the output counts as unhealthy', () => {
+    const h = parseEndpointHealth('kapok\t{"health":"false"}', members);
+    expect(h.map((x) => [x.member, x.healthy])).toEqual([['kapok', false], ['kaput', false], ['karakul', false]]);
+    expect(h[1]!.error).toBe('no answer');
   });
 
-  it('rejects output that is not JSON with the start of it', () => {
-    expect(() => parseEndpointHealth('Error: unhealthy cluster', members)).toThrow(/not JSON: Error: unhealthy/);
+  it('rejects output that is not its lines', () => {
+    expect(() => parseEndpointHealth('Error: something else', members)).toThrow(/unexpected output: Error: something else/);
   });
 });
 
-describe('etcdctl member list', () => {
-  it('is built over the same endpoints', () => {
-    expect(etcdMemberListCommand(members)).toMatch(/^ETCDCTL_API=3 etcdctl --endpoints=http:\/\/10\.33\.0\.5:2379,.* member list -w json$/);
+describe('etcd member list', () => {
+  it('asks the JSON gateway of each member in turn, over TLS (and plain HTTP while switching), printing the first answer', () => {
+    const cmd = etcdMemberListCommand(members);
+    expect(cmd.split('\n')[0]).toBe(
+      `a=$(curl -sS --noproxy '*' --connect-timeout 2 --max-time 3 --proto =https --cacert /etc/m1/ssl/ca.crt -X POST -d '{}' https://10.33.0.5:2379/v3/cluster/member/list 2>/dev/null) && case "$a" in *'"members"'*) printf '%s\\n' "$a"; exit 0 ;; esac`,
+    );
+    expect(cmd.split('\n')).toHaveLength(5);
+    expect(etcdMemberListCommand(members, { plainToo: true }).split('\n')).toHaveLength(8);
+    expect(etcdMemberListCommand(members, { plainToo: true })).toContain('http://10.33.0.5:2379/v3/cluster/member/list');
+  });
+
+  it('keeps the member IDs whole (the gateway gives them as strings) and names them in hex for etcdctl', () => {
+    // Captured from etcd 3.4.23's gateway.
+    const answer =
+      '{"header":{"cluster_id":"5716013975821197444","member_id":"6598929098562179454","raft_term":"6"},"members":[{"ID":"6598929098562179454","name":"m1","peerURLs":["https://127.0.0.1:2380"],"clientURLs":["https://127.0.0.1:2379"]},' +
+      '{"ID":"13487502627470054085","name":"m3","peerURLs":["http://127.0.0.3:2380"],"clientURLs":["http://127.0.0.3:2379"]}]}';
+    const live = parseMemberList(answer);
+    expect(live.map((m) => [m.id, hexMemberId(m.id)])).toEqual([
+      ['6598929098562179454', '5b941b0d71c9917e'],
+      ['13487502627470054085', 'bb2d3c2e098012c5'],
+    ]);
   });
 
   const live = (names: Array<[string, string]>) =>
     JSON.stringify({
       header: { cluster_id: 16172279897100229334n.toString(), member_id: 1, raft_term: 2 },
       members: names.map(([name, ip], i) => ({
-        ID: 1439571014844065030 + i,
+        ID: String(1439571014844065030n + BigInt(i)),
         name,
-        peerURLs: [`http://${ip}:2380`],
-        clientURLs: name ? [`http://${ip}:2379`] : [],
+        peerURLs: [`https://${ip}:2380`],
+        clientURLs: name ? [`https://${ip}:2379`] : [],
       })),
     });
 
@@ -81,6 +104,14 @@ describe('etcdctl member list', () => {
     const out = live([['kapok', '10.33.0.5'], ['kaput', '10.33.0.6'], ['karakul', '10.33.0.7'], ['', '10.33.0.9'], ['old', '10.33.0.8']]);
     const diff = compareMembership(members, parseMemberList(out));
     expect(diff.unexpected).toEqual(['old']);
-    expect(diff.notStarted).toEqual(['http://10.33.0.9:2380']);
+    expect(diff.notStarted).toEqual(['https://10.33.0.9:2380']);
+  });
+
+  it('while a cluster switches to TLS, a member still on http:// is the same member (anyScheme), not otherwise', () => {
+    const out = JSON.parse(live([['kapok', '10.33.0.5'], ['kaput', '10.33.0.6'], ['karakul', '10.33.0.7']]));
+    out.members[1].peerURLs = ['http://10.33.0.6:2380'];
+    const parsed = parseMemberList(JSON.stringify(out));
+    expect(compareMembership(members, parsed).peerUrlMismatch).toEqual(['kaput']);
+    expect(membershipMatches(compareMembership(members, parsed, { anyScheme: true }))).toBe(true);
   });
 });

@@ -80,7 +80,7 @@ describe('forming the cluster on a fresh install', () => {
     const wait = plan[2]!.steps[0]!;
     expect(wait.kind).toBe('wait-healthy');
     expect(wait.kind === 'wait-healthy' && wait.timeoutMs).toBeGreaterThanOrEqual(60_000);
-    expect(wait.kind === 'wait-healthy' && wait.command).toContain('endpoint health');
+    expect(wait.kind === 'wait-healthy' && wait.command).toContain('/health');
   });
 
   it('ends by checking health and membership, and restarts nothing', () => {

@@ -6,7 +6,7 @@ import { patroniConfigFile, patroniLocalConfig, type PatroniSecrets } from '../.
 import { pgHbaConf } from '../../../../src/products/postgres/hba.js';
 import { instance, patroniCluster } from './fixture.js';
 
-const secrets: PatroniSecrets = { superuser: 'su-pw', replication: 'off', rewind: 'rw: #x', restApi: 'api"pw\\' };
+const secrets: PatroniSecrets = { superuser: 'su-pw', replication: 'off', rewind: 'rw: #x', restApi: 'api"pw\\', etcd: "etcd'pw: #" };
 
 function config(over: Parameters<typeof patroniCluster>[0] = {}, name = 'kaftan') {
   const c = patroniCluster(over);
@@ -33,9 +33,15 @@ describe('patroni.yml', () => {
     });
   });
 
-  it('talks to the three etcd members over the v3 API', () => {
+  it('talks to the three etcd members over the v3 API, over TLS checked against the cluster CA, as etcd\'s patroni user', () => {
     const c = config();
-    expect(c.etcd3).toEqual({ hosts: ['10.33.0.5:2379', '10.33.0.6:2379', '10.33.0.7:2379'] });
+    expect(c.etcd3).toEqual({
+      hosts: ['10.33.0.5:2379', '10.33.0.6:2379', '10.33.0.7:2379'],
+      protocol: 'https',
+      cacert: '/etc/m1/ssl/ca.crt',
+      username: 'patroni',
+      password: secrets.etcd,
+    });
     expect(c.etcd).toBeUndefined();
   });
 

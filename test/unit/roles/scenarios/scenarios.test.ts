@@ -52,7 +52,7 @@ interface Scenario {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const USERS = ['postgres', 'replication', 'repmgr', 'barman', 'streaming_barman', 'pgbouncer_auth_user', 'pgbouncer', 'patroni'];
+const USERS = ['postgres', 'replication', 'repmgr', 'barman', 'streaming_barman', 'pgbouncer_auth_user', 'pgbouncer', 'patroni', 'etcd_root', 'etcd_patroni'];
 const SECRET = (u: string) => `pw-${u}-s3cret`;
 
 function clusterOf(s: Scenario): Cluster {
