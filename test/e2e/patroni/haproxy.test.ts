@@ -23,6 +23,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { etcdMembers } from '../../../src/products/etcd/members.js';
+import { CA_CERT_PATH } from '../../../src/products/postgres/certificates.js';
 import { patroniMembers } from '../../../src/products/patroni/members.js';
 import { patroniConfigPath, patroniDcsPrefix, patroniServiceName } from '../../../src/products/patroni/settings.js';
 import { rotatePassword } from '../../../playbooks/operate/rotatePassword.js';
@@ -48,6 +49,13 @@ function changedOn(outcome: DeployOutcome, hosts: readonly string[]): Record<str
 
 const zeroOn = (hosts: readonly string[]) => Object.fromEntries(hosts.map((h) => [h, 0]));
 
+/** Each data node's postmaster start time. */
+async function postmasterStarts(): Promise<string[]> {
+  return Promise.all(data.map((d) => localSql(tc, d, `SELECT pg_postmaster_start_time()`)));
+}
+
+let beforeFirst: { leader: string; started: string[] } | undefined;
+
 async function leader(): Promise<string> {
   const s = await patronictlList(tc, data[0]!);
   if (!s.leader) throw new Error(`no leader: ${JSON.stringify(s.members)}`);
@@ -61,8 +69,12 @@ beforeAll(async () => {
   haproxies = tc.cluster.instances.filter((i) => hasRole(i, 'haproxy')).map((i) => i.name);
   barmanHost = tc.cluster.instances.find((i) => hasRole(i, 'barman'))!.name;
   if (!reuse) await likeFreshHosts(tc);
+  // A cluster left by an earlier run (M1E2EP_REUSE), e.g. one an earlier m1 deployed with etcd
+  // on plain HTTP: what ran before this deploy, to tell that it restarted no Postgres.
+  if (reuse) beforeFirst = { leader: await leader(), started: await postmasterStarts() };
   const first = await deploy();
   console.log(`first deploy by stage: ${first.timings.stages.map((s) => `${s.name} ${s.wallMs} ms`).join(', ')}`);
+  console.log(`first deploy: ${first.timings.runMs} ms run, changed ${JSON.stringify(changedOn(first, tc.cluster.instances.map((i) => i.name)))}`);
 }, 1_200_000);
 
 afterAll(async () => {
@@ -70,6 +82,17 @@ afterAll(async () => {
 });
 
 describe('Patroni + HAProxy: first deploy', () => {
+  it.runIf(Boolean(process.env.M1E2EP_REUSE))('a reused cluster (M1E2EP_REUSE): the deploy restarted no Postgres and kept the leader', async () => {
+    expect(beforeFirst).toBeDefined();
+    expect(await leader()).toBe(beforeFirst!.leader);
+    expect(await postmasterStarts()).toEqual(beforeFirst!.started);
+    const paused = await tc.ssh(beforeFirst!.leader, 'test -e /var/lib/m1/patroni/paused-by-deploy');
+    expect(paused.code, 'the pause marker is gone').not.toBe(0);
+    const cluster = await httpFromOutside(tc, `https://${addressOf(tc, beforeFirst!.leader)}:8008/cluster`);
+    expect(cluster.status, cluster.body).toBe(200);
+    expect((JSON.parse(cluster.body) as { pause?: boolean }).pause ?? false, 'Patroni resumed').toBe(false);
+  });
+
   it('patronictl list shows a leader and a replica streaming from it', async () => {
     const status = await patronictlList(tc, data[1]!);
     const primary = tc.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
@@ -213,6 +236,29 @@ describe('etcd: TLS and authentication', () => {
       expect((await httpFromOutside(tc, `http://${address}:2380/members`)).status).toBe(0);
       expect((await httpFromOutside(tc, `https://${address}:2380/members`)).status).toBe(0);
     }
+  });
+
+  it('etcdctl on a member: a write without a user over TLS is refused, so is one over plain HTTP, and patroni may not write outside its keys; nothing was written', async () => {
+    const m = etcdMembers(tc.cluster)[0]!;
+    const key = '/m1e2e-anonymous';
+    const etcdctl = (url: string, ...args: string[]) =>
+      `ETCDCTL_API=3 etcdctl --endpoints=${url} --cacert=${CA_CERT_PATH} --dial-timeout=3s --command-timeout=5s ${args.join(' ')} 2>&1`;
+    const anonymous = await tc.ssh(m.name, etcdctl(m.clientUrl, 'put', key, 'y'));
+    expect(anonymous.code, anonymous.stdout).not.toBe(0);
+    expect(anonymous.stdout).toMatch(/user name is empty/);
+    const plain = await tc.ssh(m.name, etcdctl(m.clientUrl.replace('https://', 'http://'), 'put', key, 'y'));
+    expect(plain.code, plain.stdout).not.toBe(0);
+    // The patroni user, password on stdin, never in argv.
+    const asPatroni = await tc.ssh(
+      m.name,
+      `IFS= read -r P; ETCDCTL_USER=patroni ETCDCTL_PASSWORD="$P" ${etcdctl(m.clientUrl, 'put', key, 'y')}`,
+      `${await storedPassword(tc, 'etcd_patroni')}\n`,
+    );
+    expect(asPatroni.code, asPatroni.stdout).not.toBe(0);
+    expect(asPatroni.stdout).toMatch(/permission denied/);
+    const read = await tc.ssh(m.name, `IFS= read -r P; ETCDCTL_USER=root ETCDCTL_PASSWORD="$P" ${etcdctl(m.clientUrl, 'get', key, '--print-value-only')}`, `${await storedPassword(tc, 'etcd_root')}\n`);
+    expect(read.code, read.stdout).toBe(0);
+    expect(read.stdout.trim()).toBe('');
   });
 });
 
