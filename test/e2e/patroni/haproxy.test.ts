@@ -327,6 +327,12 @@ describe('etcd: rotating the patroni password', () => {
   it("m1 rotate-password etcd_patroni with --diff: Patroni reloads (no restart), etcd takes the new password and refuses the old; neither is printed, the file's diff is hidden; the leader stays; the next deploy changes nothing", async () => {
     const before = await storedPassword(tc, 'etcd_patroni');
     const l = await leader();
+    // rotate-password refuses a cluster that is not healthy: after the previous test restarted the leader, the replica's WAL receiver reconnects first.
+    const streaming = await within(
+      async () => (await Promise.all(data.filter((d) => d !== l).map((d) => localSql(tc, d, 'SELECT status FROM pg_stat_wal_receiver').catch(() => '')))).every((s) => s === 'streaming'),
+      60_000,
+    );
+    expect(streaming, 'every replica streams again').toBeDefined();
     const started = async () => Promise.all(data.map(async (d) => (await on(tc, d, `systemctl show -p ExecMainStartTimestampMonotonic --value ${patroniServiceName(tc.cluster)}`)).trim()));
     const startedBefore = await started();
     const out: string[] = [];
