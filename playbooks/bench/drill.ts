@@ -46,18 +46,20 @@ const log = (s: string) => process.stderr.write(`bench:drill: ${s}\n`);
 
 type Fm = 'repmgr' | 'patroni';
 
-const SETUPS: Readonly<Record<Fm, { dir: string; make: (dir: string) => Promise<string>; entry: (c: Cluster) => { host: string; port: number } }>> = {
+const SETUPS: Readonly<Record<Fm, { dir: string; make: (dir: string) => Promise<string>; entry: (c: Cluster) => { host: string; port: number }; writePorts: number[] }>> = {
   repmgr: {
     dir: 'm1benchdr',
     make: (dir) =>
       makeBenchCluster(dir, { architecture: 'M1', postgresql: '15', failoverManager: 'repmgr', locationNames: ['main', 'dr'], dataNodesPerLocation: '2', enablePgbouncer: true, clusterPrefixedHostnames: true }, { repmgr_redirect_pgbouncer: 'true' }),
     // A replica's PgBouncer: it must follow the primary wherever it goes.
     entry: (c) => ({ host: c.instances.find((i) => hasRole(i, 'pgbouncer') && hasRole(i, 'replica'))!.name, port: 6432 }),
+    writePorts: [6432],
   },
   patroni: {
     dir: 'm1benchdp',
     make: (dir) => makeBenchCluster(dir, { architecture: 'M1', postgresql: '15', failoverManager: 'patroni', enableHaproxy: true, clusterPrefixedHostnames: true }),
     entry: (c) => ({ host: c.instances.find((i) => hasRole(i, 'haproxy'))!.name, port: 5432 }),
+    writePorts: [5432],
   },
 };
 
@@ -147,7 +149,7 @@ async function bench(fm: Fm): Promise<Record<string, unknown>> {
   const dir = join(ROOT, SETUPS[fm].dir);
   log(`${fm}: configure + provision + deploy ${dir}`);
   await SETUPS[fm].make(dir);
-  const writePorts = fm === 'patroni' ? [5432] : [6432];
+  const writePorts = SETUPS[fm].writePorts;
   const scenarios: Record<string, unknown> = {};
   try {
     for (const scenario of SCENARIOS) {
