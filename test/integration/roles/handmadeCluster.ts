@@ -12,7 +12,8 @@ import { Engine, Secrets, connectorsFromInventory, stderrTail, type Role, type R
 import type { ClusterTls, DeployContext } from '../../../roles/context.js';
 import type { Cluster } from '../../../src/inventory/cluster.js';
 import type { LiveState } from '../../../src/inventory/liveTopology.js';
-import { selfSignedCertCommand } from '../../../src/products/postgres/tls.js';
+import { sslCertPath, sslKeyPath } from '../../../src/products/postgres/layout.js';
+import { CA_CERT_PATH } from '../../../src/products/postgres/certificates.js';
 import { barmanGrantsSql, desiredBarmanRole, desiredRole, ensureRoleSql, pgbouncerGetAuthSql, type DbUser } from '../../../src/products/postgres/users.js';
 import { generatePassword, scramVerifier } from '../../../src/secrets/index.js';
 import type { ProvisionedTestCluster } from '../../support/provisioned.js';
@@ -34,11 +35,22 @@ async function must(tc: ProvisionedTestCluster, host: string, script: string, in
   return r.stdout;
 }
 
-const serverConf = [
-  'set -e',
-  `printf "listen_addresses = '*'\\n" > ${CONF}/conf.d/m1test.conf`,
-  `grep -q m1test ${CONF}/pg_hba.conf || printf '# m1test\\nhostssl all all 0.0.0.0/0 scram-sha-256\\nhostssl replication all 0.0.0.0/0 scram-sha-256\\n' >> ${CONF}/pg_hba.conf`,
-].join('\n');
+/** Debian's cluster listening everywhere over TLS with the host's pair signed by the test CA (PgBouncer verifies it). */
+function serverConf(host: string): string {
+  return [
+    'set -e',
+    `printf "listen_addresses = '*'\\nssl_cert_file = '${sslCertPath(host)}'\\nssl_key_file = '${sslKeyPath(host)}'\\n" > ${CONF}/conf.d/m1test.conf`,
+    `grep -q m1test ${CONF}/pg_hba.conf || printf '# m1test\\nhostssl all all 0.0.0.0/0 scram-sha-256\\nhostssl replication all 0.0.0.0/0 scram-sha-256\\n' >> ${CONF}/pg_hba.conf`,
+  ].join('\n');
+}
+
+/** The host's certificate pair (as the postgres role installs it) and the CA's certificate. */
+async function installTls(tc: ProvisionedTestCluster, tls: ClusterTls, host: string): Promise<void> {
+  const pair = tls.hosts[host]!;
+  await must(tc, host, `install -d -m 0755 /etc/m1/ssl && install -m 0644 -o postgres -g postgres /dev/stdin ${sslCertPath(host)}`, pair.cert);
+  await must(tc, host, `install -m 0600 -o postgres -g postgres /dev/stdin ${sslKeyPath(host)}`, pair.key);
+  await must(tc, host, `install -m 0644 /dev/stdin ${CA_CERT_PATH}`, tls.ca);
+}
 
 export async function setUpHandmadeCluster(tc: ProvisionedTestCluster): Promise<Handmade> {
   const [n1, n2, n3] = tc.cluster.instances.map((i) => i.name) as [string, string, string];
@@ -48,7 +60,9 @@ export async function setUpHandmadeCluster(tc: ProvisionedTestCluster): Promise<
   for (const p of Object.values(passwords)) secrets.register(p);
 
   // Primary: Debian's cluster listening everywhere, m1's users and grants.
-  await must(tc, n1, `${serverConf}\nsystemctl restart postgresql@15-main`);
+  const tls = testTls(tc.cluster);
+  for (const h of [n1, n2]) await installTls(tc, tls, h);
+  await must(tc, n1, `${serverConf(n1)}\nsystemctl restart postgresql@15-main`);
   const sql = [
     ensureRoleSql(desiredBarmanRole()),
     ...users.map((u) => ensureRoleSql(desiredRole(u, scramVerifier(passwords[u]!)))),
@@ -67,7 +81,7 @@ export async function setUpHandmadeCluster(tc: ProvisionedTestCluster): Promise<
     tc,
     n2,
     [
-      serverConf,
+      serverConf(n2),
       'systemctl stop postgresql@15-main',
       `rm -rf ${DATA}`,
       `install -m 0600 -o postgres -g postgres /dev/stdin /var/lib/postgresql/.pgpass`,
@@ -77,8 +91,7 @@ export async function setUpHandmadeCluster(tc: ProvisionedTestCluster): Promise<
     `*:*:*:replication:${passwords['replication']}\n`,
   );
 
-  // TLS pairs where PgBouncer runs; no Postgres on the Barman host.
-  for (const i of tc.cluster.instances.slice(0, 2)) await must(tc, i.name, selfSignedCertCommand(i));
+  // No Postgres on the Barman host.
   await must(tc, n3, 'systemctl disable --now postgresql >/dev/null 2>&1; true');
 
   // barman -> postgres@data nodes (the common role's job in a real deploy).
@@ -95,7 +108,7 @@ export async function setUpHandmadeCluster(tc: ProvisionedTestCluster): Promise<
   for (const h of [n1, n2]) {
     await must(tc, h, 'install -d -m 700 -o postgres -g postgres /var/lib/postgresql/.ssh && install -m 600 -o postgres -g postgres /dev/stdin /var/lib/postgresql/.ssh/authorized_keys', pub);
   }
-  return { passwords, secrets, tls: testTls(tc.cluster) };
+  return { passwords, secrets, tls };
 }
 
 export function deployContext(cluster: Cluster, made: Handmade, live: LiveState, check = false): DeployContext {
