@@ -6,7 +6,7 @@
  */
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HostError } from '../../src/errors.js';
+import { HostError, UsageError } from '../../src/errors.js';
 import { configureClusterDir } from '../../src/architectures/configure.js';
 import type { RawConfigureOptions } from '../../src/architectures/options.js';
 import { loadCluster } from '../../src/config/load.js';
@@ -79,4 +79,28 @@ async function likeFreshHosts(dir: string): Promise<void> {
 export function median(xs: readonly number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : null;
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The failover managers M1_BENCH_FM names (`all`: every one of `known`; unset: `fallback`); anything else is a usage error. */
+export function benchedManagers<F extends string>(known: readonly F[], fallback: string): F[] {
+  const which = process.env['M1_BENCH_FM'] ?? fallback;
+  const fms = which === 'all' ? [...known] : [which as F];
+  for (const fm of fms) if (!known.includes(fm)) throw new UsageError(`M1_BENCH_FM=${which}: one of ${known.join(', ')} or all`);
+  return fms;
+}
+
+/** `bench` for each manager in turn; one that fails becomes a result naming its error, and the others still run. */
+export async function benchEach<F extends string>(fms: readonly F[], bench: (fm: F) => Promise<Record<string, unknown>>, log: (line: string) => void): Promise<Record<string, unknown>[]> {
+  const results: Record<string, unknown>[] = [];
+  for (const fm of fms) {
+    try {
+      results.push(await bench(fm));
+    } catch (e) {
+      log(`${fm}: ${message(e)}`);
+      results.push({ failover_manager: fm, error: message(e) });
+    }
+  }
+  return results;
 }

@@ -19,7 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HostError, RefusedError, UsageError } from '../../src/errors.js';
+import { HostError, RefusedError } from '../../src/errors.js';
 import { quote } from '../../src/engine/index.js';
 import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
@@ -33,7 +33,7 @@ import type { DrillReport } from '../drill/report.js';
 import type { Scenario } from '../drill/scenarios.js';
 import { Writer } from './writer.js';
 import { followAfterPromoteS } from './drillFigures.js';
-import { BENCH_IMAGE, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
+import { BENCH_IMAGE, benchEach, benchedManagers, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
 
 const ROOT = join(tmpdir(), 'm1-bench-drill');
 const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
@@ -190,19 +190,9 @@ async function bench(fm: Fm): Promise<Record<string, unknown>> {
 }
 
 async function main(): Promise<void> {
-  const which = process.env['M1_BENCH_FM'] ?? 'all';
-  const fms = (which === 'all' ? Object.keys(SETUPS) : [which]) as Fm[];
-  for (const fm of fms) if (!(fm in SETUPS)) throw new UsageError(`M1_BENCH_FM=${which}: one of ${Object.keys(SETUPS).join(', ')} or all`);
+  const fms = benchedManagers(Object.keys(SETUPS) as Fm[], 'all');
   const started = new Date().toISOString();
-  const results = [];
-  for (const fm of fms) {
-    try {
-      results.push(await bench(fm));
-    } catch (e) {
-      log(`${fm}: ${e instanceof Error ? e.message : String(e)}`);
-      results.push({ failover_manager: fm, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
+  const results = await benchEach(fms, bench, log);
   const load = loadavg().map((x) => Math.round(x * 10) / 10);
   process.stdout.write(JSON.stringify({ bench: 'drill', started, image: BENCH_IMAGE, runs_per_scenario: RUNS, drill_s: DRILL_S, load_average: load, results }, null, 2) + '\n');
 }

@@ -12,7 +12,7 @@
  *
  *   M1_BENCH_FM=repmgr|patroni|all (default repmgr)   M1_BENCH_RUNS (default 3)
  */
-import { HostError, UsageError } from '../../src/errors.js';
+import { HostError } from '../../src/errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
@@ -24,7 +24,7 @@ import { localPsqlCommand } from '../operate/psql.js';
 import { switchoverCluster } from '../operate/switchover/run.js';
 import { isDataNode } from '../operate/probe/spec.js';
 import { Writer } from './writer.js';
-import { BENCH_IMAGE, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
+import { BENCH_IMAGE, benchEach, benchedManagers, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
 
 const ROOT = join(tmpdir(), 'm1-bench-switchover');
 const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
@@ -154,18 +154,8 @@ async function bench(fm: Fm) {
 }
 
 async function main(): Promise<void> {
-  const which = process.env['M1_BENCH_FM'] ?? 'repmgr';
-  const fms = (which === 'all' ? Object.keys(SETUPS) : [which]) as Fm[];
-  for (const fm of fms) if (!(fm in SETUPS)) throw new UsageError(`M1_BENCH_FM=${which}: one of ${Object.keys(SETUPS).join(', ')} or all`);
-  const results = [];
-  for (const fm of fms) {
-    try {
-      results.push(await bench(fm));
-    } catch (e) {
-      log(`${fm}: ${e instanceof Error ? e.message : String(e)}`);
-      results.push({ failover_manager: fm, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
+  const fms = benchedManagers(Object.keys(SETUPS) as Fm[], 'repmgr');
+  const results = await benchEach(fms, bench, log);
   process.stdout.write(JSON.stringify({ bench: 'switchover', image: BENCH_IMAGE, runs_per_manager: RUNS, load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10), results }, null, 2) + '\n');
 }
 
