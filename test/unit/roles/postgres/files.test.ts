@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createclusterConf, dropDefaultClusterCommand, initdbCommand, tmpfilesConf } from '../../../../src/products/postgres/layout.js';
 import { postgresServiceUnit } from '../../../../src/products/postgres/service.js';
 import { postgresSudoers } from '../../../../src/products/postgres/sudoers.js';
-import { selfSignedCertCommand, subjectAltName } from '../../../../src/products/postgres/tls.js';
 
 describe('postgres.service', () => {
   const unit = postgresServiceUnit(15);
@@ -34,22 +33,6 @@ describe('sudoers', () => {
   });
   it('grants nothing broader than those exact commands', () => {
     expect(text).not.toMatch(/systemctl \*|ALL$|NOPASSWD: ALL/m);
-  });
-});
-
-describe('TLS certificate command', () => {
-  const cmd = selfSignedCertCommand({ name: 'alpha', ipAddress: '10.33.0.11' });
-  it('creates the pair only when missing, key 0600 owned by postgres', () => {
-    expect(cmd).toMatch(/^if \[ ! -s \/etc\/m1\/ssl\/alpha\.key \] \|\| \[ ! -s \/etc\/m1\/ssl\/alpha\.crt \]; then/);
-    expect(cmd).toContain('chown postgres:postgres /etc/m1/ssl/alpha.key /etc/m1/ssl/alpha.crt');
-    expect(cmd).toContain('chmod 0600 /etc/m1/ssl/alpha.key');
-    expect(cmd).toContain('umask 077');
-    expect(cmd).toContain('echo created');
-  });
-  it('names the host in the certificate', () => {
-    expect(cmd).toContain('-subj /CN=alpha');
-    expect(subjectAltName({ name: 'alpha', ipAddress: '10.33.0.11' })).toBe('DNS:alpha,IP:10.33.0.11');
-    expect(subjectAltName({ name: 'alpha' })).toBe('DNS:alpha');
   });
 });
 
