@@ -3,7 +3,7 @@
  * Barman and PgBouncer roles against real Barman, PgBouncer and PostgreSQL
  * without the rest of deploy: Debian's own `15/main` server on the primary
  * (users, grants and pgbouncer_get_auth from roles/postgres/users.ts), a
- * replica cloned with pg_basebackup, per-host TLS pairs (roles/postgres/tls.ts),
+ * replica cloned with pg_basebackup, per-host TLS pairs signed by a test CA (as deploy installs them),
  * and barman's SSH key authorized for postgres on both data nodes.
  */
 import { testTls } from '../../unit/roles/tlsFixture.js';
