@@ -81,6 +81,18 @@ export function median(xs: readonly number[]): number | null {
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : null;
 }
 
+/** The numbers the runs recorded under `key` (a failed run records none). */
+export function column(runs: ReadonlyArray<Record<string, unknown>>, key: string): number[] {
+  return runs.map((r) => r[key]).filter((x): x is number => typeof x === 'number');
+}
+
+/** The median of each key over the runs that recorded a number for it. */
+export function medians<K extends string>(runs: ReadonlyArray<Record<string, unknown>>, keys: readonly K[]): Record<K, number | null> {
+  const out = {} as Record<K, number | null>;
+  for (const k of keys) out[k] = median(column(runs, k));
+  return out;
+}
+
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The failover managers M1_BENCH_FM names (`all`: every one of `known`; unset: `fallback`); anything else is a usage error. */

@@ -33,7 +33,7 @@ import type { DrillReport } from '../drill/report.js';
 import type { Scenario } from '../drill/scenarios.js';
 import { Writer } from './writer.js';
 import { followAfterPromoteS } from './drillFigures.js';
-import { BENCH_IMAGE, benchEach, benchedManagers, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
+import { BENCH_IMAGE, benchEach, benchedManagers, column, makeBenchCluster, medians, removeBenchCluster } from './benchCluster.js';
 
 const ROOT = join(tmpdir(), 'm1-bench-drill');
 const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
@@ -168,17 +168,12 @@ async function bench(fm: Fm): Promise<Record<string, unknown>> {
           runs.push({ error });
         }
       }
-      const col = (k: string) => runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
       scenarios[scenario] = {
         runs,
         median: {
-          detect_s: median(col('detect_s')),
-          fence_s: median(col('fence_s')),
-          promote_s: median(col('promote_s')),
-          follow_after_promote_s: median(col('follow_after_promote_s')),
-          split_brain_s_max: Math.max(0, ...col('split_brain_s')),
-          acked_lost: median(col('acked_lost')),
-          heal_s: median(col('heal_s')),
+          ...medians(runs, ['detect_s', 'fence_s', 'promote_s', 'follow_after_promote_s']),
+          split_brain_s_max: Math.max(0, ...column(runs, 'split_brain_s')),
+          ...medians(runs, ['acked_lost', 'heal_s']),
         },
       };
     }

@@ -24,7 +24,7 @@ import { localPsqlCommand } from '../operate/psql.js';
 import { switchoverCluster } from '../operate/switchover/run.js';
 import { isDataNode } from '../operate/probe/spec.js';
 import { Writer } from './writer.js';
-import { BENCH_IMAGE, benchEach, benchedManagers, makeBenchCluster, median, removeBenchCluster } from './benchCluster.js';
+import { BENCH_IMAGE, benchEach, benchedManagers, makeBenchCluster, medians, removeBenchCluster } from './benchCluster.js';
 
 const ROOT = join(tmpdir(), 'm1-bench-switchover');
 const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
@@ -139,17 +139,10 @@ async function bench(fm: Fm) {
     await oc.close();
     if (!process.env['M1_BENCH_KEEP']) await removeBenchCluster(dir);
   }
-  const col = (k: string) => runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
   return {
     failover_manager: fm,
     runs,
-    median: {
-      total_ms: median(col('total_ms')),
-      writable_after_ms: median(col('writable_after_ms')),
-      pgbouncer_repointed_after_ms: median(col('pgbouncer_repointed_after_ms')),
-      manager_ms: median(col('manager_ms')),
-      no_write_window_ms: median(col('no_write_window_ms')),
-    },
+    median: medians(runs, ['total_ms', 'writable_after_ms', 'pgbouncer_repointed_after_ms', 'manager_ms', 'no_write_window_ms']),
   };
 }
 

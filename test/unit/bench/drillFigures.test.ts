@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { followAfterPromoteS } from '../../../playbooks/bench/drillFigures.js';
-import { median } from '../../../playbooks/bench/benchCluster.js';
+import { median, medians } from '../../../playbooks/bench/benchCluster.js';
 
 describe('bench:drill figures', () => {
   it("the slowest following write entry point, counted from the promotion; reads and entry points that never followed are left out", () => {
@@ -24,5 +24,10 @@ describe('bench:drill figures', () => {
     expect(median([29.2, 23.1, 27.0])).toBe(27.0);
     expect(median([4, 1, 3, 2])).toBe(2);
     expect(median([])).toBeNull();
+  });
+
+  it('medians per key skip the runs that recorded no number for it (a refused or failed run)', () => {
+    const runs = [{ promote_s: 21, fence_s: 4.6 }, { error: 'refused: the cluster is not healthy' }, { promote_s: 25, fence_s: null }, { promote_s: 20, fence_s: 5 }];
+    expect(medians(runs, ['promote_s', 'fence_s', 'heal_s'])).toEqual({ promote_s: 21, fence_s: 4.6, heal_s: null });
   });
 });

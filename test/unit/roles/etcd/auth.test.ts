@@ -48,6 +48,17 @@ const AUTH_ON_CASES = `
   *"user get patroni"*) echo '{${HEADER},"roles":["patroni"]}' ;;
   *"role get patroni"*) echo '{${HEADER},"perm":[{"permType":2,"key":"L20xL3BhdHJvbmkxLw==","range_end":"L20xL3BhdHJvbmkxMA=="}]}' ;;`;
 
+/** Auth on, both users and roles as m1 makes them, Patroni's role on its keys only. */
+const CONVERGED: EtcdAuthState = {
+  enabled: true,
+  rootOk: true,
+  patroniOk: true,
+  users: ['patroni', 'root'],
+  rootRoles: ['root'],
+  patroniRoles: ['patroni'],
+  patroniRole: [{ permType: 2, key: '/m1/patroni1/', rangeEnd: '/m1/patroni10' }],
+};
+
 describe('etcd authentication state', () => {
   it('is read in one command, the passwords on stdin and in etcdctl\'s environment, never in argv', () => {
     const { stdout, log } = withFakeEtcdctl(etcdAuthStateCommand(inputs), AUTH_ON_CASES);
@@ -55,15 +66,7 @@ describe('etcd authentication state', () => {
     expect(log).toContain("user=root password=root pw $x");
     expect(log).toContain("user=patroni password=pat'ron");
     expect(log).toMatch(/argv=--endpoints=https:\/\/10\.33\.0\.5:2379,https:\/\/10\.33\.0\.6:2379,https:\/\/10\.33\.0\.7:2379 --cacert=\/etc\/m1\/ssl\/ca\.crt /);
-    expect(parseEtcdAuthState(stdout)).toEqual({
-      enabled: true,
-      rootOk: true,
-      patroniOk: true,
-      users: ['patroni', 'root'],
-      rootRoles: ['root'],
-      patroniRoles: ['patroni'],
-      patroniRole: [{ permType: 2, key: '/m1/patroni1/', rangeEnd: '/m1/patroni10' }],
-    });
+    expect(parseEtcdAuthState(stdout)).toEqual(CONVERGED);
   });
 
   it('auth off on a fresh cluster: no users (etcdctl leaves the empty list out), no role', () => {
@@ -84,15 +87,7 @@ describe('etcd authentication state', () => {
 });
 
 describe('etcd authentication plan', () => {
-  const converged: EtcdAuthState = {
-    enabled: true,
-    rootOk: true,
-    patroniOk: true,
-    users: ['patroni', 'root'],
-    rootRoles: ['root'],
-    patroniRoles: ['patroni'],
-    patroniRole: [{ permType: 2, key: '/m1/patroni1/', rangeEnd: '/m1/patroni10' }],
-  };
+  const converged = CONVERGED;
   const what = (s: EtcdAuthState, changePasswords = false) => etcdAuthPlan(inputs, s, { changePasswords }).map((a) => a.what);
 
   it('a fresh cluster: root with its role, the patroni role on Patroni\'s keys only, the patroni user, then auth on', () => {
