@@ -2,7 +2,7 @@
  * The drill's clients: through every entry point, one statement at a time,
  * a new connection each (as a reconnecting application), retrying after any
  * failure. Writers insert numbered rows (acknowledged only when the server
- * returned its name); readers read. The control node's psql, as clientUser().
+ * returned its name; its transaction id kept); readers read. The control node's psql, as clientUser().
  */
 import { spawn } from 'node:child_process';
 import type { Cluster } from '../../src/inventory/cluster.js';
@@ -11,7 +11,7 @@ import { UsageError } from '../../src/errors.js';
 import { clientLogin } from '../../src/products/postgres/applications.js';
 import { clusterRoutes } from '../operate/routes.js';
 import { POSTGRES_PORT } from '../../src/products/postgres/layout.js';
-import { answeringServer, CLIENT_READ_SQL, clientWriteSql } from './sql.js';
+import { answeringServer, CLIENT_READ_SQL, clientWriteSql, writtenXid } from './sql.js';
 import type { Attempt, EntryPointLog } from './timeline.js';
 import { verifyFullConninfo } from '../../src/products/postgres/conninfoValue.js';
 
@@ -80,6 +80,8 @@ export class Clients {
   readonly logs: EntryPointLog[];
   /** Ids acknowledged, by any writer. */
   readonly acked: number[] = [];
+  /** The transaction id each acknowledged write returned, by row id. */
+  readonly xids = new Map<number, string>();
   /** The last distinct errors, for the report. */
   readonly errors: string[] = [];
 
@@ -108,7 +110,11 @@ export class Clients {
       const atMs = this.now();
       if (server !== undefined) {
         attempts.push({ atMs, ok: true, server });
-        if (p.kind === 'write') this.acked.push(id);
+        if (p.kind === 'write') {
+          this.acked.push(id);
+          const xid = writtenXid(r.out);
+          if (xid !== undefined) this.xids.set(id, xid);
+        }
       } else {
         attempts.push({ atMs, ok: false });
         const e = `${p.host}:${p.port}: ${lastLines(r.out, 1) || 'no answer'}`;

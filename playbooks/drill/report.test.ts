@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drillExitCode, renderDrill, type DrillReport } from './report.js';
+import { drillExitCode, renderDrill, unreportedLoss, type DrillReport } from './report.js';
 
 const ok: DrillReport = {
   scenario: 'crash-primary',
@@ -10,6 +10,7 @@ const ok: DrillReport = {
   entry_points: [{ host: 'b', port: 6432, follow_s: 15.1 }],
   acked_writes: 180,
   acked_lost: 2,
+  acked_lost_xids: ['1057', '1060'],
   rewound_xids: null,
   split_brain_s: 0,
   heal_s: 40.2,
@@ -19,7 +20,7 @@ const ok: DrillReport = {
 describe('drill report', () => {
   it('has exactly the issue field names', () => {
     expect(Object.keys(ok).sort()).toEqual(
-      ['scenario', 'method', 'detect_s', 'promote_s', 'fence_s', 'entry_points', 'acked_writes', 'acked_lost', 'rewound_xids', 'split_brain_s', 'heal_s', 'healthy_after'].sort(),
+      ['scenario', 'method', 'detect_s', 'promote_s', 'fence_s', 'entry_points', 'acked_writes', 'acked_lost', 'acked_lost_xids', 'rewound_xids', 'split_brain_s', 'heal_s', 'healthy_after'].sort(),
     );
   });
 
@@ -36,5 +37,14 @@ describe('drill report', () => {
     expect(t).toMatch(/^fenced +-$/m);
     expect(t).toMatch(/^entry point b:6432 +follows at 15\.1 s$/m);
     expect(t).toMatch(/^rewound transactions +not reported$/m);
+    expect(t).toMatch(/^lost writes not in the rewind report +1057, 1060$/m);
+  });
+
+  it('a lost write is accounted for when the rewind report names the transaction its client was told', () => {
+    expect(unreportedLoss({ acked_lost_xids: ['1057', '1060'], rewound_xids: ['1055', '1057', '1060', '1061'] })).toEqual([]);
+    expect(unreportedLoss({ acked_lost_xids: ['1057', '1060'], rewound_xids: ['1057'] })).toEqual(['1060']);
+    expect(unreportedLoss({ acked_lost_xids: ['1057'], rewound_xids: null })).toEqual(['1057']);
+    expect(renderDrill({ ...ok, rewound_xids: ['1057', '1060'] })).toMatch(/^lost writes not in the rewind report +none$/m);
+    expect(renderDrill({ ...ok, acked_lost: 0, acked_lost_xids: [] })).not.toContain('lost writes not in');
   });
 });

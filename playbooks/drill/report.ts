@@ -17,6 +17,8 @@ export interface DrillReport {
   acked_writes: number;
   /** Acknowledged rows missing on the final primary. */
   acked_lost: number;
+  /** The transaction ids those lost writes returned to their clients. */
+  acked_lost_xids: string[];
   /** Transaction ids a rewind discarded: null until deploy reports them. */
   rewound_xids: string[] | null;
   /** Overlap of two nodes' writable intervals, seconds. */
@@ -35,6 +37,12 @@ export function drillExitCode(r: DrillReport, synchronousReplication: boolean): 
   return { exitCode: failures.length ? 1 : 0, failures };
 }
 
+/** The transactions of acknowledged, lost writes that no rewind report named (all of them when none was reported). */
+export function unreportedLoss(r: Pick<DrillReport, 'acked_lost_xids' | 'rewound_xids'>): string[] {
+  const named = new Set(r.rewound_xids ?? []);
+  return r.acked_lost_xids.filter((x) => !named.has(x));
+}
+
 const sec = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} s`);
 
 export function renderDrill(r: DrillReport): string {
@@ -47,6 +55,7 @@ export function renderDrill(r: DrillReport): string {
     ['acknowledged writes', String(r.acked_writes)],
     ['acknowledged, then lost', String(r.acked_lost)],
     ['rewound transactions', r.rewound_xids === null ? 'not reported' : r.rewound_xids.join(', ') || 'none'],
+    ...(r.acked_lost_xids.length ? [['lost writes not in the rewind report', unreportedLoss(r).join(', ') || 'none'] as [string, string]] : []),
     ['split brain', sec(r.split_brain_s)],
     ['healed in', sec(r.heal_s)],
     ['healthy after', r.healthy_after ? 'yes' : 'NO'],

@@ -214,6 +214,7 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
     method: struck.method,
     ...timeline,
     acked_lost: after ? lost.length : timeline.acked_writes,
+    acked_lost_xids: lost.flatMap((id) => clients.xids.get(id) ?? []),
     // Filled once deploy reports what a rewind discards; until then nothing to list.
     rewound_xids: rewound,
     heal_s: healS,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answeringServer, clientWriteSql, lostIds, parseSample, prepareSql, sampleCommand, syncReplicationOn } from './sql.js';
+import { answeringServer, clientWriteSql, lostIds, writtenXid, parseSample, prepareSql, sampleCommand, syncReplicationOn } from './sql.js';
 
 describe('drill SQL', () => {
   it('a sample: writable only out of recovery with the probe committed in time', () => {
@@ -47,5 +47,13 @@ describe('drill SQL', () => {
     expect(answeringServer('m1:server=10.0.0.3\n', new Map([['10.0.0.3', 'm1-c']]))).toBe('m1-c');
     expect(clientWriteSql(1)).toContain('inet_server_addr()');
     expect(lostIds([1, 2, 3], [1, 3])).toEqual([2]);
+  });
+
+  it("a write returns its transaction id as pg_waldump prints it (txid_current's epoch dropped); an answer without one gives none", () => {
+    expect(clientWriteSql(7)).toContain('txid_current() % 4294967296');
+    expect(writtenXid('m1:server=10.0.0.3/1057\n')).toBe('1057');
+    expect(answeringServer('m1:server=10.0.0.3/1057\n', new Map([['10.0.0.3', 'm1-c']]))).toBe('m1-c');
+    expect(writtenXid('m1:server=10.0.0.3\n')).toBeUndefined();
+    expect(writtenXid('ERROR:  cannot execute INSERT in a read-only transaction\n')).toBeUndefined();
   });
 });

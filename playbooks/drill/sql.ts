@@ -55,9 +55,18 @@ export function parseSample(stdout: string): NodeState {
   return rc === '0' && !/canceling wait/i.test(stdout) ? 'writable' : 'read-only';
 }
 
-/** A client's write: acknowledged when it returns the name of the server that took it. */
+/**
+ * A client's write: acknowledged when it returns the name of the server that
+ * took it, and the id of its transaction as pg_waldump prints it (32 bits,
+ * without txid_current's epoch) so that a rewind's report can be matched to it.
+ */
 export function clientWriteSql(id: number): string {
-  return `INSERT INTO m1.drill_writes (id) VALUES (${Math.trunc(id)}) RETURNING 'm1:server=' || host(inet_server_addr())`;
+  return `INSERT INTO m1.drill_writes (id) VALUES (${Math.trunc(id)}) RETURNING 'm1:server=' || host(inet_server_addr()) || '/' || (txid_current() % 4294967296)`;
+}
+
+/** The transaction id a write returned (clientWriteSql), when it did. */
+export function writtenXid(stdout: string): string | undefined {
+  return /^m1:server=[^/\n]*\/(\d+)$/m.exec(stdout)?.[1];
 }
 
 export const CLIENT_READ_SQL = "SELECT 'm1:server=' || host(inet_server_addr()) || '/' || count(*) FROM m1.drill_writes WHERE false";
