@@ -380,7 +380,7 @@ export const VARIABLES = {
   repmgr_priority: int({ scope: 'host', min: -1, default: -1, meaning: 'promotion priority (0: never promoted; -1: repmgr\'s default, 100)' }),
   repmgr_monitor_interval_secs: int({ scope: 'host', min: 1, default: 2, unit: 's', meaning: 'how often repmgrd checks its upstream' }),
   repmgr_reconnect_attempts: int({ scope: 'host', min: 1, default: 3, meaning: 'failed checks of the primary before a failover' }),
-  repmgr_reconnect_interval: int({ scope: 'host', min: 1, default: 5, unit: 's', meaning: 'seconds between those checks' }),
+  repmgr_reconnect_interval: int({ scope: 'host', min: 1, default: 4, unit: 's', meaning: 'seconds between those checks' }),
 
   // EFM
   efm_version: custom(

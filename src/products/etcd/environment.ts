@@ -47,7 +47,7 @@ export const ETCD_TEMPLATE = 'roles/etcd/templates/etcd.default.hbs';
  * scheduling delays; 2500 ms keeps the 10× ratio etcd's tuning guide asks for
  * (election >= 10 × RTT, and etcd refuses election < 5 × heartbeat) while a
  * lost etcd leader is still replaced well within Patroni's retry_timeout
- * (10 s), so the Postgres primary is not demoted because etcd re-elected.
+ * (6 s), so the Postgres primary is not demoted because etcd re-elected.
  * Must be the same on every member (tuning guide), hence cluster_vars only.
  */
 export interface EtcdTiming {

@@ -9,11 +9,22 @@ import { mergeWithDeletes, type JsonObject } from './json.js';
 import { barmanHosts, barmanSlotName, patroniMembers, patroniSlotName } from './members.js';
 import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parameters.js';
 
-/** Patroni's defaults, written out so GET /config shows them and a diff sees changes. */
+/**
+ * Written out so GET /config shows them and a diff sees changes. A dead
+ * leader is replaced once its key expires: ttl after its last refresh, which
+ * came up to loop_wait before the fault, so on average ttl - loop_wait / 2
+ * (Patroni's defaults 30/10/10: 25 s; these: 16 s, then the promotion). A
+ * leader cut off from the DCS demotes itself when a refresh fails for
+ * retry_timeout, before its key can expire: Patroni's rule
+ * loop_wait + 2 x retry_timeout <= ttl (8 + 12 = 20). ttl cannot go under
+ * 20; a longer loop_wait makes the average expiry earlier, a shorter
+ * retry_timeout demotes on shorter DCS stalls (etcd's election, 2.5 s, fits
+ * well inside 6 s).
+ */
 export const DCS_TIMING = {
-  ttl: 30,
-  loop_wait: 10,
-  retry_timeout: 10,
+  ttl: 20,
+  loop_wait: 8,
+  retry_timeout: 6,
   /** 1 MiB: a replica further behind is not promoted automatically. */
   maximum_lag_on_failover: 1048576,
 } as const;

@@ -1,6 +1,6 @@
 /**
  * repmgr.conf of a node (reference 5.1), tuned so that a dead primary is
- * replaced within 30 s. Option names checked against repmgr 5.3's
+ * replaced within 20 s. Option names checked against repmgr 5.3's
  * repmgr.conf.sample and the strings of Debian's repmgrd 5.3.3 binary: repmgr
  * warns about, but otherwise ignores, a misspelt key.
  *
@@ -9,9 +9,10 @@
  * reconnect_interval seconds apart, each try bounded by connect_timeout in
  * conninfo, before it holds an election:
  *   TPA (6 attempts, 10 s apart, 2 s timeout): 6 x 2 + 5 x 10 = 62 s, then election and promotion: over 60 s.
- *   m1 (3 attempts, 5 s apart, 2 s timeout):   3 x 2 + 2 x 5 = 16 s, + up to 2 s until the first failed
- *   ping, + election and `standby promote` (a few seconds): about 20-25 s.
- * Three attempts over ~16 s still ride out a restart of the primary or a short network blip.
+ *   m1 (3 attempts, 4 s apart, 2 s timeout):   3 x 2 + 2 x 4 = 14 s, + up to 2 s until the first failed
+ *   ping, + election and `standby promote` (a few seconds): about 18-20 s.
+ * Three attempts over ~14 s still ride out a restart of the primary or a short network blip;
+ * the quiet run of `npm run bench:drill` (10 minutes of writes, every core busy) checks no failover comes without a fault.
  */
 import { UsageError } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';

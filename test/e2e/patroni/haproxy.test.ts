@@ -1,7 +1,7 @@
 /**
  * `m1 configure --failover-manager patroni --enable-haproxy` (primary,
  * replica, Barman, three etcd members, two HAProxy nodes; docker), deployed
- * by `m1 deploy` with real etcd, Patroni and HAProxy (issue 5, acceptance 1-3),
+ * by `m1 deploy` with real etcd, Patroni and HAProxy,
  * one cluster for every scenario, in order:
  * 1. Patroni shows a leader and a streaming replica, etcd is healthy on every
  *    member, writes through each HAProxy (5432) land on the leader and reads
@@ -20,6 +20,7 @@
  * 5. changed etcd settings restart the members one at a time, the cluster
  *    healthy before and after each, Patroni's leader untouched.
  */
+import { DCS_TIMING } from '../../../src/products/patroni/dynamicConfig.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { etcdMembers } from '../../../src/products/etcd/members.js';
@@ -190,7 +191,7 @@ describe('Patroni + HAProxy: first deploy', () => {
       expect(ok.status, ok.body).toBe(202);
     }
     const config = await httpFromOutside(tc, `https://${addressOf(tc, data[0]!)}:${port}/config`);
-    expect(JSON.parse(config.body).ttl).toBe(30);
+    expect(JSON.parse(config.body).ttl).toBe(DCS_TIMING.ttl);
   });
 
   it('barman check is all OK', async () => {
@@ -296,7 +297,7 @@ describe('Patroni + HAProxy: settings through Patroni', () => {
     expect(before.every((b) => b.value !== '24MB')).toBe(true);
     await setClusterVar(tc, ['postgres_conf_settings', 'work_mem'], '24MB');
     await deploy();
-    // Patroni applies a DCS change on each member within loop_wait (10 s).
+    // Patroni applies a DCS change on each member within loop_wait (8 s).
     const applied = await within(async () => (await Promise.all(data.map((h) => state(h, 'work_mem')))).every((s) => s.value === '24MB'), 20_000);
     expect(applied).toBeDefined();
     const after = await Promise.all(data.map((h) => state(h, 'work_mem')));

@@ -1,7 +1,7 @@
 /**
  * `m1 configure --failover-manager patroni --enable-pgbouncer` (PgBouncer on
  * both data nodes, Barman, three etcd members; docker), deployed by `m1
- * deploy` (issue 5, acceptance 4): a write through every PgBouncer (6432,
+ * deploy`: a write through every PgBouncer (6432,
  * from the test machine) lands on the leader; after `patronictl switchover`
  * Patroni's on_role_change callback points every PgBouncer at the new leader,
  * and a redeploy keeps it there, changing nothing on the data nodes.

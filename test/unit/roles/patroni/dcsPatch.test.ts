@@ -22,7 +22,7 @@ describe('DCS config patch', () => {
     p.max_connections = '250'; // string vs number
     p.hot_standby_feedback = 'true'; // on == true
     p.archive_mode = 'ON';
-    (current as any).ttl = '30';
+    (current as any).ttl = '20';
     expect(dcsConfigPatch(current, desired)).toBeUndefined();
   });
 
@@ -64,10 +64,11 @@ describe('DCS config patch', () => {
     expect(dcsConfigPatch(current, desired)).toEqual({ ignore_slots: [{ name: 'backup_kaolin', type: 'physical' }] });
   });
 
-  it('a DCS seeded without our keys gets all of them', () => {
+  it("a DCS seeded without our keys (Patroni's default timing) gets all of them, m1's timing among them", () => {
     const current: JsonObject = { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 1048576, postgresql: { use_pg_rewind: true, use_slots: true, parameters: {} } };
     const patch = dcsConfigPatch(current, desired)!;
-    expect(Object.keys(patch).sort()).toEqual(['ignore_slots', 'postgresql', 'slots', 'synchronous_mode', 'synchronous_mode_strict']);
+    expect(Object.keys(patch).sort()).toEqual(['ignore_slots', 'loop_wait', 'postgresql', 'retry_timeout', 'slots', 'synchronous_mode', 'synchronous_mode_strict', 'ttl']);
+    expect([patch.ttl, patch.loop_wait, patch.retry_timeout]).toEqual([20, 8, 6]);
     expect(Object.keys(patch.postgresql as JsonObject)).toEqual(['parameters']);
   });
 

@@ -6,7 +6,9 @@ describe('DCS configuration', () => {
   const config = patroniDynamicConfig(patroniCluster());
 
   it("has TPA's timing and lag limit", () => {
-    expect(config).toMatchObject({ ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 1048576 });
+    expect(config).toMatchObject({ ttl: 20, loop_wait: 8, retry_timeout: 6, maximum_lag_on_failover: 1048576 });
+    // Patroni's own rule, so that a leader cut off from the DCS demotes itself before its key expires.
+    expect(Number(config['loop_wait']) + 2 * Number(config['retry_timeout'])).toBeLessThanOrEqual(Number(config['ttl']));
   });
 
   it('uses pg_rewind and slots, with the cluster parameters', () => {
