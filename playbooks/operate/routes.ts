@@ -9,8 +9,7 @@ import { lastLines, quote } from '../../src/engine/index.js';
 import { boundedShell, CUT_KEY, timeoutSeconds } from '../../src/live/bounded.js';
 import { hasRole, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { binDir } from '../../src/products/postgres/layout.js';
-import { CA_CERT_PATH } from '../../src/products/postgres/certificates.js';
-import { verifyFullConninfo } from '../../src/products/postgres/conninfoValue.js';
+import { VERIFY_CLUSTER_SERVER } from '../../src/products/postgres/certificates.js';
 import { PGBOUNCER_PORT } from '../../src/products/pgbouncer/layout.js';
 import { haproxyPorts } from '../../src/products/haproxy/config.js';
 import type { ClientLogin } from '../../src/products/postgres/applications.js';
@@ -69,7 +68,7 @@ export function buildRouteCommand(version: PostgresVersion, checks: readonly Rou
   const lines = ['(', 'IFS= read -r PGPASSWORD; export PGPASSWORD'];
   const parts = checks.map((c) => {
     // The host checks by name against the cluster CA on it: a route to a server with another certificate fails.
-    const conninfo = `host=${c.route.host} port=${c.route.port} dbname=${login.database} user=${login.user} ${verifyFullConninfo(CA_CERT_PATH)} connect_timeout=3 application_name=m1_check`;
+    const conninfo = `host=${c.route.host} port=${c.route.port} dbname=${login.database} user=${login.user} ${VERIFY_CLUSTER_SERVER} connect_timeout=3 application_name=m1_check`;
     const sqls = [ROUTE_SQL, ...(c.sql ? [c.sql] : [])].map((s) => `-c ${quote(s)}`).join(' ');
     return { id: `route:${c.route.id}`, shell: `out=$(cd / && ${psql} -XAtq -v ON_ERROR_STOP=1 ${quote(conninfo)} ${sqls} 2>&1); echo "m1:route:${c.route.id}=$?:$(printf '%s' "$out" | base64 -w0)"` };
   });

@@ -30,6 +30,7 @@ import { barmanStepOperation } from './stepOperation.js';
 import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { readingFact } from '../../src/live/reading.js';
 import { barmanBackups } from '../../src/live/facts/barmanBackups.js';
+import { clusterCaFileOps } from '../clusterCaFile.js';
 
 /** Packages on the Barman host: Barman, its client tools, pg_receivewal/pg_basebackup of the cluster's version, rsync, cron. */
 export function barmanPackages(version: PostgresVersion): string[] {
@@ -125,6 +126,8 @@ export function barmanRole(ctx: DeployContext): Role {
       file({ path: BARMAN_CRON, content: barmanCron(), owner: 'root', group: 'root', mode: '0644' }),
       file({ path: BARMAN_PGPASS, content: barmanPgpass(passwords), owner: BARMAN_USER, group: BARMAN_USER, mode: '0600', sensitive: true }),
       service({ service: 'cron', enabled: true, state: 'started' }),
+      // Barman verifies the servers it backs up against the cluster CA (verify-full in its conninfo).
+      ...clusterCaFileOps(ctx, h.host),
     ];
     // Packages first: the barman user and the directories the files go in come with them.
     yield setup[0]!;

@@ -7,14 +7,12 @@
  */
 import type { DeployContext } from '../context.js';
 import { restartHaproxyCommand } from '../../src/products/haproxy/restartCommand.js';
-import { command, defineRole, directory, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { HAPROXY_PACKAGES, HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from '../../src/products/haproxy/config.js';
 import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from '../../src/products/haproxy/validateCommand.js';
-import { CA_CERT_PATH } from '../../src/products/postgres/certificates.js';
-import { SSL_DIR } from '../../src/products/postgres/layout.js';
-import { tlsOf } from '../context.js';
+import { clusterCaFileOps } from '../clusterCaFile.js';
 
 /**
  * Exits 0 when a socket listens on every `<address>:<port>` HAProxy binds.
@@ -46,8 +44,7 @@ export function haproxyRole(ctx: DeployContext): Role {
     yield packages({ names: HAPROXY_PACKAGES, when: !ctx.skipPackages.has('haproxy') });
     // The CA the checks verify Patroni's certificates against (read when HAProxy starts or reloads, before its chroot).
     yield [
-      directory({ path: SSL_DIR, owner: 'root', group: 'root', mode: '0755' }),
-      file({ path: CA_CERT_PATH, content: tlsOf(ctx, h.host).ca, owner: 'root', group: 'root', mode: '0644', notify: reload(HAPROXY_SERVICE) }),
+      ...clusterCaFileOps(ctx, h.host, reload(HAPROXY_SERVICE)),
     ];
     const live = await h.facts.content(HAPROXY_CONFIG_PATH);
     if (live === null || live.toString('utf8') !== want) {

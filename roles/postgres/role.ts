@@ -34,7 +34,6 @@ import {
   TMPFILES_PATH,
   dropDefaultClusterCommand,
   initdbCommand,
-  SSL_DIR,
   sslCertPath,
   sslKeyPath,
   tmpfilesConf,
@@ -47,7 +46,8 @@ import { FENCE_PATH } from '../../src/products/repmgr/fence.js';
 import { confDFiles, postgresqlConf } from '../../src/products/postgres/settings.js';
 import { postgresSudoers } from '../../src/products/postgres/sudoers.js';
 import { VISUDO_CHECK } from '../../src/products/system/sudoers.js';
-import { CA_CERT_PATH, tlsReloadCommand, tlsReloadMarker } from '../../src/products/postgres/certificates.js';
+import { tlsReloadCommand, tlsReloadMarker } from '../../src/products/postgres/certificates.js';
+import { clusterCaFileOps } from '../clusterCaFile.js';
 import { sha256 } from '../../src/engine/operations/file.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { ident } from '../../src/products/postgres/sqlQuote.js';
@@ -122,8 +122,7 @@ function tlsOps(ctx: DeployContext, i: Instance): Operation[] {
   const tls = tlsOf(ctx, i.name);
   const sha = sha256(Buffer.from(tls.cert + tls.ca));
   return [
-    directory({ path: SSL_DIR, owner: 'root', group: 'root', mode: '0755' }),
-    file({ path: CA_CERT_PATH, content: tls.ca, owner: 'root', group: 'root', mode: '0644' }),
+    ...clusterCaFileOps(ctx, i.name),
     file({ path: sslKeyPath(i.name), content: tls.key, ...own, mode: '0600', sensitive: true }),
     file({ path: sslCertPath(i.name), content: tls.cert, ...own, mode: '0644' }),
     command({ name: `Postgres reads the certificate of ${i.name}`, cmd: tlsReloadCommand(ctx.cluster.postgresVersion, sha), creates: tlsReloadMarker(sha) }),

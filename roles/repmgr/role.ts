@@ -20,6 +20,8 @@ import { runtimeFenceOps } from './fence.js';
 import { repmgrPostgres } from './postgres.js';
 import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/repmgr/restoreCommand.js';
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
+import { nodeConninfo } from '../../src/products/repmgr/repmgrConf.js';
+import { verifyingPrimaryConninfoSql } from '../../src/products/repmgr/primaryConninfo.js';
 import { ensurePhysicalSlotSql, registrationNeeded, repmgrSlotName, type NodeRegistration } from '../../src/products/repmgr/sql.js';
 
 /** Replicas that stream (or will) from `host` and whose data directory existed before this run. */
@@ -36,15 +38,16 @@ function registration(ctx: DeployContext, i: Instance): { want: NodeRegistration
   const v = cluster.postgresVersion;
   const role = effectiveRole(cluster, ctx.live, i.name);
   const force = (cmd: string, yes: boolean) => (yes ? `${cmd} --force` : cmd);
-  if (role === 'primary') return { want: { nodeId: i.node, name: i.name, type: 'primary' }, cmd: (f) => force(primaryRegisterCommand(v), f) };
+  const conninfo = nodeConninfo(i.name);
+  if (role === 'primary') return { want: { nodeId: i.node, name: i.name, type: 'primary', conninfo }, cmd: (f) => force(primaryRegisterCommand(v), f) };
   if (role === 'witness') {
     const primary = effectivePrimary(cluster, ctx.live);
-    return { want: { nodeId: i.node, name: i.name, type: 'witness' }, cmd: (f) => force(witnessRegisterCommand(v, primary), f) };
+    return { want: { nodeId: i.node, name: i.name, type: 'witness', conninfo }, cmd: (f) => force(witnessRegisterCommand(v, primary), f) };
   }
   if (role === 'replica') {
     const upstream = instanceByName(cluster, effectiveUpstream(cluster, ctx.live, i.name) ?? effectivePrimary(cluster, ctx.live))!;
     // standby register always passes --force (a stale record or placeholder is replaced).
-    return { want: { nodeId: i.node, name: i.name, type: 'standby', upstreamNodeId: upstream.node }, cmd: () => standbyRegisterCommand(v, upstream.node) };
+    return { want: { nodeId: i.node, name: i.name, type: 'standby', upstreamNodeId: upstream.node, conninfo }, cmd: () => standbyRegisterCommand(v, upstream.node) };
   }
   return undefined;
 }
@@ -94,6 +97,14 @@ export function repmgrRole(ctx: DeployContext): Role {
         }
         const restore = restoreCommandChange(cluster.postgresVersion, state.autoConfRestoreCommand, wantedRestoreCommand(cluster, i));
         if (restore) yield command({ name: restore.name, cmd: localPsql(cluster.postgresVersion, 'postgres'), stdin: restore.sql });
+      }
+      if (role === 'replica' && state.primaryConninfoVerifies === false) {
+        const upstream = effectiveUpstream(cluster, ctx.live, i.name) ?? effectivePrimary(cluster, ctx.live);
+        yield command({
+          name: `primary_conninfo of ${h.host}: verify ${upstream}'s certificate (sslmode=verify-full)`,
+          cmd: localPsql(cluster.postgresVersion, 'postgres'),
+          stdin: verifyingPrimaryConninfoSql(upstream, i.name),
+        });
       }
     }
     const ops: Operation[] = [service({ service: REPMGR_SERVICE, enabled: true, state: 'started' })];

@@ -12,6 +12,7 @@ import { asPostgres } from '../products/postgres/run.js';
 import { DATABASES_SQL, ROLE_FACTS_SQL, barmanGrantsMissingSql, parseRoleFacts, pgbouncerGetAuthCheckSql, type RoleFact } from '../products/postgres/users.js';
 import { AUTO_CONF_RESTORE_COMMAND_SQL } from '../products/repmgr/restoreCommand.js';
 import { REPMGR_NODES_SQL, parseRepmgrNodes, type RepmgrNodeRow } from '../products/repmgr/sql.js';
+import { PRIMARY_CONNINFO_RELOADS, PRIMARY_CONNINFO_VERIFIES_SQL } from '../products/repmgr/primaryConninfo.js';
 
 export interface CatalogOptions {
   version: PostgresVersion;
@@ -71,6 +72,7 @@ export function buildCatalogCommand(o: CatalogOptions): string {
     );
     // Last: \c above left the session in the repmgr database (pg_file_settings is cluster-wide).
     if (o.version >= 12) main.push(`\\echo ${MARK}restore_command`, AUTO_CONF_RESTORE_COMMAND_SQL + ';');
+    if (o.version >= PRIMARY_CONNINFO_RELOADS) main.push(`\\echo ${MARK}primary_conninfo_verifies`, PRIMARY_CONNINFO_VERIFIES_SQL + ';');
   }
   const script = [`${psql('postgres')} -v ON_ERROR_STOP=1 <<'M1_SQL' || exit $?`, ...main, 'M1_SQL'];
   if (o.pgbouncer) {
@@ -105,6 +107,8 @@ export interface CatalogState {
   extensions: Record<string, string[]>;
   /** restore_command in postgresql.auto.conf (read in repmgr clusters from Postgres 12), undefined when it has none. */
   autoConfRestoreCommand: string | undefined;
+  /** A standby's primary_conninfo verifies its upstream (read in repmgr clusters from Postgres 13); undefined on a primary. */
+  primaryConninfoVerifies: boolean | undefined;
 }
 
 export function parseCatalog(stdout: string): CatalogState {
@@ -136,6 +140,7 @@ export function parseCatalog(stdout: string): CatalogState {
     pgbouncerFunctionIn: fnIn,
     extensions,
     autoConfRestoreCommand: rows('restore_command')[0],
+    primaryConninfoVerifies: rows('primary_conninfo_verifies')[0] === undefined ? undefined : rows('primary_conninfo_verifies')[0]!.trim() === 't',
   };
 }
 

@@ -7,6 +7,7 @@ import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quoteAll, quote } from '../../engine/shell/quote.js';
 import { binDir, POSTGRES_PORT } from '../postgres/layout.js';
 import { literal } from '../postgres/sqlQuote.js';
+import { VERIFY_CLUSTER_SERVER } from '../postgres/certificates.js';
 import { BARMAN_BIN, BARMAN_HOME, BARMAN_USER } from './layout.js';
 
 /** Runs a shell command as barman, with barman's HOME (runuser sets it), so .pgpass and ~/.ssh are barman's. */
@@ -50,7 +51,7 @@ export function parseListBackups(stdout: string, server: string): BackupSummary 
 
 /** A libpq connection string to a host's Postgres as barman, for the SQL nudge below. */
 function barmanConninfo(host: string): string {
-  return `host=${host} port=${POSTGRES_PORT} dbname=postgres user=barman application_name=m1_wal_nudge connect_timeout=5`;
+  return `host=${host} port=${POSTGRES_PORT} dbname=postgres user=barman application_name=m1_wal_nudge connect_timeout=5 ${VERIFY_CLUSTER_SERVER}`;
 }
 
 /**
@@ -85,7 +86,7 @@ export function withWalNudge(command: string, host: string, maxNudges = 120): st
  * Prints `dropped` when it did.
  */
 export function dropSlotCommand(version: PostgresVersion, host: string, slot: string): string {
-  const conninfo = `host=${host} port=${POSTGRES_PORT} user=streaming_barman connect_timeout=5`;
+  const conninfo = `host=${host} port=${POSTGRES_PORT} user=streaming_barman connect_timeout=5 ${VERIFY_CLUSTER_SERVER}`;
   return `${quoteAll([`${binDir(version)}/pg_receivewal`, '--drop-slot', `--slot=${slot}`, `--dbname=${conninfo}`, '--no-password'])} && echo dropped`;
 }
 

@@ -11,6 +11,7 @@ import type { LiveState } from '../../inventory/liveTopology.js';
 import { quoteAll } from '../../engine/shell/quote.js';
 import { hostVar } from '../../config/vars.js';
 import { POSTGRES_PORT, POSTGRES_USER, binDir } from '../postgres/layout.js';
+import { VERIFY_CLUSTER_SERVER } from '../postgres/certificates.js';
 import { iniSection, type BarmanValue } from './ini.js';
 import { backupTarget, barmanSlotName, type BarmanServer } from './serverName.js';
 
@@ -22,10 +23,10 @@ export function backupMethod(cluster: Cluster, barmanHost?: Instance): BarmanBac
 
 /** Where Barman reaches the backed-up host (application_name shows it in pg_stat_activity). */
 export function barmanConninfo(target: string): string {
-  return `host=${target} port=${POSTGRES_PORT} dbname=postgres user=barman application_name=barman connect_timeout=10`;
+  return `host=${target} port=${POSTGRES_PORT} dbname=postgres user=barman application_name=barman connect_timeout=10 ${VERIFY_CLUSTER_SERVER}`;
 }
 export function barmanStreamingConninfo(target: string): string {
-  return `host=${target} port=${POSTGRES_PORT} dbname=postgres user=streaming_barman application_name=barman_streaming connect_timeout=10`;
+  return `host=${target} port=${POSTGRES_PORT} dbname=postgres user=streaming_barman application_name=barman_streaming connect_timeout=10 ${VERIFY_CLUSTER_SERVER}`;
 }
 export function barmanSshCommand(target: string): string {
   return quoteAll(['ssh', '-q', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `${POSTGRES_USER}@${target}`]);

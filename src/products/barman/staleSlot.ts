@@ -14,6 +14,7 @@
  * streaming_barman, the slot from pg_replication_slots as barman (both
  * passwords in ~barman/.pgpass). Prints `kept` or `dropped ...`.
  */
+import { VERIFY_CLUSTER_SERVER } from '../postgres/certificates.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
 import { POSTGRES_PORT } from '../postgres/layout.js';
@@ -31,8 +32,8 @@ export function staleSlotSql(slot: string): string {
 }
 
 export function dropStaleSlotCommand(version: PostgresVersion, host: string, slot: string): string {
-  const repl = quote(`host=${host} port=${POSTGRES_PORT} user=streaming_barman dbname=replication replication=true connect_timeout=5`);
-  const sql = quote(`host=${host} port=${POSTGRES_PORT} user=barman dbname=postgres application_name=m1_slot_check connect_timeout=5`);
+  const repl = quote(`host=${host} port=${POSTGRES_PORT} user=streaming_barman dbname=replication replication=true connect_timeout=5 ${VERIFY_CLUSTER_SERVER}`);
+  const sql = quote(`host=${host} port=${POSTGRES_PORT} user=barman dbname=postgres application_name=m1_slot_check connect_timeout=5 ${VERIFY_CLUSTER_SERVER}`);
   return [
     `tl=$(psql -XAtq -c IDENTIFY_SYSTEM ${repl} | cut -d'|' -f2) || exit 1`,
     `case "$tl" in ''|*[!0-9]*) echo ${quote(`cannot read the timeline of ${host}`)} >&2; exit 1;; esac`,

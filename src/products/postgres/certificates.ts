@@ -11,9 +11,16 @@ import { quote } from '../../engine/shell/quote.js';
 import { binDir, DATA_DIR, SSL_DIR } from './layout.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { asPostgres } from './run.js';
+import { verifyFullConninfo } from './conninfoValue.js';
 
 /** The cluster CA's certificate on every host (clients' sslrootcert, servers' ssl_ca_file). */
 export const CA_CERT_PATH = `${SSL_DIR}/ca.crt`;
+
+/**
+ * The conninfo part with which a client on a host of the cluster verifies
+ * the server it reaches by name: signed by the cluster CA and naming it.
+ */
+export const VERIFY_CLUSTER_SERVER = verifyFullConninfo(CA_CERT_PATH);
 
 /**
  * subjectAltName entries of `host`'s certificate: its name, its configured

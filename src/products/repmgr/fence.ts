@@ -16,11 +16,11 @@
  * second primary beside a live one, it never decides who is primary.
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
-import { REPMGR_DB, REPMGR_USER } from './layout.js';
 import { quote } from '../../engine/shell/quote.js';
-import { DATA_DIR, POSTGRES_PORT, binDir } from '../postgres/layout.js';
+import { DATA_DIR, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { FENCED_MARKER } from './runtimeFence.js';
+import { repmgrDsn } from './conninfo.js';
 
 export const FENCE_PATH = '/usr/local/sbin/m1-postgres-fence';
 
@@ -43,7 +43,7 @@ export function standbyMarker(version: PostgresVersion): string {
 
 export function fenceScript(f: FenceInput): string {
   const psql = `${binDir(f.version)}/psql`;
-  const conninfo = `host=$peer port=${POSTGRES_PORT} dbname=${REPMGR_DB} user=${REPMGR_USER} connect_timeout=${FENCE_CONNECT_TIMEOUT_S}`;
+  const conninfo = `${repmgrDsn('$peer')} connect_timeout=${FENCE_CONNECT_TIMEOUT_S}`;
   const lines = [
     '#!/bin/sh',
     `# Written by m1: run by postgres.service before the server starts (ExecStartPre) on ${f.me}.`,

@@ -32,11 +32,11 @@
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
-import { POSTGRES_HOME, POSTGRES_PORT, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
+import { POSTGRES_HOME, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { PGBOUNCER_SERVICE } from '../pgbouncer/layout.js';
-import { REPMGR_DB, REPMGR_USER } from './layout.js';
 import { notifyFromShell } from '../notify/notify.js';
+import { repmgrDsn } from './conninfo.js';
 
 export const RUNTIME_FENCE_PATH = '/usr/local/sbin/m1-fence';
 export const FENCE_SERVICE = 'm1-fence';
@@ -105,7 +105,7 @@ export const NODE_STATE_SQL =
 export function runtimeFenceScript(f: RuntimeFenceInput): string {
   const voters = votersOf(f);
   const psql = `${binDir(f.version)}/psql`;
-  const peer = `host=$1 port=${POSTGRES_PORT} dbname=${REPMGR_DB} user=${REPMGR_USER} connect_timeout=${FENCE_VOTER_CONNECT_S}`;
+  const peer = `${repmgrDsn('$1')} connect_timeout=${FENCE_VOTER_CONNECT_S}`;
   return `#!/bin/sh
 # Written by m1: the runtime fence of ${f.me} (${FENCE_SERVICE}.service, as root).
 # While ${f.me} runs as primary, it asks the other voters every second; seeing

@@ -5,8 +5,8 @@ import type { PostgresVersion } from '../../inventory/cluster.js';
 
 export type RepmgrNodeType = 'primary' | 'standby' | 'witness';
 
-/** Registered nodes: node_id|node_name|type|upstream_node_id|active (psql -At -F '|'), empty before `primary register`. */
-export const REPMGR_NODES_SQL = `SELECT node_id, node_name, type, coalesce(upstream_node_id::text, ''), active
+/** Registered nodes: node_id|node_name|type|upstream_node_id|active|conninfo (psql -At -F '|'), empty before `primary register`. */
+export const REPMGR_NODES_SQL = `SELECT node_id, node_name, type, coalesce(upstream_node_id::text, ''), active, conninfo
   FROM repmgr.nodes ORDER BY node_id`;
 
 export interface RepmgrNodeRow {
@@ -15,6 +15,8 @@ export interface RepmgrNodeRow {
   type: RepmgrNodeType;
   upstreamNodeId?: number;
   active: boolean;
+  /** How repmgr and its peers reach the node (repmgr.conf's conninfo when it registered). */
+  conninfo?: string;
 }
 
 export function parseRepmgrNodes(output: string): RepmgrNodeRow[] {
@@ -22,9 +24,10 @@ export function parseRepmgrNodes(output: string): RepmgrNodeRow[] {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => {
-      const [id, name, type, upstream, active] = l.split('|');
+      const [id, name, type, upstream, active, ...conninfo] = l.split('|');
       const row: RepmgrNodeRow = { nodeId: Number(id), name: name!, type: type as RepmgrNodeType, active: active === 't' };
       if (upstream) row.upstreamNodeId = Number(upstream);
+      if (conninfo.length) row.conninfo = conninfo.join('|');
       return row;
     });
 }
@@ -34,6 +37,8 @@ export interface NodeRegistration {
   name: string;
   type: RepmgrNodeType;
   upstreamNodeId?: number;
+  /** repmgr.conf's conninfo: a record with another one is registered again (peers and primary_conninfo read the record). */
+  conninfo?: string;
 }
 
 /**
@@ -53,6 +58,9 @@ export function registrationNeeded(want: NodeRegistration, rows: readonly Repmgr
   if (!row.active) return { register: 'marked inactive' };
   if (want.type === 'standby' && row.upstreamNodeId !== want.upstreamNodeId) {
     return { register: `registered upstream node ${row.upstreamNodeId ?? 'none'}, streams from node ${want.upstreamNodeId}` };
+  }
+  if (want.conninfo !== undefined && row.conninfo !== undefined && row.conninfo !== want.conninfo) {
+    return { register: `registered with another conninfo: ${row.conninfo}` };
   }
   return 'ok';
 }

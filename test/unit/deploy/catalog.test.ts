@@ -36,6 +36,16 @@ describe('the catalog read and what it leads to', () => {
     expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: false })).not.toMatch(/pg_file_settings/);
   });
 
+  it("reads whether a standby's primary_conninfo verifies its upstream only in repmgr clusters from Postgres 13 (reloadable there); a primary answers nothing", () => {
+    expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: true })).toMatch(/@@m1:primary_conninfo_verifies[\s\S]*sslmode=verify-full[\s\S]*pg_is_in_recovery/);
+    expect(buildCatalogCommand({ version: 12, barman: true, pgbouncer: false, repmgr: true })).not.toContain('primary_conninfo_verifies');
+    expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: false })).not.toContain('primary_conninfo_verifies');
+    expect(parseCatalog(convergedOutput()).primaryConninfoVerifies).toBeUndefined();
+    expect(parseCatalog(convergedOutput() + '\n@@m1:primary_conninfo_verifies\n').primaryConninfoVerifies).toBeUndefined();
+    expect(parseCatalog(convergedOutput() + '\n@@m1:primary_conninfo_verifies\nf\n').primaryConninfoVerifies).toBe(false);
+    expect(parseCatalog(convergedOutput() + '\n@@m1:primary_conninfo_verifies\nt\n').primaryConninfoVerifies).toBe(true);
+  });
+
   it('parses every section', () => {
     const s = parseCatalog(convergedOutput() + '\n@@m1:pgbouncer_fn postgres\nok\n@@m1:pgbouncer_fn template1\n');
     expect(s.databases).toEqual(['app', 'postgres', 'repmgr', 'template1']);

@@ -56,8 +56,8 @@ describe('server conf follows the live primary', () => {
 
   it('points at config.yml\'s primary before anything runs', () => {
     const s = settings(barmanServerConf(c, NOTHING_LIVE, server));
-    expect(s['conninfo']).toBe('host=alpha port=5432 dbname=postgres user=barman application_name=barman connect_timeout=10');
-    expect(s['streaming_conninfo']).toBe('host=alpha port=5432 dbname=postgres user=streaming_barman application_name=barman_streaming connect_timeout=10');
+    expect(s['conninfo']).toBe('host=alpha port=5432 dbname=postgres user=barman application_name=barman connect_timeout=10 sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt');
+    expect(s['streaming_conninfo']).toBe('host=alpha port=5432 dbname=postgres user=streaming_barman application_name=barman_streaming connect_timeout=10 sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt');
     expect(s['ssh_command']).toBe('ssh -q -o BatchMode=yes -o ConnectTimeout=10 postgres@alpha');
   });
 
@@ -145,8 +145,8 @@ describe('barmanPlan', () => {
       'gamma/barman: wait until slot backup_gamma on beta is active',
       'gamma/barman: /usr/bin/barman switch-wal --archive --archive-timeout 60 m1',
       'gamma/barman: /usr/bin/barman backup --wait m1',
-      "gamma/barman: /usr/lib/postgresql/15/bin/pg_receivewal --drop-slot --slot=backup_gamma '--dbname=host=alpha port=5432 user=streaming_barman connect_timeout=5' --no-password && echo dropped",
-      "gamma/barman: /usr/lib/postgresql/15/bin/pg_receivewal --drop-slot --slot=backup_gamma '--dbname=host=gamma port=5432 user=streaming_barman connect_timeout=5' --no-password && echo dropped",
+      "gamma/barman: /usr/lib/postgresql/15/bin/pg_receivewal --drop-slot --slot=backup_gamma '--dbname=host=alpha port=5432 user=streaming_barman connect_timeout=5 sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' --no-password && echo dropped",
+      "gamma/barman: /usr/lib/postgresql/15/bin/pg_receivewal --drop-slot --slot=backup_gamma '--dbname=host=gamma port=5432 user=streaming_barman connect_timeout=5 sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' --no-password && echo dropped",
     ]);
     expect(steps.find((s) => s.command.includes('host=alpha'))!.tolerateFailure).toBe(true);
     // On the new primary only a slot left before its timeline goes (the first step); the cleanup never touches it.

@@ -63,7 +63,7 @@ describe('fenceScript', () => {
 
   it('asks each peer over the repmgr DSN, bounded, without a password prompt', () => {
     expect(script).toContain('for peer in beta gamma; do');
-    expect(script).toMatch(/timeout 8 \/usr\/lib\/postgresql\/15\/bin\/psql -XAtqw -d "host=\$peer port=5432 dbname=repmgr user=repmgr connect_timeout=3"/);
+    expect(script).toMatch(/timeout 8 \/usr\/lib\/postgresql\/15\/bin\/psql -XAtqw -d "host=\$peer port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=\/etc\/m1\/ssl\/ca\.crt connect_timeout=3"/);
   });
 
   it('quotes peer names', () => {

@@ -11,6 +11,7 @@ import {
 import { repmgrServiceUnit } from '../../../../src/products/repmgr/service.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, parseRepmgrNodes, placeholderNodeSql, registrationNeeded } from '../../../../src/products/repmgr/sql.js';
 import { repmgrEnabled } from '../../../../src/products/repmgr/enabled.js';
+import { nodeConninfo } from '../../../../src/products/repmgr/repmgrConf.js';
 import { defaultCluster } from '../fixtures.js';
 
 const R = '/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf';
@@ -23,8 +24,8 @@ describe('repmgr command lines', () => {
   it('clones from a source while pointing recovery at the intended upstream', () => {
     const cmd = standbyCloneCommand({ version: 15, me: 'delta', source: 'alpha', upstream: 'gamma' });
     expect(cmd).toBe(
-      `${R} -d 'host=alpha port=5432 dbname=repmgr user=repmgr' standby clone -F --fast-checkpoint ` +
-        `--upstream-conninfo 'host=gamma port=5432 dbname=repmgr user=repmgr application_name=delta passfile=/var/lib/postgresql/.pgpass' --verbose`,
+      `${R} -d 'host=alpha port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' standby clone -F --fast-checkpoint ` +
+        `--upstream-conninfo 'host=gamma port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt application_name=delta passfile=/var/lib/postgresql/.pgpass' --verbose`,
     );
     expect(upstreamConninfo('gamma', 'delta')).toContain('application_name=delta');
   });
@@ -38,7 +39,7 @@ describe('repmgr command lines', () => {
   });
 
   it('rejoins a former primary with pg_rewind', () => {
-    expect(nodeRejoinCommand(15, 'beta')).toBe(`${R} -d 'host=beta port=5432 dbname=repmgr user=repmgr' node rejoin --force-rewind --verbose`);
+    expect(nodeRejoinCommand(15, 'beta')).toBe(`${R} -d 'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' node rejoin --force-rewind --verbose`);
   });
 
   it('switches over with siblings following', () => {
@@ -69,6 +70,18 @@ describe('registration', () => {
     expect(registrationNeeded({ nodeId: 1, name: 'alpha', type: 'standby', upstreamNodeId: 2 }, rows)).toEqual({ register: 'registered as primary' });
     expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 1 }, parseRepmgrNodes('2|beta|standby|1|f\n'))).toEqual({ register: 'marked inactive' });
   });
+  it("registers again a node whose record holds another conninfo (one from before the servers were verified): peers and a standby's primary_conninfo read the record", () => {
+    const verified = nodeConninfo('beta');
+    expect(verified).toContain('sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt');
+    const old = parseRepmgrNodes(`2|beta|standby|1|t|host=beta port=5432 dbname=repmgr user=repmgr application_name=beta connect_timeout=2\n`);
+    expect(old[0]!.conninfo).toBe('host=beta port=5432 dbname=repmgr user=repmgr application_name=beta connect_timeout=2');
+    expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 1, conninfo: verified }, old)).toEqual({
+      register: 'registered with another conninfo: host=beta port=5432 dbname=repmgr user=repmgr application_name=beta connect_timeout=2',
+    });
+    expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 1, conninfo: verified }, parseRepmgrNodes(`2|beta|standby|1|t|${verified}\n`))).toBe('ok');
+    // A reading without the column (an older catalog query) decides nothing about it.
+    expect(registrationNeeded({ nodeId: 2, name: 'beta', type: 'standby', upstreamNodeId: 1, conninfo: verified }, rows)).toBe('ok');
+  });
   it('refuses a node id held by another name or a type change it cannot explain', () => {
     expect(registrationNeeded({ nodeId: 2, name: 'zeta', type: 'standby', upstreamNodeId: 1 }, rows)).toEqual({ conflict: 'repmgr node id 2 belongs to beta, not zeta' });
     expect(registrationNeeded({ nodeId: 3, name: 'gamma', type: 'standby', upstreamNodeId: 1 }, rows)).toEqual({ conflict: 'gamma is registered as witness, expected standby' });
@@ -81,7 +94,7 @@ describe('repmgr SQL', () => {
     expect(dropInactiveSlotSql('backup_gamma')).toContain("WHERE slot_name = 'backup_gamma' AND NOT active");
   });
   it('inserts an inactive placeholder record that never overwrites a real one', () => {
-    const sql = placeholderNodeSql(15, { nodeId: 3, name: 'gamma', conninfo: 'host=gamma port=5432 dbname=repmgr user=repmgr' });
+    const sql = placeholderNodeSql(15, { nodeId: 3, name: 'gamma', conninfo: 'host=gamma port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' });
     expect(sql).toContain("VALUES (3, NULL, false, 'gamma', 'standby'");
     expect(sql).toContain('ON CONFLICT (node_id) DO NOTHING');
   });

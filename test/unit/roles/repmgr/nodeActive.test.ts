@@ -26,7 +26,7 @@ describe("waiting for repmgrd to mark a restarted node active", () => {
   it('asks the primary, as repmgr, for the node by name (a quote doubled)', () => {
     const r = run('t');
     expect(r.code).toBe(0);
-    expect(r.args).toContain('host=alpha port=5432 dbname=repmgr user=repmgr connect_timeout=5');
+    expect(r.args).toContain('host=alpha port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt connect_timeout=5');
     expect(r.args).toContain("SELECT active FROM repmgr.nodes WHERE node_name = 'o''brien'");
   });
 

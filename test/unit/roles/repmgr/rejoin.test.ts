@@ -45,7 +45,7 @@ function run(fake: string, checkpoint = 'true') {
 describe('rejoinFormerPrimaryCommand', () => {
   it('runs repmgr node rejoin --force-rewind against the live primary, as postgres', () => {
     expect(cmd).toContain(asPostgres(nodeRejoinCommand(15, 'beta')));
-    expect(nodeRejoinCommand(15, 'beta')).toContain("-d 'host=beta port=5432 dbname=repmgr user=repmgr' node rejoin --force-rewind");
+    expect(nodeRejoinCommand(15, 'beta')).toContain("-d 'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' node rejoin --force-rewind");
     expect(spawnSync('sh', ['-n', '-c', cmd]).status).toBe(0);
   });
 
@@ -72,7 +72,7 @@ describe('rejoinFormerPrimaryCommand', () => {
 
   it('checkpoints the live primary first (its control file must show the new timeline for pg_rewind), and stops if it cannot', () => {
     expect(checkpointOnPrimary({ version: 15, me: 'alpha', primary: 'beta' })).toBe(
-      asPostgres("/usr/lib/postgresql/15/bin/psql -XAtq -v ON_ERROR_STOP=1 -d 'host=beta port=5432 dbname=repmgr user=repmgr connect_timeout=10' -c CHECKPOINT"),
+      asPostgres("/usr/lib/postgresql/15/bin/psql -XAtq -v ON_ERROR_STOP=1 -d 'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt connect_timeout=10' -c CHECKPOINT"),
     );
     expect(cmd.indexOf('CHECKPOINT')).toBeLessThan(cmd.indexOf('node rejoin'));
     const r = run('touch standby.signal', 'false');
