@@ -68,19 +68,30 @@ function prelude(members: readonly EtcdMember[]): string[] {
  * list` answers, or says "user name is empty"), rootok and patroniok (the
  * stored password opens etcd; always 1 while auth is off), and the JSON of
  * `user list`, `user get root|patroni`, `role get patroni` as root (empty
- * when not found).
+ * when not found). The six etcdctl calls are independent and each costs a
+ * process start and a TLS handshake: they run at once, their answers kept
+ * in a private directory and printed in this order.
  */
 export function etcdAuthStateCommand(inputs: EtcdAuthInputs): string {
   return [
     ...prelude(inputs.members),
-    'out=$(e user list -w json 2>&1); rc=$?',
-    'if [ $rc -eq 0 ]; then echo auth=off; elif printf %s "$out" | grep -q "user name is empty"; then echo auth=on; else printf "error=%s\\n" "$(printf %s "$out" | tail -n 1)"; exit 1; fi',
-    `if r user list >/dev/null 2>&1; then echo rootok=1; else echo rootok=0; fi`,
-    `if p get --prefix --keys-only --limit=1 ${quote(inputs.prefix)} >/dev/null 2>&1; then echo patroniok=1; else echo patroniok=0; fi`,
-    `printf 'users=%s\\n' "$(r user list -w json 2>/dev/null)"`,
-    `printf 'root=%s\\n' "$(r user get ${ETCD_ROOT_USER} -w json 2>/dev/null)"`,
-    `printf 'patroni=%s\\n' "$(r user get ${ETCD_PATRONI_USER} -w json 2>/dev/null)"`,
-    `printf 'role=%s\\n' "$(r role get ${ETCD_PATRONI_ROLE} -w json 2>/dev/null)"`,
+    'd=$(mktemp -d) || exit 1',
+    "trap 'rm -rf \"$d\"' EXIT",
+    '{ e user list -w json >"$d/anon" 2>&1; echo $? >"$d/anon.rc"; } &',
+    '{ r user list -w json >"$d/users" 2>/dev/null; echo $? >"$d/users.rc"; } &',
+    `{ p get --prefix --keys-only --limit=1 ${quote(inputs.prefix)} >/dev/null 2>&1; echo $? >"$d/patroni.rc"; } &`,
+    `{ r user get ${ETCD_ROOT_USER} -w json >"$d/root" 2>/dev/null; } &`,
+    `{ r user get ${ETCD_PATRONI_USER} -w json >"$d/patroni" 2>/dev/null; } &`,
+    `{ r role get ${ETCD_PATRONI_ROLE} -w json >"$d/role" 2>/dev/null; } &`,
+    'wait',
+    'out=$(cat "$d/anon"); rc=$(cat "$d/anon.rc")',
+    'if [ "$rc" = 0 ]; then echo auth=off; elif printf %s "$out" | grep -q "user name is empty"; then echo auth=on; else printf "error=%s\\n" "$(printf %s "$out" | tail -n 1)"; exit 1; fi',
+    'if [ "$(cat "$d/users.rc")" = 0 ]; then echo rootok=1; else echo rootok=0; fi',
+    'if [ "$(cat "$d/patroni.rc")" = 0 ]; then echo patroniok=1; else echo patroniok=0; fi',
+    `printf 'users=%s\\n' "$(cat "$d/users")"`,
+    `printf 'root=%s\\n' "$(cat "$d/root")"`,
+    `printf 'patroni=%s\\n' "$(cat "$d/patroni")"`,
+    `printf 'role=%s\\n' "$(cat "$d/role")"`,
   ].join('\n');
 }
 
