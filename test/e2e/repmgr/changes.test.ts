@@ -4,6 +4,7 @@
  *  3. a reload-only setting reloads (postmaster start time unchanged), a
  *     restart setting restarts replicas first; --check beforehand applies nothing;
  *     repmgr_restore_from_barman turned on and off again follows on every data node;
+ *     a cluster whose repmgr connections did not verify the server converges to verify-full;
  *  4. a host cut off mid-deploy: one clear error naming host and step, exit 1;
  *     reconnected, the next deploy completes;
  *  5. a replica added to config.yml is provisioned, cloned and joined.
@@ -133,6 +134,27 @@ describe('scenarios 3, 4, 5: settings, a host cut off, a replica added', () => {
       expect(off.out, h).toMatch(new RegExp(`${h} repmgr › restore_command: reset in postgresql.auto.conf`));
       expect(await sql(c, h, 'SHOW restore_command'), h).toBe('');
     }
+    const again = await m1('deploy', c.dir);
+    expect(again.code).toBe(0);
+    for (const [h, rc] of Object.entries(recapOf(again.out))) expect(rc.changed, `${h}: ${again.out}`).toBe(0);
+  });
+
+  it("3d: a cluster from before repmgr verified its servers: deploy registers every node again with the verifying conninfo, points the standby's primary_conninfo at a verified upstream, and it streams; then nothing to change", async () => {
+    const verify = ' sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt';
+    // What an earlier m1 left: records and primary_conninfo without sslmode.
+    await sql(c, primary, `UPDATE repmgr.nodes SET conninfo = replace(conninfo, '${verify}', '')`, 'repmgr');
+    await sql(c, replica, `ALTER SYSTEM SET primary_conninfo = 'host=${primary} port=5432 dbname=repmgr user=repmgr application_name=${replica} passfile=/var/lib/postgresql/.pgpass'; SELECT pg_reload_conf()`);
+    const receiverConninfo = () => sql(c, replica, "SELECT coalesce((SELECT status || ' ' || conninfo FROM pg_stat_wal_receiver), 'none')");
+    expect(await eventually(async () => /^streaming .*sslmode=prefer/.test(await receiverConninfo()), 30_000, 500)).toBe(true);
+
+    const r = await m1('deploy', c.dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    for (const [type, h] of [['primary', primary], ['standby', replica], ['witness', witness]] as const) {
+      expect(r.out, h).toMatch(new RegExp(`register ${type} ${h} \\(registered with another conninfo: host=${h} port=5432 dbname=repmgr user=repmgr application_name=${h} `));
+    }
+    expect(r.out).toContain(`primary_conninfo of ${replica}: verify ${primary}'s certificate (sslmode=verify-full)`);
+    expect(await sql(c, primary, `SELECT count(*) FROM repmgr.nodes WHERE conninfo LIKE '%${verify}%'`, 'repmgr')).toBe('3');
+    expect(await eventually(async () => /^streaming .*sslmode=verify-full/.test(await receiverConninfo()), 30_000, 500)).toBe(true);
     const again = await m1('deploy', c.dir);
     expect(again.code).toBe(0);
     for (const [h, rc] of Object.entries(recapOf(again.out))) expect(rc.changed, `${h}: ${again.out}`).toBe(0);

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../src/packageRoot.js';
 import { ensureBuilt } from '../../support/dist.js';
@@ -88,6 +88,16 @@ describe('bin/m1.js', () => {
     });
     expect(existsSync(dir)).toBe(false);
   }, 120_000);
+
+  it("rotate-password: etcd's root password, or a user with no stored password, is exit 2 with the reason and the fix, before any host is asked; nothing is written", async () => {
+    const dir = join('inventories', 'm1', 'repmgr-docker');
+    const runs = await Promise.all([m1(['rotate-password', dir, 'etcd_root']), m1(['rotate-password', dir, 'nobody'])]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2]);
+    expect(runs[0]!.err).toContain("rotate-password etcd_root: etcd's root password is not rotated by m1");
+    expect(runs[1]!.err).toContain(`rotate-password nobody: no password stored for nobody in ${resolve(dir, 'secrets')} (known: none; run \`m1 deploy ${dir}\` first)`);
+    for (const r of runs) expect(r.out).toBe('');
+    expect(existsSync(join(dir, 'secrets'))).toBe(false);
+  });
 
   it('drill: an unknown scenario or a duration under 20 s is exit 2, no --yes without a terminal exit 3, before any host is asked', async () => {
     const dir = join('inventories', 'm1', 'repmgr-docker');
