@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureClusterKey, ensureGitignore, ensureHostKeys, readKnownHosts, sshConfigText, updateKnownHosts } from './clusterFiles.js';
+import { scratchDir } from '../../test/support/scratch.js';
 
-const fresh = () => ({ dir: mkdtempSync(join(tmpdir(), 'm1-files-')), name: 'Demo' });
+const fresh = () => ({ dir: scratchDir('m1-files-'), name: 'Demo' });
 
 describe('cluster directory files', () => {
   it('generates id_<cluster> once, 0600, readable by ssh-keygen', async () => {

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testCluster } from '../../test/support/testCluster.js';
@@ -7,10 +6,11 @@ import { acquireLock, LOCK_FILE } from '../engine/run/lock.js';
 import { HostError, RefusedError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { deprovisionCluster, provisionCluster } from './locked.js';
+import { scratchDir } from '../../test/support/scratch.js';
 
 /** A bare cluster whose one host is loopback port 1 (nothing listens: refused at once). */
 function bareCluster() {
-  const dir = mkdtempSync(join(tmpdir(), 'm1-locked-'));
+  const dir = scratchDir('m1-locked-');
   return testCluster({ name: 'lk', dir, platform: 'bare', instances: [{ name: 'lk-1', ipAddress: '127.0.0.1', vars: { ansible_port: 1 } }] });
 }
 

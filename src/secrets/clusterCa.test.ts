@@ -1,10 +1,10 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureClusterCa, ensureHostCertificate, hostCertPaths, storedCertificateExpiry, tlsDir } from './clusterCa.js';
+import { scratchDir } from '../../test/support/scratch.js';
 
 const hasOpenssl = (() => {
   try {
@@ -16,7 +16,7 @@ const hasOpenssl = (() => {
 })();
 
 async function dir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'm1-ca-'));
+  return scratchDir('m1-ca-');
 }
 
 describe('cluster CA', () => {

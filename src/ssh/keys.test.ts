@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { blobAlgorithm, fingerprint, generateKeyPair, keyLabel, parsePublicKey, publicKeyOf, showKey } from './keys.js';
+import { scratchDir } from '../../test/support/scratch.js';
 
 describe('ssh keys', () => {
   for (const type of ['ed25519', 'ecdsa'] as const) {
     it(`generates ${type} pairs that OpenSSH reads, with ssh-keygen's fingerprint`, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'm1-keys-'));
+      const dir = scratchDir('m1-keys-');
       const pair = generateKeyPair(type, 'm1-test');
       writeFileSync(join(dir, 'k'), pair.privateKey, { mode: 0o600 });
       writeFileSync(join(dir, 'k.pub'), pair.publicKey + '\n');

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RefusedError } from '../../errors.js';
 import { connectorsFromInventory } from '../connectors/fromInventory.js';
 import { openClusterEngine } from './cluster.js';
+import { scratchDir } from '../../../test/support/scratch.js';
 
 const inventory = {
   cluster: 'm1',
@@ -24,7 +24,7 @@ describe('cluster engine', () => {
     expect(c.get('db2')?.host).toBe('db2');
   });
   it('opens on a cluster directory, holding its lock; fails clearly without an inventory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'm1-cluster-'));
+    const dir = scratchDir('m1-cluster-');
     await expect(openClusterEngine(dir)).rejects.toThrow(/no inventory; run `m1 provision/);
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(inventory));
     const engine = await openClusterEngine(dir, { command: 'deploy' });

@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RefusedError } from '../../errors.js';
 import { ExitCode } from '../../exitCodes.js';
 import { acquireLock, judge, LOCK_FILE, takeOver, TAKEOVER_FILE, UNPARSABLE_STALE_MS } from './lock.js';
+import { scratchDir } from '../../../test/support/scratch.js';
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'm1-lock-'));
+const scratch = () => scratchDir('m1-lock-');
 const deadPid = () => spawnSync('true').pid!; // exited already
 
 function refusal(dir: string): RefusedError {

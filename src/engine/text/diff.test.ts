@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from './diff.js';
+import { scratchDir } from '../../../test/support/scratch.js';
 
 /** GNU diff's own output for the same texts, headers dropped. */
 function gnuDiff(a: string, b: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'm1-diff-'));
+  const dir = scratchDir('m1-diff-');
   writeFileSync(join(dir, 'a'), a);
   writeFileSync(join(dir, 'b'), b);
   try {

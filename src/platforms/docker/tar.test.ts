@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tarArchive } from './tar.js';
+import { scratchDir } from '../../../test/support/scratch.js';
 
 describe('tarArchive', () => {
   it('is read back by tar with contents and modes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'm1-tar-'));
+    const dir = scratchDir('m1-tar-');
     const big = 'x'.repeat(1000);
     const archive = tarArchive([
       { path: 'root/.ssh', mode: 0o700 },

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +14,7 @@ import {
 import { etcdMembers } from '../../../../src/products/etcd/members.js';
 import { patroniDcsPrefix } from '../../../../src/products/patroni/settings.js';
 import { patroniCluster } from '../patroni/fixture.js';
+import { scratchDir } from '../../../support/scratch.js';
 
 const cluster = patroniCluster();
 const inputs = { members: etcdMembers(cluster), prefix: patroniDcsPrefix(cluster) };
@@ -26,7 +26,7 @@ const stdin = etcdAuthStdin({ root: 'root pw $x', patroni: "pat'ron" });
  * a shell `case` on "$*" → output and exit status).
  */
 function withFakeEtcdctl(cmd: string, cases: string): { stdout: string; log: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'm1-etcdctl-'));
+  const dir = scratchDir('m1-etcdctl-');
   const log = join(dir, 'log');
   writeFileSync(
     join(dir, 'etcdctl'),

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureClusterCa, ensureHostCertificate } from '../../../../src/secrets/clusterCa.js';
 import { localApi, type PatroniApi } from '../../../../src/products/patroni/api.js';
@@ -16,6 +15,7 @@ import {
   restartRequest,
   switchoverRequest,
 } from '../../../../src/products/patroni/restRequests.js';
+import { scratchDir } from '../../../support/scratch.js';
 
 interface Seen {
   method: string;
@@ -36,10 +36,10 @@ const seen: Seen[] = [];
 
 beforeAll(async () => {
   // A CA and a host certificate made by m1's own code, as deploy makes them: name and address.
-  const dir = await mkdtemp(join(tmpdir(), 'm1-curl-'));
+  const dir = scratchDir('m1-curl-');
   const ca = await ensureClusterCa(dir, 'curltest');
   const pair = await ensureHostCertificate(dir, ca, 'kaboom', ['kaboom', '10.33.0.3']);
-  const other = await ensureClusterCa(await mkdtemp(join(tmpdir(), 'm1-curl-other-')), 'other');
+  const other = await ensureClusterCa(scratchDir('m1-curl-other-'), 'other');
   const caFile = join(dir, 'ca.crt');
   const otherFile = join(dir, 'other.crt');
   await writeFile(caFile, ca.cert);

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDatabasesFile, onRoleChangeScript } from '../../../../src/products/patroni/onRoleChange.js';
 import { databasesIni, pgbouncerDatabases } from '../../../../src/products/pgbouncer/databases.js';
 import { instance, patroniCluster } from './fixture.js';
+import { scratchDir } from '../../../support/scratch.js';
 
 /** Runs the script with fake ssh and pkill that record what they were asked. */
 function run(script: string, role: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'm1-orc-'));
+  const dir = scratchDir('m1-orc-');
   const bin = join(dir, 'bin');
   execFileSync('mkdir', [bin]);
   writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/ssh.args\ncat > ${dir}/ssh.stdin\n`);
@@ -31,7 +31,7 @@ describe('on_role_change script', () => {
 
   it('on promotion, points the local and the remote PgBouncer at this node and reloads them', () => {
     const c = patroniCluster({ pgbouncer: true, haproxy: false });
-    const probe = mkdtempSync(join(tmpdir(), 'm1-orc-db-'));
+    const probe = scratchDir('m1-orc-db-');
     const dbFile = join(probe, 'pgbouncer.databases.ini');
     writeFileSync(dbFile, defaultDatabasesFile(c)({ host: 'kaboom', port: 5432 }));
     const script = onRoleChangeScript({ cluster: c, instance: instance(c, 'kaftan'), databasesPath: dbFile })!;
@@ -58,7 +58,7 @@ describe('on_role_change script', () => {
 
   it('does nothing for a replica or a demoted node', () => {
     const c = patroniCluster({ pgbouncer: true, haproxy: false });
-    const probe = mkdtempSync(join(tmpdir(), 'm1-orc-db-'));
+    const probe = scratchDir('m1-orc-db-');
     const dbFile = join(probe, 'pgbouncer.databases.ini');
     writeFileSync(dbFile, 'untouched\n');
     const script = onRoleChangeScript({ cluster: c, instance: instance(c, 'kaftan'), databasesPath: dbFile })!;
