@@ -366,7 +366,7 @@ export const VARIABLES = {
     default: true,
     meaning: 'a primary that sees fewer than a majority of the voters (data nodes and witness, three or more) stops taking writes before repmgr can promote another (m1-fence.service)',
   }),
-  repmgr_fence_after: int({ scope: 'cluster', min: 2, max: 60, default: 5, unit: 's', meaning: 'seconds without a majority before the primary fences itself (keep it below repmgr\'s failover time, about 16 s)' }),
+  repmgr_fence_after: int({ scope: 'cluster', min: 2, max: 60, default: 5, unit: 's', meaning: 'seconds without a majority before the primary fences itself (keep it below repmgr\'s failover time, about 14 s)' }),
   repmgr_restore_from_barman: bool({ scope: 'host', default: false, meaning: 'restore_command fetches WAL from Barman on standbys (each start and promotion asks Barman)' }),
   repmgr_use_slots: bool({ scope: 'host', default: true, meaning: 'standbys stream through replication slots (use_replication_slots)' }),
   repmgr_failover: oneOf(['automatic', 'manual'], { scope: 'host', default: 'automatic', meaning: 'whether repmgrd promotes a standby by itself' }),

@@ -11,7 +11,18 @@ describe("a standby's primary_conninfo verifying its upstream", () => {
   });
 
   it('is read as a yes or no on a standby only: the value itself never leaves the host', () => {
-    expect(PRIMARY_CONNINFO_VERIFIES_SQL).toContain("position('sslmode=verify-full' in current_setting('primary_conninfo')) > 0");
+    expect(PRIMARY_CONNINFO_VERIFIES_SQL).toContain("current_setting('primary_conninfo') ~ 'sslmode=''?verify-full'");
     expect(PRIMARY_CONNINFO_VERIFIES_SQL).toMatch(/WHERE pg_is_in_recovery\(\)$/);
+  });
+
+  it("recognises repmgr's quoted values (clone, follow, rejoin) and m1's bare ones; an unverified or absent sslmode is no", () => {
+    // The SQL literal's pattern, '' read as one quote, as Postgres's ~ sees it.
+    const literal = /~ '((?:[^']|'')*)'/.exec(PRIMARY_CONNINFO_VERIFIES_SQL)![1]!.replace(/''/g, "'");
+    const verifies = (conninfo: string) => new RegExp(literal).test(conninfo);
+    // As repmgr writes it after a follow (appendConnStrVal quotes a value with characters other than letters, digits, _ and .).
+    expect(verifies("user=repmgr connect_timeout=2 host=m1e2e2lo-sparrow port=5432 sslmode='verify-full' sslrootcert='/etc/m1/ssl/ca.crt' tcp_user_timeout=5000 application_name='m1e2e2lo-stork' passfile='/var/lib/postgresql/.pgpass'")).toBe(true);
+    expect(verifies(verifyingPrimaryConninfoSql('alpha', 'beta'))).toBe(true);
+    expect(verifies('host=alpha port=5432 user=repmgr application_name=beta')).toBe(false);
+    expect(verifies("host=alpha sslmode='prefer'")).toBe(false);
   });
 });

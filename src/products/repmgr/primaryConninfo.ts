@@ -14,9 +14,13 @@ import { upstreamConninfo } from './commands.js';
 /** From this version a changed primary_conninfo takes effect on reload. */
 export const PRIMARY_CONNINFO_RELOADS = 13;
 
-/** `t` or `f` on a standby, no row on a primary. */
+/**
+ * `t` or `f` on a standby, no row on a primary. repmgr writes values with
+ * characters other than letters, digits, `_` and `.` quoted
+ * (`sslmode='verify-full'`); m1 writes them bare.
+ */
 export const PRIMARY_CONNINFO_VERIFIES_SQL =
-  "SELECT position('sslmode=verify-full' in current_setting('primary_conninfo')) > 0 WHERE pg_is_in_recovery()";
+  "SELECT current_setting('primary_conninfo') ~ 'sslmode=''?verify-full' WHERE pg_is_in_recovery()";
 
 /** Points `me`'s primary_conninfo at `upstream` as repmgr would write it, and reloads. */
 export function verifyingPrimaryConninfoSql(upstream: string, me: string): string {

@@ -2,7 +2,7 @@
  * The runtime fence of a repmgr data node (m1-fence.service, as root): at
  * most one node takes writes, even while the network is cut.
  *
- * repmgrd promotes a standby about 16-25 s after it lost its primary
+ * repmgrd promotes a standby about 14-20 s after it lost its primary
  * (repmgrConf.ts), and nothing in repmgr stops the old primary, which goes on
  * taking writes wherever clients still reach it. So every second, while this
  * node runs as primary, the fence asks the other voters (the cluster's other

@@ -142,7 +142,8 @@ describe('scenarios 3, 4, 5: settings, a host cut off, a replica added', () => {
   it("3d: a cluster from before repmgr verified its servers: deploy registers every node again with the verifying conninfo, points the standby's primary_conninfo at a verified upstream, and it streams; then nothing to change", async () => {
     const verify = ' sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt';
     // What an earlier m1 left: records and primary_conninfo without sslmode.
-    await sql(c, primary, `UPDATE repmgr.nodes SET conninfo = replace(conninfo, '${verify}', '')`, 'repmgr');
+    // The witness keeps its own copy of repmgr.nodes (repmgrd copies the primary's now and then).
+    for (const h of [primary, witness]) await sql(c, h, `UPDATE repmgr.nodes SET conninfo = replace(conninfo, '${verify}', '')`, 'repmgr');
     await sql(c, replica, `ALTER SYSTEM SET primary_conninfo = 'host=${primary} port=5432 dbname=repmgr user=repmgr application_name=${replica} passfile=/var/lib/postgresql/.pgpass'; SELECT pg_reload_conf()`);
     const receiverConninfo = () => sql(c, replica, "SELECT coalesce((SELECT status || ' ' || conninfo FROM pg_stat_wal_receiver), 'none')");
     expect(await eventually(async () => /^streaming .*sslmode=prefer/.test(await receiverConninfo()), 30_000, 500)).toBe(true);

@@ -37,7 +37,7 @@ describe('the catalog read and what it leads to', () => {
   });
 
   it("reads whether a standby's primary_conninfo verifies its upstream only in repmgr clusters from Postgres 13 (reloadable there); a primary answers nothing", () => {
-    expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: true })).toMatch(/@@m1:primary_conninfo_verifies[\s\S]*sslmode=verify-full[\s\S]*pg_is_in_recovery/);
+    expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: true })).toMatch(/@@m1:primary_conninfo_verifies[\s\S]*current_setting[\s\S]*pg_is_in_recovery/);
     expect(buildCatalogCommand({ version: 12, barman: true, pgbouncer: false, repmgr: true })).not.toContain('primary_conninfo_verifies');
     expect(buildCatalogCommand({ version: 15, barman: true, pgbouncer: false, repmgr: false })).not.toContain('primary_conninfo_verifies');
     expect(parseCatalog(convergedOutput()).primaryConninfoVerifies).toBeUndefined();
