@@ -67,8 +67,12 @@ export function nodeConninfo(host: string): string {
   return `${repmgrDsn(host)} application_name=${host} connect_timeout=${FAILOVER_TUNING.connect_timeout} ${CUT_OFF_BOUNDS}`;
 }
 
-/** An unacknowledged send fails after 5 s; an idle connection is probed after 5 s, then every 2 s, 3 times. */
-export const CUT_OFF_BOUNDS = 'tcp_user_timeout=5000 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3';
+/**
+ * An unacknowledged send fails after 3 s (it is the first failed ping of a
+ * cut-off primary, counted before repmgr's reconnect attempts); an idle
+ * connection is probed after 5 s, then every 2 s, 3 times.
+ */
+export const CUT_OFF_BOUNDS = 'tcp_user_timeout=3000 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3';
 
 export function repmgrSettings(cluster: Cluster, instance: Instance): [string, ConfValue][] {
   const version = cluster.postgresVersion;

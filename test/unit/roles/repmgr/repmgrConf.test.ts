@@ -16,7 +16,7 @@ describe('repmgr.conf', () => {
     const s = conf();
     expect(s['node_id']).toBe('2');
     expect(s['node_name']).toBe("'beta'");
-    expect(s['conninfo']).toBe("'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt application_name=beta connect_timeout=2 tcp_user_timeout=5000 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3'");
+    expect(s['conninfo']).toBe("'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt application_name=beta connect_timeout=2 tcp_user_timeout=3000 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3'");
     expect(s['data_directory']).toBe("'/opt/postgres/data'");
     expect(s['pg_bindir']).toBe("'/usr/lib/postgresql/15/bin'");
     expect(s['passfile']).toBe("'/var/lib/postgresql/.pgpass'");
