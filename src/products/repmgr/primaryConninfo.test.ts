@@ -19,8 +19,8 @@ describe("a standby's primary_conninfo verifying its upstream", () => {
     // The SQL literal's pattern, '' read as one quote, as Postgres's ~ sees it.
     const literal = /~ '((?:[^']|'')*)'/.exec(PRIMARY_CONNINFO_VERIFIES_SQL)![1]!.replace(/''/g, "'");
     const verifies = (conninfo: string) => new RegExp(literal).test(conninfo);
-    // As repmgr writes it after a follow (appendConnStrVal quotes a value with characters other than letters, digits, _ and .).
-    expect(verifies("user=repmgr connect_timeout=2 host=m1e2e2lo-sparrow port=5432 sslmode='verify-full' sslrootcert='/etc/m1/ssl/ca.crt' tcp_user_timeout=3000 application_name='m1e2e2lo-stork' passfile='/var/lib/postgresql/.pgpass'")).toBe(true);
+    // Recorded: current_setting('primary_conninfo') after repmgr 5.3 wrote it (standby clone --replication-conf-only, as follow does).
+    expect(verifies("user=repmgr connect_timeout=2 host='m1e2e2lo-sparrow' port=5432 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 tcp_user_timeout=5000 sslmode='verify-full' sslrootcert='/etc/m1/ssl/ca.crt' fallback_application_name=repmgr options='-csearch_path=' application_name='m1e2e2lo-stork' passfile='/var/lib/postgresql/.pgpass'")).toBe(true);
     expect(verifies(verifyingPrimaryConninfoSql('alpha', 'beta'))).toBe(true);
     expect(verifies('host=alpha port=5432 user=repmgr application_name=beta')).toBe(false);
     expect(verifies("host=alpha sslmode='prefer'")).toBe(false);
