@@ -6,7 +6,7 @@
  */
 import { HostError, RefusedError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
-import { command, defineRole, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
+import { command, defineFact, defineRole, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
 import type { Instance } from '../../src/inventory/cluster.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
@@ -22,6 +22,7 @@ import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/r
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
 import { nodeConninfo } from '../../src/products/repmgr/repmgrConf.js';
 import { verifyingPrimaryConninfoSql } from '../../src/products/repmgr/primaryConninfo.js';
+import { REPMGRD_STARTED_COMMAND, parseStartedAt, staleRepmgrd } from '../../src/products/repmgr/staleRepmgrd.js';
 import { ensurePhysicalSlotSql, registrationNeeded, repmgrSlotName, type NodeRegistration } from '../../src/products/repmgr/sql.js';
 
 /** Replicas that stream (or will) from `host` and whose data directory existed before this run. */
@@ -109,6 +110,12 @@ export function repmgrRole(ctx: DeployContext): Role {
     }
     const ops: Operation[] = [service({ service: REPMGR_SERVICE, enabled: true, state: 'started' })];
     yield ops;
+    if (state && role === 'replica' && reg.want.upstreamNodeId !== undefined) {
+      const upstream = cluster.instances.find((x) => x.node === reg.want.upstreamNodeId)!;
+      const startedAt = await h.fact(defineFact('repmgrd-started', REPMGRD_STARTED_COMMAND, (r) => parseStartedAt(r.stdout)));
+      const why = staleRepmgrd(startedAt, { nodeId: upstream.node, name: upstream.name }, state.repmgrPromotedAt);
+      if (why) yield command({ name: `restart repmgrd on ${h.host}: ${why}`, cmd: `systemctl restart ${REPMGR_SERVICE}.service` });
+    }
     // After registration and repmgrd: the fence asks the other voters as repmgr.
     yield* runtimeFenceOps(cluster, i, h);
   });

@@ -13,6 +13,7 @@ import { DATABASES_SQL, ROLE_FACTS_SQL, barmanGrantsMissingSql, parseRoleFacts, 
 import { AUTO_CONF_RESTORE_COMMAND_SQL } from '../products/repmgr/restoreCommand.js';
 import { REPMGR_NODES_SQL, parseRepmgrNodes, type RepmgrNodeRow } from '../products/repmgr/sql.js';
 import { PRIMARY_CONNINFO_RELOADS, PRIMARY_CONNINFO_VERIFIES_SQL } from '../products/repmgr/primaryConninfo.js';
+import { REPMGR_PROMOTIONS_SQL, parsePromotions } from '../products/repmgr/staleRepmgrd.js';
 
 export interface CatalogOptions {
   version: PostgresVersion;
@@ -67,6 +68,8 @@ export function buildCatalogCommand(o: CatalogOptions): string {
       "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'repmgr' AND tablename = 'nodes') AS m1_has_repmgr_nodes \\gset",
       '\\if :m1_has_repmgr_nodes',
       REPMGR_NODES_SQL + ';',
+      `\\echo ${MARK}repmgr_promoted`,
+      REPMGR_PROMOTIONS_SQL + ';',
       '\\endif',
       '\\endif',
     );
@@ -101,6 +104,8 @@ export interface CatalogState {
   /** Missing barman_role grants ("execute ...", "member of ..."). */
   barmanMissing: string[];
   repmgrNodes: RepmgrNodeRow[];
+  /** Each node's last successful promotion in repmgr.events, epoch seconds. */
+  repmgrPromotedAt: Map<number, number>;
   /** Databases where pgbouncer_get_auth() is as m1 writes it. */
   pgbouncerFunctionIn: string[];
   /** Extensions per database listed (extensionsIn). */
@@ -137,6 +142,7 @@ export function parseCatalog(stdout: string): CatalogState {
     inRecovery: rows('recovery')[0]?.trim() === 't',
     barmanMissing: rows('barman').map((l) => l.trim()),
     repmgrNodes: parseRepmgrNodes(rows('repmgr').join('\n')),
+    repmgrPromotedAt: parsePromotions(rows('repmgr_promoted')),
     pgbouncerFunctionIn: fnIn,
     extensions,
     autoConfRestoreCommand: rows('restore_command')[0],

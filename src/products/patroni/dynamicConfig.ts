@@ -11,15 +11,15 @@ import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parame
 
 /**
  * Written out so GET /config shows them and a diff sees changes. A dead
- * leader is replaced once its key expires: ttl after its last refresh, which
- * came up to loop_wait before the fault, so on average ttl - loop_wait / 2
- * (Patroni's defaults 30/10/10: 25 s; these: 16 s, then the promotion). A
- * leader cut off from the DCS demotes itself when a refresh fails for
- * retry_timeout, before its key can expire: Patroni's rule
- * loop_wait + 2 x retry_timeout <= ttl (8 + 12 = 20). ttl cannot go under
- * 20; a longer loop_wait makes the average expiry earlier, a shorter
- * retry_timeout demotes on shorter DCS stalls (etcd's election, 2.5 s, fits
- * well inside 6 s).
+ * leader is replaced once its key expires: ttl after its last refresh, and a
+ * leader refreshes on every loop and on every DCS change that wakes it, so
+ * nearly the whole ttl (Patroni's default 30 s; 20 s, the least it accepts,
+ * here: promoted 22 s after a crash in `npm run bench:drill`). A leader cut
+ * off from the DCS demotes itself when a refresh fails for retry_timeout,
+ * before its key can expire: Patroni's rule loop_wait + 2 x retry_timeout
+ * <= ttl (8 + 12 = 20). A shorter retry_timeout demotes on shorter DCS
+ * stalls (etcd's election, 2.5 s, fits well inside 6 s); the bench's quiet
+ * run (10 minutes of writes, both cores busy) saw no demotion.
  */
 export const DCS_TIMING = {
   ttl: 20,
