@@ -113,7 +113,7 @@ export function repmgrRole(ctx: DeployContext): Role {
     if (state && role === 'replica' && reg.want.upstreamNodeId !== undefined) {
       const upstream = cluster.instances.find((x) => x.node === reg.want.upstreamNodeId)!;
       const startedAt = await h.fact(defineFact('repmgrd-started', REPMGRD_STARTED_COMMAND, (r) => parseStartedAt(r.stdout)));
-      const why = staleRepmgrd(startedAt, { nodeId: upstream.node, name: upstream.name }, state.repmgrPromotedAt);
+      const why = staleRepmgrd(startedAt, i.node, { nodeId: upstream.node, name: upstream.name }, state.repmgrPromotedAt);
       if (why) yield command({ name: `restart repmgrd on ${h.host}: ${why}`, cmd: `systemctl restart ${REPMGR_SERVICE}.service` });
     }
     // After registration and repmgrd: the fence asks the other voters as repmgr.

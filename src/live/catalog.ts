@@ -13,7 +13,7 @@ import { DATABASES_SQL, ROLE_FACTS_SQL, barmanGrantsMissingSql, parseRoleFacts, 
 import { AUTO_CONF_RESTORE_COMMAND_SQL } from '../products/repmgr/restoreCommand.js';
 import { REPMGR_NODES_SQL, parseRepmgrNodes, type RepmgrNodeRow } from '../products/repmgr/sql.js';
 import { PRIMARY_CONNINFO_RELOADS, PRIMARY_CONNINFO_VERIFIES_SQL } from '../products/repmgr/primaryConninfo.js';
-import { REPMGR_PROMOTIONS_SQL, parsePromotions } from '../products/repmgr/staleRepmgrd.js';
+import { REPMGR_PROMOTIONS_SQL, parsePromotions, type NodeEvents } from '../products/repmgr/staleRepmgrd.js';
 
 export interface CatalogOptions {
   version: PostgresVersion;
@@ -104,8 +104,8 @@ export interface CatalogState {
   /** Missing barman_role grants ("execute ...", "member of ..."). */
   barmanMissing: string[];
   repmgrNodes: RepmgrNodeRow[];
-  /** Each node's last successful promotion in repmgr.events, epoch seconds. */
-  repmgrPromotedAt: Map<number, number>;
+  /** Each node's last successful promotion and follow or rejoin in repmgr.events, epoch seconds. */
+  repmgrPromotedAt: Map<number, NodeEvents>;
   /** Databases where pgbouncer_get_auth() is as m1 writes it. */
   pgbouncerFunctionIn: string[];
   /** Extensions per database listed (extensionsIn). */

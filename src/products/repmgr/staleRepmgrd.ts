@@ -6,20 +6,41 @@
  * most WAL, wait for it to promote itself; nobody does (seen in
  * `npm run bench:drill`: the second crash-primary in a row was never failed
  * over). Deploy restarts such a repmgrd: one that started before its upstream's
- * last promotion.
+ * last promotion and has not followed or rejoined since.
  */
 import { REPMGR_SERVICE } from './layout.js';
 
-/** Each node's last successful promotion (repmgr.events), epoch seconds; run in the repmgr database. */
-export const REPMGR_PROMOTIONS_SQL =
-  "SELECT node_id, floor(extract(epoch FROM max(event_timestamp)))::bigint FROM repmgr.events WHERE event = 'standby_promote' AND successful GROUP BY node_id ORDER BY 1";
+/**
+ * Events after which a node's repmgrd watches a new upstream as what it is
+ * now (a switchover's demoted primary logs repmgrd_standby_reconnect, not
+ * node_rejoin).
+ */
+const FOLLOW_EVENTS = ['standby_follow', 'repmgrd_failover_follow', 'node_rejoin', 'repmgrd_standby_reconnect'];
 
-/** `node_id|epoch` rows into a map. */
-export function parsePromotions(rows: readonly string[]): Map<number, number> {
-  const out = new Map<number, number>();
+/**
+ * Per node (run in the repmgr database): its last successful promotion and
+ * its last successful follow or rejoin, epoch seconds, `node_id|promoted|followed`.
+ */
+export const REPMGR_PROMOTIONS_SQL =
+  "SELECT node_id, coalesce(floor(extract(epoch FROM max(event_timestamp) FILTER (WHERE event = 'standby_promote' AND successful)))::bigint::text, ''), " +
+  `coalesce(floor(extract(epoch FROM max(event_timestamp) FILTER (WHERE event IN (${FOLLOW_EVENTS.map((e) => `'${e}'`).join(', ')}) AND successful)))::bigint::text, '') ` +
+  'FROM repmgr.events GROUP BY node_id ORDER BY 1';
+
+export interface NodeEvents {
+  promoted?: number;
+  followed?: number;
+}
+
+/** `node_id|promoted|followed` rows into a map. */
+export function parsePromotions(rows: readonly string[]): Map<number, NodeEvents> {
+  const out = new Map<number, NodeEvents>();
   for (const row of rows) {
-    const [id, at] = row.trim().split('|');
-    if (id && at && /^\d+$/.test(id) && /^\d+$/.test(at)) out.set(Number(id), Number(at));
+    const [id, promoted, followed] = row.trim().split('|');
+    if (!id || !/^\d+$/.test(id)) continue;
+    const e: NodeEvents = {};
+    if (promoted && /^\d+$/.test(promoted)) e.promoted = Number(promoted);
+    if (followed && /^\d+$/.test(followed)) e.followed = Number(followed);
+    out.set(Number(id), e);
   }
   return out;
 }
@@ -32,9 +53,16 @@ export function parseStartedAt(stdout: string): number | undefined {
   return /^\d+$/.test(t) ? Number(t) : undefined;
 }
 
-/** Why this standby's repmgrd must be restarted, or undefined when it knows its upstream as it is. */
-export function staleRepmgrd(startedAt: number | undefined, upstream: { nodeId: number; name: string }, promotions: ReadonlyMap<number, number>): string | undefined {
-  const promoted = promotions.get(upstream.nodeId);
+/**
+ * Why this standby's repmgrd must be restarted, or undefined when it knows
+ * its upstream as it is: it started before its upstream's last promotion and
+ * has not followed or rejoined since (a standby that followed the new primary
+ * re-read it then).
+ */
+export function staleRepmgrd(startedAt: number | undefined, me: number, upstream: { nodeId: number; name: string }, events: ReadonlyMap<number, NodeEvents>): string | undefined {
+  const promoted = events.get(upstream.nodeId)?.promoted;
   if (startedAt === undefined || promoted === undefined || startedAt > promoted) return undefined;
+  const followed = events.get(me)?.followed;
+  if (followed !== undefined && followed >= promoted) return undefined;
   return `it started before ${upstream.name} was promoted and still watches it as a standby, so it would not take part in the next election`;
 }
