@@ -22,7 +22,7 @@ import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/r
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
 import { nodeConninfo } from '../../src/products/repmgr/repmgrConf.js';
 import { verifyingPrimaryConninfoSql } from '../../src/products/repmgr/primaryConninfo.js';
-import { REPMGRD_STARTED_COMMAND, parseStartedAt, staleRepmgrd } from '../../src/products/repmgr/staleRepmgrd.js';
+import { REPMGRD_STARTED_COMMAND, parseStartedAt, staleRepmgrd, unseenPromotion } from '../../src/products/repmgr/staleRepmgrd.js';
 import { ensurePhysicalSlotSql, registrationNeeded, repmgrSlotName, type NodeRegistration } from '../../src/products/repmgr/sql.js';
 
 /** Replicas that stream (or will) from `host` and whose data directory existed before this run. */
@@ -34,7 +34,7 @@ export function downstreamSlots(ctx: DeployContext, host: string): string[] {
     .map((d) => repmgrSlotName(d.node));
 }
 
-function registration(ctx: DeployContext, i: Instance): { want: NodeRegistration; cmd: (force: boolean) => string } | undefined {
+function registration(ctx: DeployContext, i: Instance): { want: NodeRegistration; cmd: (force: boolean) => string; upstream?: Instance } | undefined {
   const cluster = ctx.cluster;
   const v = cluster.postgresVersion;
   const role = effectiveRole(cluster, ctx.live, i.name);
@@ -48,7 +48,7 @@ function registration(ctx: DeployContext, i: Instance): { want: NodeRegistration
   if (role === 'replica') {
     const upstream = instanceByName(cluster, effectiveUpstream(cluster, ctx.live, i.name) ?? effectivePrimary(cluster, ctx.live))!;
     // standby register always passes --force (a stale record or placeholder is replaced).
-    return { want: { nodeId: i.node, name: i.name, type: 'standby', upstreamNodeId: upstream.node, conninfo }, cmd: () => standbyRegisterCommand(v, upstream.node) };
+    return { want: { nodeId: i.node, name: i.name, type: 'standby', upstreamNodeId: upstream.node, conninfo }, cmd: () => standbyRegisterCommand(v, upstream.node), upstream };
   }
   return undefined;
 }
@@ -99,21 +99,21 @@ export function repmgrRole(ctx: DeployContext): Role {
         const restore = restoreCommandChange(cluster.postgresVersion, state.autoConfRestoreCommand, wantedRestoreCommand(cluster, i));
         if (restore) yield command({ name: restore.name, cmd: localPsql(cluster.postgresVersion, 'postgres'), stdin: restore.sql });
       }
-      if (role === 'replica' && state.primaryConninfoVerifies === false) {
-        const upstream = effectiveUpstream(cluster, ctx.live, i.name) ?? effectivePrimary(cluster, ctx.live);
+      if (reg.upstream && state.primaryConninfoVerifies === false) {
         yield command({
-          name: `primary_conninfo of ${h.host}: verify ${upstream}'s certificate (sslmode=verify-full)`,
+          name: `primary_conninfo of ${h.host}: verify ${reg.upstream.name}'s certificate (sslmode=verify-full)`,
           cmd: localPsql(cluster.postgresVersion, 'postgres'),
-          stdin: verifyingPrimaryConninfoSql(upstream, i.name),
+          stdin: verifyingPrimaryConninfoSql(reg.upstream.name, i.name),
         });
       }
     }
     const ops: Operation[] = [service({ service: REPMGR_SERVICE, enabled: true, state: 'started' })];
     yield ops;
-    if (state && role === 'replica' && reg.want.upstreamNodeId !== undefined) {
-      const upstream = cluster.instances.find((x) => x.node === reg.want.upstreamNodeId)!;
+    // Only a standby whose upstream was promoted since it last followed costs a read of repmgrd's start.
+    const promoted = reg.upstream && state ? unseenPromotion(i.node, reg.upstream.node, state.repmgrNodeEvents) : undefined;
+    if (reg.upstream && promoted !== undefined) {
       const startedAt = await h.fact(defineFact('repmgrd-started', REPMGRD_STARTED_COMMAND, (r) => parseStartedAt(r.stdout)));
-      const why = staleRepmgrd(startedAt, i.node, { nodeId: upstream.node, name: upstream.name }, state.repmgrPromotedAt);
+      const why = staleRepmgrd(startedAt, promoted, reg.upstream.name);
       if (why) yield command({ name: `restart repmgrd on ${h.host}: ${why}`, cmd: `systemctl restart ${REPMGR_SERVICE}.service` });
     }
     // After registration and repmgrd: the fence asks the other voters as repmgr.

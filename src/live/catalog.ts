@@ -13,7 +13,7 @@ import { DATABASES_SQL, ROLE_FACTS_SQL, barmanGrantsMissingSql, parseRoleFacts, 
 import { AUTO_CONF_RESTORE_COMMAND_SQL } from '../products/repmgr/restoreCommand.js';
 import { REPMGR_NODES_SQL, parseRepmgrNodes, type RepmgrNodeRow } from '../products/repmgr/sql.js';
 import { PRIMARY_CONNINFO_RELOADS, PRIMARY_CONNINFO_VERIFIES_SQL } from '../products/repmgr/primaryConninfo.js';
-import { REPMGR_PROMOTIONS_SQL, parsePromotions, type NodeEvents } from '../products/repmgr/staleRepmgrd.js';
+import { REPMGR_NODE_EVENTS_SQL, parseNodeEvents, type NodeEvents } from '../products/repmgr/staleRepmgrd.js';
 
 export interface CatalogOptions {
   version: PostgresVersion;
@@ -69,7 +69,7 @@ export function buildCatalogCommand(o: CatalogOptions): string {
       '\\if :m1_has_repmgr_nodes',
       REPMGR_NODES_SQL + ';',
       `\\echo ${MARK}repmgr_promoted`,
-      REPMGR_PROMOTIONS_SQL + ';',
+      REPMGR_NODE_EVENTS_SQL + ';',
       '\\endif',
       '\\endif',
     );
@@ -105,7 +105,7 @@ export interface CatalogState {
   barmanMissing: string[];
   repmgrNodes: RepmgrNodeRow[];
   /** Each node's last successful promotion and follow or rejoin in repmgr.events, epoch seconds. */
-  repmgrPromotedAt: Map<number, NodeEvents>;
+  repmgrNodeEvents: Map<number, NodeEvents>;
   /** Databases where pgbouncer_get_auth() is as m1 writes it. */
   pgbouncerFunctionIn: string[];
   /** Extensions per database listed (extensionsIn). */
@@ -132,6 +132,7 @@ export function parseCatalog(stdout: string): CatalogState {
     if (name.startsWith('pgbouncer_fn ') && body.some((l) => l.trim() === 'ok')) fnIn.push(name.slice('pgbouncer_fn '.length));
     if (name.startsWith('extensions ')) extensions[name.slice('extensions '.length)] = body.map((l) => l.trim());
   }
+  const verifies = rows('primary_conninfo_verifies')[0];
   return {
     roles: parseRoleFacts(rows('roles').join('\n')),
     databases: rows('databases').map((l) => l.trim()),
@@ -142,11 +143,11 @@ export function parseCatalog(stdout: string): CatalogState {
     inRecovery: rows('recovery')[0]?.trim() === 't',
     barmanMissing: rows('barman').map((l) => l.trim()),
     repmgrNodes: parseRepmgrNodes(rows('repmgr').join('\n')),
-    repmgrPromotedAt: parsePromotions(rows('repmgr_promoted')),
+    repmgrNodeEvents: parseNodeEvents(rows('repmgr_promoted')),
     pgbouncerFunctionIn: fnIn,
     extensions,
     autoConfRestoreCommand: rows('restore_command')[0],
-    primaryConninfoVerifies: rows('primary_conninfo_verifies')[0] === undefined ? undefined : rows('primary_conninfo_verifies')[0]!.trim() === 't',
+    primaryConninfoVerifies: verifies === undefined ? undefined : verifies.trim() === 't',
   };
 }
 

@@ -21,7 +21,7 @@ const FOLLOW_EVENTS = ['standby_follow', 'repmgrd_failover_follow', 'node_rejoin
  * Per node (run in the repmgr database): its last successful promotion and
  * its last successful follow or rejoin, epoch seconds, `node_id|promoted|followed`.
  */
-export const REPMGR_PROMOTIONS_SQL =
+export const REPMGR_NODE_EVENTS_SQL =
   "SELECT node_id, coalesce(floor(extract(epoch FROM max(event_timestamp) FILTER (WHERE event = 'standby_promote' AND successful)))::bigint::text, ''), " +
   `coalesce(floor(extract(epoch FROM max(event_timestamp) FILTER (WHERE event IN (${FOLLOW_EVENTS.map((e) => `'${e}'`).join(', ')}) AND successful)))::bigint::text, '') ` +
   'FROM repmgr.events GROUP BY node_id ORDER BY 1';
@@ -32,7 +32,7 @@ export interface NodeEvents {
 }
 
 /** `node_id|promoted|followed` rows into a map. */
-export function parsePromotions(rows: readonly string[]): Map<number, NodeEvents> {
+export function parseNodeEvents(rows: readonly string[]): Map<number, NodeEvents> {
   const out = new Map<number, NodeEvents>();
   for (const row of rows) {
     const [id, promoted, followed] = row.trim().split('|');
@@ -54,15 +54,18 @@ export function parseStartedAt(stdout: string): number | undefined {
 }
 
 /**
- * Why this standby's repmgrd must be restarted, or undefined when it knows
- * its upstream as it is: it started before its upstream's last promotion and
- * has not followed or rejoined since (a standby that followed the new primary
- * re-read it then).
+ * When `upstream` was last promoted, if `me` has not followed or rejoined
+ * since (a standby that followed the new primary re-read it then).
  */
-export function staleRepmgrd(startedAt: number | undefined, me: number, upstream: { nodeId: number; name: string }, events: ReadonlyMap<number, NodeEvents>): string | undefined {
-  const promoted = events.get(upstream.nodeId)?.promoted;
-  if (startedAt === undefined || promoted === undefined || startedAt > promoted) return undefined;
+export function unseenPromotion(me: number, upstream: number, events: ReadonlyMap<number, NodeEvents>): number | undefined {
+  const promoted = events.get(upstream)?.promoted;
+  if (promoted === undefined) return undefined;
   const followed = events.get(me)?.followed;
-  if (followed !== undefined && followed >= promoted) return undefined;
-  return `it started before ${upstream.name} was promoted and still watches it as a standby, so it would not take part in the next election`;
+  return followed !== undefined && followed >= promoted ? undefined : promoted;
+}
+
+/** Why this standby's repmgrd must be restarted: it started before that promotion (or in the same second); undefined when not. */
+export function staleRepmgrd(startedAt: number | undefined, promotedAt: number, upstreamName: string): string | undefined {
+  if (startedAt === undefined || startedAt > promotedAt) return undefined;
+  return `it started before ${upstreamName} was promoted and still watches it as a standby, so it would not take part in the next election`;
 }
