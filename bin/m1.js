@@ -1,4 +1,9 @@
 #!/usr/bin/env node
 // Entry point: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
 import { main } from '../dist/src/cli/main.js';
+// A reader that stops early (m1 status | head) is no error of m1's.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 main(process.argv, 0).then((code) => { process.exitCode = code; });

@@ -2,18 +2,8 @@
 import { MANAGERS } from '../../roles/managers.js';
 import type { ClusterStatus } from './health.js';
 import { formatBytes } from './lsn.js';
+import { ageOf } from './manyClusters.js';
 import { renderTable } from './table.js';
-
-function age(endTime: string | undefined, now: Date): string {
-  if (!endTime) return '';
-  const t = Date.parse(endTime.replace(' ', 'T'));
-  if (Number.isNaN(t)) return endTime;
-  const s = Math.max(0, Math.round((now.getTime() - t) / 1000));
-  if (s < 120) return `${s} s ago`;
-  if (s < 7200) return `${Math.round(s / 60)} min ago`;
-  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
-}
 
 export function formatStatus(s: ClusterStatus, now = new Date()): string {
   const out: string[] = [];
@@ -71,7 +61,7 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
     out.push(renderTable(['of', 'valid until', 'days left'], s.certificates.map((c) => [c.host === 'ca' ? 'cluster CA' : c.host, c.notAfter, String(c.daysLeft)])).replace(/^(?=.)/gm, '  '));
   }
   for (const b of s.barman) {
-    const last = b.lastBackup ? `last backup ${b.lastBackup.id} ${b.lastBackup.status}${b.lastBackup.timeline !== undefined ? ` timeline ${b.lastBackup.timeline}` : ''} ${age(b.lastBackup.endTime, now)}`.trimEnd() : 'no backup';
+    const last = b.lastBackup ? `last backup ${b.lastBackup.id} ${b.lastBackup.status}${b.lastBackup.timeline !== undefined ? ` timeline ${b.lastBackup.timeline}` : ''} ${ageOf(b.lastBackup.endTime, now)}`.trimEnd() : 'no backup';
     const check =
       b.checkCutAfterS !== undefined ? `check not finished after ${b.checkCutAfterS} s` : b.check ? (b.check.ok ? 'check OK' : `check FAILED: ${b.check.failed.join('; ')}`) : 'check not run';
     out.push(`\nbarman ${b.server} on ${b.host}: backs up ${b.target ?? '(no conf)'}; ${b.backups} backup${b.backups === 1 ? '' : 's'}, ${last}; ${check}\n`);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { RawConfigureOptions } from '../architectures/options.js';
 import { ExitCode } from '../exitCodes.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 const HELP_AFTER = `
 Layout (TPA's M1): in each location, --data-nodes-per-location nodes; the first
@@ -29,7 +29,11 @@ Example:
 export function register(program: Command, state: RunState): void {
   program
     .command('configure')
-    .description('create <cluster-dir>/config.yml for a new M1 cluster (run with --architecture M1 --help for every option)')
+    .summary('write config.yml for a new M1 cluster')
+    .description(
+      'Create <cluster-dir>/config.yml for a new M1 cluster (run with --architecture M1 --help for every option).',
+    )
+    .addHelpText('after', examples('m1 configure clusters/m1 --architecture M1 --platform docker --failover-manager repmgr --postgresql 15 --enable-pgbouncer', 'm1 configure --architecture M1 --help   (every option)'))
     .argument('<cluster-dir>', 'the cluster directory to create; its name is the cluster name')
     .option('-a, --architecture <name>', 'the architecture: M1 (required)')
     .option('--postgresql [version]', 'PostgreSQL, version 11 to 17 (or give it with --postgres-version)')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEPLOY_PACKAGE_GROUPS } from '../../playbooks/deploy/packageGroups.js';
 import { UsageError } from '../errors.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 function list(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -10,12 +10,11 @@ function list(value: string, previous: string[] = []): string[] {
 export function register(program: Command, state: RunState): void {
   program
     .command('deploy')
+    .summary('converge every host to config.yml; safe to rerun')
     .description(
-      'converge every host of <cluster-dir> (provisions first): packages, Postgres, the failover manager\n' +
-        '(repmgr, EFM, or Patroni with etcd), Barman, PgBouncer or HAProxy, in the order of the live\n' +
-        'replication topology; safe to rerun. EFM clusters need EDB_SUBSCRIPTION_TOKEN in the environment\n' +
-        '(EDB\'s repositories) unless --skip-packages efm',
+      'Converge every host of <cluster-dir> (provisions first): packages, Postgres, the failover manager (repmgr, EFM, or Patroni with etcd), Barman, PgBouncer or HAProxy, in the order of the live replication topology; safe to rerun. EFM clusters need EDB_SUBSCRIPTION_TOKEN in the environment (EDB\'s repositories) unless --skip-packages efm.',
     )
+    .addHelpText('after', examples('m1 deploy clusters/m1', 'm1 deploy clusters/m1 --check   (what would change)'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml)')
     .option('--check', 'report what would change; change nothing')
     .option('--diff', 'show the diff of every change')

@@ -2,16 +2,16 @@ import type { Command } from 'commander';
 import { RefusedError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { confirmOnTerminal } from './confirm.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
   program
     .command('deprovision')
+    .summary('remove what provision made (containers, network, inventory)')
     .description(
-      "remove what provision made for <cluster-dir> (docker: the cluster's containers and network;\n" +
-        'bare: forget the inventory); asks first unless --yes. Keys stay in the directory.\n' +
-        'Refused (exit 3) while another m1 run (deploy...) holds the cluster lock',
+      'Remove what provision made for <cluster-dir> (docker: the cluster\'s containers and network; bare: forget the inventory); asks first unless --yes. Keys stay in the directory. Refused (exit 3) while another m1 run (deploy...) holds the cluster lock.',
     )
+    .addHelpText('after', examples('m1 deprovision clusters/m1 --yes'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml)')
     .option('-y, --yes', 'remove without asking')
     .action(

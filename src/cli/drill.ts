@@ -1,19 +1,16 @@
 import type { Command } from 'commander';
 import { RefusedError, UsageError } from '../errors.js';
 import { confirmOnTerminal } from './confirm.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
   program
     .command('drill')
+    .summary('rehearse a failure (crash, partition) and report what clients saw')
     .description(
-      'rehearse a failure on a healthy cluster: strike (crash-primary, partition-primary, crash-replica, crash-witness,\n' +
-        'crash-etcd-member, crash-barman), write and read through every entry point and sample every data node while it lasts,\n' +
-        'then heal (deploy, m1 test) and report detection, fence, promotion, entry points, lost writes and split brain.\n' +
-        'Exit 1: two writers at once, acknowledged writes lost under synchronous replication, or not healthy after;\n' +
-        '2: the scenario does not apply to this cluster; 3: not healthy before, or not confirmed (nothing done).\n' +
-        'Example: m1 drill clusters/m1 crash-primary --duration 30 --yes --json',
+      'Rehearse a failure on a healthy cluster: strike (crash-primary, partition-primary, crash-replica, crash-witness, crash-etcd-member, crash-barman), write and read through every entry point and sample every data node while it lasts, then heal (deploy, m1 test) and report detection, fence, promotion, entry points, lost writes and split brain. Exit 1: two writers at once, acknowledged writes lost under synchronous replication, or not healthy after; 2: the scenario does not apply to this cluster; 3: not healthy before, or not confirmed (nothing done).',
     )
+    .addHelpText('after', examples('m1 drill clusters/m1 crash-primary --duration 30 --yes --json'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml and inventory.json)')
     .argument('<scenario>', 'crash-primary | partition-primary | crash-replica | crash-witness | crash-etcd-member | crash-barman')
     .option('--duration <seconds>', 'how long the fault lasts (at least 20)', '60')

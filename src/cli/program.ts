@@ -38,12 +38,18 @@ export function reportError(err: unknown, stderr: (s: string) => void): number {
   return ExitCode.Failed;
 }
 
+/** The text after a command's options: how it is typically run, one command per line. */
+export function examples(...lines: string[]): string {
+  return `\n${lines.length === 1 ? 'Example' : 'Examples'}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+
 export function newProgram(): Command {
   return new Command()
     .name('m1')
     .description(
-      'Configure, provision, deploy and operate PostgreSQL M1 clusters (primary, replicas,\n' +
-        'repmgr / EFM / Patroni, Barman, PgBouncer / HAProxy), agentlessly over SSH.',
+      'Configure, provision, deploy and operate PostgreSQL M1 clusters (primary, replicas, ' +
+        'repmgr / EFM / Patroni, Barman, PgBouncer / HAProxy), agentlessly over SSH. ' +
+        'Run m1 <command> --help for what a command does, its options and an example.',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
   program
     .command('provision')
+    .summary("make the cluster's hosts exist and answer over SSH")
     .description(
-      'make the hosts of <cluster-dir> exist and answer over SSH (docker: image, network, containers;\n' +
-        'bare: check SSH and record host keys); writes the keys, known_hosts and inventory.json.\n' +
-        'Refused (exit 3) while another m1 run (deploy...) holds the cluster lock',
+      'Make the hosts of <cluster-dir> exist and answer over SSH (docker: image, network, containers; bare: check SSH and record host keys); writes the keys, known_hosts and inventory.json. Refused (exit 3) while another m1 run (deploy...) holds the cluster lock.',
     )
+    .addHelpText('after', examples('m1 provision clusters/m1'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml)')
     .option('--ready-timeout <seconds>', 'how long each host may take to answer over SSH', '120')
     .action(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MAX_LAG } from '../../playbooks/operate/switchover/maxLag.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 /** 16MB, 512kB, 1GB or plain bytes. */
 export function parseBytes(text: string): number {
@@ -14,11 +14,11 @@ export function parseBytes(text: string): number {
 export function register(program: Command, state: RunState): void {
   program
     .command('switchover')
+    .summary('make a replica the primary; replicas, PgBouncer / HAProxy and Barman follow')
     .description(
-      'make <target> (a replica of the primary) the primary: the failover manager demotes the old primary to a replica of it,\n' +
-        'the other replicas follow it, m1 repoints every PgBouncer and moves Barman to it, then verifies (exit 1 if a check fails;\n' +
-        'exit 3, nothing changed, when a precondition does not hold)',
+      'Make <target> (a replica of the primary) the primary: the failover manager demotes the old primary to a replica of it, the other replicas follow it, m1 repoints every PgBouncer and moves Barman to it, then verifies (exit 1 if a check fails; exit 3, nothing changed, when a precondition does not hold).',
     )
+    .addHelpText('after', examples('m1 switchover clusters/m1 kaftan'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml and inventory.json)')
     .argument('<target>', 'the replica to promote')
     .option('--max-lag <bytes>', 'refuse when the target is further behind the primary (bytes; kB, MB, GB allowed)', String(DEFAULT_MAX_LAG))

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { ConfigError, UsageError, formatProblem } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
-import { wrap, type RunState } from './program.js';
+import { examples, wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
   program
     .command('validate')
-    .description("check <cluster-dir>/config.yml and print the cluster's topology; --vars: list every variable m1 reads")
+    .summary('check config.yml and print the topology; --vars lists every variable')
+    .description(
+      'Check <cluster-dir>/config.yml and print the cluster\'s topology; --vars: list every variable m1 reads.',
+    )
+    .addHelpText('after', examples('m1 validate clusters/m1', 'm1 validate --vars'))
     .argument('[cluster-dir]', 'the cluster directory')
     .option('--vars', 'list every variable with where it is read, its type, default and meaning (no cluster needed)')
     .action(

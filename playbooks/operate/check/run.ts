@@ -23,6 +23,8 @@ export interface TestOptions {
 }
 
 export interface TestOutcome {
+  /** The cluster's name (config.yml's cluster_name). */
+  cluster: string;
   exitCode: 0 | 1;
   rows: CheckRow[];
   durationMs: number;
@@ -124,7 +126,7 @@ export async function runTests(oc: OpenCluster, options: TestOptions = {}): Prom
     const down = Object.entries(h.services).filter(([u, st]) => st !== 'active' && u !== 'postgres');
     if (down.length > 0) rows.push({ check: `services on ${h.host}`, ok: false, detail: down.map(([u, st]) => `${u} ${st}`).join(', ') });
   }
-  return { exitCode: rows.every((r) => r.ok) ? 0 : 1, rows, durationMs: Math.round(performance.now() - t0) };
+  return { cluster: cluster.name, exitCode: rows.every((r) => r.ok) ? 0 : 1, rows, durationMs: Math.round(performance.now() - t0) };
 }
 
 export async function testCluster(dir: string, options: TestOptions = {}): Promise<TestOutcome> {

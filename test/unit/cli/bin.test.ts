@@ -114,10 +114,38 @@ describe('bin/m1.js', () => {
     for (const r of runs) expect(r.out).toBe('');
   });
 
+  it('--help lists each command on one short line; the detail and an example are in the command\'s own --help', async () => {
+    const r = await m1(['--help']);
+    const list = r.out.slice(r.out.indexOf('Commands:\n') + 'Commands:\n'.length).split('\n').filter(Boolean);
+    const names = list.map((l) => /^ {2}(\S+)/.exec(l)?.[1]);
+    // no continuation lines: every line of the list starts a command
+    expect(names.every((n) => n !== undefined)).toBe(true);
+    for (const line of list) expect(line.length, line).toBeLessThanOrEqual(130);
+    for (const name of names.filter((n) => n !== 'help')) {
+      const own = await m1([name!, '--help']);
+      expect(own.code, name).toBe(0);
+      expect(own.out, name).toMatch(new RegExp(`\nExamples?:\n {2}m1 ${name} `));
+      // the command's own description says more than its line in the list
+      const description = own.out.split('\n\n')[1]!;
+      expect(description.length, name).toBeGreaterThan(list.find((l) => l.startsWith(`  ${name} `))!.trim().length - 40);
+    }
+  });
+
   it('drill --help shows an example', async () => {
     const r = await m1(['drill', '--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Example: m1 drill clusters/m1 crash-primary');
+    expect(r.out).toContain('Example:\n  m1 drill clusters/m1 crash-primary');
+  });
+
+  it('output into a pipe its reader closed (m1 status | head) ends quietly', async () => {
+    const r = await new Promise<Run>((resolve) => {
+      execFile('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" test --help | true; echo done`], { cwd: packageRoot }, (err, out, errText) =>
+        resolve({ code: err ? Number(err.code) : 0, out, err: errText }),
+      );
+    });
+    // `true` exits without reading: m1's first write meets a closed pipe
+    expect(r.out).toBe('done\n');
+    expect(r.err).toBe('');
   });
 
   it('validate prints the topology of an example cluster (exit 0)', async () => {
