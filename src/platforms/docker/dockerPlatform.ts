@@ -8,7 +8,6 @@
  */
 import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { ConfigError, HostError, RefusedError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
 import { lastLines } from '../../engine/text/tail.js';
@@ -28,6 +27,7 @@ import { waitForSsh, type ProbeOutcome, type SshTarget } from '../sshProbe.js';
 import { bootstrapEntries, hostKeyEntries, repairCommand } from './bootstrapFiles.js';
 import { containerSpec, networkNameOf } from './containerSpec.js';
 import { connectEngine, execIn, observeContainers, observeNetworks } from './engine.js';
+import { apiPath, type EngineClient } from './engineClient.js';
 import { ensureImage } from './image.js';
 import { ownership, ownerLabels } from './labels.js';
 import { planDocker, type ContainerStep } from './plan.js';
@@ -47,7 +47,7 @@ interface HostOutcome {
 }
 
 interface Context {
-  docker: Docker;
+  docker: EngineClient;
   cluster: Cluster;
   privateKey: string;
   clusterPublicKey: string;
@@ -57,8 +57,8 @@ interface Context {
   started: number;
 }
 
-async function addressOf(docker: Docker, id: string, network: string): Promise<string | undefined> {
-  const info = await docker.getContainer(id).inspect();
+async function addressOf(docker: EngineClient, id: string, network: string): Promise<string | undefined> {
+  const info = await docker.get<{ NetworkSettings: { Networks: Record<string, { IPAMConfig?: { IPv4Address?: string }; IPAddress?: string }> } }>(apiPath(['containers', id, 'json']));
   const n = info.NetworkSettings.Networks[network];
   return n?.IPAMConfig?.IPv4Address || n?.IPAddress || undefined;
 }
@@ -86,30 +86,32 @@ async function bringUp(ctx: Context, step: ContainerStep): Promise<HostOutcome> 
 }
 
 async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOutcome> {
-  const { docker, cluster } = ctx;
+  const { cluster } = ctx;
   const name = step.instance.name;
   const network = networkNameOf(cluster);
   let id = step.id;
   let status: HostReport['status'] = 'unchanged';
   try {
+    // dockerode is loaded only for a container to create, start or unpause.
+    const docker = step.action === 'create' || step.action === 'start' || step.action === 'unpause' ? await ctx.docker.dockerode() : undefined;
     if (step.action === 'create') {
-      const container = await docker.createContainer(containerSpec(cluster, step.instance));
+      const container = await docker!.createContainer(containerSpec(cluster, step.instance));
       id = container.id;
       // Before the first boot, so sshd starts with the cluster's host keys.
       await container.putArchive(tarArchive(bootstrapEntries(ctx.hostKeys, ctx.clusterPublicKey)), { path: '/' });
       await container.start();
       status = 'created';
     } else if (step.action === 'start') {
-      await docker.getContainer(id!).start();
+      await docker!.getContainer(id!).start();
       status = 'started';
     } else if (step.action === 'unpause') {
-      await docker.getContainer(id!).unpause();
+      await docker!.getContainer(id!).unpause();
       status = 'started';
     }
   } catch (err) {
     return { error: `container ${name}: ${step.action} failed: ${reason(err)}` };
   }
-  const address = step.instance.ipAddress ?? (await addressOf(docker, id!, network));
+  const address = step.instance.ipAddress ?? (await addressOf(ctx.docker, id!, network));
   if (!address) return { error: `container ${name}: no address on network ${network}` };
   const target: SshTarget = { name, address, port: 22, user: 'root' };
   const probe = () =>
@@ -117,9 +119,9 @@ async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOu
   let outcome = await probe();
   if (!outcome.ok && (outcome.reason === 'hostkey-mismatch' || outcome.reason === 'auth') && step.action !== 'create') {
     // An existing host of this cluster with other keys (hostkeys/ or id_ regenerated): reinstall ours.
-    const container = docker.getContainer(id!);
+    const container = (await ctx.docker.dockerode()).getContainer(id!);
     await container.putArchive(tarArchive(hostKeyEntries(ctx.hostKeys)), { path: '/' });
-    const r = await execIn(docker, id!, repairCommand(ctx.clusterPublicKey));
+    const r = await execIn(ctx.docker, id!, repairCommand(ctx.clusterPublicKey));
     if (r.exitCode !== 0) return { address, error: `container ${name}: reinstalling SSH keys failed: ${lastLines(r.output, 1)}` };
     status = 'repaired';
     outcome = await probe();
@@ -164,7 +166,7 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
   const net = plan.network;
   if (net.action === 'create') {
     try {
-      await docker.createNetwork({
+      await (await docker.dockerode()).createNetwork({
         Name: net.name,
         Driver: 'bridge',
         CheckDuplicate: true,
@@ -234,7 +236,7 @@ interface Removal {
   network?: { id: string; name: string };
 }
 
-async function removalOf(docker: Docker, cluster: Cluster): Promise<Removal> {
+async function removalOf(docker: EngineClient, cluster: Cluster): Promise<Removal> {
   const owner = { name: cluster.name, dir: cluster.dir };
   const [containers, networks] = await Promise.all([observeContainers(docker), observeNetworks(docker)]);
   const netName = networkNameOf(cluster);
@@ -268,7 +270,7 @@ async function deprovision(cluster: Cluster, opts: DeprovisionOptions = {}): Pro
   const r = await removalOf(docker, cluster);
   if (r.network) {
     // Removing the network would fail half-way if something else is attached: refuse before touching anything.
-    const info = (await docker.getNetwork(r.network.id).inspect()) as { Containers?: Record<string, { Name: string }> };
+    const info = await docker.get<{ Containers?: Record<string, { Name: string }> }>(apiPath(['networks', r.network.id]));
     const ours = new Set(r.containers.map((c) => c.id));
     const foreign = Object.entries(info.Containers ?? {}).filter(([id]) => !ours.has(id)).map(([, c]) => c.Name);
     if (foreign.length) {
@@ -283,7 +285,7 @@ async function deprovision(cluster: Cluster, opts: DeprovisionOptions = {}): Pro
   await Promise.all(
     r.containers.map(async (c) => {
       try {
-        await docker.getContainer(c.id).remove({ force: true, v: true });
+        await (await docker.dockerode()).getContainer(c.id).remove({ force: true, v: true });
       } catch (err) {
         if (!gone(err)) return void failed.push(`container ${c.name}: remove failed: ${reason(err)}`);
       }
@@ -293,7 +295,7 @@ async function deprovision(cluster: Cluster, opts: DeprovisionOptions = {}): Pro
   );
   if (r.network && failed.length === 0) {
     try {
-      await docker.getNetwork(r.network.id).remove();
+      await (await docker.dockerode()).getNetwork(r.network.id).remove();
       removed.push(`network ${r.network.name}`);
       progress(`network ${r.network.name}: removed`);
     } catch (err) {
@@ -314,7 +316,7 @@ async function crash(cluster: Cluster, host: string): Promise<void> {
   const owner = { name: cluster.name, dir: cluster.dir };
   const c = (await observeContainers(docker)).find((x) => x.name === host && ownership(x.labels, owner) === 'ours');
   if (!c) throw new HostError(`${host}: no container of cluster ${cluster.name} by that name`);
-  await docker.getContainer(c.id).kill({ signal: 'SIGKILL' });
+  await (await docker.dockerode()).getContainer(c.id).kill({ signal: 'SIGKILL' });
 }
 
 export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision, crash };

@@ -3,11 +3,12 @@
  * docker/setup-engine.sh when nothing answers), observing containers and
  * networks, and running a command in a container.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { join } from 'node:path';
 import { HostError } from '../../errors.js';
 import { packageRoot } from '../../packageRoot.js';
 import type { ObservedContainer, ObservedNetwork } from './plan.js';
+import { apiPath, EngineClient } from './engineClient.js';
 
 export const SETUP_ENGINE_SCRIPT = join(packageRoot, 'docker', 'setup-engine.sh');
 
@@ -22,11 +23,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** A client for the engine of DOCKER_HOST or /var/run/docker.sock, once it answers a ping. */
-export async function connectEngine(): Promise<Docker> {
-  const docker = new Docker();
+export async function connectEngine(): Promise<EngineClient> {
+  const docker = new EngineClient();
   const where = process.env['DOCKER_HOST'] ?? '/var/run/docker.sock';
   try {
-    await withTimeout(docker.ping(), 10_000, 'ping');
+    await withTimeout(docker.ping(10_000), 10_000, 'ping');
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new HostError(`no Docker engine answers at ${where} (${why}): run \`bash ${SETUP_ENGINE_SCRIPT}\` to install and start one`);
@@ -34,8 +35,8 @@ export async function connectEngine(): Promise<Docker> {
   return docker;
 }
 
-export async function observeContainers(docker: Docker): Promise<ObservedContainer[]> {
-  const list = await docker.listContainers({ all: true });
+export async function observeContainers(docker: EngineClient): Promise<ObservedContainer[]> {
+  const list = await docker.get<Docker.ContainerInfo[]>(apiPath(['containers', 'json'], { all: '1' }));
   return list.map((c) => ({
     id: c.Id,
     name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -48,8 +49,8 @@ export async function observeContainers(docker: Docker): Promise<ObservedContain
   }));
 }
 
-export async function observeNetworks(docker: Docker): Promise<ObservedNetwork[]> {
-  const list = await docker.listNetworks();
+export async function observeNetworks(docker: EngineClient): Promise<ObservedNetwork[]> {
+  const list = await docker.get<Docker.NetworkInspectInfo[]>(apiPath(['networks']));
   return list.map((n) => ({
     id: n.Id,
     name: n.Name,
@@ -59,7 +60,8 @@ export async function observeNetworks(docker: Docker): Promise<ObservedNetwork[]
 }
 
 /** Runs argv in a running container; resolves to its exit status and output. */
-export async function execIn(docker: Docker, containerId: string, argv: string[]): Promise<{ exitCode: number; output: string }> {
+export async function execIn(engine: EngineClient, containerId: string, argv: string[]): Promise<{ exitCode: number; output: string }> {
+  const docker = await engine.dockerode();
   const exec = await docker.getContainer(containerId).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];

@@ -6,16 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
+import { apiPath, type EngineClient } from './engineClient.js';
 import { HostError, UsageError } from '../../errors.js';
 import { packageRoot } from '../../packageRoot.js';
 import { lastLines } from '../../engine/text/tail.js';
 
 const BUILDABLE = /^m1\/(debian|debian-packages):(bullseye|bookworm|trixie)$/;
 
-export async function imageExists(docker: Docker, image: string): Promise<boolean> {
+export async function imageExists(docker: EngineClient, image: string): Promise<boolean> {
   try {
-    await docker.getImage(image).inspect();
+    await docker.get(apiPath(['images', image, 'json']));
     return true;
   } catch {
     return false;
@@ -31,7 +31,7 @@ export function buildCommand(image: string): { script: string; release: string }
 }
 
 /** Builds the image when missing; true when it built it. */
-export async function ensureImage(docker: Docker, image: string, progress: (line: string) => void): Promise<boolean> {
+export async function ensureImage(docker: EngineClient, image: string, progress: (line: string) => void): Promise<boolean> {
   if (await imageExists(docker, image)) return false;
   const cmd = buildCommand(image);
   if (!cmd) {

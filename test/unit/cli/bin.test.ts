@@ -203,6 +203,22 @@ describe('startup: the CLI imports a command only when it runs', () => {
     expect(mods).toContain('dist/src/cli/main.js');
   });
 
+  it('deploy and status load no Docker client up front: dockerode (and its gRPC and protobuf) only when a container is to be made or changed', async () => {
+    for (const mod of ['dist/playbooks/deploy/deploy.js', 'dist/playbooks/operate/status.js', 'dist/src/platforms/index.js']) {
+      const trace = join(scratch, `trace-${++traces}`);
+      const hook = join(packageRoot, 'test', 'support', 'moduleTrace', 'register.mjs');
+      const r = await new Promise<Run>((resolve) => {
+        execFile(process.execPath, ['--import', hook, '--input-type=module', '-e', `await import(${JSON.stringify(join(packageRoot, mod))})`], { cwd: packageRoot, env: { ...process.env, M1_MODULE_TRACE: trace } }, (err, out, errText) =>
+          resolve({ code: err ? Number(err.code) : 0, out, err: errText }),
+        );
+      });
+      expect(r.code, r.err).toBe(0);
+      const text = await readFile(trace, 'utf8');
+      expect(text, mod).toContain(mod);
+      expect(text.split('\n').filter((l) => /node_modules\/(dockerode|docker-modem|@grpc|protobufjs)\//.test(l)), mod).toEqual([]);
+    }
+  });
+
   it('m1 validate loads the config model but still no Docker or SSH code', async () => {
     const mods = await modulesLoadedBy(['validate', join('inventories', 'm1', 'repmgr-docker')]);
     expect(mods).toContain('dist/src/config/load.js');
