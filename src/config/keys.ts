@@ -4,6 +4,8 @@
  * instance's vars) are declared in variables.ts.
  */
 
+import { AWS_INSTANCE_KEYS, DOCKER_INSTANCE_KEYS } from './platformKeys.js';
+
 /** Top-level keys, in the order TPA writes them (reference 2.7). */
 export const TOP_LEVEL_ORDER = [
   'architecture',
@@ -48,30 +50,9 @@ export const INSTANCE_KEYS: ReadonlySet<string> = new Set([
   'tags',
   'volumes',
   'provision_only',
-  // docker
-  'image',
-  'privileged',
-  'docker_cap_add',
-  'docker_cap_drop',
-  'docker_security_opts',
-  'published_ports',
-  'exposed_ports',
-  'memory',
-  'shm_size',
-  'env',
-  'sysctls',
-  'ulimits',
-  'devices',
-  'local_source_directories',
-  'shared_ccache',
-  // aws
-  'type',
-  'region',
-  'az',
-  'subnet',
-  'assign_public_ip',
-  'ec2_ami',
-  'default_volumes',
+  // docker and aws: each honoured or rejected by name (platformKeys.ts)
+  ...Object.keys(DOCKER_INSTANCE_KEYS),
+  ...AWS_INSTANCE_KEYS,
 ]);
 
 /** instance_defaults may set any instance key except the per-instance identity. */

@@ -29,6 +29,7 @@ import { readConfigText } from './configText.js';
 import { CONFIG_FILE } from './document.js';
 import { checkVarRelations, checkVarsMapping } from './checkVars.js';
 import { INSTANCE_DEFAULTS_KEYS, INSTANCE_KEYS, TOP_LEVEL_KEYS, TOP_LEVEL_ORDER, UNSUPPORTED_ROLES } from './keys.js';
+import { platformKeyProblems } from './platformKeys.js';
 import { YamlSource, formatPath, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
 
@@ -183,7 +184,10 @@ function parseDockerNetwork(c: Collector, value: unknown): DockerNetwork | undef
     c.error([...path, 0, 'ipam_config', 0, 'subnet'], `"${ipam.subnet}" is not an IPv4 subnet such as 10.33.0.0/28`);
     return undefined;
   }
-  return { name: first.name, subnet: ipam.subnet };
+  const network: DockerNetwork = { name: first.name, subnet: ipam.subnet };
+  // Checked with the other platform keys (platformKeys.ts).
+  if (isRecord(first.driver_options)) network.driverOptions = Object.fromEntries(Object.entries(first.driver_options).map(([k, v]) => [k, String(v)]));
+  return network;
 }
 
 function parseLocations(c: Collector, value: unknown): Location[] {
@@ -415,6 +419,14 @@ export function parseConfig(text: string, options: { file: string; dir: string }
     }),
   );
   checkAddresses(c, parsed, platform, dockerNetwork);
+  const platformProblems = platformKeyProblems({
+    platform,
+    root,
+    instanceDefaults: isRecord(root.instance_defaults) ? root.instance_defaults : undefined,
+    instances: rawInstances,
+    locations: Array.isArray(root.locations) ? root.locations : [],
+  });
+  for (const p of platformProblems) c.error(p.path, p.message);
   for (const f of checkVarRelations(parsed, clusterVars, defaults.vars, failoverManager)) c.error(f.path, f.message);
 
   if (c.problems.length > 0 || name === undefined || !failoverManager || !postgresVersion) {

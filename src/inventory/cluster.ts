@@ -63,6 +63,8 @@ export interface Instance {
 export interface DockerNetwork {
   name: string;
   subnet: string;
+  /** docker_networks[0].driver_options (e.g. com.docker.network.driver.mtu), given to Docker when the network is created. */
+  driverOptions?: Record<string, string>;
 }
 
 export interface Cluster {

@@ -8,7 +8,7 @@
  */
 import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, HostError, RefusedError } from '../../errors.js';
+import { ConfigError, HostError, RefusedError, UsageError } from '../../errors.js';
 import type { Cluster } from '../../inventory/cluster.js';
 import { lastLines } from '../../engine/text/tail.js';
 import { INVENTORY_FILE, writeInventory, type Inventory } from '../../inventory/inventory.js';
@@ -29,6 +29,7 @@ import { containerSpec, networkNameOf } from './containerSpec.js';
 import { connectEngine, execIn, observeContainers, observeNetworks } from './engine.js';
 import { apiPath, type EngineClient } from './engineClient.js';
 import { ensureImage } from './image.js';
+import { DEBIAN_IMAGE_VARIABLE, debianRepositoryFrom, M1_REPOSITORIES } from './imageName.js';
 import { ownership, ownerLabels } from './labels.js';
 import { planDocker, type ContainerStep } from './plan.js';
 import { tarArchive } from './tar.js';
@@ -95,7 +96,7 @@ async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOu
     // dockerode is loaded only for a container to create, start or unpause.
     const docker = step.action === 'create' || step.action === 'start' || step.action === 'unpause' ? await ctx.docker.dockerode() : undefined;
     if (step.action === 'create') {
-      const container = await docker!.createContainer(containerSpec(cluster, step.instance));
+      const container = await docker!.createContainer(containerSpec(cluster, step.instance, step.image));
       id = container.id;
       // Before the first boot, so sshd starts with the cluster's host keys.
       await container.putArchive(tarArchive(bootstrapEntries(ctx.hostKeys, ctx.clusterPublicKey)), { path: '/' });
@@ -139,9 +140,15 @@ async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOu
 async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise<ProvisionResult> {
   const started = Date.now();
   const progress = opts.progress ?? (() => {});
+  const debianRepository = debianRepositoryFrom(process.env);
+  if (!debianRepository) {
+    throw new UsageError(
+      `${DEBIAN_IMAGE_VARIABLE}=${JSON.stringify(process.env[DEBIAN_IMAGE_VARIABLE])}: use ${M1_REPOSITORIES.join(' or ')} (the image TPA's tpa/debian names run as), or unset it`,
+    );
+  }
   const docker = await connectEngine();
   const [containers, networks] = await Promise.all([observeContainers(docker), observeNetworks(docker)]);
-  const outcome = planDocker(cluster, containers, networks);
+  const outcome = planDocker(cluster, containers, networks, { debianRepository });
   if (!outcome.ok) {
     if (outcome.problems.length) {
       throw new ConfigError(outcome.problems.map((p) => ({ ...p, file: join(cluster.dir, p.file) })));
@@ -152,6 +159,7 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
   const changed: string[] = [];
   const warnings = [...plan.warnings];
   for (const w of plan.warnings) progress(`warning: ${w}`);
+  for (const n of plan.imageNotes) progress(n);
 
   for (const image of new Set(plan.containers.filter((s) => s.action === 'create').map((s) => s.image))) {
     if (await ensureImage(docker, image, progress)) changed.push(`image ${image} built`);
@@ -171,6 +179,7 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
         Driver: 'bridge',
         CheckDuplicate: true,
         IPAM: { Driver: 'default', Config: [{ Subnet: net.subnet }] },
+        Options: net.driverOptions,
         Labels: ownerLabels({ name: cluster.name, dir: cluster.dir }),
       });
     } catch (err) {

@@ -36,7 +36,7 @@ export async function ensureImage(docker: EngineClient, image: string, progress:
   const cmd = buildCommand(image);
   if (!cmd) {
     throw new UsageError(
-      `config.yml: image ${image} is not on this engine and m1 builds only m1/debian:<bullseye|bookworm|trixie>; build or load it first`,
+      `config.yml: image ${image} is not on this engine and m1 builds only m1/debian:<bullseye|bookworm|trixie> (which it also runs for TPA's tpa/debian:<11|12|13>); build or load it first`,
     );
   }
   progress(`image ${image}: building (debootstrap + systemd + sshd, a few minutes the first time)`);

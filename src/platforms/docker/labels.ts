@@ -6,6 +6,8 @@
 export const LABEL_CLUSTER = 'm1.cluster';
 export const LABEL_CLUSTER_DIR = 'm1.cluster-dir';
 export const LABEL_INSTANCE = 'm1.instance';
+/** A digest of the docker settings (config.yml's docker keys) the container was created with. */
+export const LABEL_SETTINGS = 'm1.settings';
 
 export interface Owner {
   name: string;

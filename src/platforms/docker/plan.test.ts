@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testCluster } from '../../../test/support/testCluster.js';
-import { LABEL_CLUSTER, LABEL_CLUSTER_DIR } from './labels.js';
+import { containerSpec } from './containerSpec.js';
+import { LABEL_CLUSTER, LABEL_CLUSTER_DIR, LABEL_SETTINGS } from './labels.js';
 import { planDocker, type ObservedContainer, type ObservedNetwork } from './plan.js';
 
 const cluster = testCluster({ name: 'pl', dir: '/c/pl', subnet: '10.9.0.16/28' });
@@ -18,7 +19,7 @@ describe('planDocker', () => {
     const o = planDocker(cluster, [], [bridge]);
     expect(o.ok).toBe(true);
     if (!o.ok) return;
-    expect(o.plan.network).toEqual({ name: 'pl', subnet: '10.9.0.16/28', action: 'create' });
+    expect(o.plan.network).toEqual({ name: 'pl', subnet: '10.9.0.16/28', driverOptions: {}, action: 'create' });
     expect(o.plan.containers.map((s) => [s.instance.name, s.action])).toEqual([
       ['pl-1', 'create'],
       ['pl-2', 'create'],
@@ -97,5 +98,49 @@ describe('planDocker', () => {
     if (o.ok) throw new Error('expected problems');
     expect(o.problems.map((p) => p.path)).toEqual(['instances[0].ip_address', 'instances[1].ip_address', 'instances[3].ip_address']);
     expect(o.problems[1]!.message).toMatch(/gateway/);
+  });
+
+  it("runs m1's image for TPA's Debian names and says so once; refuses TPA's other names where they are written", () => {
+    const tpa = { ...cluster, instanceDefaults: { ...cluster.instanceDefaults, image: 'tpa/debian:12' } };
+    const o = planDocker(tpa, [], [bridge]);
+    if (!o.ok) throw new Error(o.refusals.join());
+    expect(o.plan.containers.map((s) => s.image)).toEqual(['m1/debian:bookworm', 'm1/debian:bookworm', 'm1/debian:bookworm']);
+    expect(o.plan.imageNotes).toEqual([expect.stringMatching(/^image tpa\/debian:12 is TPA's Debian 12: m1 runs m1\/debian:bookworm/)]);
+    const packages = planDocker(tpa, [], [bridge], { debianRepository: 'm1/debian-packages' });
+    if (!packages.ok) throw new Error(packages.refusals.join());
+    expect(packages.plan.containers[0]!.image).toBe('m1/debian-packages:bookworm');
+    // an existing container running the mapped image is kept without a warning
+    const again = planDocker(tpa, cluster.instances.map((i) => container(i.name)), [bridge, ourNet]);
+    if (!again.ok) throw new Error(again.refusals.join());
+    expect(again.plan.warnings).toEqual([]);
+    expect(again.plan.containers.map((s) => s.action)).toEqual(['keep', 'keep', 'keep']);
+    const other = planDocker(tpa, [container('pl-1', { image: 'm1/debian:trixie' })], [bridge, ourNet]);
+    if (!other.ok) throw new Error(other.refusals.join());
+    expect(other.plan.warnings).toEqual(['container pl-1 runs image m1/debian:trixie, config.yml says tpa/debian:12 (m1/debian:bookworm): kept (deprovision and provision again to change it)']);
+
+    const rocky = { ...cluster, instanceDefaults: { image: 'tpa/rocky:9' }, instances: cluster.instances.map((i, n) => (n === 1 ? { ...i, extra: { image: 'tpa/debian:10' } } : i)) };
+    const refused = planDocker(rocky, [], [bridge]);
+    if (refused.ok) throw new Error('expected problems');
+    expect(refused.problems.map((p) => [p.file, p.path])).toEqual([
+      ['config.yml', 'instance_defaults.image'],
+      ['config.yml', 'instances[1].image'],
+    ]);
+    expect(refused.problems[0]!.message).toMatch(/tpa\/rocky:9 is TPA's Rocky Linux image; m1 deploys Debian hosts only: write image: tpa\/debian:12/);
+  });
+
+  it('warns, and keeps the container, when config.yml now gives it other docker settings than it was made with', () => {
+    const made = (name: string, c = cluster) => containerSpec(c, c.instances.find((i) => i.name === name)!, 'm1/debian:bookworm').Labels!;
+    const same = planDocker(cluster, [container('pl-1', { labels: made('pl-1') }), container('pl-2')], [ourNet]);
+    if (!same.ok) throw new Error(same.refusals.join());
+    expect(same.plan.warnings).toEqual([]);
+    const bigger = { ...cluster, instanceDefaults: { ...cluster.instanceDefaults, memory: '2g' } };
+    const o = planDocker(bigger, [container('pl-1', { labels: made('pl-1') }), container('pl-2')], [ourNet]);
+    if (!o.ok) throw new Error(o.refusals.join());
+    expect(o.plan.warnings).toEqual([
+      'container pl-1 was created with other docker settings than config.yml gives it now: kept (deprovision and provision again to apply them)',
+      'container pl-2 was created with other docker settings than config.yml gives it now: kept (deprovision and provision again to apply them)',
+    ]);
+    expect(o.plan.containers.map((s) => s.action)).toEqual(['keep', 'keep', 'create']);
+    expect(made('pl-1', bigger)[LABEL_SETTINGS]).not.toBe(made('pl-1')[LABEL_SETTINGS]);
   });
 });

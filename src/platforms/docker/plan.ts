@@ -6,8 +6,10 @@ import type { Cluster, Instance } from '../../inventory/cluster.js';
 import type { ConfigProblem } from '../../errors.js';
 import { ipToNumber } from '../../inventory/network.js';
 import { contains, defaultGateway, overlaps, parseCidr } from './cidr.js';
-import { imageOf, networkNameOf } from './containerSpec.js';
-import { describeOwner, ownership, type Owner } from './labels.js';
+import { dockerSettingsOf } from '../../config/platformKeys.js';
+import { imageOf, networkNameOf, settingsDigest } from './containerSpec.js';
+import { chooseImage, type M1Repository } from './imageName.js';
+import { describeOwner, LABEL_SETTINGS, ownership, type Owner } from './labels.js';
 
 export interface ObservedContainer {
   id: string;
@@ -38,11 +40,19 @@ export interface ContainerStep {
 }
 
 export interface DockerPlan {
-  network: { name: string; subnet: string; action: 'create' | 'keep'; id?: string };
+  /** driverOptions: given to Docker when the network is created (as TPA, a later change has no effect). */
+  network: { name: string; subnet: string; driverOptions: Record<string, string>; action: 'create' | 'keep'; id?: string };
   containers: ContainerStep[];
   /** Containers of this cluster that config.yml no longer lists: left as they are. */
   strays: ObservedContainer[];
   warnings: string[];
+  /** One line per TPA image name m1 runs its own image for (said once per run). */
+  imageNotes: string[];
+}
+
+export interface PlanOptions {
+  /** Where TPA's Debian image names map to (default m1/debian). */
+  debianRepository?: M1Repository;
 }
 
 export type PlanOutcome =
@@ -50,6 +60,7 @@ export type PlanOutcome =
   | { ok: false; problems: ConfigProblem[]; refusals: string[] };
 
 const CONFIG = 'config.yml';
+const DEFAULT_DIGEST = settingsDigest(dockerSettingsOf({ instanceDefaults: {}, clusterTags: {} }, { name: '', extra: {} }));
 
 /** Config problems that make the docker platform impossible (exit 2). */
 function configProblems(cluster: Cluster): ConfigProblem[] {
@@ -79,8 +90,39 @@ function configProblems(cluster: Cluster): ConfigProblem[] {
   return problems;
 }
 
-export function planDocker(cluster: Cluster, containers: ObservedContainer[], networks: ObservedNetwork[]): PlanOutcome {
-  const problems = configProblems(cluster);
+/**
+ * The image each instance runs (TPA's Debian names mapped to m1's image), the
+ * notes saying so, and the names refused: at instance_defaults.image when the
+ * name comes from there, else at the instance's own image.
+ */
+function resolveImages(cluster: Cluster, repository: M1Repository): { images: string[]; notes: string[]; problems: ConfigProblem[] } {
+  const images: string[] = [];
+  const notes = new Map<string, string>();
+  const problems = new Map<string, ConfigProblem>();
+  cluster.instances.forEach((inst, i) => {
+    const given = imageOf(cluster, inst);
+    const choice = chooseImage(given, repository);
+    if (choice.kind === 'refused') {
+      const own = typeof inst.extra['image'] === 'string' && inst.extra['image'] !== '';
+      const path = own ? `instances[${i}].image` : 'instance_defaults.image';
+      problems.set(path, { file: CONFIG, path, message: choice.message });
+      images.push(given);
+      return;
+    }
+    if (choice.kind === 'mapped') notes.set(given, choice.note);
+    images.push(choice.image);
+  });
+  return { images, notes: [...notes.values()], problems: [...problems.values()] };
+}
+
+export function planDocker(
+  cluster: Cluster,
+  containers: ObservedContainer[],
+  networks: ObservedNetwork[],
+  options: PlanOptions = {},
+): PlanOutcome {
+  const resolved = resolveImages(cluster, options.debianRepository ?? 'm1/debian');
+  const problems = [...configProblems(cluster), ...resolved.problems];
   if (problems.length) return { ok: false, problems, refusals: [] };
   const owner: Owner = { name: cluster.name, dir: cluster.dir };
   const subnetText = cluster.dockerNetwork!.subnet;
@@ -90,7 +132,7 @@ export function planDocker(cluster: Cluster, containers: ObservedContainer[], ne
   const warnings: string[] = [];
 
   // The network: ours by name and labels, and no other network on the subnet.
-  let network: DockerPlan['network'] = { name: netName, subnet: subnetText, action: 'create' };
+  let network: DockerPlan['network'] = { name: netName, subnet: subnetText, action: 'create', driverOptions: cluster.dockerNetwork!.driverOptions ?? {} };
   for (const n of networks) {
     if (n.name === netName) {
       const o = ownership(n.labels, owner);
@@ -105,7 +147,7 @@ export function planDocker(cluster: Cluster, containers: ObservedContainer[], ne
       if (!same) {
         refusals.push(`network ${n.name} has subnet ${n.subnets.join(', ') || 'none'} but config.yml says ${subnetText}: run m1 deprovision first to change it`);
       }
-      network = { name: netName, subnet: subnetText, action: 'keep', id: n.id };
+      network = { ...network, action: 'keep', id: n.id };
       continue;
     }
     for (const s of n.subnets) {
@@ -119,8 +161,8 @@ export function planDocker(cluster: Cluster, containers: ObservedContainer[], ne
   const byName = new Map(containers.map((c) => [c.name, c]));
   const wanted = new Set(cluster.instances.map((i) => i.name));
   const steps: ContainerStep[] = [];
-  for (const inst of cluster.instances) {
-    const image = imageOf(cluster, inst);
+  for (const [i, inst] of cluster.instances.entries()) {
+    const image = resolved.images[i]!;
     const c = byName.get(inst.name);
     if (!c) {
       steps.push({ instance: inst, image, action: 'create' });
@@ -142,7 +184,14 @@ export function planDocker(cluster: Cluster, containers: ObservedContainer[], ne
     }
     // Docker lists an image id instead of a name once the tag moved (image rebuilt).
     if (c.image !== image && !c.image.startsWith('sha256:')) {
-      warnings.push(`container ${c.name} runs image ${c.image}, config.yml says ${image}: kept (deprovision and provision again to change it)`);
+      const given = imageOf(cluster, inst);
+      const says = given === image ? image : `${given} (${image})`;
+      warnings.push(`container ${c.name} runs image ${c.image}, config.yml says ${says}: kept (deprovision and provision again to change it)`);
+    }
+    // Made before m1 labelled its settings: it has the defaults, which is what no docker key gives.
+    const made = c.labels[LABEL_SETTINGS] ?? DEFAULT_DIGEST;
+    if (made !== settingsDigest(dockerSettingsOf(cluster, inst))) {
+      warnings.push(`container ${c.name} was created with other docker settings than config.yml gives it now: kept (deprovision and provision again to apply them)`);
     }
     const action: ContainerAction = c.state === 'running' ? 'keep' : c.state === 'paused' ? 'unpause' : 'start';
     steps.push({ instance: inst, image, action, id: c.id });
@@ -158,6 +207,6 @@ export function planDocker(cluster: Cluster, containers: ObservedContainer[], ne
   }
 
   if (refusals.length) return { ok: false, problems: [], refusals };
-  return { ok: true, plan: { network, containers: steps, strays, warnings } };
+  return { ok: true, plan: { network, containers: steps, strays, warnings, imageNotes: resolved.notes } };
 }
 

@@ -1,21 +1,23 @@
 /**
  * Scenario 1: the default repmgr layout (primary, replica, Barman +
- * witness) deployed FROM SCRATCH on the bare host image (every package
- * installed by deploy), then redeployed: nothing to change, no password in
- * any output or log, the SCRAM verifiers in pg_authid untouched.
+ * witness) as TPA's own configure wrote it (test/fixtures/tpa-configs/
+ * repmgr-default.yml, unedited: image tpa/debian:12, TPA's hostnames and
+ * docker_networks), provisioned on m1/debian:bookworm, the image m1 runs for
+ * it, and deployed FROM SCRATCH (every package installed by deploy); `m1
+ * test` passes; redeployed: nothing to change, no password in any output or
+ * log, the SCRAM verifiers in pg_authid untouched.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primaryOf } from '../../../src/inventory/topology.js';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
-import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { provisionTpaConfig, type TpaTestCluster } from '../../support/tpaConfigs.js';
 import { clusterShow, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
-import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
-const NAME = e2eClusterName('m1e2e1');
-let c: ProvisionedTestCluster;
+const MAPPED = /^(provision: )?image tpa\/debian:12 is TPA's Debian 12: m1 runs m1\/debian:bookworm for it/gm;
+let c: TpaTestCluster;
 const outputs: CliRun[] = [];
 let first: CliRun;
 
@@ -44,22 +46,25 @@ function servers(): string[] {
 
 const VERIFIERS = "SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL ORDER BY 1";
 
-describe('scenario 1: default repmgr layout, installed from scratch', () => {
+describe("scenario 1: TPA's default repmgr config.yml, installed from scratch", () => {
   beforeAll(async () => {
-    c = await provisionConfiguredCluster({
-      name: NAME,
-      configure: { postgresql: '15', failoverManager: 'repmgr' },
-      image: 'm1/debian:bookworm',
-      fresh: true,
-    });
+    c = await provisionTpaConfig('repmgr-default');
     first = await deploy();
   });
   afterAll(async () => {
     if (!process.env['M1E2E_KEEP']) await c?.teardown();
   });
 
+  it("provision runs m1/debian:bookworm for TPA's tpa/debian:12 and says so once", async () => {
+    expect(c.provisionLines.join('\n').match(MAPPED), c.provisionLines.join('\n')).toHaveLength(1);
+    for (const i of c.cluster.instances) expect(c.result.hosts.find((h) => h.name === i.name)?.status).toBe('created');
+    const inspect = await Promise.all(c.cluster.instances.map((i) => c.ssh(i.name, '. /etc/os-release && echo $VERSION_CODENAME')));
+    expect(inspect.map((r) => r.stdout.trim())).toEqual(c.cluster.instances.map(() => 'bookworm'));
+  });
+
   it('deploys (exit 0) with every package installed by deploy', () => {
     expect(first.code, first.out + first.err).toBe(0);
+    expect(first.out.match(MAPPED)).toHaveLength(1);
     expect(first.out).toMatch(/installed .*postgresql-15/);
     expect(first.out).toMatch(/changed \d+ on 3 hosts/);
   });
@@ -142,6 +147,13 @@ describe('scenario 1: default repmgr layout, installed from scratch', () => {
     outputs.push(text);
     expect(text.out).toMatch(/certificates \(valid until/);
     for (const i of c.cluster.instances) expect(text.out).toMatch(new RegExp(`^\\s+${i.name}\\s+\\d{4}-\\d\\d-\\d\\d\\s+36[45]\\s*$`, 'm'));
+  });
+
+  it('m1 test passes', async () => {
+    const r = await m1('test', c.dir);
+    outputs.push(r);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/all \d+ checks passed/);
   });
 
   it('a second deploy changes nothing on any host, and --check reports nothing to change', async () => {

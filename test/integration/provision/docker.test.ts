@@ -13,7 +13,7 @@ import { numberToIp } from '../../../src/inventory/network.js';
 import { parseCidr } from '../../../src/platforms/docker/cidr.js';
 import { platformFor } from '../../../src/platforms/index.js';
 import { m1Error } from '../../support/errors.js';
-import { provisionTestCluster, removeTestClusters, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { provisionCluster, provisionTestCluster, removeTestClusters, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { addressIn, subnetFor, testCluster } from '../../support/testCluster.js';
 
 const docker = new Docker();
@@ -210,6 +210,66 @@ describe('docker platform', () => {
       expect((await clusterObjects('m1provd')).containers).toHaveLength(4);
     } finally {
       await intruder.remove({ force: true });
+    }
+  });
+
+  it("honours the docker keys (TPA's names) and maps TPA's image: what the engine was given, and the host boots and answers", async () => {
+    const base = testCluster({ name: 'm1provk', count: 1, image: 'tpa/debian:12' });
+    const c = {
+      ...base,
+      clusterTags: { owner: 'm1-tests' },
+      dockerNetwork: { ...base.dockerNetwork!, driverOptions: { 'com.docker.network.driver.mtu': '1400' } },
+      instances: base.instances.map((i) => ({
+        ...i,
+        extra: {
+          memory: '768m',
+          shm_size: '128m',
+          restart_policy: 'on-failure',
+          env: { M1_TEST: 'yes' },
+          log_driver: 'json-file',
+          log_options: { 'max-size': '5m' },
+          published_ports: ['127.0.0.1::5432'],
+          sysctls: { 'net.core.somaxconn': 2048 },
+          ulimits: ['nofile:4096:8192'],
+          docker_cap_add: ['sys_time'],
+          docker_cap_drop: ['mknod'],
+          tags: { purpose: 'keys' },
+        },
+      })),
+    };
+    const notes: string[] = [];
+    const p = await provisionCluster(c, { fresh: true, progress: (l) => notes.push(l) });
+    try {
+      expect(notes.filter((l) => l.startsWith('image tpa/debian:12'))).toEqual(["image tpa/debian:12 is TPA's Debian 12: m1 runs m1/debian:bookworm for it (built from Debian's archive)"]);
+      const info = await docker.getContainer('m1provk-1').inspect();
+      expect(info.Config.Image).toBe('m1/debian:bookworm');
+      expect(info.HostConfig.Memory).toBe(768 * 2 ** 20);
+      expect(info.HostConfig.ShmSize).toBe(128 * 2 ** 20);
+      expect(info.HostConfig.RestartPolicy?.Name).toBe('on-failure');
+      expect(info.Config.Env).toEqual(expect.arrayContaining(['container=docker', 'M1_TEST=yes']));
+      expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '5m' } });
+      expect(info.HostConfig.PortBindings).toEqual({ '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+      expect(info.HostConfig.Sysctls).toEqual({ 'net.core.somaxconn': '2048' });
+      expect(info.HostConfig.Ulimits).toEqual([{ Name: 'nofile', Soft: 4096, Hard: 8192 }]);
+      expect(info.HostConfig.CapAdd).toEqual(['SYS_ADMIN', 'NET_ADMIN', 'SYS_TIME']);
+      expect(info.HostConfig.CapDrop).toEqual(['MKNOD']);
+      expect(info.HostConfig.Privileged).toBe(false);
+      expect(info.Config.Labels).toMatchObject({ owner: 'm1-tests', purpose: 'keys', 'm1.cluster': 'm1provk' });
+      expect((await docker.getNetwork('m1provk').inspect()).Options).toEqual({ 'com.docker.network.driver.mtu': '1400' });
+      // systemd raises its own soft limit to the hard one: the hard limit is the ulimit's
+      const inside = await p.ssh('m1provk-1', "systemctl is-system-running; cat /proc/sys/net/core/somaxconn; awk '/open files/ {print $5}' /proc/1/limits; ip -o link show eth0");
+      expect(inside.stdout.split('\n').slice(0, 3)).toEqual(['running', '2048', '8192']);
+      expect(inside.stdout).toMatch(/mtu 1400/);
+      // the same settings again: nothing to change, no warning
+      const again = await platformFor(c).provision(c);
+      expect(again.changed).toEqual([]);
+      expect(again.warnings).toEqual([]);
+      // other settings: kept as made, and said
+      const more = { ...c, instances: c.instances.map((i) => ({ ...i, extra: { ...i.extra, memory: '1g' } })) };
+      const changed = await platformFor(more).provision(more);
+      expect(changed.warnings).toEqual(['container m1provk-1 was created with other docker settings than config.yml gives it now: kept (deprovision and provision again to apply them)']);
+    } finally {
+      await p.teardown();
     }
   });
 
