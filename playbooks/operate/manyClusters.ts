@@ -5,7 +5,7 @@
  * config.yml, a bad key) is a line of its own, not the end of the run.
  */
 import { resolve } from 'node:path';
-import { M1Error } from '../../src/errors.js';
+import { HostError, M1Error } from '../../src/errors.js';
 import { ExitCode } from '../../src/exitCodes.js';
 import type { ClusterStatus } from './health.js';
 import { formatBytes } from './lsn.js';
@@ -32,7 +32,7 @@ export async function eachCluster<T>(dirs: readonly string[], read: (dir: string
       try {
         return { dir, value: await read(dir) };
       } catch (err) {
-        return { dir, error: err instanceof Error ? err : new Error(String(err)) };
+        return { dir, error: err instanceof Error ? err : new HostError(String(err)) };
       }
     }),
   );

@@ -3,7 +3,7 @@ import type { HostContext, Operation } from '../../src/engine/index.js';
 import type { DeployContext } from '../context.js';
 import type { LiveState } from '../../src/inventory/liveTopology.js';
 import { defaultCluster, deployContext } from '../../test/unit/roles/fixtures.js';
-import { barmanRole, targetStatePath } from './role.js';
+import { barmanRole, checkPassedPath, targetStatePath } from './role.js';
 import { barmanServerConf } from '../../src/products/barman/serverConf.js';
 import { barmanServers } from '../../src/products/barman/serverName.js';
 
@@ -13,13 +13,17 @@ const server = barmanServers(cluster)[0]!;
 const ctx = (live: LiveState): DeployContext => deployContext(cluster, live, { passwords: { barman: 'pw-barman', streaming_barman: 'pw-streaming' } });
 
 /** The operations the role yields on `host`, given file contents and a DONE backup count. */
-async function tasks(host: string, live: LiveState, files: Record<string, string>, doneBackups: number): Promise<Operation[]> {
+async function tasks(host: string, live: LiveState, files: Record<string, string>, doneBackups: number, run: { changes?: number; check?: boolean } = {}): Promise<Operation[]> {
   const h = {
     host,
-    check: false,
+    check: run.check ?? false,
+    changesSoFar: () => run.changes ?? 0,
     // The src/live reading of the server's backup.info files.
     fact: async () => ({ facts: { backups: Array.from({ length: doneBackups }, (_, n) => ({ id: `2026010${n + 1}T000000`, status: 'DONE' })) }, errors: [] }),
-    facts: { content: async (p: string) => (p in files ? Buffer.from(files[p]!) : null) },
+    facts: {
+      content: async (p: string) => (p in files ? Buffer.from(files[p]!) : null),
+      stat: async (p: string) => (p in files ? { path: p, type: 'file', size: files[p]!.length } : null),
+    },
     secret: (v: string) => v,
   } as unknown as HostContext;
   const out: Operation[] = [];
@@ -42,16 +46,41 @@ describe('barman role', () => {
     expect(n).toContain(`${confPath}: backs up alpha`);
     expect(n.filter((x) => /initial base backup|start receive-wal$|wait until pg_receivewal/.test(x))).toHaveLength(3);
     expect(n.indexOf(`barman check ${server.name}`)).toBeGreaterThan(n.findIndex((x) => /initial base backup/.test(x)));
-    expect(n.at(-1)).toBe(`${targetStatePath(server.name)}: alpha`);
+    expect(n.slice(-2)).toEqual([`${targetStatePath(server.name)}: alpha`, `file ${checkPassedPath(server.name)}`]);
   });
 
-  it('converged: no step runs, only the read-only check and the restart of receive-wal, guarded by whether it runs', async () => {
-    const files = { [confPath]: barmanServerConf(cluster, alphaLive, server), [targetStatePath(server.name)]: 'alpha\n' };
-    const ops = await tasks('gamma', alphaLive, files, 1);
-    const restartReceiveWal = `start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`;
+  const converged = () => ({ [confPath]: barmanServerConf(cluster, alphaLive, server), [targetStatePath(server.name)]: 'alpha\n', [checkPassedPath(server.name)]: 'passed\n' });
+  const restartReceiveWal = `start receive-wal for ${server.name} (barman cron: pg_receivewal is not running)`;
+  const skippedCheck = `barman check ${server.name}: nothing changed since it last passed (m1 status runs it)`;
+
+  it('converged: no step runs, only the restart of receive-wal guarded by whether it runs; the check is left out when nothing changed in the run since it last passed', async () => {
+    const ops = await tasks('gamma', alphaLive, converged(), 1);
     expect(ops.filter((o) => o.kind === 'command').map((o) => o.name)).toEqual([restartReceiveWal]);
-    expect(names(ops).indexOf(`barman check ${server.name}`)).toBeGreaterThan(names(ops).indexOf(restartReceiveWal));
-    expect(names(ops)).toContain(`barman check ${server.name}`);
+    expect(names(ops)).not.toContain(`barman check ${server.name}`);
+    expect(names(ops)).toContain(skippedCheck);
+    expect(names(ops)).not.toContain(`file ${checkPassedPath(server.name)}: absent`);
+  });
+
+  it('converged, but something changed earlier in the run (on any host): the record of the last pass goes, the check runs, a pass is recorded again', async () => {
+    const n = names(await tasks('gamma', alphaLive, converged(), 1, { changes: 1 }));
+    const removed = n.findIndex((x) => x.startsWith(`file ${checkPassedPath(server.name)}`));
+    expect(removed).toBeGreaterThan(n.indexOf(restartReceiveWal));
+    expect(n.indexOf(`barman check ${server.name}`)).toBeGreaterThan(removed);
+    expect(n.at(-1)).toBe(`file ${checkPassedPath(server.name)}`);
+    expect(n).not.toContain(skippedCheck);
+  });
+
+  it('no record of a passed check (a check that failed, or the first deploy by this m1): the check runs', async () => {
+    const files = converged();
+    delete files[checkPassedPath(server.name)];
+    const n = names(await tasks('gamma', alphaLive, files, 1));
+    expect(n).toContain(`barman check ${server.name}`);
+  });
+
+  it('check mode always runs the read-only check and removes nothing', async () => {
+    const n = names(await tasks('gamma', alphaLive, converged(), 1, { check: true }));
+    expect(n).toContain(`barman check ${server.name}`);
+    expect(n.filter((x) => x.startsWith(`file ${checkPassedPath(server.name)}`))).toHaveLength(1);
   });
 
   it('after a failover: retargets to the live primary', async () => {

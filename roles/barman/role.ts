@@ -2,7 +2,8 @@
  * The Barman role, on hosts with the `barman` role: Barman backing up the
  * host that is primary NOW (the live state wins over config.yml), WAL
  * streamed through a replication slot, `barman cron` every minute, a first
- * base backup, and `barman check` all OK at the end of every deploy.
+ * base backup, and `barman check` all OK at the end of every deploy that
+ * changed anything (a converged one relies on the last check that passed).
  *
  * After a failover or a switchover the server conf follows the new primary
  * and barmanPlan() retargets the server (slot, receive-wal reset, a backup on
@@ -41,6 +42,10 @@ export function barmanPackages(version: PostgresVersion): string[] {
 export const STATE_DIR = '/var/lib/m1/barman';
 export function targetStatePath(server: string): string {
   return `${STATE_DIR}/${server}.target`;
+}
+/** Written when `barman check` passed at the end of a deploy, removed before the next check runs: its presence says the last check run passed. */
+export function checkPassedPath(server: string): string {
+  return `${STATE_DIR}/${server}.check-passed`;
 }
 
 /** The server's backups as src/live reads them (each backup.info, without starting Barman's Python). */
@@ -95,17 +100,23 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
     cmd: asBarman(barmanCmd('-q', 'cron')),
     unless: receiveWalRunningCommand(server.name),
   });
-  // Read-only: Barman's own verdict, on every deploy. Retried briefly: right after `barman cron`
-  // started receive-wal, its first check can still see it starting.
-  yield waitUntil({
-    name: `barman check ${server.name}`,
-    cmd: asBarman(`out=$(${barmanCmd('check', server.name)} 2>&1) || { printf '%s\n' "$out" | grep -E 'FAILED|ERROR' >&2; exit 1; }`),
-    timeoutMs: 90_000,
-    intervalMs: 1500,
-  });
+  // Barman's own verdict after anything changed. A run that has changed nothing on any host
+  // (so not Barman's files, its target, receive-wal, the servers' users or pg_hba) after a check
+  // that passed leaves it out: m1 status and m1 test run it every time.
+  const passedPath = checkPassedPath(server.name);
+  const check = asBarman(`out=$(${barmanCmd('check', server.name)} 2>&1) || { printf '%s\n' "$out" | grep -E 'FAILED|ERROR' >&2; exit 1; }`);
+  if (!h.check && h.changesSoFar() === 0 && (await h.facts.stat(passedPath)) !== null) {
+    yield waitUntil({ name: `barman check ${server.name}: nothing changed since it last passed (m1 status runs it)`, cmd: check, when: false });
+  } else {
+    // Removed first, so that a check that fails leaves none: the next deploy checks again.
+    if (!h.check) yield file({ path: passedPath, state: 'absent' });
+    // Retried briefly: right after `barman cron` started receive-wal, its first check can still see it starting.
+    yield waitUntil({ name: `barman check ${server.name}`, cmd: check, timeoutMs: 90_000, intervalMs: 1500 });
+  }
   yield [
     directory({ path: STATE_DIR, owner: 'root', group: 'root', mode: '0755' }),
     file({ path: statePath, content: `${target}\n`, owner: 'root', group: 'root', mode: '0644', name: `${statePath}: ${target}` }),
+    file({ path: passedPath, content: 'barman check passed at the end of an m1 deploy\n', owner: 'root', group: 'root', mode: '0644' }),
   ];
 }
 

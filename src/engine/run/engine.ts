@@ -69,6 +69,8 @@ export class Engine {
   private readonly connectors: Map<string, Connector>;
   private readonly reporter: Reporter;
   private hosts = new Map<string, HostState>();
+  /** Operations reported changed in the current run, every host. */
+  private changes = 0;
   private lock: Lock | undefined;
   private seq = 0;
 
@@ -127,11 +129,13 @@ export class Engine {
     const recap: Record<string, Recap> = Object.fromEntries(all.map((h) => [h, { ok: 0, changed: 0, skipped: 0, failed: 0 }]));
     const results: OpResult[] = [];
     const failures: string[] = [];
+    this.changes = 0;
     const log = this.options.clusterDir ? new RunLog(this.options.clusterDir, playbook.name, this.secrets) : undefined;
     log?.write({ event: 'start', playbook: playbook.name, check: this.check, hosts: all });
     const record = (r: OpResult) => {
       results.push(r);
       recap[r.host]![r.status === 'failed' ? 'failed' : r.status]++;
+      if (r.status === 'changed') this.changes++;
       if (r.status === 'failed' && r.error) failures.push(r.error);
       log?.write({ event: 'op', ...r });
       this.reporter.taskEnd?.(r);
@@ -229,6 +233,7 @@ export class Engine {
         accounts: () => facts.accounts(),
       },
       secret: (v) => this.secrets.register(v),
+      changesSoFar: () => this.changes,
     };
   }
 

@@ -34,6 +34,11 @@ export interface HostContext {
   };
   /** Registers a secret (redacted everywhere from now on) and returns it. */
   secret(value: string): string;
+  /**
+   * Operations reported changed so far in this run, on every host: a role may
+   * leave out a verification that only a change could make necessary.
+   */
+  changesSoFar(): number;
 }
 
 export interface Role {

@@ -38,6 +38,7 @@ function fakeHost(host: string, facts: Record<string, unknown> = {}, read: FactD
       accounts: async () => ({ users: new Map(), groups: new Map() }) as never,
     },
     secret: (v) => v,
+    changesSoFar: () => 0,
   };
 }
 
