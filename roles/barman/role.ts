@@ -25,6 +25,7 @@ import { barmanConf } from '../../src/products/barman/globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from '../../src/products/barman/layout.js';
 import { barmanPgpass } from '../../src/products/barman/pgpass.js';
 import { barmanPlan } from '../../src/products/barman/plan.js';
+import { checkRecordingPass } from '../../src/products/barman/checkRecord.js';
 import { barmanServerConf, serverConfTarget } from '../../src/products/barman/serverConf.js';
 import { backupTarget, barmanServers, type BarmanServer } from '../../src/products/barman/serverName.js';
 import { barmanStepOperation } from './stepOperation.js';
@@ -108,15 +109,13 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
   if (!h.check && h.changesSoFar() === 0 && (await h.facts.stat(passedPath)) !== null) {
     yield waitUntil({ name: `barman check ${server.name}: nothing changed since it last passed (m1 status runs it)`, cmd: check, when: false });
   } else {
-    // Removed first, so that a check that fails leaves none: the next deploy checks again.
-    if (!h.check) yield file({ path: passedPath, state: 'absent' });
     // Retried briefly: right after `barman cron` started receive-wal, its first check can still see it starting.
-    yield waitUntil({ name: `barman check ${server.name}`, cmd: check, timeoutMs: 90_000, intervalMs: 1500 });
+    // The record of a pass is kept by the check's own command (check mode writes nothing).
+    yield waitUntil({ name: `barman check ${server.name}`, cmd: h.check ? check : checkRecordingPass(check, passedPath), timeoutMs: 90_000, intervalMs: 1500 });
   }
   yield [
     directory({ path: STATE_DIR, owner: 'root', group: 'root', mode: '0755' }),
     file({ path: statePath, content: `${target}\n`, owner: 'root', group: 'root', mode: '0644', name: `${statePath}: ${target}` }),
-    file({ path: passedPath, content: 'barman check passed at the end of an m1 deploy\n', owner: 'root', group: 'root', mode: '0644' }),
   ];
 }
 
