@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
-import { main } from '../dist/src/cli/main.js';
+// Entry point: the CLI bundled in dist/cli/ (built by `npm ci` through `prepare`: tsc, then scripts/bundle-cli.mjs).
+import { main } from '../dist/cli/main.js';
 // A reader that stops early (m1 status | head) is no error of m1's.
 process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-clusters/demo}
-[ -f dist/src/cli/main.js ] && [ -d node_modules ] || npm ci --no-audit --no-fund
+[ -f dist/cli/main.js ] && [ -d node_modules ] || npm ci --no-audit --no-fund
 bash docker/setup-engine.sh
 bash docker/build-image.sh bookworm
 if [ ! -f "$dir/config.yml" ]; then

@@ -4,7 +4,7 @@
 # unit, integration and end-to-end tests against real containers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x node_modules/.bin/vitest ] && [ -f dist/src/cli/main.js ] || npm ci --no-audit --no-fund
+[ -x node_modules/.bin/vitest ] && [ -f dist/cli/main.js ] || npm ci --no-audit --no-fund
 bash docker/setup-engine.sh
 # End-to-end tests connect from this machine with psql (through PgBouncer and HAProxy).
 command -v psql >/dev/null 2>&1 || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; }

@@ -34,7 +34,12 @@ export function staleReason(): string | undefined {
     if (statSync(out).mtimeMs < statSync(src).mtimeMs) return `${relative(packageRoot, src)} is newer than its build`;
   }
   const orphan = SOURCE_FOLDERS.flatMap((d) => files(join(DIST, d), (f) => f.endsWith('.js'))).find((f) => !expected.has(f));
-  return orphan ? `${relative(packageRoot, orphan)} has no source` : undefined;
+  if (orphan) return `${relative(packageRoot, orphan)} has no source`;
+  // The CLI bundle (scripts/bundle-cli.mjs) is made from tsc's output.
+  const bundle = join(DIST, 'cli', 'main.js');
+  if (!existsSync(bundle)) return 'dist/cli/main.js missing';
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
+  return statSync(bundle).mtimeMs < newest ? 'dist/cli/ is older than a source' : undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,6 +65,9 @@ export async function ensureBuilt(): Promise<void> {
           throw new Error(`building dist/ failed:\n${e.stdout ?? String(e)}`);
         },
       );
+      await promisify(execFile)(process.execPath, [join(packageRoot, 'scripts', 'bundle-cli.mjs')], { cwd: packageRoot }).catch((e: { stderr?: string }) => {
+        throw new Error(`bundling the CLI failed:\n${e.stderr ?? String(e)}`);
+      });
       return;
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
