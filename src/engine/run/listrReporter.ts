@@ -5,7 +5,7 @@
  */
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { OpResult, RunResult, Stage } from './playbook.js';
-import { plainReporter } from './plainReporter.js';
+import { LONG_STEP_MS, plainReporter } from './plainReporter.js';
 import { formatRecap, type Reporter } from './reporter.js';
 
 export interface ProgressOptions {
@@ -24,7 +24,14 @@ interface HostTask {
   skipped?: string;
   /** Set when the host finished before listr2 started its task. */
   ended?: { failed: string | undefined };
+  /** The step it is on, and since when (performance.now()). */
+  current?: { text: string; since: number };
   counts: { changed: number; failed: number };
+}
+
+/** What a host's line shows for the step it is on: its elapsed time once it is long work. */
+export function runningText(step: string, since: number, now: number): string {
+  return now - since >= LONG_STEP_MS ? `${step} (running ${Math.floor((now - since) / 1000)} s)` : step;
 }
 
 /** listr2 on a terminal, plain lines otherwise. */
@@ -34,6 +41,13 @@ export function progressReporter(options: ProgressOptions = {}): Reporter {
   if (!tty) return plainReporter({ write, diff: options.diff, verbose: options.verbose });
   let hosts = new Map<string, HostTask>();
   let running: Promise<unknown> | undefined;
+  // A long step (clone, package install, base backup) shows its elapsed time, updated every second.
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = (now = performance.now()) => {
+    for (const e of hosts.values()) {
+      if (e.task && e.current) e.task.output = runningText(e.current.text, e.current.since, now);
+    }
+  };
   return {
     stageStart(stage: Stage, names: readonly string[]) {
       hosts = new Map(names.map((h) => [h, { counts: { changed: 0, failed: 0 } }]));
@@ -62,10 +76,14 @@ export function progressReporter(options: ProgressOptions = {}): Reporter {
         { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } } as never,
       );
       running = list.run().catch(() => undefined);
+      ticker = setInterval(tick, 1000);
+      ticker.unref();
     },
     taskStart(host: string, role: string, task: string) {
-      const t = hosts.get(host)?.task;
-      if (t) t.output = `${role} › ${task}`;
+      const entry = hosts.get(host);
+      if (!entry) return;
+      entry.current = { text: `${role} › ${task}`, since: performance.now() };
+      if (entry.task) entry.task.output = entry.current.text;
     },
     taskEnd(r: OpResult) {
       const entry = hosts.get(r.host);
@@ -80,10 +98,12 @@ export function progressReporter(options: ProgressOptions = {}): Reporter {
       const entry = hosts.get(host);
       if (!entry) return;
       entry.ended = { failed };
+      entry.current = undefined;
       entry.done?.(failed);
     },
     async stageEnd() {
       await running;
+      clearInterval(ticker);
     },
     runEnd(result: RunResult) {
       write(`recap (${(result.durationMs / 1000).toFixed(1)} s):\n${formatRecap(result).replace(/^/gm, '    ')}\n`);

@@ -3,7 +3,8 @@ import { FakeConnector } from '../../../src/engine/connectors/fake.js';
 import { command } from '../../../src/engine/operations/command.js';
 import { file } from '../../../src/engine/operations/file.js';
 import { runPlaybook } from '../../../src/engine/run/engine.js';
-import { progressReporter } from '../../../src/engine/run/listrReporter.js';
+import { progressReporter, runningText } from '../../../src/engine/run/listrReporter.js';
+import { plainReporter } from '../../../src/engine/run/plainReporter.js';
 import { defineRole, type Playbook } from '../../../src/engine/run/playbook.js';
 
 function playbook(): Playbook {
@@ -37,5 +38,20 @@ describe('progress output', () => {
     const r = await runPlaybook(playbook(), { connectors: connectors(), reporter: progressReporter({ tty: true, write: (t) => out.push(t) }) });
     expect(r.exitCode).toBe(1);
     expect(out.join('')).toContain('failed:\n    b r › step: `fail` exited 4: broken\n');
+  });
+
+  it('long work: a step of 3 s or more gets a plain line with its time when it ends, even when nothing changed; on a terminal it shows its elapsed time while it runs', () => {
+    const out: string[] = [];
+    const rep = plainReporter({ write: (t) => out.push(t) });
+    const op = { host: 'kaftan', stage: 'replicas', role: 'postgres', kind: 'command', commands: [] };
+    rep.taskEnd!({ ...op, task: 'clone from kaboom', status: 'changed', durationMs: 12_340 });
+    rep.taskEnd!({ ...op, task: 'wait until streaming', status: 'ok', durationMs: 4_000 });
+    rep.taskEnd!({ ...op, task: 'quick check', status: 'ok', durationMs: 2_999 });
+    rep.taskEnd!({ ...op, task: 'file /etc/x', status: 'changed', durationMs: 40 });
+    expect(out.join('')).toBe(
+      '  changed  kaftan postgres › clone from kaboom [12.3 s]\n' + '  ok       kaftan postgres › wait until streaming [4.0 s]\n' + '  changed  kaftan postgres › file /etc/x\n',
+    );
+    expect(runningText('postgres › clone from kaboom', 1000, 3500)).toBe('postgres › clone from kaboom');
+    expect(runningText('postgres › clone from kaboom', 1000, 15_900)).toBe('postgres › clone from kaboom (running 14 s)');
   });
 });
