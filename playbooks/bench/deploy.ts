@@ -12,8 +12,11 @@
  * slowest host of each stage). Hosts come from the image with the packages
  * preinstalled (apt is the distribution's speed, not m1's), made in
  * <tmp>/m1-bench/<cluster> by configure + provision and removed afterwards
- * (also on failure; M1_BENCH_KEEP=1 keeps them). M1_BENCH_ONLY=repmgr|patroni
- * runs one cluster only.
+ * (also on failure; M1_BENCH_KEEP=1 keeps them). M1_BENCH_ONLY (comma-separated)
+ * picks the clusters: repmgr, patroni (the default pair), and `default,large`:
+ * configure's default 3-host cluster against 3 locations x 3 data nodes with
+ * PgBouncer and Barman (10 hosts), with the ratio of their no-op redeploys
+ * (target: at most 1.5).
  */
 import { HostError, UsageError } from '../../src/errors.js';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
@@ -141,7 +144,7 @@ async function bench(name: string, options: RawConfigureOptions, prepare: { extr
 type Common = Readonly<{ architecture: 'M1'; postgresql: '15'; platform: 'docker'; clusterPrefixedHostnames: true; git: false }>;
 
 /** Each benched failover manager's cluster, and where its figures go in the output. */
-const BENCHES: Readonly<Record<'repmgr' | 'patroni', (common: Common) => Promise<Record<string, unknown>>>> = {
+const BENCHES: Readonly<Record<'repmgr' | 'patroni' | 'default' | 'large', (common: Common) => Promise<Record<string, unknown>>>> = {
   async repmgr(common) {
     const r = await bench(
       'm1benchd',
@@ -157,6 +160,16 @@ const BENCHES: Readonly<Record<'repmgr' | 'patroni', (common: Common) => Promise
       tpa_reference: { first_deploy_s: 801, noop_redeploy_s: 531 },
     };
   },
+  // configure's defaults: repmgr, 2 data nodes, Barman + witness (3 hosts)
+  async default(common) {
+    const r = await bench('m1benchdf', { ...common, failoverManager: 'repmgr' }, {});
+    return { default: { benchmark: 'bench:deploy default: configure defaults (repmgr, 2 data nodes, Barman + witness)', ...r } };
+  },
+  // 3 locations x 3 data nodes, PgBouncer on each, Barman (10 hosts): one replica per other location cascading to two more
+  async large(common) {
+    const r = await bench('m1benchlg', { ...common, failoverManager: 'repmgr', locationNames: ['a', 'b', 'c'], dataNodesPerLocation: '3', enablePgbouncer: true }, {});
+    return { large: { benchmark: 'bench:deploy large: 3 locations x 3 data nodes, PgBouncer on each, Barman (repmgr)', ...r } };
+  },
   async patroni(common) {
     const r = await bench('m1benchp', { ...common, failoverManager: 'patroni', enableHaproxy: true }, { freshHosts: true });
     return {
@@ -169,14 +182,24 @@ const BENCHES: Readonly<Record<'repmgr' | 'patroni', (common: Common) => Promise
   },
 };
 
+/** The median of a bench's no-op redeploys, ms. */
+function noopMedian(r: Record<string, unknown>): number {
+  const runs = ((r['noop_redeploy'] as { total_ms_runs: number[] }).total_ms_runs ?? []).slice().sort((a, b) => a - b);
+  return runs[Math.floor(runs.length / 2)]!;
+}
+
 async function main(): Promise<void> {
-  // M1_BENCH_ONLY=repmgr|patroni runs one of them.
+  // M1_BENCH_ONLY=repmgr,patroni,default,large (comma-separated) runs those; default repmgr and patroni.
   const only = process.env['M1_BENCH_ONLY'];
-  const chosen = (only ? [only] : Object.keys(BENCHES)) as (keyof typeof BENCHES)[];
-  for (const fm of chosen) if (!(fm in BENCHES)) throw new UsageError(`M1_BENCH_ONLY=${only}: one of ${Object.keys(BENCHES).join(', ')}`);
+  const chosen = (only ? only.split(',') : ['repmgr', 'patroni']) as (keyof typeof BENCHES)[];
+  for (const fm of chosen) if (!(fm in BENCHES)) throw new UsageError(`M1_BENCH_ONLY=${only}: each one of ${Object.keys(BENCHES).join(', ')}`);
   const common: Common = { architecture: 'M1', postgresql: '15', platform: 'docker', clusterPrefixedHostnames: true, git: false };
   const out: Record<string, unknown> = {};
   for (const fm of chosen) Object.assign(out, await BENCHES[fm](common));
+  if (out['default'] && out['large']) {
+    const ratio = noopMedian(out['large'] as Record<string, unknown>) / noopMedian(out['default'] as Record<string, unknown>);
+    out['large_vs_default'] = { noop_redeploy_ratio: Math.round(ratio * 100) / 100, target: 1.5, pass: ratio <= 1.5 };
+  }
   out['image'] = IMAGE;
   out['load_average'] = (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');

@@ -11,6 +11,7 @@ import { HostError } from '../../src/errors.js';
 import { access, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { configureClusterDir } from '../../src/architectures/configure.js';
 import { loadCluster } from '../../src/config/load.js';
 import type { Inventory } from '../../src/inventory/inventory.js';
@@ -29,7 +30,7 @@ const CLUSTER = 'm1bench';
 const N = 25;
 const pad = (i: number) => String(i).padStart(2, '0');
 
-function benchPlaybook(hosts: string[]): Playbook {
+export function benchPlaybook(hosts: string[]): Playbook {
   const ops = defineRole('bench', (h) => [
     ...Array.from({ length: N }, (_, i) => directory({ path: `/srv/m1bench/d${pad(i)}`, mode: '0755' })),
     ...Array.from({ length: N }, (_, i) => file({ path: `/srv/m1bench/f${pad(i)}.conf`, content: `# file ${i} on ${h.host}\nvalue = ${i}\n`, mode: '0644' })),
@@ -40,7 +41,7 @@ function benchPlaybook(hosts: string[]): Playbook {
 }
 
 /** The unit template the 25 services are instances of (set up before timing, not counted). */
-function setupPlaybook(hosts: string[]): Playbook {
+export function setupPlaybook(hosts: string[]): Playbook {
   const unit = '[Unit]\nDescription=m1 engine benchmark %i\n[Service]\nExecStart=/bin/sleep infinity\n';
   return {
     name: 'bench-setup',
@@ -49,21 +50,30 @@ function setupPlaybook(hosts: string[]): Playbook {
 }
 
 /** A run on fresh connections: the wall time includes connecting to every host. */
-async function timedRun(dir: string, inventory: Inventory, playbook: Playbook): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number }> {
+export async function timedRun(
+  dir: string,
+  inventory: Inventory,
+  playbook: Playbook,
+  options: { forks?: number } = {},
+): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number; rssPerConnectionKb: number }> {
   const connectors = connectorsFromInventory(dir, inventory);
   let commands = 0;
   for (const c of connectors.values()) {
     const run = c.run.bind(c);
     c.run = (cmd, o) => (commands++, run(cmd, o));
   }
+  const rssBefore = process.memoryUsage().rss;
   const t = performance.now();
   await Promise.all([...connectors.values()].map((c) => c.connect()));
   const connectMs = Math.round(performance.now() - t);
-  const result = await runPlaybook(playbook, { connectors });
-  return { ms: Math.round(performance.now() - t), connectMs, result, commands };
+  const rssPerConnectionKb = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / Math.max(1, connectors.size));
+  const result = await runPlaybook(playbook, { connectors, ...(options.forks !== undefined ? { forks: options.forks } : {}) });
+  const ms = Math.round(performance.now() - t);
+  await Promise.all([...connectors.values()].map((c) => c.close()));
+  return { ms, connectMs, result, commands, rssPerConnectionKb };
 }
 
-function totals(r: RunResult) {
+export function totals(r: RunResult) {
   const sum = { ok: 0, changed: 0, skipped: 0, failed: 0 };
   for (const x of Object.values(r.recap)) for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += x[k];
   return sum;
@@ -117,7 +127,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`bench:engine: ${e.message}\n`);
-  process.exitCode = 1;
-});
+// Run when executed (bench:engine), not when bench:fleet imports its parts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: Error) => {
+    process.stderr.write(`bench:engine: ${e.message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -21,6 +21,9 @@ import type { CommandRecord, HostContext, OpResult, Playbook, Recap, Role, RunRe
 import { silentReporter, type Reporter } from './reporter.js';
 import { RunLog } from './runLog.js';
 
+/** Hosts worked on at once within a stage when --forks is not given. */
+export const DEFAULT_FORKS = 10;
+
 export interface EngineOptions {
   /** How to reach each host, by inventory name. */
   connectors: Record<string, Connector> | Map<string, Connector>;
@@ -195,7 +198,7 @@ export class Engine {
         this.reporter.hostEnd?.(stage, host, failed);
       }
     } else {
-      const queue = new PQueue({ concurrency: Math.max(1, this.options.forks ?? 10) });
+      const queue = new PQueue({ concurrency: Math.max(1, this.options.forks ?? DEFAULT_FORKS) });
       await Promise.all(
         stage.hosts.map((host) =>
           queue.add(async () => {
