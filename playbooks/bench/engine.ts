@@ -55,18 +55,23 @@ export async function timedRun(
   inventory: Inventory,
   playbook: Playbook,
   options: { forks?: number } = {},
-): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number; rssPerConnectionKb: number }> {
+): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number; /** heap + external memory per connection, KiB */ rssPerConnectionKb: number }> {
   const connectors = connectorsFromInventory(dir, inventory);
   let commands = 0;
   for (const c of connectors.values()) {
     const run = c.run.bind(c);
     c.run = (cmd, o) => (commands++, run(cmd, o));
   }
-  const rssBefore = process.memoryUsage().rss;
+  // What the connections hold: JavaScript heap and buffers outside it (ssh2's), read before and after connecting.
+  const held = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  };
+  const before = held();
   const t = performance.now();
   await Promise.all([...connectors.values()].map((c) => c.connect()));
   const connectMs = Math.round(performance.now() - t);
-  const rssPerConnectionKb = Math.round((process.memoryUsage().rss - rssBefore) / 1024 / Math.max(1, connectors.size));
+  const rssPerConnectionKb = Math.max(0, Math.round((held() - before) / 1024 / Math.max(1, connectors.size)));
   const result = await runPlaybook(playbook, { connectors, ...(options.forks !== undefined ? { forks: options.forks } : {}) });
   const ms = Math.round(performance.now() - t);
   await Promise.all([...connectors.values()].map((c) => c.close()));

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
         forks,
         converged_run_ms: { median: ms, runs: runs.map((r) => r.ms) },
         connect_ms: runs.map((r) => r.connectMs),
-        rss_per_connection_kb: median(runs.map((r) => r.rssPerConnectionKb)),
+        memory_per_connection_kib: median(runs.map((r) => r.rssPerConnectionKb)),
         operations: runs[0]!.result.results.length,
         remote_commands: runs[0]!.commands,
         pass: ms < TARGET_MS,
