@@ -7,7 +7,7 @@
  * (test/unit/architecture/managerName.test.ts holds that).
  */
 import type { PatroniSelfApi } from '../src/live/facts/patroniCluster.js';
-import type { HostContext, Operation, Role, Stage } from '../src/engine/index.js';
+import type { CommandResult, HostContext, Operation, Role, Stage } from '../src/engine/index.js';
 import type { Cluster, FailoverManagerName, Instance, Role as InstanceRole } from '../src/inventory/cluster.js';
 import type { LiveRole } from '../src/inventory/liveTopology.js';
 import type { EfmClusterStatus } from '../src/products/efm/commands/clusterStatus.js';
@@ -93,6 +93,8 @@ export interface FmNode {
   upstream?: string;
   /** The manager's daemon on this node (repmgrd): running, paused, stopped. */
   daemon?: string;
+  /** Whether this member's manager holds automatic failover paused, as the member itself says; undefined: not known. */
+  paused?: boolean;
 }
 
 export interface FmView {
@@ -102,6 +104,71 @@ export interface FmView {
   /** Whom the manager takes for the primary. */
   primary?: string;
   nodes: FmNode[];
+  /** The cluster-wide pause switch, where the manager keeps one (Patroni's `pause` in the DCS); undefined: none, or not read. */
+  paused?: boolean;
+}
+
+/**
+ * Automatic failover as the members say it: 'paused' (none would act on a
+ * failed primary), 'active', 'mixed' (some paused, some not: a pause that
+ * did not reach every member), 'unknown' (no member said).
+ */
+export interface PauseState {
+  state: 'active' | 'paused' | 'mixed' | 'unknown';
+  /** Members that say they are paused. */
+  paused: string[];
+  /** Members that say they are not. */
+  active: string[];
+}
+
+/**
+ * The pause state of the manager's members from its view: each member's own
+ * word, and the cluster-wide switch when the manager has one (a member that
+ * has not yet taken the switch counts as what it says).
+ */
+export function pauseState(view: FmView, members: readonly string[]): PauseState {
+  const nodes = view.nodes.filter((n) => members.includes(n.name));
+  const paused = nodes.filter((n) => n.paused === true).map((n) => n.name);
+  const active = nodes.filter((n) => n.paused === false).map((n) => n.name);
+  const on = view.paused;
+  let state: PauseState['state'];
+  if (paused.length > 0 && active.length > 0) state = 'mixed';
+  else if (on !== undefined && (paused.length > 0 || active.length > 0) && (on ? active.length > 0 : paused.length > 0)) state = 'mixed';
+  else if (paused.length > 0 || on === true) state = 'paused';
+  else if (active.length > 0 || on === false) state = 'active';
+  else state = 'unknown';
+  return { state, paused, active };
+}
+
+/** One command that pauses or resumes automatic failover on every member, run as root on one host. */
+export interface PauseCommand {
+  command: string;
+  /** Data for its stdin (Patroni: curl's options, the REST password among them): never shown or logged. */
+  stdin?: string;
+  timeoutMs: number;
+  /** How progress lines and errors name it. */
+  display: string;
+}
+
+/** How a manager pauses and resumes automatic failover for the whole cluster (m1 pause, m1 resume, upgrade's restarts). */
+export interface FailoverPause {
+  /** The stored password its command needs (Patroni: the REST API's), if any. */
+  readonly secret?: string;
+  /**
+   * The command, run as root on `host` (a member whose manager answers: the
+   * primary first), that pauses (`paused` true) or resumes every member.
+   * Idempotent: pausing a paused cluster changes nothing.
+   */
+  command(cluster: Cluster, host: Instance, paused: boolean, secret: string | undefined): PauseCommand;
+  /** Why the command failed, else undefined: its exit status, or the answer it printed (an HTTP status). */
+  failure(result: CommandResult): string | undefined;
+  /** How long members may take to act on it once the command returned (Patroni: one loop). */
+  readonly settleMs: number;
+}
+
+/** A manager that has no cluster-wide pause: why, and what to do instead (the message of `m1 pause`'s exit 2). */
+export interface NoPause {
+  unsupported(cluster: Cluster): string;
 }
 
 export interface ViewInput {
@@ -190,9 +257,17 @@ export interface FailoverManager {
   /** The title of the view's daemon column (repmgr: repmgrd), when the manager has a daemon per node. */
   readonly daemonColumn?: string;
 
+  // maintenance
+  /** How automatic failover is paused and resumed (m1 pause / resume), or why it cannot be. */
+  readonly pause: FailoverPause | NoPause;
+
   // switchover
-  /** The commands of a switchover from `primary` to `target`; `addresses`: the inventory's, by instance name. */
-  switchoverSteps(cluster: Cluster, plan: { primary: string; target: string }, addresses: Readonly<Record<string, string>>): SwitchoverStep[];
+  /**
+   * The commands of a switchover from `primary` to `target`; `addresses`: the
+   * inventory's, by instance name. `failoverPaused`: some member was paused
+   * before (m1 pause), and must stay so afterwards.
+   */
+  switchoverSteps(cluster: Cluster, plan: { primary: string; target: string; failoverPaused?: boolean }, addresses: Readonly<Record<string, string>>): SwitchoverStep[];
   /** Checks of the manager's own after a switchover (repmgr: its witnesses follow the target), from its view then. */
   switchoverChecks(plan: { target: string; witnesses: readonly string[] }, view: FmView): ManagerCheck[];
 

@@ -43,6 +43,10 @@ export {
 export type { SwitchoverPlan } from '../playbooks/operate/switchover/preconditions.js';
 export { DEFAULT_MAX_LAG } from '../playbooks/operate/switchover/maxLag.js';
 export { testCluster as test, type TestOptions, type TestOutcome } from '../playbooks/operate/check/run.js';
+
+// pause, resume: automatic failover held off for maintenance (and around planned restarts)
+export { pauseFailover as pause, resumeFailover as resume, type PauseOptions, type PauseOutcome } from '../playbooks/operate/pause.js';
+export type { PauseState } from '../roles/failoverManager.js';
 export type { CheckRow } from '../playbooks/operate/table.js';
 
 // drill: a failure rehearsed and measured

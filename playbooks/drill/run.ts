@@ -121,6 +121,9 @@ export async function drillCluster(dir: string, scenario: Scenario, options: Dri
     if (!before.status.healthy || !primary) {
       throw new RefusedError(`drill ${scenario} on ${cluster.name}: the cluster is not healthy, nothing done:\n  ${before.status.problems.join('\n  ') || 'no single primary'}`);
     }
+    if (before.status.failover.state === 'paused') {
+      throw new RefusedError(`drill ${scenario} on ${cluster.name}: automatic failover is paused (m1 pause), so the drill would rehearse nothing the cluster does on its own; run \`m1 resume ${dir}\` first; nothing done`);
+    }
     target = drillTarget(cluster, scenario, primary);
     const what = `${target.kind === 'crash' ? 'crash' : 'cut off'} ${target.host}${target.primary ? ' (the primary)' : ''} of cluster ${cluster.name} for ${durationS} s`;
     if (options.confirm && !(await options.confirm(what))) throw new RefusedError(`drill ${scenario} on ${cluster.name}: not confirmed; nothing done`);

@@ -8,7 +8,8 @@ import { renderTable } from './table.js';
 export function formatStatus(s: ClusterStatus, now = new Date()): string {
   const out: string[] = [];
   const primary = s.primary ? `primary ${s.primary}${s.timeline !== undefined ? ` (timeline ${s.timeline})` : ''}` : s.primaries.length > 1 ? `${s.primaries.length} primaries: ${s.primaries.join(', ')}` : 'no primary';
-  out.push(`cluster ${s.cluster}: PostgreSQL ${s.postgresVersion}, ${s.failoverManager}; ${primary}\n`);
+  const failover = s.failover.state === 'paused' ? '; automatic failover PAUSED' : s.failover.state === 'mixed' ? '; automatic failover PAUSED ON SOME MEMBERS' : '';
+  out.push(`cluster ${s.cluster}: PostgreSQL ${s.postgresVersion}, ${s.failoverManager}; ${primary}${failover}\n`);
   out.push(
     renderTable(
       ['host', 'role', 'upstream', 'replication', 'lag', 'services'],

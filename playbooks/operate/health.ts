@@ -6,7 +6,7 @@
  */
 import { clusterVar } from '../../src/config/vars.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type FailoverManagerName, type Role } from '../../src/inventory/cluster.js';
-import type { FmView } from '../../roles/failoverManager.js';
+import { pauseState, type FmView, type PauseState } from '../../roles/failoverManager.js';
 import { managerFor } from '../../roles/managers.js';
 import { hostLiveFacts, instanceForHost, liveTopology } from '../deploy/live.js';
 import type { HostLiveFacts } from '../../roles/context.js';
@@ -102,6 +102,12 @@ export interface ClusterStatus {
   timeline?: number;
   hosts: HostStatus[];
   fm: FmView;
+  /**
+   * Automatic failover, as the manager's members say it. 'paused' (m1 pause)
+   * is a warning, not degraded: a deliberate state, the cluster serves;
+   * 'mixed' (some members paused, some not) is degraded.
+   */
+  failover: PauseState;
   routes: RouteStatus[];
   barman: BarmanStatus[];
   /** The primary's replication slots. */
@@ -153,6 +159,14 @@ export interface EvaluateInput {
   /** Answers of clients connecting through each entry point, by route id (when checked). */
   routeAnswers?: Readonly<Record<string, RouteAnswer>>;
   routes: readonly Route[];
+}
+
+/** Who is paused and who is not, for a 'mixed' pause state; `dcs`: the manager's cluster-wide switch, when it has one. */
+export function mixedPause(p: PauseState, dcs: boolean | undefined): string {
+  const list = (names: string[]) => names.join(', ');
+  if (dcs === true && p.paused.length === 0) return `paused in the DCS, not yet on ${list(p.active)}`;
+  if (dcs === false && p.active.length === 0) return `resumed in the DCS, still paused on ${list(p.paused)}`;
+  return `paused on ${list(p.paused)} and not on ${list(p.active)}`;
 }
 
 export function evaluateStatus(input: EvaluateInput): ClusterStatus {
@@ -246,6 +260,12 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
       warnings.push(...manager.warnings(n, hosts.find((h) => h.host === i.name)?.upstream));
     }
   }
+  const failover = pauseState(fm, manager.members(cluster).map((i) => i.name));
+  if (failover.state === 'paused') {
+    warnings.push(`automatic failover is PAUSED (${manager.title}, every member): a failed primary is not replaced; \`m1 resume ${cluster.dir}\` turns it back on`);
+  } else if (failover.state === 'mixed') {
+    problems.push(`automatic failover is ${mixedPause(failover, fm.paused)}: after a failure the members would not act alike; \`m1 pause\` or \`m1 resume\` sets every member the same`);
+  }
 
   // Entry points.
   const routes: RouteStatus[] = input.routes.map((r) => {
@@ -326,6 +346,7 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
     ...(timeline !== undefined ? { timeline } : {}),
     hosts,
     fm,
+    failover,
     routes,
     barman,
     slots,

@@ -60,6 +60,17 @@ export const efmManager: FailoverManager = {
   problem: efmProblem,
   works: efmWorks,
   warnings: () => [],
+  /**
+   * EFM has no cluster-wide pause to switch at run time: its agents read
+   * auto.failover when they start. TPA's rolling upgrade stops the agent of
+   * the node it restarts instead.
+   */
+  pause: {
+    unsupported: (cluster) =>
+      'EFM has no pause of automatic failover that takes effect at once: its agents read auto.failover only when they start. ' +
+      `For maintenance on one node, stop its agent (systemctl stop ${efmPaths(efmVersion(cluster)).serviceName}) and start it again after, as TPA's upgrade does; ` +
+      'to turn automatic failover off for the whole cluster, set efm_conf_settings: {auto.failover: false} in cluster_vars and deploy (every agent restarts)',
+  },
 
   switchoverSteps: (cluster, plan, addresses) => efmSteps(cluster, plan.target, efmTargetAddress(cluster, plan.target, addresses)),
   switchoverChecks: () => [],

@@ -16,6 +16,7 @@ import { patroniOwnsPostgres } from '../../src/products/patroni/ownership.js';
 import { patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
 import { etcdAuthRole, etcdHealthRole, etcdPasswordsRole, etcdPeerTlsRole, etcdRole, etcdSettingsRole } from '../etcd/role.js';
 import { ETCD_PATRONI_SECRET, ETCD_ROOT_SECRET } from '../../src/products/etcd/auth.js';
+import { patroniPause } from './failoverPause.js';
 import { patroniPausedRole, patroniPauseRole } from './pause.js';
 import { postgresRole } from '../postgres/role.js';
 import { patroniPackagesRole } from './packages.js';
@@ -86,6 +87,7 @@ export const patroniManager: FailoverManager = {
   problem: patroniProblem,
   works: (n) => n.state === 'running' || n.state === 'streaming',
   warnings: () => [],
+  pause: patroniPause,
 
   switchoverSteps: (cluster, plan) => patroniSteps(cluster, plan.primary, plan.target),
   switchoverChecks: () => [],

@@ -15,7 +15,11 @@ export function patroniView(input: ViewInput): FmView {
   const s = facts[from]!.patroni!;
   view.from = from;
   if (s.leader) view.primary = s.leader;
-  for (const m of s.members) view.nodes.push({ name: m.name, role: m.role, state: facts[m.name]?.patroniSelf?.state ?? m.state });
+  view.paused = s.paused;
+  for (const m of s.members) {
+    const own = facts[m.name]?.patroniSelf;
+    view.nodes.push({ name: m.name, role: m.role, state: own?.state ?? m.state, ...(own ? { paused: own.paused } : {}) });
+  }
   return view;
 }
 

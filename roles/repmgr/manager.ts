@@ -10,17 +10,21 @@ import { runsPostgres, type Cluster } from '../../src/inventory/cluster.js';
 import { effectivePrimary } from '../../src/inventory/liveTopology.js';
 import { asPostgres } from '../../src/products/postgres/run.js';
 import { POSTGRES_SERVICE } from '../../src/products/postgres/layout.js';
-import { nodeActiveCommand, servicePauseCommand } from '../../src/products/repmgr/commands.js';
+import { localPausedCommand, nodeActiveCommand, servicePauseCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_SERVICE, repmgrPackages } from '../../src/products/repmgr/layout.js';
 import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
 import { levelStages } from '../postgres/levels.js';
 import { restartStages, type RestartWrap } from '../postgres/restart.js';
 import { postgresRole } from '../postgres/role.js';
+import { repmgrPause } from './pause.js';
 import { repmgrPostgres } from './postgres.js';
 import { repmgrRole } from './role.js';
 import { repmgrProblem, repmgrView, repmgrWarnings } from './status.js';
 import { repmgrSteps, witnessChecks } from './switchover.js';
+
+/** Left on a host while deploy holds repmgrd paused around its restart (root only). */
+export const RESTART_PAUSE_MARKER = '/var/lib/m1/repmgr/paused-by-deploy';
 
 /**
  * repmgrd around a host's restart. Paused cluster-wide: a restart that
@@ -30,18 +34,33 @@ import { repmgrSteps, witnessChecks } from './switchover.js';
  * repmgr.nodes when the local server is gone at its next look, and active
  * again only when it reconnects, seconds later (a deploy right after would
  * re-register the node); started again, it sets the record active at once.
+ * A cluster already paused (m1 pause) is left paused: deploy pauses only when
+ * the node is not, leaves a marker on the host saying it did, and unpauses
+ * only where it finds its marker.
  */
 export function repmgrRestartWrap(cluster: Cluster, primary: string): RestartWrap {
   const v = cluster.postgresVersion;
   const when = repmgrEnabled(cluster);
   return {
     before: (host): Operation[] => [
-      command({ name: 'pause repmgrd on every node (no failover during the restart)', cmd: asPostgres(servicePauseCommand(v, true)), when }),
+      command({
+        name: 'pause repmgrd on every node (no failover during the restart)',
+        cmd: `${asPostgres(servicePauseCommand(v, true))} && install -d -m 0700 /var/lib/m1 /var/lib/m1/repmgr && touch ${RESTART_PAUSE_MARKER}`,
+        display: asPostgres(servicePauseCommand(v, true)),
+        unless: localPausedCommand(v),
+        when,
+      }),
       command({ name: `stop ${REPMGR_SERVICE} on ${host} while its server restarts`, cmd: `systemctl stop ${REPMGR_SERVICE}`, when }),
     ],
     after: (host): Operation[] => [
       command({ name: `start ${REPMGR_SERVICE} on ${host}`, cmd: `systemctl start ${REPMGR_SERVICE}`, when }),
-      command({ name: 'unpause repmgrd on every node', cmd: asPostgres(servicePauseCommand(v, false)), when }),
+      command({
+        name: 'unpause repmgrd on every node (deploy paused it)',
+        cmd: `${asPostgres(servicePauseCommand(v, false))} && rm -f -- ${RESTART_PAUSE_MARKER}`,
+        display: asPostgres(servicePauseCommand(v, false)),
+        removes: RESTART_PAUSE_MARKER,
+        when,
+      }),
       waitUntil({ name: `repmgrd marks ${host} active again (repmgr.nodes on ${primary})`, cmd: nodeActiveCommand(v, primary, host), timeoutMs: 60_000, intervalMs: 1000, when }),
     ],
   };
@@ -77,8 +96,9 @@ export const repmgrManager: FailoverManager = {
   works: (n) => n.state === 'running',
   warnings: repmgrWarnings,
   daemonColumn: 'repmgrd',
+  pause: repmgrPause,
 
-  switchoverSteps: (cluster, plan) => repmgrSteps(cluster, plan.target),
+  switchoverSteps: (cluster, plan) => repmgrSteps(cluster, plan.target, plan.failoverPaused === true),
   switchoverChecks: witnessChecks,
 
   voters: 'witness',

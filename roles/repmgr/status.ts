@@ -18,7 +18,16 @@ export function repmgrView(input: ViewInput): FmView {
     const own = facts[n.name]?.repmgr;
     const state = !n.active ? 'inactive' : show === undefined ? 'unknown' : show.connection === 0 ? 'running' : 'unreachable';
     const daemon = own?.daemon === undefined ? undefined : !own.daemon.running ? 'stopped' : own.daemon.paused ? 'paused' : 'running';
-    view.nodes.push({ name: n.name, role: n.type, state, ...(n.upstreamNodeId !== undefined ? { upstream: byId.get(n.upstreamNodeId) ?? String(n.upstreamNodeId) } : {}), ...(daemon ? { daemon } : {}) });
+    // repmgrd_is_paused() answers from the node's shared memory, whether repmgrd runs or not (repmgr service pause sets it either way).
+    const paused = own?.daemon?.paused;
+    view.nodes.push({
+      name: n.name,
+      role: n.type,
+      state,
+      ...(n.upstreamNodeId !== undefined ? { upstream: byId.get(n.upstreamNodeId) ?? String(n.upstreamNodeId) } : {}),
+      ...(daemon ? { daemon } : {}),
+      ...(paused !== undefined ? { paused } : {}),
+    });
   }
   const primaries = r.nodes.filter((n) => n.type === 'primary' && n.active).map((n) => n.name);
   if (primaries.length === 1) view.primary = primaries[0];
@@ -29,10 +38,13 @@ export function repmgrProblem(n: FmNode): string | undefined {
   return n.state === 'running' ? undefined : `repmgr sees ${n.name} as ${n.state}`;
 }
 
-/** repmgrd paused or stopped (no automatic failover), and a standby whose recorded upstream is not the one it streams from. */
+/**
+ * repmgrd stopped (no automatic failover from there), and a standby whose
+ * recorded upstream is not the one it streams from. A paused repmgrd is said
+ * once for the cluster (status's pause line), not per node.
+ */
 export function repmgrWarnings(n: FmNode, streamsFrom: string | undefined): string[] {
   const out: string[] = [];
-  if (n.daemon === 'paused') out.push(`repmgrd is paused on ${n.name}: no automatic failover; run \`repmgr service unpause\` as postgres`);
   if (n.daemon === 'stopped') out.push(`repmgrd does not run on ${n.name}: no automatic failover from there`);
   if (n.role === 'standby' && streamsFrom && n.upstream && streamsFrom !== n.upstream) out.push(`repmgr records ${n.upstream} as ${n.name}'s upstream; it streams from ${streamsFrom}`);
   return out;

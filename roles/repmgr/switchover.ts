@@ -6,18 +6,22 @@
  * pauses every repmgrd itself once its checks pass, right before it stops
  * the primary, and unpauses them when done; a separate pause only added a
  * command (and repmgr's checks) to the time before the promotion.
+ *
+ * On a cluster paused before (m1 pause), no unpause: repmgr 5.3 leaves a
+ * node that was already paused paused, and so does m1.
  */
 import type { FmView, ManagerCheck, SwitchoverStep } from '../failoverManager.js';
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { asPostgres } from '../../src/products/postgres/run.js';
 import { servicePauseCommand, standbySwitchoverCommand } from '../../src/products/repmgr/commands.js';
 
-export function repmgrSteps(cluster: Cluster, target: string): SwitchoverStep[] {
+export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = false): SwitchoverStep[] {
   const v = cluster.postgresVersion;
-  return [
+  const steps: SwitchoverStep[] = [
     { name: `repmgr standby switchover --siblings-follow on ${target}`, host: target, command: asPostgres(standbySwitchoverCommand(v)), timeoutMs: 600_000, promotes: true },
-    { name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true },
   ];
+  if (!failoverPaused) steps.push({ name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true });
+  return steps;
 }
 
 /** Each witness registered against the target afterwards (repmgr records its upstream). */

@@ -21,6 +21,8 @@ export interface SwitchoverPlan {
   witnesses: string[];
   /** The target's lag when checked, bytes. */
   lagBytes: number;
+  /** Automatic failover was paused (m1 pause) on some member before: the switchover leaves it so. */
+  failoverPaused: boolean;
 }
 
 export type Precondition = { ok: true; plan: SwitchoverPlan } | { ok: false; reason: string };
@@ -80,6 +82,7 @@ export function checkSwitchover(cluster: Cluster, status: ClusterStatus, target:
       cascaded: status.hosts.filter((x) => x.live === 'replica' && x.upstream !== undefined && x.upstream !== primary).map((x) => ({ host: x.host, upstream: x.upstream! })),
       witnesses: status.hosts.filter((x) => x.live === 'witness').map((x) => x.host),
       lagBytes: lag,
+      failoverPaused: status.failover.paused.length > 0,
     },
   };
 }

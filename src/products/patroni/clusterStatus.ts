@@ -54,6 +54,8 @@ export function parseClusterJson(text: string): PatroniClusterStatus {
 export interface PatroniSelfStatus {
   state: string;
   role: string;
+  /** This member runs paused (maintenance mode: Patroni adds "pause": true then). */
+  paused: boolean;
 }
 
 /** GET /patroni's answer; undefined when it is not the JSON Patroni writes. */
@@ -61,7 +63,7 @@ export function parseSelfJson(text: string): PatroniSelfStatus | undefined {
   try {
     const doc = JSON.parse(text) as Record<string, unknown>;
     if (typeof doc.state !== 'string') return undefined;
-    return { state: doc.state, role: String(doc.role ?? '') };
+    return { state: doc.state, role: String(doc.role ?? ''), paused: doc.pause === true };
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quoteAll, quote } from '../../engine/shell/quote.js';
-import { remotePsql } from '../postgres/run.js';
+import { localPsql, remotePsql } from '../postgres/run.js';
 import { literal } from '../postgres/sqlQuote.js';
 import { POSTGRES_PORT } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
@@ -79,6 +79,15 @@ export function standbySwitchoverCommand(version: PostgresVersion): string {
 /** repmgrd pause / unpause for the whole cluster (run on any node). */
 export function servicePauseCommand(version: PostgresVersion, pause: boolean): string {
   return repmgr(version, 'service', pause ? 'pause' : 'unpause');
+}
+
+/**
+ * Exit 0 when this node's repmgrd is paused (repmgr.repmgrd_is_paused() on
+ * the local server: its shared memory, set by `service pause` whether
+ * repmgrd runs or not). Run as root.
+ */
+export function localPausedCommand(version: PostgresVersion): string {
+  return `test "$(${localPsql(version, REPMGR_DB, `-c ${quote('SELECT repmgr.repmgrd_is_paused()')}`)} 2>/dev/null)" = t`;
 }
 
 /** Exit 0 when repmgr.nodes on `primary` has `node` active (repmgrd sets it back after a reconnect). */

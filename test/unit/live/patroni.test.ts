@@ -10,7 +10,7 @@ describe("Patroni's REST answers and PgBouncer's databases file, recorded (Patro
     const { facts: f, errors } = readRecorded('patroni-switchover', 'live-pt-turbot', facts);
     expect(errors).toEqual([]);
     expect(f.cluster).toMatchObject({ leader: 'live-pt-badger', paused: false, members: [{ name: 'live-pt-badger', role: 'leader', timeline: 2 }, { name: 'live-pt-turbot', role: 'replica', state: 'running', timeline: 2 }] });
-    expect(f.self).toEqual({ state: 'running', role: 'replica' });
+    expect(f.self).toEqual({ state: 'running', role: 'replica', paused: false });
   });
 
   it("a stopped member's API does not answer: no view, and a problem with curl's exit status and message", () => {

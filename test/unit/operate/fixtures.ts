@@ -47,6 +47,8 @@ export interface LiveSpec {
   fenced?: string[];
   /** The primary's synchronous_standby_names (default: none). */
   synchronousStandbys?: string;
+  /** Nodes whose repmgrd is paused (repmgr service pause). */
+  paused?: string[];
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -88,7 +90,7 @@ export function probeTexts(c: Cluster, live: LiveSpec): Record<string, string> {
           const up = type === 'primary' ? '' : type === 'witness' ? String(idOf(repmgrPrimary)) : String(idOf(live.upstreams[n] ?? repmgrPrimary));
           lines.push(`m1:rnode=${inst.node}|${n}|${type}|${up}|true`);
         }
-        lines.push('m1:repmgrd=true|false');
+        lines.push(`m1:repmgrd=true|${live.paused?.includes(i.name) ? 'true' : 'false'}`);
         for (const n of names.filter((x) => probeSpec(c, c.instances.find((y) => y.name === x)!).postgres)) {
           const down = live.stopped?.includes(n) || live.unreachable?.includes(n);
           lines.push(`m1:rshow=${idOf(n)},${down ? -1 : 0},${n === live.primary ? 0 : 1}`);

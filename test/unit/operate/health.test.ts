@@ -119,7 +119,7 @@ describe('evaluateStatus', () => {
     const evaluate = (ownB: string | undefined) => {
       const probes = probesFor(fiveNodes(), HEALTHY);
       probes['op-a']!.patroni = dcs('stopped');
-      if (ownB) probes['op-b']!.patroniSelf = { state: ownB, role: 'replica' };
+      if (ownB) probes['op-b']!.patroniSelf = { state: ownB, role: 'replica', paused: false };
       return evaluateStatus({ cluster: c, probes, addresses: ADDRESSES, routes: [] });
     };
     // The demoted leader runs and streams again, its record still says stopped: not a problem.

@@ -17,7 +17,12 @@ describe('switchover preconditions', () => {
     const r = check('op-c', { ...HEALTHY, lag: { 'op-c': 1000 } });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.plan).toEqual({ primary: 'op-a', target: 'op-c', siblings: ['op-b'], cascaded: [{ host: 'op-d', upstream: 'op-b' }], witnesses: ['op-e'], lagBytes: 1000 });
+    expect(r.plan).toEqual({ primary: 'op-a', target: 'op-c', siblings: ['op-b'], cascaded: [{ host: 'op-d', upstream: 'op-b' }], witnesses: ['op-e'], lagBytes: 1000, failoverPaused: false });
+  });
+
+  it('notes a cluster paused before (m1 pause), so the switchover leaves it paused', () => {
+    const r = check('op-c', { ...HEALTHY, paused: ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'] });
+    expect(r.ok && r.plan.failoverPaused).toBe(true);
   });
 
   it('refuses an unknown host, naming the hosts and the replicas to choose from', () => {

@@ -120,7 +120,10 @@ describe('parseProbe on recorded output', () => {
       '{"state": "running", "postmaster_start_time": "2026-12-02 19:40:40.184155+00:00", "role": "replica", "server_version": 150018, "xlog": {"received_location": 285441128, "replayed_location": 285441128, ' +
       '"replayed_timestamp": "2026-12-02 19:40:51.411571+00:00", "paused": false}, "timeline": 3, "dcs_last_seen": 1796240478, "database_system_identifier": "7714793324656718191", "patroni": {"version": "3.0.2", "scope": "c"}}';
     const p = parseProbe(s, `m1:patroniself=0:${Buffer.from(answer).toString('base64')}\n`);
-    expect(p.patroniSelf).toEqual({ state: 'running', role: 'replica' });
+    expect(p.patroniSelf).toEqual({ state: 'running', role: 'replica', paused: false });
+    // Paused (maintenance mode), Patroni adds "pause": true to the same answer.
+    const paused = parseProbe(s, `m1:patroniself=0:${Buffer.from(answer.replace(/}$/, ', "pause": true}')).toString('base64')}\n`);
+    expect(paused.patroniSelf).toEqual({ state: 'running', role: 'replica', paused: true });
     const failed = parseProbe(s, `m1:patroniself=7:${Buffer.from('curl: (7) Failed to connect').toString('base64')}\n`);
     expect(failed.patroniSelf).toBeUndefined();
     expect(failed.errors).toEqual([]);

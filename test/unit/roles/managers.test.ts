@@ -58,13 +58,11 @@ describe('repmgr', () => {
     expect(m.reading(c, byName(c, 'gamma'))).toEqual({ units: ['postgres', 'repmgr'], repmgr: true });
   });
 
-  it('takes a node as working when repmgr reaches it; warns of a paused repmgrd and of a recorded upstream that is not the live one', () => {
+  it('takes a node as working when repmgr reaches it; warns of a stopped repmgrd and of a recorded upstream that is not the live one (a pause is said once for the cluster)', () => {
     expect(m.problem(node({ state: 'unreachable' }))).toBe('repmgr sees n1 as unreachable');
     expect(m.works(node({}))).toBe(true);
-    expect(m.warnings(node({ daemon: 'paused', upstream: 'a' }), 'b')).toEqual([
-      'repmgrd is paused on n1: no automatic failover; run `repmgr service unpause` as postgres',
-      "repmgr records a as n1's upstream; it streams from b",
-    ]);
+    expect(m.warnings(node({ daemon: 'paused', paused: true, upstream: 'a' }), 'b')).toEqual(["repmgr records a as n1's upstream; it streams from b"]);
+    expect(m.warnings(node({ daemon: 'stopped' }), undefined)).toEqual(['repmgrd does not run on n1: no automatic failover from there']);
     expect(m.daemonColumn).toBe('repmgrd');
   });
 
