@@ -92,7 +92,8 @@ export function statusSummary(outcomes: readonly Outcome<ClusterStatus>[], now =
       if ('error' in o) return [o.dir, '', `NOT READ: ${o.error.message.split('\n')[0]}`, '', ''];
       const s = o.value;
       const lag = maxLagBytes(s);
-      const health = s.healthy ? 'healthy' : `DEGRADED (${s.problems.length} problem${s.problems.length === 1 ? '' : 's'})`;
+      const paused = s.failover.state === 'paused' ? ', failover PAUSED' : '';
+      const health = `${s.healthy ? 'healthy' : `DEGRADED (${s.problems.length} problem${s.problems.length === 1 ? '' : 's'})`}${paused}`;
       return [s.cluster, primaryCell(s), health, lag === undefined ? '' : formatBytes(lag), lastBackupAge(s, now)];
     }),
   );

@@ -1,30 +1,20 @@
 import type { Command } from 'commander';
-import { wrap, type RunState } from './program.js';
-
-const RESUME_HELP = `
-Resumes automatic failover on every member (after m1 pause), then reads each
-member back until it says it is no longer paused: repmgr service unpause;
-Patroni PATCH /config {"pause": false}. Already active: nothing is run (exit 0).
-
-Refused (exit 3, nothing changed) unless exactly one data node runs as primary:
-the manager would fail over the moment it is resumed. Start the primary first,
-or pass --force to resume anyway and let it fail over.
-
-Exit status: 0 active everywhere; 1 a member could not be resumed or did not
-say so (named); 2 no pause for this failover manager (EFM), or bad flags; 3
-refused (no single primary), or another m1 run holds the cluster lock.
-
-Example:
-  m1 resume clusters/m1
-`;
+import { examples, wrap, type RunState } from './program.js';
 
 export function register(program: Command, state: RunState): void {
   program
     .command('resume')
-    .description('resume automatic failover after m1 pause')
+    .summary('resume automatic failover after m1 pause')
+    .description(
+      'Resume automatic failover on every member (after m1 pause), then read each member back until it says it is no longer paused: ' +
+        'repmgr service unpause; Patroni PATCH /config {"pause": false}. Already active: nothing is run (exit 0). ' +
+        'Refused (exit 3, nothing changed) unless exactly one data node runs as primary, as the manager would fail over the moment it is resumed: ' +
+        'start the primary first, or pass --force and let it fail over. Exit 1: a member could not be resumed or did not say so (named); ' +
+        '2: no pause for this failover manager (EFM).',
+    )
+    .addHelpText('after', examples('m1 resume clusters/m1'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml and inventory.json)')
     .option('--force', 'resume even when no single primary runs (the manager fails over at once)')
-    .addHelpText('after', RESUME_HELP)
     .action(
       wrap(state, async (dir: string, opts: { force?: boolean }) => {
         const { resumeFailover } = await import('../../playbooks/operate/pause.js');

@@ -60,6 +60,11 @@ describe('several clusters at once', () => {
     expect(lines[3]).toMatch(/^clusters\/north +NOT READ: clusters\/north\/config.yml: not found$/);
   });
 
+  it('status: a cluster paused by m1 pause says so beside its health', () => {
+    const paused = status({ ...HEALTHY, paused: ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'] }, 'south');
+    expect(statusSummary([{ dir: 'clusters/south', value: paused }]).split('\n')[1]).toMatch(/^south +op-a +healthy, failover PAUSED +/);
+  });
+
   it('last backup: the newest over the Barman servers, "none" without a backup, empty without Barman', () => {
     const now = new Date('2026-12-06T12:00:00Z');
     const s = status(HEALTHY);
