@@ -1,11 +1,15 @@
 /**
- * EFM as M1's failover manager, on real containers. EFM itself
- * cannot be installed here (EDB's repository is out of reach), so:
+ * EFM as M1's failover manager, on real containers, as TPA's own configure
+ * wrote it (test/fixtures/tpa-configs/efm-2loc.yml, unedited: three
+ * locations, a cascaded replica, the Barman host and a witness-only location
+ * as witnesses; image tpa/debian:12, run as the packages image with
+ * M1_DEBIAN_IMAGE=m1/debian-packages). EFM itself cannot be installed here
+ * (EDB's repository is out of reach), so:
  *  (a) without EDB_SUBSCRIPTION_TOKEN, `m1 deploy` exits 2 with one line
  *      saying what to set, and no host changed (each host's files, services,
  *      accounts and packages compared before and after);
  *  (b) `m1 deploy --skip-packages efm` deploys everything else: the primary
- *      and its pg_basebackup replica stream through a slot, the witness runs
+ *      and its pg_basebackup replica stream through a slot, the witnesses run
  *      the EFM files and no Postgres, the EFM files have their owner, mode
  *      and content, db.password.encrypted is the one key left out and the
  *      output says so; a second deploy changes nothing; `m1 status` shows the
@@ -20,15 +24,16 @@ import { efmSlotName } from '../../../src/products/efm/clone.js';
 import { efmPaths, efmVersion } from '../../../src/products/efm/version.js';
 import { efmProperties } from '../../../src/products/efm/properties.js';
 import { TOKEN_VARIABLE } from '../../../src/products/efm/tokenGate.js';
-import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { DEBIAN_IMAGE_VARIABLE } from '../../../src/platforms/docker/imageName.js';
+import { provisionTpaConfig, type TpaTestCluster } from '../../support/tpaConfigs.js';
 import { eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
-import { e2eClusterName } from '../../support/testCluster.js';
 
-const NAME = e2eClusterName('m1e2efm');
-let c: ProvisionedTestCluster;
+const savedImage = process.env[DEBIAN_IMAGE_VARIABLE];
+let NAME: string;
+let c: TpaTestCluster;
 let primary: string;
 let replica: string;
-let witness: string;
+let witnesses: Set<string>;
 let first: CliRun;
 let firstMs: number;
 const outputs: CliRun[] = [];
@@ -78,10 +83,14 @@ async function snapshots(): Promise<Record<string, string>> {
   return out;
 }
 
-async function stat(host: string, path: string): Promise<string> {
-  const r = await c.ssh(host, `stat -c '%U %G %a' ${path}`);
-  expect(r.code, `${host}: ${path}: ${r.stderr}`).toBe(0);
-  return r.stdout.trim();
+/** Owner, group and mode of each path on a host (one command), by path. */
+async function stats(host: string, paths: string[]): Promise<Record<string, string>> {
+  const r = await c.ssh(host, `stat -c '%n %U %G %a' ${paths.join(' ')}`);
+  expect(r.code, `${host}: ${r.stderr}`).toBe(0);
+  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => {
+    const [path, ...rest] = l.split(' ');
+    return [path!, rest.join(' ')];
+  }));
 }
 
 async function content(host: string, path: string): Promise<string> {
@@ -119,19 +128,25 @@ async function likeFreshHosts(): Promise<void> {
 
 describe('EFM cluster: the token gate, then --skip-packages efm', () => {
   beforeAll(async () => {
-    c = await provisionConfiguredCluster({
-      name: NAME,
-      configure: { postgresql: '15', failoverManager: 'efm', enablePgbouncer: true },
-      image: 'm1/debian-packages:bookworm',
-      fresh: true,
-    });
+    process.env[DEBIAN_IMAGE_VARIABLE] = 'm1/debian-packages';
+    c = await provisionTpaConfig('efm-2loc');
+    NAME = c.cluster.name;
     primary = c.cluster.instances.find((i) => i.roles.includes('primary'))!.name;
     replica = c.cluster.instances.find((i) => i.roles.includes('replica'))!.name;
-    witness = c.cluster.instances.find((i) => i.roles.includes('witness'))!.name;
+    witnesses = new Set(c.cluster.instances.filter((i) => i.roles.includes('witness')).map((i) => i.name));
+    expect(witnesses.size).toBe(2);
     await likeFreshHosts();
   });
   afterAll(async () => {
     if (!process.env['M1E2E_KEEP']) await c?.teardown();
+    if (savedImage === undefined) delete process.env[DEBIAN_IMAGE_VARIABLE];
+    else process.env[DEBIAN_IMAGE_VARIABLE] = savedImage;
+  });
+
+  it("runs m1's packages image for TPA's tpa/debian:12, said once", () => {
+    expect(c.provisionLines.filter((l) => l.startsWith('image tpa/debian:12'))).toEqual([
+      "image tpa/debian:12 is TPA's Debian 12: m1 runs m1/debian-packages:bookworm for it (M1_DEBIAN_IMAGE=m1/debian-packages)",
+    ]);
   });
 
   it('(a) without EDB_SUBSCRIPTION_TOKEN: exit 2, one line naming the variable, and no host changed', async () => {
@@ -186,11 +201,14 @@ describe('EFM cluster: the token gate, then --skip-packages efm', () => {
     expect(await eventually(async () => (await sql(c, replica, `SELECT count(*) FROM m1e2efm WHERE v = '${token}'`)) === '1', 15_000)).toBe(true);
   });
 
-  it('(b) the witness runs no Postgres; every EFM agent may log in as efm (md5 line, no TLS)', async () => {
-    const w = await c.ssh(witness, 'test -e /opt/postgres/data/PG_VERSION; echo pgdata=$?; test -e /etc/systemd/system/postgres.service; echo unit=$?; ss -Hltn "sport = :5432" | wc -l');
-    expect(w.stdout).toMatch(/pgdata=1/);
-    expect(w.stdout).toMatch(/unit=1/);
-    expect(w.stdout.trim().split('\n').pop(), 'something listens on 5432 on the witness').toBe('0');
+  it('(b) the witnesses run no Postgres; every EFM agent may log in as efm (md5 line, no TLS)', async () => {
+    for (const witness of witnesses) {
+      const w = await c.ssh(witness, 'test -e /opt/postgres/data/PG_VERSION; echo pgdata=$?; test -e /etc/systemd/system/postgres.service; echo unit=$?; ss -Hltn "sport = :5432" | wc -l');
+      expect(w.stdout, witness).toMatch(/pgdata=1/);
+      expect(w.stdout, witness).toMatch(/unit=1/);
+      expect(w.stdout.trim().split('\n').pop(), `something listens on 5432 on ${witness}`).toBe('0');
+    }
+    const witness = [...witnesses].at(-1)!;
     expect(await sql(c, primary, "SELECT rolsuper FROM pg_roles WHERE rolname = 'efm'")).toBe('t');
     const hba = await content(primary, '/opt/postgres/data/pg_hba.conf');
     for (const i of c.cluster.instances) expect(hba).toContain(`host all efm ${i.ipAddress}/32 md5`);
@@ -206,14 +224,18 @@ describe('EFM cluster: the token gate, then --skip-packages efm', () => {
 
   it('(b) the EFM files are in place with their owner, mode and content on every agent', async () => {
     const paths = efmPaths(efmVersion(c.cluster));
-    for (const i of c.cluster.instances) {
+    // the hosts side by side, each one's owners and modes in one command
+    await Promise.all(c.cluster.instances.map(async (i) => {
       const want = efmHostFiles(c.cluster, i);
-      for (const d of want.directories) expect(await stat(i.name, d.path), `${i.name}: ${d.path}`).toBe(`${d.owner} ${d.group} ${Number.parseInt(d.mode, 8).toString(8)}`);
-      for (const f of want.files) expect(await stat(i.name, f.path), `${i.name}: ${f.path}`).toBe(`${f.owner} ${f.group} ${Number.parseInt(f.mode, 8).toString(8)}`);
+      const entries = [...want.directories, ...want.files];
+      const owners = await stats(i.name, entries.map((e) => e.path));
+      for (const e of entries) expect(owners[e.path], `${i.name}: ${e.path}`).toBe(`${e.owner} ${e.group} ${Number.parseInt(e.mode, 8).toString(8)}`);
       const props = properties(await content(i.name, `${paths.confDir}/${NAME}.properties`));
-      expect(props.get('is.witness'), i.name).toBe(i.name === witness ? 'true' : 'false');
+      expect(props.get('is.witness'), i.name).toBe(witnesses.has(i.name) ? 'true' : 'false');
       expect(props.get('bind.address'), i.name).toBe(`${i.ipAddress}:7800`);
-      expect(props.get('promotable'), i.name).toBe(i.name === witness ? 'false' : 'true');
+      // a cascaded replica (kaput streams from kapok) is not promoted by EFM
+      const cascaded = i.roles.includes('replica') && i.upstream !== primary;
+      expect(props.get('promotable'), i.name).toBe(witnesses.has(i.name) || cascaded ? 'false' : 'true');
       expect(props.get('application.name')).toBe(i.name);
       expect(props.get('db.user')).toBe('efm');
       // the one property m1 writes with EFM installed and left out here: the encrypted password
@@ -227,12 +249,12 @@ describe('EFM cluster: the token gate, then --skip-packages efm', () => {
       const account = await c.ssh(i.name, 'id -nG efm; getent passwd efm | cut -d: -f6; id -nG postgres');
       expect(account.stdout.split('\n')[0]).toBe('efm');
       expect(account.stdout.split('\n')[1]).toBe('/var/efm');
-      if (i.name !== witness) expect(account.stdout.split('\n')[2]).toMatch(/\befm\b/);
+      if (!witnesses.has(i.name)) expect(account.stdout.split('\n')[2]).toMatch(/\befm\b/);
       // EFM is neither started nor enabled: its package was skipped
       const svc = await c.ssh(i.name, `systemctl is-enabled ${paths.serviceName}; systemctl is-active ${paths.serviceName}`);
       expect(svc.stdout).toMatch(/disabled/);
       expect(svc.stdout).toMatch(/inactive/);
-    }
+    }));
   });
 
   it('(b) a second deploy changes nothing; no password in any output or log', async () => {
@@ -249,6 +271,24 @@ describe('EFM cluster: the token gate, then --skip-packages efm', () => {
     expect(check.out).toMatch(/nothing to change \(check mode\)/);
     const secrets = await storedSecrets(c.dir);
     expect(leakedSecrets(secrets, [...outputs.flatMap((o) => [o.out, o.err]), await runLogs(c.dir)])).toEqual([]);
+  });
+
+  it('(b) m1 test: every check passes but the failover manager\'s own (EFM is not installed)', async () => {
+    const r = await m1('test', c.dir);
+    outputs.push(r);
+    expect(r.code, r.out + r.err).toBe(1);
+    const rows = (verdict: string) => r.out.split('\n').filter((l) => l.startsWith(verdict)).map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(rows('FAIL')).toEqual([
+      'FAIL efm sees every node no node answered with its view',
+      ...c.cluster.instances.map((i) => `FAIL services on ${i.name} edb-efm-4.9 inactive`),
+    ]);
+    // the rest passes: one primary, the write read on every replica (the cascaded one too), barman check
+    expect(rows('PASS')).toEqual([
+      `PASS exactly one primary ${primary}`,
+      expect.stringMatching(new RegExp(`^PASS write on the primary ${primary} `)),
+      ...c.cluster.instances.filter((i) => i.roles.includes('replica')).map((i) => expect.stringMatching(new RegExp(`^PASS ${i.name} reads the write `))),
+      expect.stringMatching(/^PASS barman check .* OK; backs up /),
+    ]);
   });
 
   it('(b) m1 status shows the EFM view as unavailable (efm not installed) without crashing', async () => {

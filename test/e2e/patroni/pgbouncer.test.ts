@@ -1,22 +1,27 @@
 /**
- * `m1 configure --failover-manager patroni --enable-pgbouncer` (PgBouncer on
- * both data nodes, Barman, three etcd members; docker), deployed by `m1
- * deploy`: a write through every PgBouncer (6432,
- * from the test machine) lands on the leader; after `patronictl switchover`
- * Patroni's on_role_change callback points every PgBouncer at the new leader,
- * and a redeploy keeps it there, changing nothing on the data nodes.
+ * Patroni with PgBouncer as TPA's own configure wrote it (`tpaexec configure
+ * --failover-manager patroni --enable-pgbouncer --platform docker`:
+ * test/fixtures/tpa-configs/patroni-pgbouncer.yml, unedited, image
+ * tpa/debian:12; PgBouncer on both data nodes, Barman, three etcd members),
+ * on the packages image (M1_DEBIAN_IMAGE=m1/debian-packages), deployed by
+ * `m1 deploy`: `m1 test` passes and a second deploy changes nothing; a write
+ * through every PgBouncer (6432, from the test machine) lands on the leader;
+ * after `patronictl switchover` Patroni's on_role_change callback points
+ * every PgBouncer at the new leader, and a redeploy keeps it there, changing
+ * nothing on the data nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patroniMembers } from '../../../src/products/patroni/members.js';
 import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
-import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { IMAGE, deployLogged, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';
-import { e2eClusterName } from '../../support/testCluster.js';
+import { DEBIAN_IMAGE_VARIABLE } from '../../../src/platforms/docker/imageName.js';
+import { provisionTpaConfig, type TpaTestCluster } from '../../support/tpaConfigs.js';
+import { m1 } from '../support/m1.js';
+import { deployLogged, addressOf, landsOn, likeFreshHosts, localSql, patronictlList, switchover, within, writeQuery } from './support.js';
 
-const NAME = e2eClusterName('m1e2ep-pgbouncer');
 const PGBOUNCER_PORT = 6432;
-let tc: ProvisionedTestCluster;
+const savedImage = process.env[DEBIAN_IMAGE_VARIABLE];
+let tc: TpaTestCluster;
 let data: string[];
 let bouncers: string[];
 const log: string[] = [];
@@ -42,19 +47,34 @@ async function writeThroughEvery(tag: string): Promise<Record<string, string | u
 const everyOn = (address: string) => Object.fromEntries(bouncers.map((b) => [b, address]));
 
 beforeAll(async () => {
-  const reuse = Boolean(process.env.M1E2EP_REUSE);
-  tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'patroni', enablePgbouncer: true, postgresql: '15' }, image: IMAGE, fresh: !reuse });
+  process.env[DEBIAN_IMAGE_VARIABLE] = 'm1/debian-packages';
+  tc = await provisionTpaConfig('patroni-pgbouncer');
   data = patroniMembers(tc.cluster).map((m) => m.name);
   bouncers = tc.cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name);
-  if (!reuse) await likeFreshHosts(tc);
+  await likeFreshHosts(tc);
   await deploy();
 }, 1_200_000);
 
 afterAll(async () => {
   if (!process.env.M1E2EP_KEEP) await tc?.teardown();
+  if (savedImage === undefined) delete process.env[DEBIAN_IMAGE_VARIABLE];
+  else process.env[DEBIAN_IMAGE_VARIABLE] = savedImage;
 });
 
-describe('Patroni + PgBouncer', () => {
+describe("Patroni + PgBouncer: TPA's config.yml", () => {
+  it("runs m1's packages image for TPA's tpa/debian:12, said once", () => {
+    const said = tc.provisionLines.filter((l) => l.startsWith('image tpa/debian:12'));
+    expect(said).toEqual(["image tpa/debian:12 is TPA's Debian 12: m1 runs m1/debian-packages:bookworm for it (M1_DEBIAN_IMAGE=m1/debian-packages)"]);
+  });
+
+  it('m1 test passes; a second deploy changes nothing', async () => {
+    const t = await m1('test', tc.dir);
+    expect(t.code, t.out + t.err).toBe(0);
+    expect(t.out).toMatch(/all \d+ checks passed/);
+    const again = await deploy();
+    expect(Object.values(again.result.recap).map((r) => r.changed)).toEqual(tc.cluster.instances.map(() => 0));
+  });
+
   it('a write through every PgBouncer lands on the leader', async () => {
     expect(bouncers.length).toBeGreaterThanOrEqual(2);
     const l = await leader();
