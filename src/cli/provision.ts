@@ -8,11 +8,11 @@ export function register(program: Command, state: RunState): void {
     .command('provision')
     .summary("make the cluster's hosts exist and answer over SSH")
     .description(
-      'Make the hosts of <cluster-dir> exist and answer over SSH (docker: image, network, containers; bare: check SSH and record host keys); writes the keys, known_hosts and inventory.json. Refused (exit 3) while another m1 run (deploy...) holds the cluster lock.',
+      'Make the hosts of <cluster-dir> exist and answer over SSH (docker: image, network, containers; bare: check SSH and record host keys; aws: VPC, subnets, security group, key pair and instances through the AWS SDK, credentials from its usual chain); writes the keys, known_hosts and inventory.json. Refused (exit 3) while another m1 run (deploy...) holds the cluster lock.',
     )
     .addHelpText('after', examples('m1 provision clusters/m1'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml)')
-    .option('--ready-timeout <seconds>', 'how long each host may take to answer over SSH', '120')
+    .option('--ready-timeout <seconds>', 'how long each host may take to answer over SSH (aws: to start and answer)', '120')
     .action(
       wrap(state, async (dir: string, opts: { readyTimeout: string }) => {
         const seconds = Number(opts.readyTimeout);

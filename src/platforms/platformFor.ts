@@ -1,21 +1,14 @@
 /**
- * The platform of a cluster, by config.yml's platform. aws is refused for now.
+ * The platform of a cluster, by config.yml's platform.
  */
-import { UsageError } from '../errors.js';
 import type { Cluster } from '../inventory/cluster.js';
+import { awsPlatform } from './aws/awsPlatform.js';
 import { barePlatform } from './bare/barePlatform.js';
 import { dockerPlatform } from './docker/dockerPlatform.js';
 import type { Platform } from './platform.js';
 
+const PLATFORMS: Record<Cluster['platform'], Platform> = { docker: dockerPlatform, bare: barePlatform, aws: awsPlatform };
+
 export function platformFor(cluster: Pick<Cluster, 'platform' | 'name'>): Platform {
-  switch (cluster.platform) {
-    case 'docker':
-      return dockerPlatform;
-    case 'bare':
-      return barePlatform;
-    default:
-      throw new UsageError(
-        `config.yml: platform ${cluster.platform} is not supported yet (cluster ${cluster.name}); use docker or bare`,
-      );
-  }
+  return PLATFORMS[cluster.platform];
 }

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,7 +198,7 @@ describe('startup: the CLI imports a command only when it runs', () => {
   const chunks = async (mods: string[]) =>
     Promise.all(mods.filter((m) => m.startsWith('dist/cli/')).map(async (m) => ({ name: m, code: await readFile(join(packageRoot, m), 'utf8') })));
   /** Code that marks a chunk holding the engine, SSH, a platform or a role. */
-  const HEAVY = [/from "ssh2"/, /import\("dockerode"\)/, /defineRole\(/, /class Engine\b/, /from "handlebars"/];
+  const HEAVY = [/from "ssh2"/, /import\("dockerode"\)/, /defineRole\(/, /class Engine\b/, /from "handlebars"/, /from "@aws-sdk\/client-ec2"/];
 
   it.each(['--help', 'deploy --help', 'status --help'])('m1 %s loads commander and the CLI only: no Docker, SSH or engine code', async (line) => {
     const mods = await modulesLoadedBy(line.split(' '));
@@ -212,7 +212,7 @@ describe('startup: the CLI imports a command only when it runs', () => {
     expect(deploy).toMatch(/import\("\.\/deploy-[\w-]+\.js"\)/);
   });
 
-  it('deploy and status load no Docker client up front: dockerode (and its gRPC and protobuf) only when a container is to be made or changed', async () => {
+  it('deploy and status load no Docker client up front (dockerode, its gRPC and protobuf: only when a container is to be made or changed) and no AWS SDK (only for an aws cluster)', async () => {
     for (const mod of ['dist/playbooks/deploy/deploy.js', 'dist/playbooks/operate/status.js', 'dist/src/platforms/index.js']) {
       const trace = join(scratch, `trace-${++traces}`);
       const hook = join(packageRoot, 'test', 'support', 'moduleTrace', 'register.mjs');
@@ -224,8 +224,21 @@ describe('startup: the CLI imports a command only when it runs', () => {
       expect(r.code, r.err).toBe(0);
       const text = await readFile(trace, 'utf8');
       expect(text, mod).toContain(mod);
-      expect(text.split('\n').filter((l) => /node_modules\/(dockerode|docker-modem|@grpc|protobufjs)\//.test(l)), mod).toEqual([]);
+      expect(text.split('\n').filter((l) => /node_modules\/(dockerode|docker-modem|@grpc|protobufjs|@aws-sdk|@smithy)\//.test(l)), mod).toEqual([]);
     }
+  });
+
+  it('the AWS SDK stays an npm import (not bundled), in a chunk reached only by a dynamic import', async () => {
+    const dir = join(packageRoot, 'dist', 'cli');
+    const files = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.js')).map(async (f) => ({ name: f, code: await readFile(join(dir, f), 'utf8') })));
+    const sdk = files.filter((f) => /from "@aws-sdk\/client-ec2"/.test(f.code));
+    expect(sdk.map((f) => f.name)).toHaveLength(1);
+    expect(sdk[0]!.name).not.toBe('main.js');
+    // bundled, the SDK's own code would show its client class here
+    expect(files.some((f) => /class EC2Client\b/.test(f.code))).toBe(false);
+    const importers = files.filter((f) => f.code.includes(`"./${sdk[0]!.name}"`));
+    expect(importers.length).toBeGreaterThan(0);
+    for (const f of importers) expect(f.code, f.name).toMatch(new RegExp(`import\\("\\./${sdk[0]!.name.replace(/[.-]/g, '\\$&')}"\\)`));
   });
 
   it('m1 validate loads the config model but still no Docker or SSH code', async () => {
