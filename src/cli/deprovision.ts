@@ -7,7 +7,7 @@ import { examples, wrap, type RunState } from './program.js';
 export function register(program: Command, state: RunState): void {
   program
     .command('deprovision')
-    .summary('remove what provision made (containers and network, or AWS resources; the inventory)')
+    .summary('remove what provision made (containers, AWS resources, the inventory)')
     .description(
       'Remove what provision made for <cluster-dir> (docker: the cluster\'s containers and network; aws: only what carries the cluster\'s tag; bare: forget the inventory); asks first unless --yes. Keys stay in the directory. Refused (exit 3) while another m1 run (deploy...) holds the cluster lock.',
     )

@@ -5,7 +5,7 @@
  * volumes, assign_public_ip, tags). Pure: problems are returned, never thrown.
  */
 import { join } from 'node:path';
-import { hostVar } from '../../config/vars.js';
+import { hostVarLayer } from '../../config/vars.js';
 import type { ConfigProblem } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
 import { parseCidr } from '../docker/cidr.js';
@@ -188,7 +188,7 @@ export function awsSpecOf(cluster: Cluster): { spec?: AwsSpec; problems: ConfigP
       ami,
       volumes,
       publicIp: typeof assign === 'boolean' ? assign : reachability === 'public',
-      user: inst.vars.ansible_user === undefined ? 'admin' : hostVar(cluster, inst, 'ansible_user'),
+      user: hostVarLayer(cluster, inst, 'ansible_user') ?? hostVarLayer(cluster, 'cluster_vars', 'ansible_user') ?? 'admin',
       tags: { ...stringMap(cluster.clusterTags), ...stringMap(inst.extra.tags) },
     });
   });
