@@ -73,16 +73,16 @@ describe('Barman in the default cluster', () => {
     type Listed = { server: string; catalog: { backups: { id: string; status: string }[] }; window?: { earliest: string; latest: string } }[];
     const listed = async (): Promise<Listed> => {
       const r = await m1('backups', tc.dir, '--json');
-      expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as Listed;
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as Listed;
     };
     const before = await listed();
     const t0 = Date.now();
     const taken = await m1('backup', tc.dir);
-    console.log(`m1 backup: ${Date.now() - t0} ms\n${taken.stdout}`);
-    expect(taken.code, taken.stdout + taken.stderr).toBe(0);
-    const id = /^backup (\d{8}T\d{6}) of /m.exec(taken.stdout)?.[1];
-    expect(id, taken.stdout).toBeDefined();
+    console.log(`m1 backup: ${Date.now() - t0} ms\n${taken.out}`);
+    expect(taken.code, taken.out + taken.err).toBe(0);
+    const id = /^backup (\d{8}T\d{6}) of /m.exec(taken.out)?.[1];
+    expect(id, taken.out).toBeDefined();
     const after = await listed();
     expect(after[0]!.server).toBe(server);
     expect(after[0]!.catalog.backups.map((b) => b.id)).toEqual([...before[0]!.catalog.backups.map((b) => b.id), id]);
@@ -90,12 +90,12 @@ describe('Barman in the default cluster', () => {
     expect(after[0]!.window!.latest >= after[0]!.window!.earliest).toBe(true);
     expect(await on(barmanHost, asBarman(`check ${server}`))).not.toMatch(/FAILED/);
     const text = await m1('backups', tc.dir);
-    expect(text.stdout).toMatch(new RegExp(`^${id}\\s.*\\sDONE\\s`, 'm'));
-    expect(text.stdout).toMatch(/^recovery window: \S+ \.\. \S+/m);
+    expect(text.out).toMatch(new RegExp(`^${id}\\s.*\\sDONE\\s`, 'm'));
+    expect(text.out).toMatch(/^recovery window: \S+ \.\. \S+/m);
     const t1 = Date.now();
     const tested = await m1('test', tc.dir);
     console.log(`m1 test after m1 backup: ${Date.now() - t1} ms`);
-    expect(tested.code, tested.stdout + tested.stderr).toBe(0);
+    expect(tested.code, tested.out + tested.err).toBe(0);
     await on(barmanHost, `rm -rf ${RECOVER_DIR} && install -d -o barman -g barman -m 0700 ${RECOVER_DIR} && ${asBarman(`recover ${server} ${id} ${RECOVER_DIR}`)}`);
     // Started as postgres on another port, local socket only; TLS off (the key is the primary host's).
     const pgctl = '/usr/lib/postgresql/15/bin/pg_ctl';
