@@ -37,15 +37,17 @@ export interface BackupResult {
  * e.g. another backup holds the lock) is a failure with the text as the error.
  */
 export function parseBackupResult(stdout: string, stderr = ''): BackupResult {
-  let parsed: Record<string, unknown>;
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(stdout);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    parsed = v as Record<string, unknown>;
+    v = JSON.parse(stdout);
   } catch {
+    v = undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     const text = `${stdout}\n${stderr}`.trim();
     return { errors: [text || 'Barman printed nothing'], ok: false };
   }
+  const parsed = v as Record<string, unknown>;
   const errors: string[] = [];
   const listed = parsed['_ERROR'];
   if (Array.isArray(listed)) errors.push(...listed.filter((e): e is string => typeof e === 'string'));
