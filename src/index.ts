@@ -49,6 +49,11 @@ export { pauseFailover as pause, resumeFailover as resume, type PauseOptions, ty
 export type { PauseState } from '../roles/failoverManager.js';
 export type { CheckRow } from '../playbooks/operate/table.js';
 
+// backup, backups: a base backup now through Barman; the backups and the recovery window
+export { takeBackup as backup, listBackups as backups, type BackupOptions, type BackupOutcome, type ServerBackups, type TakenBackup } from '../playbooks/operate/backup/run.js';
+export { formatBackups, formatTaken } from '../playbooks/operate/backup/format.js';
+export type { BackupCatalog, CatalogBackup, RecoveryWindow } from './products/barman/backupCatalog.js';
+
 // drill: a failure rehearsed and measured
 export { drillCluster as drill, DEFAULT_DURATION_S, MIN_DURATION_S, type DrillOptions, type DrillOutcome } from '../playbooks/drill/run.js';
 export { renderDrill, type DrillReport } from '../playbooks/drill/report.js';

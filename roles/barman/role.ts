@@ -19,7 +19,7 @@ import { RefusedError } from '../../src/errors.js';
 import { command, defineRole, directory, file, packages, service, waitUntil, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
-import { asBarman, barmanCmd, receiveWalRunningCommand, type BackupSummary } from '../../src/products/barman/commands.js';
+import { asBarman, barmanCheckCommand, barmanCmd, receiveWalRunningCommand, type BackupSummary } from '../../src/products/barman/commands.js';
 import { backupCron, barmanCron } from '../../src/products/barman/cron.js';
 import { barmanConf } from '../../src/products/barman/globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from '../../src/products/barman/layout.js';
@@ -105,7 +105,7 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
   // (so not Barman's files, its target, receive-wal, the servers' users or pg_hba) after a check
   // that passed leaves it out: m1 status and m1 test run it every time.
   const passedPath = checkPassedPath(server.name);
-  const check = asBarman(`out=$(${barmanCmd('check', server.name)} 2>&1) || { printf '%s\n' "$out" | grep -E 'FAILED|ERROR' >&2; exit 1; }`);
+  const check = barmanCheckCommand(server.name);
   if (!h.check && h.changesSoFar() === 0 && (await h.facts.stat(passedPath)) !== null) {
     yield waitUntil({ name: `barman check ${server.name}: nothing changed since it last passed (m1 status runs it)`, cmd: check, when: false });
   } else {

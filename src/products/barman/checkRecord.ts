@@ -6,7 +6,8 @@
  */
 import { quote } from '../../engine/shell/quote.js';
 
-export function checkRecordingPass(check: string, recordPath: string): string {
+/** `when`: what the record says about the pass (deploy's, or m1 backup's after its backup). */
+export function checkRecordingPass(check: string, recordPath: string, when = 'at the end of an m1 deploy'): string {
   const dir = recordPath.slice(0, recordPath.lastIndexOf('/')) || '/';
-  return `rm -f ${quote(recordPath)} && ${check} && mkdir -p ${quote(dir)} && echo 'barman check passed at the end of an m1 deploy' > ${quote(recordPath)}`;
+  return `rm -f ${quote(recordPath)} && ${check} && mkdir -p ${quote(dir)} && echo ${quote(`barman check passed ${when}`)} > ${quote(recordPath)}`;
 }

@@ -20,11 +20,7 @@ export function barmanCmd(...args: string[]): string {
   return quoteAll([BARMAN_BIN, ...args]);
 }
 
-/** Lists a server's backups as JSON (`barman -f json list-backups`); fails when the server is unknown. */
-export function listBackupsCommand(server: string): string {
-  return asBarman(barmanCmd('-f', 'json', 'list-backups', server));
-}
-
+/** Whether Barman's server summary counts restorable backups (the role reads it from backup.info files). */
 export interface BackupSummary {
   /** Backups whose status is DONE (restorable). */
   done: number;
@@ -32,21 +28,9 @@ export interface BackupSummary {
   total: number;
 }
 
-/**
- * Parses `barman -f json list-backups <server>`:
- * `{"<server>": [{"backup_id": ..., "status": "DONE", ...}, ...]}`.
- * Anything else (unknown server, no output) counts as no backups.
- */
-export function parseListBackups(stdout: string, server: string): BackupSummary {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdout);
-  } catch {
-    return { done: 0, total: 0 };
-  }
-  const list = (parsed as Record<string, unknown> | null)?.[server];
-  if (!Array.isArray(list)) return { done: 0, total: 0 };
-  return { done: list.filter((b) => (b as { status?: unknown })?.status === 'DONE').length, total: list.length };
+/** `barman check <server>` as barman: exit 0 when all is OK, else its FAILED / ERROR lines on stderr. */
+export function barmanCheckCommand(server: string): string {
+  return asBarman(`out=$(${barmanCmd('check', server)} 2>&1) || { printf '%s\n' "$out" | grep -E 'FAILED|ERROR' >&2; exit 1; }`);
 }
 
 /** A libpq connection string to a host's Postgres as barman, for the SQL nudge below. */

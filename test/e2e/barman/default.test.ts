@@ -1,10 +1,11 @@
 /**
  * Barman in the default M1 cluster (primary, replica, Barman + witness;
- * repmgr; docker), deployed by `m1 deploy`: `barman check` all OK, `barman
- * backup` succeeds, `barman recover` of it into a scratch directory on the
+ * repmgr; docker), deployed by `m1 deploy`: `barman check` all OK, `m1
+ * backup` takes a backup that `m1 backups` lists (one more, same id), `barman
+ * check` stays OK and `m1 test` passes, `barman recover` of it into a scratch directory on the
  * Barman host yields a data directory that starts (on another port) and holds
- * a row written before the backup; a second deploy changes nothing on the
- * Barman host. Then a switchover (repmgr, by hand): the next deploy retargets
+ * a row written before the backup; a second deploy changes nothing and
+ * trusts the check m1 backup recorded. Then a switchover (repmgr, by hand): the next deploy retargets
  * Barman to the new primary (check OK, a backup on timeline 2, the earlier
  * backups still listed, the slot on the old primary dropped) and the one after
  * changes nothing. Last, the m1 package as an outside project uses it: the
@@ -19,6 +20,7 @@ import { barmanSlotName } from '../../../src/products/barman/serverName.js';
 import { installPackedM1, type OutsideProject } from '../../support/packed.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { m1 } from '../support/m1.js';
 
 const NAME = e2eClusterName('m1e2eb-default');
 // Outside barman's home (0750): postgres must reach it to start the recovered server.
@@ -65,13 +67,35 @@ describe('Barman in the default cluster', () => {
     expect(list.filter((b) => b.status === 'DONE').length).toBeGreaterThanOrEqual(1);
   });
 
-  it('barman backup succeeds and barman recover of it yields a data directory that starts', async () => {
+  it('m1 backup takes a backup listed by m1 backups (one more, same id), barman check stays OK and m1 test passes; barman recover of it yields a data directory that starts', async () => {
     const marker = `before backup ${Date.now()}`;
     await on(primary, `runuser -u postgres -- psql -XAtq -c "CREATE TABLE IF NOT EXISTS m1e2eb_marker(v text); INSERT INTO m1e2eb_marker VALUES ('${marker}')"`);
+    type Listed = { server: string; catalog: { backups: { id: string; status: string }[] }; window?: { earliest: string; latest: string } }[];
+    const listed = async (): Promise<Listed> => {
+      const r = await m1('backups', tc.dir, '--json');
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as Listed;
+    };
+    const before = await listed();
     const t0 = Date.now();
-    await on(barmanHost, asBarman(`backup --wait ${server}`));
-    console.log(`barman backup --wait: ${Date.now() - t0} ms`);
-    const id = (await on(barmanHost, asBarman(`list-backups --minimal ${server}`))).trim().split('\n')[0]!;
+    const taken = await m1('backup', tc.dir);
+    console.log(`m1 backup: ${Date.now() - t0} ms\n${taken.out}`);
+    expect(taken.code, taken.out + taken.err).toBe(0);
+    const id = /^backup (\d{8}T\d{6}) of /m.exec(taken.out)?.[1];
+    expect(id, taken.out).toBeDefined();
+    const after = await listed();
+    expect(after[0]!.server).toBe(server);
+    expect(after[0]!.catalog.backups.map((b) => b.id)).toEqual([...before[0]!.catalog.backups.map((b) => b.id), id]);
+    expect(after[0]!.catalog.backups.at(-1)!.status).toBe('DONE');
+    expect(after[0]!.window!.latest >= after[0]!.window!.earliest).toBe(true);
+    expect(await on(barmanHost, asBarman(`check ${server}`))).not.toMatch(/FAILED/);
+    const text = await m1('backups', tc.dir);
+    expect(text.out).toMatch(new RegExp(`^${id}\\s.*\\sDONE\\s`, 'm'));
+    expect(text.out).toMatch(/^recovery window: \S+ \.\. \S+/m);
+    const t1 = Date.now();
+    const tested = await m1('test', tc.dir);
+    console.log(`m1 test after m1 backup: ${Date.now() - t1} ms`);
+    expect(tested.code, tested.out + tested.err).toBe(0);
     await on(barmanHost, `rm -rf ${RECOVER_DIR} && install -d -o barman -g barman -m 0700 ${RECOVER_DIR} && ${asBarman(`recover ${server} ${id} ${RECOVER_DIR}`)}`);
     // Started as postgres on another port, local socket only; TLS off (the key is the primary host's).
     const pgctl = '/usr/lib/postgresql/15/bin/pg_ctl';
@@ -85,11 +109,12 @@ describe('Barman in the default cluster', () => {
     }
   });
 
-  it('a second deploy changes nothing on the Barman host, and --check reports nothing', async () => {
+  it('a second deploy (after m1 backup) changes nothing on any host and trusts the check m1 backup recorded, and --check reports nothing', async () => {
     const again = await deploy();
     expect(again.exitCode).toBe(0);
-    const changed = again.result.results.filter((r) => r.host === barmanHost && r.status === 'changed').map((r) => `${r.role}: ${r.task}`);
+    const changed = again.result.results.filter((r) => r.status === 'changed').map((r) => `${r.host} ${r.role}: ${r.task}`);
     expect(changed).toEqual([]);
+    expect(again.result.results.filter((r) => r.host === barmanHost).map((r) => r.task)).toContain(`barman check ${server}: nothing changed since it last passed (m1 status runs it)`);
     console.log(`second deploy: ${again.timings.totalMs} ms; barman stage ${JSON.stringify(again.timings.stages.find((s) => s.name === 'barman'))}`);
     const check = await deploy(true);
     expect(check.result.results.filter((r) => r.host === barmanHost && r.status === 'changed')).toEqual([]);
