@@ -18,7 +18,7 @@ export function sshWarnings(rules: IngressRule[]): string[] {
     const covers22 = r.proto === '-1' || r.proto === 'all' || (r.fromPort <= 22 && r.toPort >= 22);
     const world = r.cidr === '0.0.0.0/0';
     return tcp && covers22 && world
-      ? [`cluster_rules[${k}] opens SSH (22/tcp) to 0.0.0.0/0, the whole internet (TPA's default): set cidr_ip to the address m1 runs from (m1 configure --platform aws writes it)`]
+      ? [`cluster_rules[${k}] opens SSH (22/tcp) to 0.0.0.0/0, the whole internet (TPA's default): set cidr_ip to the address m1 runs from (a.b.c.d/32)`]
       : [];
   });
 }
