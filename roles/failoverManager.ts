@@ -171,6 +171,11 @@ export interface NoPause {
   unsupported(cluster: Cluster): string;
 }
 
+/** A manager whose former primary m1 does not rejoin: why, and what to do instead. */
+export interface NoRejoin {
+  unsupported(cluster: Cluster): string;
+}
+
 export interface ViewInput {
   cluster: Cluster;
   /** Each host's reading, by instance name. */
@@ -272,8 +277,13 @@ export interface FailoverManager {
   switchoverChecks(plan: { target: string; witnesses: readonly string[] }, view: FmView): ManagerCheck[];
 
   // recovery (rejoin, drills)
-  /** The command, run as root on `host`, that rejoins a former primary kept down as a standby of `primary`; absent: the manager rejoins it itself. */
-  rejoinCommand?(cluster: Cluster, host: string, primary: string): string;
+  /**
+   * How a former primary kept down comes back as a standby: `deploy`, by
+   * deploy's rejoin on that host (PostgresManagement.rejoinFormerPrimary;
+   * `m1 rejoin` runs just that host's part of deploy), or why m1 does not
+   * (`m1 rejoin`'s exit 2 says it).
+   */
+  readonly rejoin: 'deploy' | NoRejoin;
   /**
    * The role of the hosts that vote beside the data nodes when the manager
    * decides a failover: repmgr's and EFM's witness, Patroni's etcd members

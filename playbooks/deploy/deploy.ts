@@ -59,6 +59,12 @@ export interface DeployOptions {
   write?: (text: string) => void;
   /** Draw the listr2 display on the terminal (stdout) instead of plain lines to `write` (default false). */
   tty?: boolean;
+  /**
+   * Converge only these hosts (m1 rejoin): nothing is provisioned, every
+   * host's live facts are still read (the topology needs them), the other
+   * hosts' steps are left out.
+   */
+  limit?: readonly string[];
 }
 
 export interface StageTiming {
@@ -239,17 +245,20 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
   // Before any host is touched, provision included (EFM: the subscription token and the repository address).
   const gate = manager.gate(cluster, options.env ?? process.env, skip);
   for (const line of gate.report) write(`${line}\n`);
-  const lock = acquireLock(cluster.dir, check ? 'deploy --check' : 'deploy');
+  const lock = acquireLock(cluster.dir, check ? 'deploy --check' : options.limit ? `deploy --limit ${options.limit.join(',')}` : 'deploy');
   let engine: Engine | undefined;
   try {
     const tp = performance.now();
-    // --check creates no container: it works on the hosts provisioned so far and says which are not.
-    const inventory = check
+    for (const h of options.limit ?? []) if (!cluster.instances.some((i) => i.name === h)) throw new UsageError(`${h} is not a host of cluster ${cluster.name}`);
+    // --check creates no container: it works on the hosts provisioned so far and says which are not; a limited run creates none either.
+    const inventory = check || options.limit
       ? await readInventory(cluster.dir)
       : (await platformFor(cluster).provision(cluster, { progress: (line) => write(`provision: ${line}\n`) })).inventory;
     const provisionMs = Math.round(performance.now() - tp);
     const unprovisioned = cluster.instances.map((i) => i.name).filter((n) => !inventory.hosts.some((h) => h.name === n));
-    if (unprovisioned.length > 0) write(`check mode: not provisioned yet (deploy would provision, then converge them): ${unprovisioned.join(', ')}\n`);
+    const limitedUnprovisioned = unprovisioned.filter((n) => options.limit?.includes(n));
+    if (limitedUnprovisioned.length > 0) throw new UsageError(`${limitedUnprovisioned.join(', ')}: not provisioned (not in ${join(cluster.dir, 'inventory.json')}); run m1 deploy ${cluster.dir} first`);
+    if (unprovisioned.length > 0 && check) write(`check mode: not provisioned yet (deploy would provision, then converge them): ${unprovisioned.join(', ')}\n`);
     const timings = new Timings();
     const reporter = both(progressReporter({ diff: options.diff, verbose: options.verbose, write, tty: options.tty ?? false }), timingReporter(timings));
     const connectors = connectorsFromInventory(cluster.dir, inventory);
@@ -328,7 +337,9 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     };
     const tr = performance.now();
     const playbook = deployPlaybook(ctx, manager, { restartOrder: settings.restartOrder, gate });
-    const result = await engine.run(withoutHosts(playbook, unprovisioned));
+    const limit = options.limit;
+    const leftOut = limit ? cluster.instances.map((i) => i.name).filter((n) => !limit.includes(n)) : [];
+    const result = await engine.run(withoutHosts(playbook, [...unprovisioned, ...leftOut]));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check, performance.now() - t0);
     write(`${summary}\n`);

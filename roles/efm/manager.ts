@@ -75,5 +75,9 @@ export const efmManager: FailoverManager = {
   switchoverSteps: (cluster, plan, addresses) => efmSteps(cluster, plan.target, efmTargetAddress(cluster, plan.target, addresses)),
   switchoverChecks: () => [],
   voters: 'witness',
-  // No rejoinCommand: m1 has no rejoin of a former EFM primary yet.
+  rejoin: {
+    unsupported: () =>
+      'm1 does not rejoin a former EFM primary: EFM leaves it stopped (stop.failed.primary / stop.isolated.primary). ' +
+      'Rebuild it as a standby by hand (pg_rewind, or a fresh clone from the primary), start it and its EFM agent, then check m1 status',
+  },
 };

@@ -92,5 +92,9 @@ export const patroniManager: FailoverManager = {
   switchoverSteps: (cluster, plan) => patroniSteps(cluster, plan.primary, plan.target),
   switchoverChecks: () => [],
   voters: 'etcd',
-  // No rejoinCommand: Patroni rejoins a former leader itself (pg_rewind).
+  rejoin: {
+    unsupported: (cluster) =>
+      'Patroni rejoins a former leader by itself: when its Patroni starts it rewinds the data directory (use_pg_rewind) and follows the leader. ' +
+      `If it stays down, start Patroni there (m1 deploy ${cluster.dir} starts a stopped service) and watch m1 status; patronictl reinit rebuilds a member that cannot rewind (its data is discarded)`,
+  },
 };

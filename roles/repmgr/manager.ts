@@ -13,7 +13,6 @@ import { POSTGRES_SERVICE } from '../../src/products/postgres/layout.js';
 import { localPausedCommand, nodeActiveCommand, servicePauseCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_SERVICE, repmgrPackages } from '../../src/products/repmgr/layout.js';
-import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
 import { levelStages } from '../postgres/levels.js';
 import { restartStages, type RestartWrap } from '../postgres/restart.js';
 import { postgresRole } from '../postgres/role.js';
@@ -102,5 +101,5 @@ export const repmgrManager: FailoverManager = {
   switchoverChecks: witnessChecks,
 
   voters: 'witness',
-  rejoinCommand: (cluster, host, primary) => rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: host, primary }),
+  rejoin: 'deploy',
 };

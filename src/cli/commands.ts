@@ -15,8 +15,9 @@ import { register as pause } from './pause.js';
 import { register as resume } from './resume.js';
 import { register as backup } from './backup.js';
 import { register as backups } from './backups.js';
+import { register as rejoin } from './rejoin.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, rotatePassword, status, switchover, pause, resume, backup, backups, test, drill];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, rotatePassword, status, switchover, rejoin, pause, resume, backup, backups, test, drill];

@@ -7,12 +7,16 @@
  * it). The old primary's container comes back: m1's fence (an ExecStartPre
  * of postgres.service) sees the live primary and keeps its Postgres down, so
  * for the ~20 s watched it accepts no write and m1 status shows one primary.
- * The next deploy rejoins it as a standby of the new primary by itself
- * (CHECKPOINT on the new primary, repmgr node rejoin --force-rewind, its
- * own configuration files put back), exit 0 at the first try, warns about
- * the drift and moves Barman: barman check OK, a new backup on the new
- * timeline, the old backups still listed; exactly one primary; m1 test
- * passes; a further deploy changes nothing.
+ * m1 rejoin refuses the primary and a non-data host; then brings the old
+ * primary back as a standby of the new one by itself (the rewind report
+ * first, CHECKPOINT on the new primary, repmgr node rejoin --force-rewind,
+ * its own configuration files put back, registered, streaming), touching
+ * nothing else: it says Barman still backs up the old primary. A second
+ * rejoin has nothing to do. The next deploy warns about the drift and moves
+ * Barman: barman check OK, a new backup on the new timeline, the old backups
+ * still listed; exactly one primary; m1 test passes; a further deploy
+ * changes nothing. (Deploy's own rejoin of a former primary is covered by
+ * repmgr/locations.test.ts and the drills.)
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,7 +24,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../playbooks/operate/health.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
-import { eventually, m1, sql, type CliRun } from '../support/m1.js';
+import { clusterShow, eventually, m1, sql, type CliRun } from '../support/m1.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { ensureBuilt } from '../../support/dist.js';
 import { packageRoot } from '../../../src/packageRoot.js';
@@ -128,18 +132,44 @@ describe('scenario 4: failover, then deploy follows the new primary', () => {
     expect(s.primaries).toEqual([replica]);
   });
 
-  it('deploy rejoins the old primary as a standby of the new one, at the first try', async () => {
+  it('m1 rejoin refuses the primary (exit 3) and a host that is not a data node (exit 2), changing nothing', async () => {
+    const p = await m1('rejoin', c.dir, replica);
+    expect(p.code, p.out + p.err).toBe(3);
+    expect(p.err).toMatch(new RegExp(`${replica} is the primary: nothing to rejoin it to`));
+    const b = await m1('rejoin', c.dir, barmanHost);
+    expect(b.code, b.out + b.err).toBe(2);
+    expect(b.err).toMatch(new RegExp(`${barmanHost} is not a data node`));
+    expect((await c.ssh(oldPrimary, 'systemctl is-active postgres')).stdout.trim()).not.toBe('active');
+  });
+
+  it('m1 rejoin brings the old primary back as a standby of the new one, reporting what the rewind discards; a second m1 rejoin has nothing to do', async () => {
     const t = performance.now();
-    const d = await m1('deploy', c.dir);
+    const r = await m1('rejoin', c.dir, oldPrimary);
     const secs = ((performance.now() - t) / 1000).toFixed(1);
-    expect(d.code, d.out + d.err).toBe(0);
-    console.log(`deploy that rejoined ${oldPrimary}: ${secs} s`);
-    expect(d.out).toContain(`warning: ${replica} is the primary now; config.yml names ${oldPrimary}`);
-    expect(d.out).not.toMatch(/several hosts run as primary/);
+    expect(r.code, r.out + r.err).toBe(0);
+    console.log(`m1 rejoin ${oldPrimary}: ${secs} s`);
+    // The crash left WAL on the old primary past the fork: said before the rewind, and kept.
+    expect(r.out).toMatch(/rewind report:/);
+    expect(r.out).toContain(`${oldPrimary} is a standby streaming from ${replica}`);
+    // Only the host rejoined: Barman still backs up the old primary until the next deploy, and the output says so.
+    expect(r.out).toContain(`Barman server ${server} on ${barmanHost} backs up ${oldPrimary}, not the primary ${replica}; run m1 deploy to retarget it`);
     expect(await recovery(oldPrimary)).toBe('t');
     // Its own configuration, not the one pg_rewind copied from the new primary (which names that host's certificate).
     expect(await sql(c, oldPrimary, 'SHOW ssl_cert_file')).toBe(`/etc/m1/ssl/${oldPrimary}.crt`);
-    expect(await eventually(async () => (await sql(c, oldPrimary, "SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'").catch(() => '')) === replica, 60_000, 1000)).toBe(true);
+    expect(await sql(c, oldPrimary, "SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'")).toBe(replica);
+    // repmgr knows it as a running standby of the new primary.
+    const rows = await clusterShow(c, replica);
+    expect(rows.find((x) => x.name === oldPrimary), JSON.stringify(rows)).toMatchObject({ role: 'standby', status: '* running', upstream: replica });
+    const again = await m1('rejoin', c.dir, oldPrimary);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain(`${oldPrimary} is a standby streaming from ${replica} already: nothing to rejoin`);
+  });
+
+  it('the next deploy moves Barman and PgBouncer to the new primary, and rejoins nothing', async () => {
+    const d = await m1('deploy', c.dir);
+    expect(d.code, d.out + d.err).toBe(0);
+    expect(d.out).toContain(`warning: ${replica} is the primary now; config.yml names ${oldPrimary}`);
+    expect(d.out).not.toMatch(/several hosts run as primary|rejoin /);
   });
 
   it('Barman follows the new primary: check OK, a new backup on the new timeline, the old backups still listed', async () => {

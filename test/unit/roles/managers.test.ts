@@ -66,8 +66,9 @@ describe('repmgr', () => {
     expect(m.daemonColumn).toBe('repmgrd');
   });
 
-  it('rejoins a former primary with repmgr node rejoin', () => {
-    expect(m.rejoinCommand?.(c, 'alpha', 'beta')).toContain('node rejoin');
+  it('rejoins a former primary through deploy (repmgr node rejoin --force-rewind in the postgres role)', () => {
+    expect(m.rejoin).toBe('deploy');
+    expect(m.postgres(c).rejoinFormerPrimary).toBeDefined();
   });
 });
 
@@ -94,7 +95,8 @@ describe('Patroni', () => {
     expect(m.problem(node({ role: 'replica', state: 'streaming' }))).toBeUndefined();
     expect(m.problem(node({ role: 'replica', state: 'stopped' }))).toBe('Patroni sees n1 as replica stopped');
     expect(m.works(node({ state: 'stopped' }))).toBe(false);
-    expect(m.rejoinCommand).toBeUndefined();
+    expect(m.rejoin).not.toBe('deploy');
+    expect(m.rejoin !== 'deploy' && m.rejoin.unsupported(c)).toMatch(/Patroni rejoins a former leader by itself/);
   });
 });
 
