@@ -14,7 +14,7 @@ export function register(program: Command, state: RunState): void {
         '(m1 rejoin never stops a running server: stop it yourself, then rerun), or it runs as a standby that does not stream. ' +
         'Exit 2: not a data node of the cluster, or a Patroni or EFM cluster (Patroni rejoins a former leader itself; the message says what to do). Exit 1: the host is unreachable or the rejoin failed (the step is named).',
     )
-    .addHelpText('after', examples('m1 status clusters/m1          # the former primary: down, fenced', 'm1 rejoin clusters/m1 kaboom', 'm1 deploy clusters/m1          # Barman and PgBouncer follow the new primary'))
+    .addHelpText('after', examples('m1 rejoin clusters/m1 kaboom    # after m1 status shows kaboom down, fenced', 'm1 deploy clusters/m1          # Barman and PgBouncer follow the new primary'))
     .argument('<cluster-dir>', 'the cluster directory (holds config.yml and inventory.json)')
     .argument('<host>', 'the data node to bring back as a standby')
     .action(
