@@ -39,14 +39,6 @@ export interface RejoinOutcome {
   ms: number;
 }
 
-async function readStatus(dir: string): Promise<ClusterStatus> {
-  const oc = await openCluster(dir);
-  try {
-    return (await gatherSnapshot(oc, { routes: false, barmanCheck: false })).status;
-  } finally {
-    await oc.close();
-  }
-}
 
 export async function rejoinHost(dir: string, host: string, options: RejoinOptions = {}): Promise<RejoinOutcome> {
   const t0 = performance.now();
@@ -94,18 +86,24 @@ export async function rejoinHost(dir: string, host: string, options: RejoinOptio
   // The registration and repmgrd restart are done; the WAL receiver may take a moment to connect.
   const until = performance.now() + (options.streamWaitMs ?? 60_000);
   let after: ClusterStatus;
-  for (;;) {
-    after = await readStatus(dir);
-    const h = after.hosts.find((x) => x.host === host);
-    if (h?.live === 'replica' && h.replication === 'streaming') {
-      write(`${host} is a standby streaming from ${h.upstream ?? primary} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
-      break;
+  // One set of connections for every reading while the host comes up.
+  const watch = await openCluster(dir);
+  try {
+    for (;;) {
+      after = (await gatherSnapshot(watch, { routes: false, barmanCheck: false })).status;
+      const h = after.hosts.find((x) => x.host === host);
+      if (h?.live === 'replica' && h.replication === 'streaming') {
+        write(`${host} is a standby streaming from ${h.upstream ?? primary} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+        break;
+      }
+      if (performance.now() > until) {
+        write(`rejoin ${host}: it is ${h?.live ?? 'not read'}${h?.replication ? ` (WAL receiver: ${h.replication})` : ''}, not a streaming standby, ${Math.round((options.streamWaitMs ?? 60_000) / 1000)} s after deploy; see journalctl -u postgres on ${host}\n`);
+        return { exitCode: ExitCode.Failed, host, primary, changed: true, ...(report ? { rewindReport: report } : {}), followUps: [], ms: ms() };
+      }
+      await new Promise((r) => setTimeout(r, 1000));
     }
-    if (performance.now() > until) {
-      write(`rejoin ${host}: it is ${h?.live ?? 'not read'}${h?.replication ? ` (WAL receiver: ${h.replication})` : ''}, not a streaming standby, ${Math.round((options.streamWaitMs ?? 60_000) / 1000)} s after deploy; see journalctl -u postgres on ${host}\n`);
-      return { exitCode: ExitCode.Failed, host, primary, changed: true, ...(report ? { rewindReport: report } : {}), followUps: [], ms: ms() };
-    }
-    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    await watch.close();
   }
   // What only a whole deploy moves (Barman, PgBouncer): said, not done.
   const followUps = after.problems.filter((p) => /run m1 deploy/.test(p));
