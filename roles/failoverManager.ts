@@ -50,8 +50,8 @@ export interface PostgresManagement {
   cloneReplica?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
   /** The script the postgres unit runs before the server starts, refusing a second primary; undefined: none on this host. */
   fence?(cluster: Cluster, i: Instance): string | undefined;
-  /** Makes a former primary kept down a standby of the live primary, before the role converges the host. */
-  rejoinFormerPrimary?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
+  /** Makes a former primary kept down, or a standby that left the live primary's history, a standby of the live primary (rewound), before the role converges the host. */
+  rejoinAsStandby?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
   /** Whether the manager runs this host's server now: the role then leaves its conf files and service alone. */
   runsServer?(h: HostContext, role: LiveRole): Promise<boolean>;
 }
@@ -279,7 +279,7 @@ export interface FailoverManager {
   // recovery (rejoin, drills)
   /**
    * How a former primary kept down comes back as a standby: `deploy`, by
-   * deploy's rejoin on that host (PostgresManagement.rejoinFormerPrimary;
+   * deploy's rejoin on that host (PostgresManagement.rejoinAsStandby;
    * `m1 rejoin` runs just that host's part of deploy), or why m1 does not
    * (`m1 rejoin`'s exit 2 says it).
    */

@@ -1,7 +1,7 @@
 /** `m1 status` for people: the hosts table, the manager's view, entry points, Barman, then warnings and problems. */
 import { MANAGERS } from '../../roles/managers.js';
 import type { ClusterStatus } from './health.js';
-import { formatBytes } from './lsn.js';
+import { formatBytes } from '../../src/products/postgres/lsn.js';
 import { ageOf } from './manyClusters.js';
 import { renderTable } from './table.js';
 

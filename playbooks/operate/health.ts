@@ -12,7 +12,7 @@ import { hostLiveFacts, instanceForHost, liveTopology } from '../deploy/live.js'
 import type { HostLiveFacts } from '../../roles/context.js';
 import type { ServerState } from '../../src/live/server.js';
 import { barmanServers } from '../../src/products/barman/serverName.js';
-import { formatBytes, lagBytes } from './lsn.js';
+import { formatBytes, lagBytes } from '../../src/products/postgres/lsn.js';
 import type { HostProbe } from './probe/parse.js';
 import { isDataNode } from './probe/spec.js';
 import { describeRoute, type Route, type RouteAnswer } from './routes.js';

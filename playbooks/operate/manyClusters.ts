@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { HostError, M1Error } from '../../src/errors.js';
 import { ExitCode } from '../../src/exitCodes.js';
 import type { ClusterStatus } from './health.js';
-import { formatBytes } from './lsn.js';
+import { formatBytes } from '../../src/products/postgres/lsn.js';
 import { renderTable } from './table.js';
 
 /** One directory's outcome: its value, or why it could not be read. */

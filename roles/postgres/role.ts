@@ -250,8 +250,8 @@ export function postgresRole(ctx: DeployContext, manager: PostgresManagement): R
       if (role === 'replica') {
         if (manager.cloneReplica) yield* manager.cloneReplica(ctx, i, h);
       } else yield command({ name: `initdb ${DATA_DIR} (data checksums)`, cmd: asPostgres(initdbCommand(cluster.postgresVersion)), creates: `${DATA_DIR}/PG_VERSION` });
-    } else if (role === 'replica' && manager.rejoinFormerPrimary) {
-      yield* manager.rejoinFormerPrimary(ctx, i, h);
+    } else if (role === 'replica' && manager.rejoinAsStandby) {
+      yield* manager.rejoinAsStandby(ctx, i, h);
     }
     // A manager that runs the server (Patroni, once it started on the node) owns its conf files,
     // pg_hba.conf and process: nothing here may work behind its back.

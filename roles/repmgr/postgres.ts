@@ -2,7 +2,7 @@
  * What the postgres role does the repmgr way in a repmgr cluster: the
  * repmgr user and database, the repmgr library preloaded, replicas cloned
  * with `repmgr standby clone`, the fence on every data node, and a former
- * primary rejoined with `repmgr node rejoin --force-rewind`.
+ * primary or a diverged standby rejoined with `repmgr node rejoin --force-rewind`.
  */
 import type { DeployContext } from '../context.js';
 import type { PostgresManagement, Yielded } from '../failoverManager.js';
@@ -10,12 +10,13 @@ import { command, defineFact, type HostContext } from '../../src/engine/index.js
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { fenceScript, standbyMarker } from '../../src/products/repmgr/fence.js';
-import { DATA_DIR } from '../../src/products/postgres/layout.js';
+import { DATA_DIR, POSTGRES_SERVICE } from '../../src/products/postgres/layout.js';
 import { asPostgres, remotePsql } from '../../src/products/postgres/run.js';
 import { standbyCloneCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
+import { divergenceReadCommand, parseDivergenceRead, standbyDivergence } from '../../src/products/repmgr/divergence.js';
 import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
 import { REWIND_REPORT_PREFIX } from '../../src/products/repmgr/rewindReport.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
@@ -83,25 +84,45 @@ async function* cloneReplica(ctx: DeployContext, i: Instance, h: HostContext): Y
 }
 
 /**
- * A former primary kept down by the fence (or stopped) while another node is
- * the live primary: its data directory is not a standby's, so starting it
- * would make a second primary (the fence refuses that). It is rejoined as a
- * standby of the live primary (rejoin.ts) before the rest of the role
- * converges it. Decided from the facts read before the run plus one stat.
+ * A data node that must be rewound before it can stream from the live
+ * primary, rejoined as its standby (rejoin.ts) before the rest of the role
+ * converges it. Two cases:
+ *  - a former primary kept down by the fence (or stopped): its data
+ *    directory is not a standby's, so starting it would make a second
+ *    primary (the fence refuses that); decided from the facts read before
+ *    the run plus one stat;
+ *  - a running standby whose WAL left the live primary's history
+ *    (divergence.ts): it is stopped first (it serves a history the cluster
+ *    abandoned and can never stream again). Read only when its WAL receiver
+ *    is not on the primary's timeline.
+ * Either way the rewind report says what is discarded, and where it is kept.
  */
-async function* rejoinFormerPrimary(ctx: DeployContext, i: Instance, h: HostContext): Yielded {
+async function* rejoinAsStandby(ctx: DeployContext, i: Instance, h: HostContext): Yielded {
   const cluster = ctx.cluster;
   const live = ctx.live.primary;
   const f = ctx.hosts[i.name];
   if (!repmgrDataNode(cluster, i) || live === undefined || live === i.name) return;
-  if (!f?.reachable || f.postgresRunning || !f.dataDirInitialised) return;
-  if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
+  if (!f?.reachable || !f.dataDirInitialised) return;
+  const rejoin = rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live });
+  // What the rewind discarded, and where its WAL is kept: said with the task.
+  const report = (r: { stdout: string }) => r.stdout.split('\n').find((l) => l.startsWith(REWIND_REPORT_PREFIX));
+  if (!f.postgresRunning) {
+    if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
+    yield repmgrFileOps(ctx, i);
+    yield command({ name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`, cmd: rejoin, report, timeoutMs: 6 * 3600_000 });
+    return;
+  }
+  const primaryTimeline = ctx.hosts[live]?.timeline;
+  if (!f.inRecovery || primaryTimeline === undefined || f.timeline === primaryTimeline) return;
+  const read = await h.fact(
+    defineFact(`divergence-from-${live}`, divergenceReadCommand({ version: cluster.postgresVersion, primary: live }), (r) => standbyDivergence(primaryTimeline, parseDivergenceRead(r.stdout))),
+  );
+  if (!read.diverged) return;
   yield repmgrFileOps(ctx, i);
   yield command({
-    name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`,
-    cmd: rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live }),
-    // What the rewind discarded, and where its WAL is kept: said with the task.
-    report: (r) => r.stdout.split('\n').find((l) => l.startsWith(REWIND_REPORT_PREFIX)),
+    name: `rejoin ${i.name} as a standby of ${live} (a standby that left ${live}'s history: ${read.why}; stopped, then repmgr node rejoin --force-rewind)`,
+    cmd: `systemctl stop ${POSTGRES_SERVICE} || exit 1\n${rejoin}`,
+    report,
     timeoutMs: 6 * 3600_000,
   });
 }
@@ -113,6 +134,6 @@ export function repmgrPostgres(cluster: Cluster): PostgresManagement {
     preloadLibraries: runs ? ['repmgr'] : [],
     cloneReplica,
     fence: fenceFor,
-    rejoinFormerPrimary,
+    rejoinAsStandby,
   };
 }

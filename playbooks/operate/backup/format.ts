@@ -1,5 +1,5 @@
 /** The text of `m1 backup` and `m1 backups`. */
-import { formatBytes } from '../lsn.js';
+import { formatBytes } from '../../../src/products/postgres/lsn.js';
 import { renderTable } from '../table.js';
 import type { ServerBackups, TakenBackup } from './run.js';
 

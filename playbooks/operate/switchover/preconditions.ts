@@ -4,7 +4,7 @@
  * do; nothing has been changed when one is returned. Pure.
  */
 import { hasRole, instanceByName, type Cluster, type Instance } from '../../../src/inventory/cluster.js';
-import { formatBytes } from '../lsn.js';
+import { formatBytes } from '../../../src/products/postgres/lsn.js';
 import type { ClusterStatus } from '../health.js';
 import { isDataNode } from '../probe/spec.js';
 import { DEFAULT_MAX_LAG } from './maxLag.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProbeCommand } from '../../../playbooks/operate/probe/command.js';
 import { parseProbe } from '../../../playbooks/operate/probe/parse.js';
 import { probeSpec, type ProbeSpec } from '../../../playbooks/operate/probe/spec.js';
-import { formatBytes, lagBytes, parseLsn } from '../../../playbooks/operate/lsn.js';
+import { formatBytes, lagBytes, parseLsn } from '../../../src/products/postgres/lsn.js';
 import { fiveNodes } from './fixtures.js';
 
 const recorded = (name: string) => readFileSync(join(import.meta.dirname, 'recorded', `${name}.txt`), 'utf8');

@@ -68,7 +68,7 @@ describe('repmgr', () => {
 
   it('rejoins a former primary through deploy (repmgr node rejoin --force-rewind in the postgres role)', () => {
     expect(m.rejoin).toBe('deploy');
-    expect(m.postgres(c).rejoinFormerPrimary).toBeDefined();
+    expect(m.postgres(c).rejoinAsStandby).toBeDefined();
   });
 });
 
