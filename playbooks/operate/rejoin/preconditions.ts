@@ -3,9 +3,11 @@
  * reading of the cluster before anything is touched. Pure.
  *
  * It rejoins a data node whose Postgres is down (a former primary kept down
- * by the fence, or a stopped standby) under the one primary that runs. It
- * never stops a server: a second running primary is refused with the
- * command that stops it, so that a person decides which writes to give up.
+ * by the fence, or a stopped standby), or a running standby that does not
+ * stream (deploy's part points it at its live upstream, and stops and
+ * rewinds it when its WAL left the primary's history), under the one primary
+ * that runs. It never stops a running primary: a second one is refused with
+ * the command that stops it, so that a person decides which writes to give up.
  */
 import { instanceByName, type Cluster } from '../../../src/inventory/cluster.js';
 import type { ClusterStatus } from '../health.js';
@@ -60,12 +62,8 @@ export function checkRejoin(cluster: Cluster, manager: Pick<FailoverManager, 're
   }
   if (h.live === 'replica') {
     if (h.replication === 'streaming') return { kind: 'nothing', reason: `${host} is a standby streaming from ${h.upstream ?? 'its upstream'} already: nothing to rejoin` };
-    return {
-      kind: 'refused',
-      reason:
-        `${host} runs as a standby but does not stream (WAL receiver: ${h.replication ?? 'none'}${h.upstream ? `, upstream ${h.upstream}` : ''}); ` +
-        `m1 rejoin brings back a node whose Postgres is down; see journalctl -u postgres on ${host} (a standby ahead of its upstream needs rebuilding)`,
-    };
+    // Deploy's part points it at its live upstream, and rewinds it (stopped first) when it left the primary's history.
+    return { kind: 'rejoin', primary };
   }
   if (h.postgresRunning) return { kind: 'refused', reason: `Postgres runs on ${host} but its role could not be read (${h.live ?? 'unknown'}); rerun, or see m1 status` };
   return { kind: 'rejoin', primary };

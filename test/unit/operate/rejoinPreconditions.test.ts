@@ -38,8 +38,8 @@ describe('m1 rejoin preconditions', () => {
     expect(check('op-d', { ...HEALTHY, stopped: ['op-d'], alsoPrimary: ['op-c'] })).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^2 other data nodes run as primary \(op-a, op-c\): split brain/) });
   });
 
-  it('refuses a running standby that does not stream (rejoin is for a node that is down)', () => {
-    expect(check('op-c', { ...HEALTHY, notStreaming: ['op-c'] })).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^op-c runs as a standby but does not stream/) });
+  it('rejoins a running standby that does not stream (deploy re-points it, and rewinds it when it left the primary\'s history)', () => {
+    expect(check('op-c', { ...HEALTHY, notStreaming: ['op-c'] })).toEqual({ kind: 'rejoin', primary: 'op-a' });
   });
 
   it('says an unreachable host is unreachable (exit 1), and bad names or non-data hosts are usage errors (exit 2)', () => {
