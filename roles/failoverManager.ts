@@ -272,7 +272,11 @@ export interface FailoverManager {
    * inventory's, by instance name. `failoverPaused`: some member was paused
    * before (m1 pause), and must stay so afterwards.
    */
-  switchoverSteps(cluster: Cluster, plan: { primary: string; target: string; failoverPaused?: boolean }, addresses: Readonly<Record<string, string>>): SwitchoverStep[];
+  switchoverSteps(
+    cluster: Cluster,
+    plan: { primary: string; target: string; failoverPaused?: boolean; cascaded?: readonly { host: string; upstream: string }[] },
+    addresses: Readonly<Record<string, string>>,
+  ): SwitchoverStep[];
   /** Checks of the manager's own after a switchover (repmgr: its witnesses follow the target), from its view then. */
   switchoverChecks(plan: { target: string; witnesses: readonly string[] }, view: FmView): ManagerCheck[];
 

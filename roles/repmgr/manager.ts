@@ -97,7 +97,13 @@ export const repmgrManager: FailoverManager = {
   daemonColumn: 'repmgrd',
   pause: repmgrPause,
 
-  switchoverSteps: (cluster, plan) => repmgrSteps(cluster, plan.target, plan.failoverPaused === true),
+  switchoverSteps: (cluster, plan) =>
+    repmgrSteps(
+      cluster,
+      plan.target,
+      plan.failoverPaused === true,
+      (plan.cascaded ?? []).filter((c) => c.upstream === plan.target).map((c) => c.host),
+    ),
   switchoverChecks: witnessChecks,
 
   voters: 'witness',

@@ -14,11 +14,25 @@ import type { FmView, ManagerCheck, SwitchoverStep } from '../failoverManager.js
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { asPostgres } from '../../src/products/postgres/run.js';
 import { servicePauseCommand, standbySwitchoverCommand } from '../../src/products/repmgr/commands.js';
+import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
 
-export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = false): SwitchoverStep[] {
+/**
+ * The switchover on the target, then (only after it succeeded) a restart of
+ * repmgrd on each standby cascaded from the target: it keeps streaming from
+ * the target, but its repmgrd watches it as a standby (staleRepmgrd.ts) and
+ * would stay out of the next election; then repmgrd unpaused everywhere,
+ * whatever happened.
+ */
+export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = false, cascadedFromTarget: readonly string[] = []): SwitchoverStep[] {
   const v = cluster.postgresVersion;
   const steps: SwitchoverStep[] = [
     { name: `repmgr standby switchover --siblings-follow on ${target}`, host: target, command: asPostgres(standbySwitchoverCommand(v)), timeoutMs: 600_000, promotes: true },
+    ...cascadedFromTarget.map((host) => ({
+      name: `restart repmgrd on ${host} (it streams from ${target}, the primary now, and watched it as a standby)`,
+      host,
+      command: `systemctl restart ${REPMGR_SERVICE}.service`,
+      timeoutMs: 60_000,
+    })),
   ];
   if (!failoverPaused) steps.push({ name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true });
   return steps;

@@ -9,6 +9,7 @@ import { clusterRoutes, type RouteAnswer } from '../../../playbooks/operate/rout
 import type { Snapshot } from '../../../playbooks/operate/status.js';
 import { checkSwitchover, type SwitchoverPlan } from '../../../playbooks/operate/switchover/preconditions.js';
 import { repmgrSteps } from '../../../roles/repmgr/switchover.js';
+import { repmgrManager } from '../../../roles/repmgr/manager.js';
 import { patroniSteps } from '../../../roles/patroni/switchover.js';
 import { efmSteps, efmWaitPrimaryCommand } from '../../../roles/efm/switchover.js';
 import { verificationRows } from '../../../playbooks/operate/switchover/verify.js';
@@ -35,6 +36,18 @@ describe('the failover managers\' switchover sequences', () => {
     expect(s[0]!.command).toContain('/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf standby switchover --siblings-follow --verbose');
     expect(s.some((x) => /service pause/.test(x.command))).toBe(false);
     expect(s[1]!.command).toContain('service unpause');
+  });
+
+  it('repmgr: a standby cascaded from the target gets its repmgrd restarted after the switchover (it watched the target as a standby), before the unpause; others are left alone', () => {
+    const plan = { primary: 'op-a', target: 'op-c', cascaded: [{ host: 'op-d', upstream: 'op-c' }, { host: 'op-e', upstream: 'op-b' }] };
+    const s = repmgrManager.switchoverSteps(fiveNodes(), plan, ADDRESSES);
+    expect(s.map((x) => [x.host, x.always === true, x.promotes === true])).toEqual([
+      ['op-c', false, true],
+      ['op-d', false, false],
+      ['op-c', true, false],
+    ]);
+    expect(s[1]!.command).toBe('systemctl restart repmgr.service');
+    expect(s[1]!.name).toBe('restart repmgrd on op-d (it streams from op-c, the primary now, and watched it as a standby)');
   });
 
   it('Patroni: one patronictl switchover naming leader and candidate, no prompt', () => {
