@@ -9,12 +9,14 @@
  * provision only checks them: keep names unique per suite.
  */
 import { execFile } from 'node:child_process';
-import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
+import { parseDocument } from 'yaml';
 import { configureClusterDir } from '../../src/architectures/configure.js';
 import type { RawConfigureOptions } from '../../src/architectures/options.js';
+import { quote } from '../../src/engine/shell/quote.js';
 import { loadCluster } from '../../src/config/load.js';
 import type { Cluster } from '../../src/inventory/cluster.js';
 import { readInventory, type Inventory } from '../../src/inventory/inventory.js';
@@ -133,15 +135,7 @@ export async function bareTwinOf(
     'set -e',
     'k=$(cat)',
     'grep -qxF "$k" /root/.ssh/authorized_keys || printf "%s\\n" "$k" >> /root/.ssh/authorized_keys',
-    ...(user
-      ? [
-          `id ${user} >/dev/null 2>&1 || useradd -m -s /bin/sh ${user}`,
-          `install -d -m 700 -o ${user} -g ${user} /home/${user}/.ssh`,
-          `grep -qxF "$k" /home/${user}/.ssh/authorized_keys 2>/dev/null || printf "%s\\n" "$k" >> /home/${user}/.ssh/authorized_keys`,
-          `chown ${user}: /home/${user}/.ssh/authorized_keys && chmod 600 /home/${user}/.ssh/authorized_keys`,
-          `echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/${user} && chmod 440 /etc/sudoers.d/${user}`,
-        ]
-      : []),
+    ...(user ? sudoUserScript(user) : []),
   ].join('\n');
   await Promise.all(
     source.inventory.hosts.map(async (h) => {
@@ -150,6 +144,56 @@ export async function bareTwinOf(
     }),
   );
   return cluster;
+}
+
+/** Shell lines (run as root, the cluster's public key on stdin as `$k`) that make `user` a login with that key and passwordless sudo. */
+function sudoUserScript(user: string): string[] {
+  return [
+    `id ${user} >/dev/null 2>&1 || useradd -m -s /bin/sh ${user}`,
+    `install -d -m 700 -o ${user} -g ${user} /home/${user}/.ssh`,
+    `grep -qxF "$k" /home/${user}/.ssh/authorized_keys 2>/dev/null || printf "%s\\n" "$k" >> /home/${user}/.ssh/authorized_keys`,
+    `chown ${user}: /home/${user}/.ssh/authorized_keys && chmod 600 /home/${user}/.ssh/authorized_keys`,
+    `echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/${user} && chmod 440 /etc/sudoers.d/${user}`,
+  ];
+}
+
+/**
+ * The hosts of a configured docker test cluster as a user meets cloud hosts:
+ * a login `user` with passwordless sudo, root's SSH login refused
+ * (`PermitRootLogin no`), in a cluster directory of their own
+ * (<source's parent>/<name>, started afresh) whose config.yml is the
+ * source's with `platform: bare` and `vars.ansible_user: <user>` in
+ * instance_defaults and no docker keys. Provisioned (bare: host keys
+ * recorded). Its ssh() logs in as `user` and runs the command as root
+ * through `sudo -n sh -c`. The source's ssh() (root) stops working; its
+ * teardown still removes the containers, this one's only the directory.
+ */
+export async function sudoBareTwinOf(source: ProvisionedTestCluster, name: string, user: string): Promise<ProvisionedTestCluster> {
+  const dir = join(dirname(source.dir), name);
+  await rm(dir, { recursive: true, force: true });
+  const doc = parseDocument(await readFile(join(source.dir, 'config.yml'), 'utf8'));
+  doc.set('cluster_name', name);
+  doc.delete('docker_networks');
+  doc.set('instance_defaults', doc.createNode({ platform: 'bare', vars: { ansible_user: user } }));
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'config.yml'), doc.toString());
+  const { cluster } = await loadCluster(dir);
+  const key = await ensureClusterKey(cluster);
+  const script = [
+    'set -e',
+    'k=$(cat)',
+    ...sudoUserScript(user),
+    "printf 'PermitRootLogin no\\n' > /etc/ssh/sshd_config.d/00-m1-test-no-root.conf",
+    'sshd -t && systemctl reload ssh',
+  ].join('\n');
+  await Promise.all(
+    source.inventory.hosts.map(async (h) => {
+      const r = await source.ssh(h.name, script, key.publicKey + '\n');
+      if (r.code !== 0) throw new Error(`sudoBareTwinOf: preparing ${h.name} for ${user} failed: ${r.stderr}`);
+    }),
+  );
+  const twin = await provisionCluster(cluster);
+  return { ...twin, ssh: (host, command, input) => sshRun(dir, twin.inventory, host, `sudo -n sh -c ${quote(command)}`, input) };
 }
 
 /** Removes every container and network labelled with a cluster whose name starts with prefix (leftovers). */
