@@ -2,16 +2,20 @@
  * The SSH connector: one connection per host (node-ssh over ssh2), key
  * authentication, strict host key checking against the cluster's known_hosts,
  * connect timeout and keepalive. Every command goes through ONE long-lived
- * `sh` (or `sudo -n sh`) on a single exec channel (see shellSession.ts):
- * about a millisecond per command instead of ~40 ms for a channel each.
+ * `sh` (or `sudo -n sh`, rootShell.ts) on a single exec channel (see
+ * shellSession.ts): about a millisecond per command instead of ~40 ms for a
+ * channel each. A command that outlives its timeout is killed with everything
+ * it started (its SSH session's processes) from a fresh shell before the
+ * timeout is reported.
  */
 import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
 import { hostKeyAlgorithms, keysFor, parseKnownHosts, verifyHostKey, type KnownKey } from '../../ssh/knownHosts.js';
 import { describeNetError } from '../../ssh/netError.js';
+import { killSessionCommand, parseWhoAmI, rootShellCommand, WHO_AM_I } from './rootShell.js';
 import { ShellClosedError, ShellSession } from './shellSession.js';
-import { AccessError, ConnectionLostError, UnreachableError, type CommandResult, type Connector, type RunOptions } from './types.js';
+import { AccessError, CommandTimeoutError, ConnectionLostError, UnreachableError, type CommandResult, type Connector, type RunOptions } from './types.js';
 
 export interface SshTarget {
   /** Inventory name, used in every message. */
@@ -50,6 +54,8 @@ export class SshConnector implements Connector {
   /** close() was called: no reconnect, and a connect in progress is abandoned (m1 status does not wait for a dead host). */
   private closed = false;
   private abortConnect: ((e: Error) => void) | undefined;
+  /** The SSH session id of each open shell (its processes and its commands' share it). */
+  private readonly sessionIds = new WeakMap<ShellSession, number>();
 
   constructor(target: SshTarget, options: SshOptions = {}) {
     this.host = target.host;
@@ -71,12 +77,29 @@ export class SshConnector implements Connector {
     try {
       return await session.run(command, options);
     } catch (e) {
+      if (e instanceof CommandTimeoutError) await this.reap(session);
       if (!(e instanceof ShellClosedError)) throw e;
       const reason = this.lastError ?? e.message;
       // The shell or the connection died under the command: get a working shell back (or fail as unreachable).
       const fresh = await this.recover(reason);
       if (options.idempotent) return fresh.run(command, options);
       throw new ConnectionLostError(this.host, reason);
+    }
+  }
+
+  /**
+   * Kills what the timed-out shell's command left running, from a fresh
+   * shell. Best effort: when that fails (host gone, no pkill), the timeout
+   * is still what the caller hears of.
+   */
+  private async reap(timedOut: ShellSession): Promise<void> {
+    const sessionId = this.sessionIds.get(timedOut);
+    if (sessionId === undefined || this.closed) return;
+    try {
+      const fresh = await this.shell();
+      await fresh.run(killSessionCommand(sessionId), { timeoutMs: this.options.connectTimeoutMs });
+    } catch {
+      // reported as the timeout
     }
   }
 
@@ -216,7 +239,7 @@ export class SshConnector implements Connector {
     if (!conn || !this.alive) throw new UnreachableError(this.host, this.lastError ?? 'not connected');
     const asRoot = this.target.user === 'root';
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      conn.exec(asRoot ? 'sh' : 'sudo -n sh', (err, ch) => (err ? reject(err) : resolve(ch)));
+      conn.exec(rootShellCommand(this.target.user), (err, ch) => (err ? reject(err) : resolve(ch)));
     }).catch((e: Error) => {
       throw new UnreachableError(this.host, `cannot open a channel: ${e.message}`);
     });
@@ -239,10 +262,11 @@ export class SshConnector implements Connector {
       onClose: (cb) => channel.on('close', () => cb(this.lastError ?? `shell ${exit || 'closed'}`)),
     });
     try {
-      const who = await session.run('id -u', { timeoutMs: this.options.connectTimeoutMs });
-      if (who.stdout.trim() !== '0') {
-        throw new AccessError(this.host, `commands run as uid ${who.stdout.trim()}, not root; log in as root or give ${this.target.user} passwordless sudo`);
+      const who = parseWhoAmI((await session.run(WHO_AM_I, { timeoutMs: this.options.connectTimeoutMs })).stdout);
+      if (who.uid !== '0') {
+        throw new AccessError(this.host, `commands run as uid ${who.uid}, not root; log in as root or give ${this.target.user} passwordless sudo`);
       }
+      if (who.sessionId !== undefined) this.sessionIds.set(session, who.sessionId);
     } catch (e) {
       if (e instanceof ShellClosedError && !asRoot) {
         throw new AccessError(this.host, `${this.target.user} cannot become root with \`sudo -n\` (${e.message}); give it passwordless sudo`);

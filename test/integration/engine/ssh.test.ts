@@ -61,6 +61,26 @@ describe('SshConnector against real sshd', () => {
     await c.close();
   });
 
+  it.each([
+    ['root', 0, 317],
+    ['a sudo user', 1, 318],
+  ] as const)('a command that outlives its timeout does not run on (login %s)', async (_, n, seconds) => {
+    const target = (n === 0 ? targets(hosts) : targets(sudo))[n]!;
+    const c = new SshConnector(target);
+    await c.connect();
+    await expect(c.run(`sleep ${seconds}; echo late`, { timeoutMs: 1500 })).rejects.toThrow(/timed out after 1.5 s/);
+    // The next command gets a fresh shell; the timed-out one is gone with its children.
+    let left = '';
+    for (let i = 0; i < 10; i++) {
+      left = (await c.run(`pgrep -fx 'sleep ${seconds}' || true`, { idempotent: true })).stdout;
+      if (left === '') break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(left).toBe('');
+    expect((await c.run('id -u')).stdout).toBe('0\n');
+    await c.close();
+  });
+
   it('refuses a host whose key is not in known_hosts, in one line', async () => {
     const target = { ...targets(hosts)[0]!, knownHostsFile: join(tmpdir(), `${NAME}-empty_known_hosts`) };
     await writeFile(target.knownHostsFile, '');

@@ -1,0 +1,73 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { killSessionCommand, parseWhoAmI, rootShellCommand, WHO_AM_I } from './rootShell.js';
+
+/** Runs (a zombie, dead but not yet reaped by a parent that may never do it here, does not). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe('rootShellCommand', () => {
+  it('runs sh for root and sudo -n sh (never a password prompt) for any other login', () => {
+    expect(rootShellCommand('root')).toBe('sh');
+    expect(rootShellCommand('admin')).toBe('sudo -n sh');
+    expect(rootShellCommand('rooter')).toBe('sudo -n sh');
+  });
+});
+
+describe('WHO_AM_I / parseWhoAmI', () => {
+  it('reads the uid and the session id of the shell running it', () => {
+    const out = execFileSync('sh', ['-c', WHO_AM_I], { encoding: 'utf8' });
+    const who = parseWhoAmI(out);
+    expect(who.uid).toBe(String(process.getuid!()));
+    const ps = execFileSync('ps', ['-o', 'sid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim();
+    // sh -c runs in this process's session
+    expect(who.sessionId).toBe(Number(ps));
+  });
+  it('leaves the session id out when it is missing, 0, 1 or not a number', () => {
+    expect(parseWhoAmI('0\n')).toEqual({ uid: '0' });
+    expect(parseWhoAmI('0\n1\n')).toEqual({ uid: '0' });
+    expect(parseWhoAmI('0\n0\n')).toEqual({ uid: '0' });
+    expect(parseWhoAmI('0\nx\n')).toEqual({ uid: '0' });
+    expect(parseWhoAmI('1000\n4242\n')).toEqual({ uid: '1000', sessionId: 4242 });
+  });
+});
+
+describe('killSessionCommand', () => {
+  it('refuses session ids that are not a process of its own (0 is pkill\'s own session, 1 init\'s)', () => {
+    for (const bad of [0, 1, -5, 2.5, NaN]) expect(() => killSessionCommand(bad)).toThrow(/not a session id/);
+  });
+  it('kills every process of another session, its children too, and exits 0; 0 again when nothing is left', async () => {
+    // A session like sshd's: a shell leading it, running a command that has a child of its own.
+    const leader = spawn('setsid', ['sh', '-c', 'sh -c "sleep 321; :" & sleep 322; :'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const pids = () =>
+      execFileSync('sh', ['-c', 'pgrep -f "^sleep 32[12]$" || true'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const before = pids();
+    expect(before).toHaveLength(2);
+    const sid = Number(execFileSync('ps', ['-o', 'sid=', '-p', String(before[0])], { encoding: 'utf8' }).trim());
+    expect(sid).not.toBe(Number(execFileSync('ps', ['-o', 'sid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim()));
+    execFileSync('sh', ['-c', killSessionCommand(sid)]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(before.filter(alive)).toEqual([]);
+    expect(pids()).toEqual([]);
+    execFileSync('sh', ['-c', killSessionCommand(sid)]);
+    leader.kill();
+  });
+  it('does nothing (exit 1) when asked to kill the session it runs in', () => {
+    const own = Number(execFileSync('ps', ['-o', 'sid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim());
+    let code = 0;
+    try {
+      execFileSync('sh', ['-c', killSessionCommand(own)]);
+    } catch (e) {
+      code = (e as { status: number }).status;
+    }
+    expect(code).toBe(1);
+    expect(alive(process.pid)).toBe(true);
+  });
+});
