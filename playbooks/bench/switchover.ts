@@ -111,8 +111,10 @@ async function bench(fm: Fm) {
       await writer.waitForMore(20, 180_000).catch(() => undefined);
       const w = await writer.stop();
       next = Math.max(next, ...w.acked.map((x) => x.id)) + 1000;
-      const ids = await runOn(oc.connectors, target, localPsqlCommand(cluster.postgresVersion, `SELECT id FROM ${TABLE}`));
-      const present = new Set(ids.ok ? ids.result.stdout.split('\n').filter(Boolean).map(Number) : []);
+      // In the application's database, where the writer wrote; a failed read is an error, never "all lost".
+      const ids = await runOn(oc.connectors, target, localPsqlCommand(cluster.postgresVersion, `SELECT id FROM ${TABLE}`, login.database));
+      if (!ids.ok || ids.result.code !== 0) throw new HostError(`${fm}: cannot read ${TABLE} on ${target}: ${ids.ok ? ids.result.stderr.trim() : ids.error}`);
+      const present = new Set(ids.result.stdout.split('\n').filter(Boolean).map(Number));
       const t = out.timings;
       runs.push({
         from: current,
