@@ -47,6 +47,8 @@ export interface M1Options {
   /** Debian major version, default 12. */
   osVersion?: DebianVersion;
   region?: string;
+  /** aws: where SSH is allowed from (sshFrom.ts); TPA's 0.0.0.0/0 when unset. */
+  sshFrom?: string;
   instanceType?: string;
   /** CIDR holding the cluster's subnet(s); default 10.33.0.0/16. */
   network?: string;
@@ -397,7 +399,7 @@ export function configureM1(options: M1Options): ConfigDocument {
   } else if (platform === 'aws') {
     const region = o.region ?? DEFAULT_AWS_REGION;
     doc.cluster_rules = [
-      { cidr_ip: '0.0.0.0/0', from_port: 22, proto: 'tcp', to_port: 22 },
+      { cidr_ip: o.sshFrom ?? '0.0.0.0/0', from_port: 22, proto: 'tcp', to_port: 22 },
       ...subnets.map((s) => ({ cidr_ip: formatCidr(s), from_port: 0, proto: 'tcp', to_port: 65535 })),
     ];
     doc.ec2_vpc = { [region]: { Name: 'Test', cidr: formatCidr(network) } };

@@ -4,6 +4,7 @@
  * option and the fix (exit 2), raised before anything is written.
  */
 import { UsageError } from '../errors.js';
+import { sshSource } from './sshFrom.js';
 import {
   DEBIAN_RELEASES,
   FAILOVER_MANAGERS,
@@ -66,6 +67,8 @@ export interface RawConfigureOptions {
   rootVolumeSize?: string;
   postgresVolumeSize?: string;
   barmanVolumeSize?: string;
+  /** aws: the address (or CIDR) SSH is allowed from. */
+  sshFrom?: string;
 }
 
 export interface ParsedConfigureOptions {
@@ -203,6 +206,7 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
     ['--root-volume-size', raw.rootVolumeSize],
     ['--postgres-volume-size', raw.postgresVolumeSize],
     ['--barman-volume-size', raw.barmanVolumeSize],
+    ['--ssh-from', raw.sshFrom],
   ];
   if (platform !== 'aws') {
     for (const [flag, value] of awsOnly) {
@@ -219,6 +223,12 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
     for (const [flag, value] of netOnly) {
       if (value !== undefined) warnings.push(`${flag} is not used with --platform bare; ignored`);
     }
+  }
+  let sshFrom: string | undefined;
+  if (platform === 'aws') {
+    const source = sshSource(raw.sshFrom);
+    sshFrom = source.cidr;
+    if (source.note) warnings.push(source.note);
   }
   if (raw.patroniDcs !== undefined && failoverManager !== 'patroni') {
     warnings.push(`--patroni-dcs is used only with patroni; ignored with ${failoverManager}`);
@@ -254,6 +264,7 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
           : integer('--num-cascaded-replicas', raw.numCascadedReplicas, 0),
       clusterPrefixedHostnames: raw.clusterPrefixedHostnames === true,
       keyringBackend,
+      ...(sshFrom !== undefined ? { sshFrom } : {}),
       volumeSizes: {
         root: raw.rootVolumeSize === undefined ? undefined : integer('--root-volume-size', raw.rootVolumeSize, 1),
         postgres:

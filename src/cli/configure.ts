@@ -53,6 +53,7 @@ export function register(program: Command, state: RunState): void {
     .option('--platform <platform>', 'aws, docker or bare (default: aws)')
     .option('--region <region>', 'aws region (default: eu-west-1)')
     .option('--instance-type <type>', 'aws instance type (default: t3.micro)')
+    .option('--ssh-from <cidr>', "aws: the address SSH is allowed from (default: this machine's own; TPA allows 0.0.0.0/0)")
     .option('--distribution <name>', 'the OS: Debian (the only one supported now); alias --os')
     .addOption(new Option('--os <name>').hideHelp())
     .option('--os-version <version>', 'Debian 11, 12 or 13 (default: 12); docker image m1/debian:<release>')

@@ -25,6 +25,13 @@ export function register(program: Command, state: RunState): void {
         const { renderTopologyTree } = await import('../inventory/topology.js');
         try {
           const { cluster, warnings } = await loadCluster(dir);
+          if (cluster.platform === 'aws') {
+            // What provision would stop on, said before anything calls AWS.
+            const { awsConfigCheck } = await import('../platforms/aws/configCheck.js');
+            const aws = awsConfigCheck(cluster);
+            if (aws.problems.length) throw new ConfigError(aws.problems);
+            warnings.push(...aws.warnings);
+          }
           for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
           process.stdout.write(`${renderTopologyTree(cluster)}\n`);
           return ExitCode.Ok;

@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HOSTNAMES } from '../../../src/architectures/hostnames.js';
+import { ownAddressCidr } from '../../../src/architectures/sshFrom.js';
 import { hostnameProblem } from '../../../src/inventory/hostname.js';
 import { readDoc, runCli, tempDir } from './helpers.js';
 
@@ -92,6 +93,20 @@ describe('m1 configure', () => {
   it('--efm-bind-by-hostname writes efm_bind_by_hostname', async () => {
     const { doc } = await configure('efmh', ['-a', 'M1', '--postgresql', '16', '--failover-manager', 'efm', '--efm-bind-by-hostname', '--platform', 'bare']);
     expect(doc.cluster_vars.efm_bind_by_hostname).toBe(true);
+  });
+
+  it("aws: SSH is allowed from --ssh-from, else from this machine's own address (said), never TPA's 0.0.0.0/0; a bad value is exit 2", async () => {
+    const given = await configure('sshgiven', [...BASE, '--platform', 'aws', '--ssh-from', '203.0.113.7']);
+    expect((given.doc.cluster_rules as { cidr_ip: string; from_port: number }[])[0]).toMatchObject({ cidr_ip: '203.0.113.7/32', from_port: 22 });
+    const dir = join(await tempDir(), 'own');
+    const r = await runCli(['configure', dir, ...BASE, '--platform', 'aws']);
+    expect(r.code, r.stderr).toBe(0);
+    const own = ownAddressCidr()!;
+    expect(r.stderr).toContain(`cluster_rules allows SSH (22/tcp) from ${own}, this machine's own address`);
+    expect(await readFile(join(dir, 'config.yml'), 'utf8')).toContain(`cidr_ip: ${own}`);
+    const bad = await runCli(['configure', `${dir}-bad`, ...BASE, '--platform', 'aws', '--ssh-from', '0.0.0.0/0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--ssh-from 0\.0\.0\.0\/0: opens SSH to the whole internet/);
   });
 
   it('says aloud which options have no effect on this platform', async () => {

@@ -82,14 +82,16 @@ describe('m1 configure reproduces TPA 2.8 examples', () => {
     const ours = await configure('speedy', [
       '--distribution', 'Debian', '--platform', 'aws', '--region', 'us-east-1', '--network', '10.33.0.0/16',
       '--instance-type', 't2.medium', '--root-volume-size', '32', '--postgres-volume-size', '64',
-      '--barman-volume-size', '128', '--postgresql', '14', '--failover-manager', 'repmgr',
+      '--barman-volume-size', '128', '--postgresql', '14', '--failover-manager', 'repmgr', '--ssh-from', '203.0.113.7',
     ]);
     const theirs = await tpa('speedy');
     expect(normalise(ours).instances).toEqual(normalise(theirs).instances);
     expect(ours.instance_defaults).toEqual(theirs.instance_defaults);
     expect(ours.cluster_vars).toEqual(theirs.cluster_vars);
     expect(ours.ec2_vpc).toEqual(theirs.ec2_vpc);
-    expect((ours.cluster_rules as unknown[])[0]).toEqual((theirs.cluster_rules as unknown[])[0]);
+    // TPA opens SSH to 0.0.0.0/0; m1 to the address given (else this machine's own).
+    expect((ours.cluster_rules as unknown[])[0]).toEqual({ ...((theirs.cluster_rules as Record<string, unknown>[])[0]), cidr_ip: '203.0.113.7/32' });
+    expect((theirs.cluster_rules as Record<string, unknown>[])[0]!['cidr_ip']).toBe('0.0.0.0/0');
     const strip = (l: Record<string, unknown>) => ({ ...l, subnet: undefined });
     expect(ours.locations.map(strip)).toEqual(theirs.locations.map(strip));
     expect(ours.locations[0]!.subnet).toMatch(/^10\.33\.\d+\.\d+\/28$/);
