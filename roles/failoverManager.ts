@@ -176,6 +176,36 @@ export interface NoRejoin {
   unsupported(cluster: Cluster): string;
 }
 
+/** A command of m1 remove-node, run as root on a host it names. */
+export interface RemovalCommand {
+  command: string;
+  timeoutMs: number;
+}
+
+/** How the manager takes one member out of service (m1 remove-node). */
+export interface NodeRemoval {
+  /** The manager's units on the node (and the server's), stopped and disabled there in this order. */
+  units(cluster: Cluster, instance: Instance): string[];
+  /** On `replica`, running: stream from `upstream` from now on, waiting until it does. */
+  follow(cluster: Cluster, replica: Instance, upstream: Instance): RemovalCommand;
+  /** On the primary: forget `instance` (its record), once it is stopped. Run only while the manager's view lists it. */
+  unregister(cluster: Cluster, instance: Instance): RemovalCommand;
+  /**
+   * Right after: on the hosts that keep a copy of the manager's records
+   * (repmgr's witness, synced from the primary only every 15 s), the same,
+   * so that no command there still reaches for the node (`repmgr service
+   * pause` fails on a node it cannot reach). `upstream`: where its replicas went.
+   */
+  copies(cluster: Cluster, instance: Instance, upstream: Instance): (RemovalCommand & { host: string; name: string })[];
+  /** The replication slot the node streams through on its upstream, if the manager makes one. */
+  slot(cluster: Cluster, instance: Instance): string | undefined;
+}
+
+/** A manager whose members m1 does not remove one by one: why, and what to do instead. */
+export interface NoRemoval {
+  unsupported(cluster: Cluster): string;
+}
+
 export interface ViewInput {
   cluster: Cluster;
   /** Each host's reading, by instance name. */
@@ -288,6 +318,8 @@ export interface FailoverManager {
    * (`m1 rejoin`'s exit 2 says it).
    */
   readonly rejoin: 'deploy' | NoRejoin;
+  /** How one replica or witness is taken out (m1 remove-node), or why m1 does not (its exit 2 says it). */
+  readonly removal: NodeRemoval | NoRemoval;
   /**
    * The role of the hosts that vote beside the data nodes when the manager
    * decides a failover: repmgr's and EFM's witness, Patroni's etcd members

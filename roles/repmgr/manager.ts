@@ -18,6 +18,7 @@ import { restartStages, type RestartWrap } from '../postgres/restart.js';
 import { postgresRole } from '../postgres/role.js';
 import { repmgrPause } from './pause.js';
 import { repmgrPostgres } from './postgres.js';
+import { repmgrRemoval } from './removal.js';
 import { repmgrRole } from './role.js';
 import { repmgrProblem, repmgrView, repmgrWarnings } from './status.js';
 import { repmgrSteps, witnessChecks } from './switchover.js';
@@ -108,4 +109,5 @@ export const repmgrManager: FailoverManager = {
 
   voters: 'witness',
   rejoin: 'deploy',
+  removal: repmgrRemoval,
 };

@@ -32,6 +32,8 @@ import { INSTANCE_DEFAULTS_KEYS, INSTANCE_KEYS, TOP_LEVEL_KEYS, TOP_LEVEL_ORDER,
 import { platformKeyProblems } from './platformKeys.js';
 import { YamlSource, formatPath, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
+import { readRemoved, withoutRemoved } from '../inventory/removed.js';
+import { removedLines, removedWarning } from './removedLines.js';
 
 export interface LoadResult {
   cluster: Cluster;
@@ -453,10 +455,25 @@ export function parseConfig(text: string, options: { file: string; dir: string }
   return { cluster, warnings: c.warnings };
 }
 
+export interface LoadOptions {
+  /**
+   * Keep the instances m1 remove-node took out (removed.json) in the model,
+   * as config.yml lists them (m1 remove-node itself, m1 validate); by default
+   * they are left out, with a warning that says which lines to delete.
+   */
+  withRemoved?: boolean;
+}
+
 /** Reads, validates and models `<dir>/config.yml`. Throws ConfigError listing every problem. */
-export async function loadCluster(dir: string): Promise<LoadResult> {
+export async function loadCluster(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   const file = join(dir, CONFIG_FILE);
   const read = await readConfigText(file, `no such file; create it with \`m1 configure ${dir} --architecture M1 ...\``);
   if ('problem' in read) throw new ConfigError([read.problem]);
-  return parseConfig(read.text, { file, dir });
+  const loaded = parseConfig(read.text, { file, dir });
+  if (options.withRemoved) return loaded;
+  const { cluster, removed } = withoutRemoved(loaded.cluster, await readRemoved(dir));
+  if (removed.length === 0) return loaded;
+  const lines = removedLines(read.text, file, removed, cluster);
+  const warnings = removed.map((r) => removedWarning(file, r, lines.find((l) => l.name === r.name)));
+  return { cluster, warnings: [...loaded.warnings, ...warnings] };
 }

@@ -207,6 +207,16 @@ export class YamlSource {
     return undefined;
   }
 
+  /** First and last line of the value at `path` (a list item: from its "- " line), else undefined. */
+  span(path: YamlPath): { first: number; last: number } | undefined {
+    const { node } = this.walk(path);
+    if (!node || !node.range) return undefined;
+    const first = this.lineOf(node.range[0])!;
+    // range[1] is where the value ends: past its last character (and its line break, for a block).
+    const last = this.lineOf(Math.max(node.range[0], node.range[1] - 1))!;
+    return { first, last };
+  }
+
   /** A problem at `path`; values the message quotes from the file are shown with control characters escaped. */
   problem(path: YamlPath, message: string): ConfigProblem {
     return { file: this.file, line: this.line(path), path: displayText(formatPath(path)), message: displayText(message) };

@@ -69,4 +69,10 @@ export interface Platform {
    * kills the host's services itself.
    */
   crash?(cluster: Cluster, host: string): Promise<void>;
+  /**
+   * Removes one host of the cluster for good (m1 remove-node; docker: its
+   * container and volumes); 'absent' when it is gone already. Absent (bare,
+   * aws): the host is left where it is.
+   */
+  removeHost?(cluster: Cluster, host: string): Promise<'removed' | 'absent'>;
 }

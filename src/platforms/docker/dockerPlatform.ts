@@ -328,4 +328,18 @@ async function crash(cluster: Cluster, host: string): Promise<void> {
   await (await docker.dockerode()).getContainer(c.id).kill({ signal: 'SIGKILL' });
 }
 
-export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision, crash };
+async function removeHost(cluster: Cluster, host: string): Promise<'removed' | 'absent'> {
+  const docker = await connectEngine();
+  const owner = { name: cluster.name, dir: cluster.dir };
+  const c = (await observeContainers(docker)).find((x) => x.name === host && ownership(x.labels, owner) === 'ours');
+  if (!c) return 'absent';
+  try {
+    await (await docker.dockerode()).getContainer(c.id).remove({ force: true, v: true });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return 'absent';
+    throw new HostError(`container ${host}: remove failed: ${reason(err)}`);
+  }
+  return 'removed';
+}
+
+export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision, crash, removeHost };

@@ -95,3 +95,24 @@ export function nodeActiveCommand(version: PostgresVersion, primary: string, nod
   const sql = `SELECT active FROM repmgr.nodes WHERE node_name = ${literal(node)}`;
   return `test "$(${remotePsql(version, `${repmgrDsn(primary)} connect_timeout=5`, `-c ${quote(sql)}`)} 2>/dev/null)" = t`;
 }
+
+/**
+ * Makes this running standby stream from node `upstreamNodeId` (another
+ * standby or the primary): repmgr rewrites primary_conninfo from that node's
+ * verifying conninfo, creates its slot there (use_replication_slots), updates
+ * its record, and reloads (PostgreSQL 13+) or restarts; --wait: until it
+ * streams (standby_follow_timeout). What repmgrd runs when an upstream fails.
+ */
+export function standbyFollowCommand(version: PostgresVersion, upstreamNodeId: number): string {
+  return repmgr(version, 'standby', 'follow', '--wait', `--upstream-node-id=${upstreamNodeId}`, '--verbose');
+}
+
+/**
+ * Removes node `nodeId`'s record from repmgr.nodes, run on the primary (the
+ * node itself may be stopped or gone): `standby unregister` or `witness
+ * unregister` with --node-id. Fails when there is no such record, so it is
+ * run only while repmgr lists the node.
+ */
+export function unregisterCommand(version: PostgresVersion, type: 'standby' | 'witness', nodeId: number): string {
+  return repmgr(version, type, 'unregister', `--node-id=${nodeId}`, '--verbose');
+}

@@ -101,3 +101,23 @@ export function dropInactiveSlotSql(slot: string): string {
     `  WHERE slot_name = ${literal(slot)} AND NOT active) d;\n`
   );
 }
+
+/** How many slots of that name there are (0 or 1). */
+export function slotCountSql(slot: string): string {
+  return `SELECT count(*) FROM pg_replication_slots WHERE slot_name = ${literal(slot)}`;
+}
+
+/**
+ * On a witness, its copy of repmgr.nodes without node `nodeId` (what its
+ * repmgrd copies from the primary every witness_sync_interval), the nodes
+ * that had it as upstream under `upstreamNodeId`; prints the rows left for it (0).
+ */
+export function forgetNodeSql(nodeId: number, upstreamNodeId: number): string {
+  return (
+    'BEGIN;\n' +
+    `UPDATE repmgr.nodes SET upstream_node_id = ${upstreamNodeId} WHERE upstream_node_id = ${nodeId};\n` +
+    `DELETE FROM repmgr.nodes WHERE node_id = ${nodeId};\n` +
+    'COMMIT;\n' +
+    `SELECT count(*) FROM repmgr.nodes WHERE node_id = ${nodeId};\n`
+  );
+}

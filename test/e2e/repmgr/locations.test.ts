@@ -6,6 +6,10 @@
  * stopped, repmgrd promotes a replica within 60 s and every PgBouncer routes
  * writes to the new primary. The next deploy rejoins the old primary as a
  * standby of the new one at the first try, and the one after changes nothing.
+ * Then m1 remove-node: refused for the primary and the Barman host; the
+ * cascaded replica's upstream removed, the cascaded replica streams from
+ * that node's upstream, repmgr no longer lists it, its slot and container
+ * are gone, and the next deploy changes nothing besides the warning.
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -116,6 +120,78 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
     outputs.push(r2);
     expect(r2.code, r2.out + r2.err).toBe(0);
     for (const [h, rc] of Object.entries(recapOf(r2.out))) expect(rc.changed, `${h}: ${r2.out}`).toBe(0);
+  });
+
+  it('m1 remove-node refuses the primary and the Barman host (exit 3, nothing changed) and an unknown name (exit 2, the instances listed)', async () => {
+    const t0 = Date.now();
+    const primary = promoted!;
+    const barman = c.cluster.instances.find((i) => i.roles.includes('barman'))!.name;
+    const p = await m1('remove-node', c.dir, primary);
+    expect(p.code, p.out + p.err).toBe(3);
+    expect(p.err).toContain(`${primary} is the primary: switch over to one of its replicas first (m1 switchover`);
+    const b = await m1('remove-node', c.dir, barman);
+    expect(b.code, b.out + b.err).toBe(3);
+    expect(b.err).toContain(`${barman} is the Barman host`);
+    const u = await m1('remove-node', c.dir, 'no-such-host');
+    expect(u.code, u.out + u.err).toBe(2);
+    expect(u.err).toContain(`no-such-host is not an instance of cluster ${c.cluster.name}; its instances are ${c.cluster.instances.map((i) => i.name).join(', ')}`);
+    outputs.push(p, b, u);
+    await expect(readFile(join(c.dir, 'removed.json'), 'utf8')).rejects.toThrow();
+    expect((await clusterShow(c, primary)).map((r) => r.name).sort()).toEqual(c.cluster.instances.filter((i) => i.roles.some((x) => ['primary', 'replica', 'witness'].includes(x))).map((i) => i.name).sort());
+    console.log(`scenario 2: remove-node refusals ${(Date.now() - t0) / 1000} s`);
+  });
+
+  it('m1 remove-node of the cascaded replica’s upstream: the cascaded replica streams from the upstream’s upstream, repmgr no longer lists the node, its slot and container are gone; a rerun and the next deploy change nothing besides the warning', async () => {
+    const t0 = Date.now();
+    const cascaded = c.cluster.instances.find((i) => i.upstream !== undefined && instanceByName(c.cluster, i.upstream)?.roles.includes('replica'))!;
+    const gone = instanceByName(c.cluster, cascaded.upstream!)!;
+    if (gone.name === promoted) {
+      // The failover promoted the cascaded replica's upstream: make it a replica again first.
+      const other = c.cluster.instances.find((i) => i.roles.includes('replica') && i.name !== gone.name && i.name !== cascaded.name)!.name;
+      const s = await m1('switchover', c.dir, other);
+      expect(s.code, s.out + s.err).toBe(0);
+      promoted = other;
+      console.log(`scenario 2: switched over to ${other} first (${gone.name} had been promoted)`);
+    }
+    const primary = promoted!;
+    expect(await sql(c, primary, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'repmgr_slot_${gone.node}'`)).toBe('1');
+    const r0 = Date.now();
+    const r = await m1('remove-node', c.dir, gone.name);
+    const removeSeconds = (Date.now() - r0) / 1000;
+    outputs.push(r);
+    expect(r.code, r.out + r.err).toBe(0);
+    console.log(`scenario 2: m1 remove-node ${gone.name}: ${removeSeconds} s in all\n${r.out.split('\n').filter((l) => /^\S|^  \S/.test(l) && !/^\s*(ok|changed)\s/.test(l)).join('\n')}`);
+    expect(r.out).toContain(`${cascaded.name} follows ${primary} instead of ${gone.name}`);
+    expect(r.out).toContain(`container ${gone.name} removed`);
+    // The lines of config.yml to delete, printed; config.yml itself unchanged.
+    expect(r.out).toMatch(new RegExp(`delete lines \\d+-\\d+:\\n    - Name: ${gone.name}\\n`));
+    expect(await readFile(join(c.dir, 'config.yml'), 'utf8')).toContain(`- Name: ${gone.name}`);
+    expect(JSON.parse(await readFile(join(c.dir, 'removed.json'), 'utf8')).removed).toEqual([expect.objectContaining({ name: gone.name, node: gone.node, upstream: primary })]);
+
+    // The deploy on the other hosts ended with a restart of each (max_replication_slots follows the cluster's size), the primary last.
+    const streams = await eventually(async () => (await sql(c, primary, `SELECT state FROM pg_stat_replication WHERE application_name = '${cascaded.name}'`).catch(() => '')) === 'streaming', 30_000);
+    expect(streams, `${cascaded.name} streams from ${primary}`).toBe(true);
+    const show = await clusterShow(c, primary);
+    expect(show.map((x) => x.name)).not.toContain(gone.name);
+    expect(show.find((x) => x.name === cascaded.name)?.upstream).toBe(primary);
+    for (const h of c.cluster.instances.filter((i) => i.name !== gone.name && (i.roles.includes('replica') || i.roles.includes('primary')))) {
+      expect(await sql(c, h.name, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'repmgr_slot_${gone.node}'`), h.name).toBe('0');
+    }
+    const ps = await run('docker', ['ps', '-a', '--filter', `name=^${gone.name}$`, '--format', '{{.Names}}']);
+    expect(ps.stdout.trim()).toBe('');
+
+    const again = await m1('remove-node', c.dir, gone.name);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain(`${gone.name} was removed on `);
+    const d0 = Date.now();
+    const d = await m1('deploy', c.dir);
+    outputs.push(again, d);
+    expect(d.code, d.out + d.err).toBe(0);
+    expect(d.out).toContain(`warning: ${gone.name} was removed by m1 remove-node on `);
+    const recap = recapOf(d.out);
+    expect(Object.keys(recap)).not.toContain(gone.name);
+    for (const [h, rc] of Object.entries(recap)) expect(rc.changed, `${h}: ${d.out}`).toBe(0);
+    console.log(`scenario 2: remove-node steps ${(Date.now() - t0) / 1000} s (remove-node ${removeSeconds} s, the next deploy ${(Date.now() - d0) / 1000} s)`);
   });
 
   it('no stored password (PgBouncer’s included) appears in any output or run log', async () => {

@@ -4,7 +4,9 @@ import {
   primaryRegisterCommand,
   standbyCloneCommand,
   standbyRegisterCommand,
+  standbyFollowCommand,
   standbySwitchoverCommand,
+  unregisterCommand,
   upstreamConninfo,
   witnessRegisterCommand,
 } from '../../../../src/products/repmgr/commands.js';
@@ -40,6 +42,12 @@ describe('repmgr command lines', () => {
 
   it('rejoins a former primary with pg_rewind', () => {
     expect(nodeRejoinCommand(15, 'beta')).toBe(`${R} -d 'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' node rejoin --force-rewind --verbose`);
+  });
+
+  it('follows another upstream (a standby too), waiting until it streams; unregisters a node by id from a running node', () => {
+    expect(standbyFollowCommand(15, 2)).toBe(`${R} standby follow --wait --upstream-node-id=2 --verbose`);
+    expect(unregisterCommand(15, 'standby', 4)).toBe(`${R} standby unregister --node-id=4 --verbose`);
+    expect(unregisterCommand(15, 'witness', 3)).toBe(`${R} witness unregister --node-id=3 --verbose`);
   });
 
   it('switches over with siblings following', () => {
