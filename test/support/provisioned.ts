@@ -190,6 +190,14 @@ export async function sudoBareTwinOf(source: ProvisionedTestCluster, name: strin
     source.inventory.hosts.map(async (h) => {
       const r = await source.ssh(h.name, script, key.publicKey + '\n');
       if (r.code !== 0) throw new Error(`sudoBareTwinOf: preparing ${h.name} for ${user} failed: ${r.stderr}`);
+      // sshd re-executes itself on the reload and refuses connections meanwhile: wait until it refuses root instead.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const root = await source.ssh(h.name, 'true');
+        if (root.code === 255 && /Permission denied/.test(root.stderr)) break;
+        if (Date.now() > deadline) throw new Error(`sudoBareTwinOf: ${h.name} still ${root.code === 0 ? 'lets root in' : `answers root with: ${root.stderr.trim()}`} 30 s after the reload`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }),
   );
   const twin = await provisionCluster(cluster);
