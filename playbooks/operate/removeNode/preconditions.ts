@@ -88,7 +88,7 @@ export function removeNodeStaticDecision(cluster: Cluster, manager: RemovalManag
   if (role && isVoter && v.length - 1 < MIN_VOTERS) {
     return {
       kind: 'refused',
-      reason: `${host} is a ${role}: without it ${v.length - 1} voter${v.length - 1 === 1 ? '' : 's'} would be left (${v.filter((x) => x.name !== host).map((x) => x.name).join(', ')}), fewer than ${MIN_VOTERS}, and a failover would need every one of them; add a voter first`,
+      reason: `${host} is ${role === 'etcd member' ? 'an' : 'a'} ${role}: without it ${v.length - 1} voter${v.length - 1 === 1 ? '' : 's'} would be left (${v.filter((x) => x.name !== host).map((x) => x.name).join(', ')}), fewer than ${MIN_VOTERS}, and a failover would need every one of them; add a voter first`,
     };
   }
   if (!isDataNode(i) && !(hasRole(i, 'witness') && !hasRole(i, 'etcd'))) {

@@ -21,7 +21,7 @@ import { loadCluster } from '../../../src/config/load.js';
 import { HostError, RefusedError, UsageError } from '../../../src/errors.js';
 import { ExitCode } from '../../../src/exitCodes.js';
 import { acquireLock } from '../../../src/engine/run/lock.js';
-import { readRemoved, withEntry, writeRemoved, type RemovedInstance } from '../../../src/inventory/removed.js';
+import { readRemoved, withEntry, withoutRemoved, writeRemoved, type RemovedInstance } from '../../../src/inventory/removed.js';
 import { platformFor } from '../../../src/platforms/index.js';
 import { managerFor } from '../../../roles/managers.js';
 import type { NodeRemoval } from '../../../roles/failoverManager.js';
@@ -93,10 +93,14 @@ export async function removeNode(dir: string, host: string, options: RemoveNodeO
   }
 
   let plan: RemovalPlan;
+  let readMs = 0;
+  let stepsMs = 0;
+  let checkMs = 0;
   const lock = acquireLock(full.dir, `remove-node ${host}`);
   const oc = await openCluster(dir);
   try {
     const before = (await gatherSnapshot(oc, { routes: false, barmanCheck: false })).status;
+    readMs = ms();
     const decision = checkRemoveNode(oc.cluster, manager, before, record, host);
     done(decision);
     // 'nothing' and 'finish' come from config.yml and removed.json alone, decided above.
@@ -126,19 +130,25 @@ export async function removeNode(dir: string, host: string, options: RemoveNodeO
       write(`  ${host} is left where it is (${oc.cluster.platform} host)${plan.reachable ? ': its services are stopped and disabled, its data directory kept' : ''}\n`);
     }
 
-    // The second reading: what the steps were for.
-    const after = await gatherSnapshot(oc, { routes: false, barmanCheck: false });
+    stepsMs = ms() - readMs;
+    // The second reading, of the hosts left (a removed container's address answers nothing: its SSH connect
+    // would wait out its timeout): what the steps were for.
+    const c0 = performance.now();
+    const rest = withoutRemoved(oc.cluster, { removed: [{ name: host, node: plan.node, removedAt: '' }] }).cluster;
+    const after = await gatherSnapshot({ ...oc, cluster: rest }, { routes: false, barmanCheck: false });
     const slots = Object.fromEntries(Object.entries(after.probes).map(([h, p]) => [h, p.slots.map((s) => s.name)]));
     const left = leftOver(plan, after.status, slots);
     if (left.length > 0) throw new HostError(`remove-node ${host}: after the steps, ${left.join('; ')}; rerun m1 remove-node ${dir} ${host}`);
     for (const d of plan.downstream) write(`  ${d} streams from ${plan.upstream}\n`);
+    checkMs = Math.round(performance.now() - c0);
   } finally {
     await oc.close();
     lock.release();
   }
 
   const removeMs = ms();
-  write(`${host} removed (${(removeMs / 1000).toFixed(1)} s)\n`);
+  const sec = (x: number) => `${(x / 1000).toFixed(1)} s`;
+  write(`${host} removed (${sec(removeMs)}: reading ${sec(readMs)}, steps ${sec(stepsMs)}, check ${sec(checkMs)})\n`);
   const entry: RemovedInstance = { name: host, node: plan.node, removedAt: (options.now?.() ?? new Date()).toISOString(), upstream: plan.upstream, othersPending: true };
   await writeRemoved(dir, withEntry(await readRemoved(dir), entry));
   return finish(dir, entry, options, t0, { changed: true, upstream: plan.upstream, downstream: plan.downstream, removeMs });

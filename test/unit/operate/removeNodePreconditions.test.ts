@@ -80,6 +80,24 @@ describe('m1 remove-node preconditions (fiveNodes: d cascades from b)', () => {
     expect(check('w-w', { primary: 'w-a', upstreams: { 'w-b': 'w-a', 'w-c': 'w-a' } }, { cluster: big })).not.toHaveProperty('slot');
   });
 
+  it('an etcd member whose loss leaves fewer than 3 is refused before Patroni’s exit 2 (nothing to do by hand either)', () => {
+    const etcd = testCluster({
+      name: 'e',
+      instances: [
+        { name: 'e-a', roles: ['primary'] },
+        { name: 'e-b', roles: ['replica'], upstream: 'e-a' },
+        { name: 'e-c', roles: ['replica'], upstream: 'e-a' },
+        { name: 'e-1', roles: ['etcd'] },
+        { name: 'e-2', roles: ['etcd'] },
+        { name: 'e-3', roles: ['etcd'] },
+        { name: 'e-k', roles: ['barman'] },
+      ],
+    });
+    const live: LiveSpec = { primary: 'e-a', upstreams: { 'e-b': 'e-a', 'e-c': 'e-a' } };
+    expect(check('e-2', live, { cluster: etcd, manager: MANAGERS.patroni })).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^e-2 is an etcd member: without it 2 voters would be left \(e-1, e-3\), fewer than 3/) });
+    expect(check('e-b', live, { cluster: etcd, manager: MANAGERS.patroni })).toMatchObject({ kind: 'usage' });
+  });
+
   it('usage (exit 2): an unknown name lists the instances; a host that is neither replica nor witness; Patroni and EFM say what to do by hand', () => {
     expect(check('op-z', HEALTHY)).toEqual({ kind: 'usage', reason: 'op-z is not an instance of cluster op; its instances are op-a, op-b, op-c, op-d, op-e' });
     const pgb = testCluster({ name: 'p', instances: [{ name: 'p-a', roles: ['primary'] }, { name: 'p-b', roles: ['replica'] }, { name: 'p-c', roles: ['replica'] }, { name: 'p-x', roles: ['pgbouncer'] }, { name: 'p-k', roles: ['barman'] }] });
