@@ -9,7 +9,8 @@
  * Then m1 remove-node: refused for the primary and the Barman host; the
  * cascaded replica's upstream removed, the cascaded replica streams from
  * that node's upstream, repmgr no longer lists it, its slot and container
- * are gone, and the next deploy changes nothing besides the warning.
+ * are gone, and the next deploy changes nothing besides the warning; a
+ * replica whose container is stopped is still unregistered, its slot dropped.
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -192,6 +193,29 @@ describe('scenario 2: two locations, PgBouncer, failover', () => {
     expect(Object.keys(recap)).not.toContain(gone.name);
     for (const [h, rc] of Object.entries(recap)) expect(rc.changed, `${h}: ${d.out}`).toBe(0);
     console.log(`scenario 2: remove-node steps ${(Date.now() - t0) / 1000} s (remove-node ${removeSeconds} s, the next deploy ${(Date.now() - d0) / 1000} s)`);
+  });
+
+  it('m1 remove-node of a replica whose host is down: still unregistered, its slot dropped, its container removed; said that its services were not stopped', async () => {
+    const t0 = Date.now();
+    const primary = promoted!;
+    const removed = JSON.parse(await readFile(join(c.dir, 'removed.json'), 'utf8')).removed.map((r: { name: string }) => r.name);
+    const down = c.cluster.instances.find((i) => i.roles.includes('replica') && i.name !== primary && !removed.includes(i.name) && i.location !== primaryOf(c.cluster).location)
+      ?? c.cluster.instances.find((i) => i.roles.includes('replica') && i.name !== primary && !removed.includes(i.name))!;
+    await run('docker', ['stop', '-t', '1', down.name]);
+    const r = await m1('remove-node', c.dir, down.name);
+    outputs.push(r);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain(`${down.name} could not be reached (`);
+    expect(r.out).toContain('its services are not stopped; it is still unregistered and its slot dropped');
+    expect(r.out).not.toContain(`stop and disable`);
+    expect((await clusterShow(c, primary)).map((x) => x.name)).not.toContain(down.name);
+    expect(await sql(c, primary, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'repmgr_slot_${down.node}'`)).toBe('0');
+    expect((await run('docker', ['ps', '-a', '--filter', `name=^${down.name}$`, '--format', '{{.Names}}'])).stdout.trim()).toBe('');
+    const d = await m1('deploy', c.dir);
+    outputs.push(d);
+    expect(d.code, d.out + d.err).toBe(0);
+    for (const [h, rc] of Object.entries(recapOf(d.out))) expect(rc.changed, `${h}: ${d.out}`).toBe(0);
+    console.log(`scenario 2: remove-node of ${down.name}, down: ${(Date.now() - t0) / 1000} s with the next deploy`);
   });
 
   it('no stored password (PgBouncer’s included) appears in any output or run log', async () => {
