@@ -17,7 +17,7 @@ import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
 import { divergenceReadCommand, parseDivergenceRead, standbyDivergence } from '../../src/products/repmgr/divergence.js';
-import { rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
+import { checkpointOnPrimary, rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
 import { REWIND_REPORT_PREFIX } from '../../src/products/repmgr/rewindReport.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
 import { repmgrFileOps } from './files.js';
@@ -115,13 +115,14 @@ async function* rejoinAsStandby(ctx: DeployContext, i: Instance, h: HostContext)
   const primaryTimeline = ctx.hosts[live]?.timeline;
   if (!f.inRecovery || primaryTimeline === undefined || f.timeline === primaryTimeline) return;
   const read = await h.fact(
-    defineFact(`divergence-from-${live}`, divergenceReadCommand({ version: cluster.postgresVersion, primary: live }), (r) => standbyDivergence(primaryTimeline, parseDivergenceRead(r.stdout))),
+    defineFact(`divergence-from-${live}`, divergenceReadCommand({ version: cluster.postgresVersion, primary: live }), (r) => standbyDivergence(parseDivergenceRead(r.stdout))),
   );
   if (!read.diverged) return;
   yield repmgrFileOps(ctx, i);
   yield command({
     name: `rejoin ${i.name} as a standby of ${live} (a standby that left ${live}'s history: ${read.why}; stopped, then repmgr node rejoin --force-rewind)`,
-    cmd: `systemctl stop ${POSTGRES_SERVICE} || exit 1\n${rejoin}`,
+    // The primary must answer before the standby is stopped (a failover during this run: stop nothing).
+    cmd: `${checkpointOnPrimary({ version: cluster.postgresVersion, me: i.name, primary: live })} || { echo "m1: ${live} does not answer; ${i.name} left running" >&2; exit 1; }\nsystemctl stop ${POSTGRES_SERVICE} || exit 1\n${rejoin}`,
     report,
     timeoutMs: 6 * 3600_000,
   });

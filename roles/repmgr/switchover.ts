@@ -17,7 +17,7 @@ import { servicePauseCommand, standbySwitchoverCommand } from '../../src/product
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
 
 /**
- * The switchover on the target, then (only after it succeeded) a restart of
+ * The switchover on the target, then (whatever its exit: it may fail after promoting) a restart of
  * repmgrd on each standby cascaded from the target: it keeps streaming from
  * the target, but its repmgrd watches it as a standby (staleRepmgrd.ts) and
  * would stay out of the next election; then repmgrd unpaused everywhere,
@@ -32,6 +32,8 @@ export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = f
       host,
       command: `systemctl restart ${REPMGR_SERVICE}.service`,
       timeoutMs: 60_000,
+      // Also when the switchover exited non-zero after promoting (a sibling that did not follow): harmless otherwise.
+      always: true,
     })),
   ];
   if (!failoverPaused) steps.push({ name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true });

@@ -18,13 +18,41 @@ export function parseSshFrom(value: string): string {
     throw new UsageError(`--ssh-from ${value}: not an IPv4 address or CIDR; give the address m1 connects from, e.g. 203.0.113.7 or 203.0.113.0/24`);
   }
   if (bits === 0) throw new UsageError(`--ssh-from ${value}: opens SSH to the whole internet; give the address m1 connects from, e.g. 203.0.113.7`);
-  return `${octets.join('.')}/${bits}`;
+  // The network's own address (AWS stores 198.51.100.0/24 for 198.51.100.7/24: compared as written, it would differ every provision).
+  const n = octets.reduce((a, o) => a * 256 + o, 0);
+  const masked = bits === 32 ? n : n - (n % 2 ** (32 - bits));
+  return `${[24, 16, 8, 0].map((sh) => Math.floor(masked / 2 ** sh) % 256).join('.')}/${bits}`;
 }
 
-/** This machine's first IPv4 address that is not loopback, as /32; undefined when it has none. */
+/** Bridges and veths of container engines and VMs: never the address a cloud sees. */
+const VIRTUAL = /^(docker|br-|veth|virbr|vmnet|vboxnet|bridge|cni|flannel|cali|tun|tap|lxc|lxd)/;
+
+const PRIVATE: [number, number, number][] = [
+  [10, 0, 8],
+  [172, 16, 12],
+  [192, 168, 16],
+  [100, 64, 10],
+];
+
+function isPrivate(address: string): boolean {
+  const [a, b] = address.split('.').map(Number) as [number, number];
+  const n = a * 256 + b;
+  return PRIVATE.some(([x, y, bits]) => {
+    const span = 2 ** (16 - bits);
+    const base = x * 256 + y;
+    return n >= base && n < base + span;
+  });
+}
+
+/**
+ * This machine's first IPv4 address, as /32, by interface name, leaving out
+ * loopback, link-local (169.254/16) and container or VM bridges; undefined
+ * when it has none.
+ */
 export function ownAddressCidr(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string | undefined {
   for (const name of Object.keys(interfaces).sort()) {
-    const a = (interfaces[name] ?? []).find((x) => x.family === 'IPv4' && !x.internal);
+    if (VIRTUAL.test(name)) continue;
+    const a = (interfaces[name] ?? []).find((x) => x.family === 'IPv4' && !x.internal && !x.address.startsWith('169.254.'));
     if (a) return `${a.address}/32`;
   }
   return undefined;
@@ -35,8 +63,8 @@ export function sshSource(given: string | undefined, own: () => string | undefin
   if (given !== undefined) return { cidr: parseSshFrom(given) };
   const cidr = own();
   if (cidr === undefined) throw new UsageError("--platform aws: this machine has no IPv4 address to allow SSH from; pass --ssh-from <the address m1 connects from>");
-  return {
-    cidr,
-    note: `cluster_rules allows SSH (22/tcp) from ${cidr}, this machine's own address; if the instances see m1 through NAT, configure again with --ssh-from <that public address>`,
-  };
+  const note = isPrivate(cidr)
+    ? `cluster_rules allows SSH (22/tcp) from ${cidr}, this machine's own address, a private one: it works from inside the VPC (ec2_instance_reachability: private); from anywhere else configure again with --ssh-from <the public address m1 connects from>`
+    : `cluster_rules allows SSH (22/tcp) from ${cidr}, this machine's own address; if the instances see m1 through NAT, configure again with --ssh-from <that public address>`;
+  return { cidr, note };
 }

@@ -29,7 +29,10 @@ export function register(program: Command, state: RunState): void {
             // What provision would stop on, said before anything calls AWS.
             const { awsConfigCheck } = await import('../platforms/aws/configCheck.js');
             const aws = awsConfigCheck(cluster);
-            if (aws.problems.length) throw new ConfigError(aws.problems);
+            if (aws.problems.length) {
+              for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
+              throw new ConfigError(aws.problems);
+            }
             warnings.push(...aws.warnings);
           }
           for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);

@@ -10,11 +10,12 @@
  *     received anything on a timeline holds a segment of it; a timeline's
  *     history file alone, fetched by a receiver that then failed, does not
  *     count);
- *   - its receive and replay positions;
- *   - the live primary's timeline history (where each older timeline ends).
+ *   - its replay position;
+ *   - the live primary's timeline and history (where each older timeline
+ *     ends), read now.
  * It has diverged when its newest timeline is not the primary's and either
  * the primary's history does not pass through that timeline or the standby
- * holds WAL past the point where the primary's history left it.
+ * replayed WAL past the point where the primary's history left it.
  */
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
@@ -22,9 +23,17 @@ import { DATA_DIR } from '../postgres/layout.js';
 import { parseLsn } from '../postgres/lsn.js';
 import { localPsql, remotePsql } from '../postgres/run.js';
 import { repmgrDsn } from './conninfo.js';
-import { HISTORY_SQL } from './rewindReport.js';
 
 const LSN_SQL = "SELECT coalesce(pg_last_wal_receive_lsn()::text, '') || '|' || coalesce(pg_last_wal_replay_lsn()::text, '')";
+
+/**
+ * On the live primary, read now (deploy's facts may be older than a failover
+ * during the run): its timeline, then its timeline history (none on timeline
+ * 1). A server in recovery answers nothing: no verdict.
+ */
+const PRIMARY_SQL =
+  "SELECT 'timeline: ' || tl || E'\\n' || coalesce(pg_read_file('pg_wal/' || lpad(upper(to_hex(tl)), 8, '0') || '.history', 0, 1048576, true), '') " +
+  "FROM (SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tl) t";
 
 /** The read, on the standby: three tagged lines, then the primary's history. Never fails: a missing part reads as empty. */
 export function divergenceReadCommand(r: { version: PostgresVersion; primary: string }): string {
@@ -32,12 +41,14 @@ export function divergenceReadCommand(r: { version: PostgresVersion; primary: st
     `echo "segments: $(ls ${quote(`${DATA_DIR}/pg_wal`)} 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | tr '\\n' ' ')"`,
     `echo "positions: $(${localPsql(r.version, 'postgres', `-c ${quote(LSN_SQL)}`)} 2>/dev/null)"`,
     'echo "history:"',
-    `${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(HISTORY_SQL)}`)} 2>/dev/null`,
+    `${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(PRIMARY_SQL)}`)} 2>/dev/null`,
     'true',
   ].join('\n');
 }
 
 export interface DivergenceInput {
+  /** The live primary's timeline, read with its history; undefined when it did not answer as a primary. */
+  primaryTimeline?: number;
   /** Timelines of the WAL segments the standby holds. */
   segmentTimelines: number[];
   receiveLsn?: string;
@@ -55,30 +66,45 @@ export function parseDivergenceRead(stdout: string): DivergenceInput {
     .map((t) => parseInt(t, 16));
   const [receive, replay] = value('positions').split('|').map((p) => p.trim());
   const at = lines.findIndex((l) => l === 'history:');
-  const history = (at < 0 ? [] : lines.slice(at + 1))
+  const tl = /^timeline: (\d+)$/.exec(lines[at + 1] ?? '');
+  const history = (at < 0 || !tl ? [] : lines.slice(at + 2))
     .map((l) => /^(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)/.exec(l.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ timeline: Number(m[1]), forkLsn: m[2]! }));
-  return { segmentTimelines, ...(receive ? { receiveLsn: receive } : {}), ...(replay ? { replayLsn: replay } : {}), history };
+  return {
+    ...(tl ? { primaryTimeline: Number(tl[1]) } : {}),
+    segmentTimelines,
+    ...(receive ? { receiveLsn: receive } : {}),
+    ...(replay ? { replayLsn: replay } : {}),
+    history,
+  };
 }
 
 export type Divergence = { diverged: false } | { diverged: true; why: string };
 
-/** Whether the standby must be rewound to follow a primary on `primaryTimeline`; undecidable input counts as not diverged. */
-export function standbyDivergence(primaryTimeline: number, s: DivergenceInput): Divergence {
-  if (s.segmentTimelines.length === 0) return { diverged: false };
+/**
+ * Whether the standby must be rewound to follow the live primary. Decided on
+ * what the standby REPLAYED: PostgreSQL follows a new timeline when its replay
+ * position is at or before the fork, whatever it received past it (after a
+ * crash every standby may hold the same partial record the promoted one cut
+ * off). Anything not read (the primary's timeline, its history, the standby's
+ * segments or replay position) decides nothing: not diverged.
+ */
+export function standbyDivergence(s: DivergenceInput): Divergence {
+  const primaryTimeline = s.primaryTimeline;
+  if (primaryTimeline === undefined || s.segmentTimelines.length === 0) return { diverged: false };
   const mine = Math.max(...s.segmentTimelines);
   if (mine === primaryTimeline) return { diverged: false };
   if (mine > primaryTimeline) return { diverged: true, why: `it holds WAL of timeline ${mine}, newer than the primary's timeline ${primaryTimeline}` };
-  // The primary's history not read (it could not be reached): nothing to decide on.
   if (s.history.length === 0) return { diverged: false };
   const fork = s.history.find((h) => h.timeline === mine);
-  if (!fork) return { diverged: true, why: `its timeline ${mine} is not in the history of the primary's timeline ${primaryTimeline}` };
-  const positions = [s.receiveLsn, s.replayLsn].map(parseLsn).filter((p): p is bigint => p !== undefined);
+  if (!fork) {
+    // A history begun without its parent's file lists only the later timelines: an older one is unknown, not foreign.
+    if (mine < Math.min(...s.history.map((h) => h.timeline))) return { diverged: false };
+    return { diverged: true, why: `its timeline ${mine} is not in the history of the primary's timeline ${primaryTimeline}` };
+  }
+  const replayed = parseLsn(s.replayLsn);
   const forkAt = parseLsn(fork.forkLsn);
-  if (positions.length === 0 || forkAt === undefined) return { diverged: false };
-  const furthest = positions.reduce((a, b) => (a > b ? a : b));
-  if (furthest <= forkAt) return { diverged: false };
-  const shown = s.receiveLsn !== undefined && parseLsn(s.receiveLsn) === furthest ? s.receiveLsn : s.replayLsn;
-  return { diverged: true, why: `it holds WAL of timeline ${mine} up to ${shown}, past ${fork.forkLsn} where the primary's timeline ${primaryTimeline} left it` };
+  if (replayed === undefined || forkAt === undefined || replayed <= forkAt) return { diverged: false };
+  return { diverged: true, why: `it replayed WAL of timeline ${mine} up to ${s.replayLsn}, past ${fork.forkLsn} where the primary's timeline ${primaryTimeline} left it` };
 }

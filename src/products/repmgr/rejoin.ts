@@ -12,9 +12,15 @@
  *      primary_conninfo for the live primary, then starting it;
  *   3. when the files differ now, the server (if repmgr got it started) is
  *      stopped and this host's files are put back;
- *   4. no standby.signal: the rejoin failed before making it a standby;
- *      exit 1, Postgres stays down. Otherwise Postgres is started (a no-op
- *      when repmgr started it with unchanged files).
+ *   4. a failed rejoin leaves Postgres down, exit 1: repmgr said pg_rewind
+ *      failed, or it exited non-zero with the files unchanged (it stopped
+ *      before rewinding, or the server it started never attached; a
+ *      running standby keeps its standby.signal, so that file alone proves
+ *      nothing), or there is no standby.signal. Otherwise Postgres is
+ *      started (a no-op when repmgr started it with unchanged files); a
+ *      non-zero exit with the files changed is the start repmgr could not
+ *      make with the primary's copied files, which m1 makes with this
+ *      host's.
  * The repmgr role then re-registers the node as a standby if repmgr could
  * not (its metadata update comes after a successful start).
  */
@@ -57,10 +63,19 @@ export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
     rewindReportFunction(r),
     'report_rewind',
     `rm -rf ${b} && mkdir -m 0700 ${b} && cp -a ${files} ${b}/ || { echo "m1: could not keep ${r.me}'s configuration files in ${REJOIN_CONF_KEEP}" >&2; exit 1; }`,
-    `${asPostgres(nodeRejoinCommand(r.version, r.primary))}`,
+    // Its output is kept to tell a failed pg_rewind from the start repmgr could not make with the copied files.
+    `out=$( ${asPostgres(nodeRejoinCommand(r.version, r.primary))} 2>&1)`,
     'rc=$?',
+    'printf \'%s\\n\' "$out"',
     'same=yes',
     `for f in ${KEPT_CONF.join(' ')}; do diff -r ${b}/"$f" ${d}/"$f" >/dev/null 2>&1 || same=no; done`,
+    // Non-zero with the files unchanged: repmgr stopped before it rewound anything (a check failed) or the
+    // server it started did not attach; with "pg_rewind execution failed": a half-rewound data directory.
+    // Either way Postgres stays down (rerunning deploy or m1 rejoin tries again); this host's files go back.
+    'failed=',
+    `case "$out" in *'pg_rewind execution failed'*) failed="pg_rewind failed on ${r.me}" ;; esac`,
+    `if [ "$rc" -ne 0 ] && [ "$same" = yes ]; then failed="repmgr node rejoin exited $rc without rewinding ${r.me}"; fi`,
+    `if [ -n "$failed" ]; then systemctl stop ${POSTGRES_SERVICE} >/dev/null 2>&1; fi`,
     'if [ "$same" = no ]; then',
     // Each file by name: "cp -a keep/. data/" would also give the data directory the keep directory's owner and mode.
     `  systemctl stop ${POSTGRES_SERVICE}`,
@@ -68,6 +83,7 @@ export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
     `  echo "m1: ${r.me}'s configuration files put back (pg_rewind had copied ${r.primary}'s)"`,
     'fi',
     `rm -rf ${b}`,
+    `if [ -n "$failed" ]; then echo "m1: $failed (see its output above); Postgres stays down on ${r.me}, nothing else changed; rerun to try again" >&2; exit 1; fi`,
     `if [ ! -f ${marker} ]; then echo "m1: repmgr node rejoin (exit $rc) did not make ${r.me} a standby of ${r.primary}; see its output above" >&2; exit 1; fi`,
     `systemctl start ${POSTGRES_SERVICE} || { echo "m1: ${r.me} rejoined ${r.primary} but its Postgres does not start; see journalctl -u ${POSTGRES_SERVICE}" >&2; exit 1; }`,
     `echo "m1: ${r.me} rejoined as a standby of ${r.primary}"`,

@@ -43,7 +43,7 @@ describe('the failover managers\' switchover sequences', () => {
     const s = repmgrManager.switchoverSteps(fiveNodes(), plan, ADDRESSES);
     expect(s.map((x) => [x.host, x.always === true, x.promotes === true])).toEqual([
       ['op-c', false, true],
-      ['op-d', false, false],
+      ['op-d', true, false],
       ['op-c', true, false],
     ]);
     expect(s[1]!.command).toBe('systemctl restart repmgr.service');

@@ -82,9 +82,28 @@ describe('rejoinFormerPrimaryCommand', () => {
   });
 
   it('fails, leaving Postgres down, when the rejoin did not make it a standby', () => {
-    const r = run('exit 1');
+    const r = run('true');
     expect(r.code).toBe(1);
-    expect(r.err).toContain('repmgr node rejoin (exit 1) did not make alpha a standby of beta');
+    expect(r.err).toContain('repmgr node rejoin (exit 0) did not make alpha a standby of beta');
     expect(r.log).toEqual([]);
+  });
+
+  it('a standby (standby.signal already there) whose rejoin stopped before rewinding: left down, never restarted as it was', () => {
+    const r = run('touch standby.signal && echo "ERROR: unable to retrieve primary node record" && exit 1');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('unable to retrieve primary node record');
+    expect(r.err).toContain('m1: repmgr node rejoin exited 1 without rewinding alpha (see its output above); Postgres stays down on alpha');
+    expect(r.log).toEqual(['stop postgres']);
+  });
+
+  it('a pg_rewind that failed part-way: left down, this host\'s files put back, never started', () => {
+    const r = run(
+      "echo 'beta hba' > pg_hba.conf && touch standby.signal && echo 'ERROR: pg_rewind execution failed' && exit 24",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('m1: pg_rewind failed on alpha');
+    expect(readFileSync(join(r.data, 'pg_hba.conf'), 'utf8')).toBe('alpha hba\n');
+    expect(r.log).not.toContain('start postgres');
+    expect(r.keepLeft).toBe(false);
   });
 });
