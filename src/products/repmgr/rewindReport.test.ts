@@ -18,14 +18,14 @@ const WALDUMP = [
 ].join('\n');
 
 /** Runs report_rewind with the Postgres tools faked: pg_control on timeline 1, the primary's history leaving it at 0/8065398. */
-function report(history: string) {
+function report(history: string, extraSegments: string[] = []) {
   const d = mkdtempSync(join(tmpdir(), 'm1-rewind-'));
   dirs.push(d);
   const bin = join(d, 'bin');
   const data = join(d, 'data');
   mkdirSync(bin);
   mkdirSync(join(data, 'pg_wal', 'archive_status'), { recursive: true });
-  for (const seg of ['000000010000000000000007', '000000010000000000000008', '000000010000000000000009', '00000001000000000000000A.partial']) writeFileSync(join(data, 'pg_wal', seg), 'x');
+  for (const seg of ['000000010000000000000007', '000000010000000000000008', '000000010000000000000009', '00000001000000000000000A.partial', ...extraSegments]) writeFileSync(join(data, 'pg_wal', seg), 'x');
   const tool = (name: string, body: string) => {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
@@ -61,6 +61,12 @@ describe('the rewind report', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("beta's timeline history does not leave timeline 1: nothing of alpha's is discarded");
     expect(reportedXids(r.out)).toBeUndefined();
+  });
+
+  it("a standby that followed timeline 2 (pg_control still says 1): the report is about timeline 2, the newest it holds WAL of", () => {
+    const r = report('1\t0/5000000\tno recovery target specified\n2\t0/8065398\tno recovery target specified', ['00000002.history', '00000002000000000000000A']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/alpha left beta's history at 0\/8065398 on timeline 2;/);
   });
 
   it('reads "none" as no transaction', () => {

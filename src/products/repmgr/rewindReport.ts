@@ -37,7 +37,9 @@ export function rewindReportFunction(r: RewindReportInput): string {
   const d = quote(DATA_DIR);
   return `report_rewind() {
   lsn_num() { echo $(( (0x\${1%/*} << 32) + 0x\${1#*/} )); }
-  mytl=$(LC_ALL=C ${bin}/pg_controldata -D ${d} 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+  # The newest timeline this node holds WAL of (pg_control's checkpoint timeline lags on a standby that followed one).
+  mytl=$(ls ${d}/pg_wal 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | tail -n 1)
+  if [ -n "$mytl" ]; then mytl=$((0x$mytl)); else mytl=$(LC_ALL=C ${bin}/pg_controldata -D ${d} 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p"); fi
   [ -n "$mytl" ] || { echo "${REWIND_REPORT_PREFIX} cannot read ${r.me}'s pg_control; nothing reported"; return 0; }
   hist=$(${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(HISTORY_SQL)}`)} 2>/dev/null)
   fork=$(printf '%s\\n' "$hist" | awk -v t="$mytl" '$1 == t { print $2 }' | tail -n 1)
