@@ -239,7 +239,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     const d = await m1('deploy', c.dir);
     console.log(`deploy rewinding ${diverging} (diverged) and ${old} (former primary): ${((performance.now() - t) / 1000).toFixed(1)} s`);
     expect(d.code, d.out + d.err).toBe(0);
-    expect(d.out).toContain(`rejoin ${diverging} as a standby of ${promoted} (a standby that left ${promoted}'s history: it holds WAL of timeline`);
+    expect(d.out).toContain(`rejoin ${diverging} as a standby of ${promoted} (a standby that left ${promoted}'s history: it replayed WAL of timeline`);
     expect(d.out).toContain(`rejoin ${old} as a standby of ${promoted} (a former primary`);
     // The rewind report of the diverged standby names the write it discards.
     const report = d.out.split('\n').find((l) => l.includes(`rewind report: ${diverging} left`));
