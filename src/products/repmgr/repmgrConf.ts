@@ -86,7 +86,8 @@ export function repmgrSettings(cluster: Cluster, instance: Instance): [string, C
     ['pg_bindir', binDir(version)],
     // primary_conninfo written by clone/follow carries passfile=, so the walreceiver finds the password.
     ['passfile', POSTGRES_PGPASS],
-    ['replication_type', 'physical'],
+    // No replication_type: physical is its default everywhere, and repmgr 5.2 (Debian 11) refuses the
+    // value 'physical' ("replication_type: invalid value"), which 5.3 takes.
     ['use_replication_slots', hostVar(cluster, instance, 'repmgr_use_slots')],
   ];
   const location = hostVar(cluster, instance, 'repmgr_location');

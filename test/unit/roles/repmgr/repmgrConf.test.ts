@@ -22,6 +22,10 @@ describe('repmgr.conf', () => {
     expect(s['passfile']).toBe("'/var/lib/postgresql/.pgpass'");
   });
 
+  it('leaves replication_type to its default (repmgr 5.2 on Debian 11 refuses the value physical)', () => {
+    expect(conf()).not.toHaveProperty('replication_type');
+  });
+
   it('is tuned to replace a dead primary within 20 s', () => {
     const s = conf();
     expect(s['failover']).toBe("'automatic'");
