@@ -16,6 +16,7 @@ async function tasks(host: string, live: LiveState): Promise<Operation[]> {
   const h = {
     host,
     check: false,
+    fact: async () => true,
     facts: { content: async () => null },
     secret: (v: string) => v,
   } as unknown as HostContext;
@@ -42,6 +43,15 @@ describe('pgbouncer role', () => {
     expect(ops.at(-1)!.name).toBe('pgbouncer listens on *:6432');
   });
 
+  it("stops the package's SysV pgbouncer before writing its files, and reloads systemd after its unit (systemd 247, Debian 11)", async () => {
+    const names = (await tasks('delta', { primary: 'alpha', upstreams: {} })).map((o) => o.name);
+    const at = (n: string) => names.findIndex((x) => x.startsWith(n));
+    expect(at("stop the package's SysV pgbouncer")).toBeGreaterThanOrEqual(0);
+    expect(at("stop the package's SysV pgbouncer")).toBeLessThan(at('file /etc/pgbouncer/pgbouncer.ini'));
+    expect(at('systemd loads /etc/systemd/system/pgbouncer.service')).toBeGreaterThan(at('file /etc/systemd/system/pgbouncer.service'));
+    expect(at('systemd loads /etc/systemd/system/pgbouncer.service')).toBeLessThan(at('service pgbouncer'));
+  });
+
   it('points at the live primary, in the very text the promote hook of that node writes', () => {
     const text = liveDatabasesIni({ cluster, live: { primary: 'gamma', upstreams: {} } });
     expect(databasesTarget(text)).toBe('gamma');
@@ -61,6 +71,7 @@ describe('several primaries', () => {
     const h = {
       host: 'delta',
       check: false,
+      fact: async () => true,
       facts: { content: async (p: string) => (p.endsWith('databases.ini') ? Buffer.from(databasesIni(pgbouncerDatabases(cluster), 'gamma')) : null) },
       secret: (v: string) => v,
     } as unknown as HostContext;

@@ -16,7 +16,7 @@
 import { pgbouncerTlsMarker, pgbouncerTlsReloadCommand } from '../../src/products/pgbouncer/tls.js';
 import { sha256 } from '../../src/engine/operations/file.js';
 import { RefusedError } from '../../src/errors.js';
-import { command, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { command, defineFact, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
 import { scramVerifierReusing } from '../../src/secrets/scram.js';
@@ -27,7 +27,7 @@ import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/pro
 import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
-import { pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
+import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../src/products/pgbouncer/userlist.js';
 import { PGBOUNCER_HBA, pgbouncerHba } from '../../src/products/pgbouncer/hba.js';
 
@@ -50,6 +50,7 @@ export function pgbouncerRole(ctx: DeployContext): Role {
 
     yield packages({ names: PGBOUNCER_PACKAGES, when: !ctx.skipPackages.has('pgbouncer') });
 
+    const notify = await h.fact(defineFact('pgbouncer-notify', PGBOUNCER_NOTIFY_PROBE, (r) => parseNotifyProbe(r.stdout)));
     const currentDatabases = await h.facts.content(DATABASES_INI);
     const refusal = splitPrimaryRefusal(ctx, `PgBouncer on ${h.host}`, currentDatabases ? databasesTarget(currentDatabases.toString('utf8')) : undefined, effectivePrimary(cluster, ctx.live));
     if (refusal) throw new RefusedError(refusal);
@@ -61,6 +62,8 @@ export function pgbouncerRole(ctx: DeployContext): Role {
     const key = sslKeyPath(h.host);
     const crt = sslCertPath(h.host);
 
+    // Only while the SysV script's generated unit is loaded (a first deploy; a no-op afterwards).
+    yield command({ name: "stop the package's SysV pgbouncer", cmd: STOP_SYSV_PGBOUNCER, onlyIf: PGBOUNCER_UNIT_IS_GENERATED });
     yield [
       // The postgres role makes the pair; a clear error beats PgBouncer failing to start.
       waitUntil({ name: `TLS pair ${crt} present (postgres role)`, cmd: `test -s ${quote(crt)} && test -s ${quote(key)}`, timeoutMs: 1000 }),
@@ -91,8 +94,10 @@ export function pgbouncerRole(ctx: DeployContext): Role {
         sensitive: true,
         notify: reload(PGBOUNCER_SERVICE),
       }),
-      file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit(), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
+      file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit({ notify }), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
     ];
+    // systemd 247 (Debian 11) does not see that m1's unit now shadows the generated one.
+    yield command({ name: `systemd loads ${PGBOUNCER_UNIT_PATH}`, cmd: 'systemctl daemon-reload', onlyIf: PGBOUNCER_UNIT_IS_GENERATED });
     yield service({ service: PGBOUNCER_SERVICE, enabled: true, state: 'started' });
     // A certificate the postgres role replaced: PgBouncer rereads its TLS files on reload.
     const certSha = sha256(Buffer.from((ctx.tls?.hosts[h.host]?.cert ?? '') + (ctx.tls?.ca ?? '')));

@@ -1,16 +1,51 @@
 /**
- * m1's pgbouncer.service. Debian's 1.18 package ships only a SysV script;
+ * m1's pgbouncer.service. Debian's package (1.15 on 11, 1.18 on 12) ships only a SysV script;
  * a unit of the same name in /etc/systemd/system takes precedence over the
- * one systemd generates from it. PgBouncer links libsystemd, so Type=notify
- * makes `systemctl start` return once it listens. No -d: the process stays
- * in the foreground and logs to the journal.
+ * one systemd generates from it. No -d: the process stays in the foreground
+ * and logs to the journal. Type=notify when the binary links libsystemd
+ * (Debian 12's 1.18: `systemctl start` returns once it listens); Debian 11's
+ * 1.15 is built without systemd support ("systemd support was not built"),
+ * and under Type=notify its start would time out, so it gets Type=simple
+ * (the role waits until it listens either way).
  */
 import { renderTemplate } from '../../templates/render.js';
-import { PGBOUNCER_BIN, PGBOUNCER_INI, PGBOUNCER_USER } from './layout.js';
+import { PGBOUNCER_BIN, PGBOUNCER_INI, PGBOUNCER_SERVICE, PGBOUNCER_USER } from './layout.js';
 
-export function pgbouncerServiceUnit(): string {
-  return renderTemplate('roles/pgbouncer/templates/pgbouncer.service.hbs', { bin: PGBOUNCER_BIN, ini: PGBOUNCER_INI, user: PGBOUNCER_USER });
+export function pgbouncerServiceUnit(options: { notify: boolean } = { notify: true }): string {
+  return renderTemplate('roles/pgbouncer/templates/pgbouncer.service.hbs', {
+    type: options.notify ? 'notify' : 'simple',
+    bin: PGBOUNCER_BIN,
+    ini: PGBOUNCER_INI,
+    user: PGBOUNCER_USER,
+  });
 }
+
+/** Prints "notify" when the binary links libsystemd (sd_notify), "simple" when not; nothing when it is not installed. */
+export const PGBOUNCER_NOTIFY_PROBE = `test -x ${PGBOUNCER_BIN} || exit 0; if ldd ${PGBOUNCER_BIN} | grep -q libsystemd; then echo notify; else echo simple; fi`;
+
+/** The probe's answer; an absent binary (check mode before the install) counts as notify-capable. */
+export function parseNotifyProbe(stdout: string): boolean {
+  return stdout.trim() !== 'simple';
+}
+
+/**
+ * True (exit 0) while systemd still runs pgbouncer.service as the unit it
+ * generated from the SysV script. systemd 247 (Debian 11) does not notice
+ * that a file in /etc/systemd/system now shadows a generated unit: it says
+ * NeedDaemonReload=no, so the service step and a restart would keep using
+ * the SysV script (systemd 252, Debian 12, notices and reloads).
+ */
+export const PGBOUNCER_UNIT_IS_GENERATED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -q '^/run/systemd/generator'`;
+
+/**
+ * Stops the package's PgBouncer (started by its SysV script on install, or at
+ * boot) before m1 writes its own pgbouncer.ini and unit: once the ini is
+ * replaced the SysV script cannot find its pid file, and the stray process
+ * keeps port 6432 from m1's unit. Waits until no pgbouncer process is left.
+ */
+export const STOP_SYSV_PGBOUNCER =
+  `systemctl stop ${PGBOUNCER_SERVICE}.service; for p in $(pidof pgbouncer); do kill "$p"; done; ` +
+  'for i in $(seq 100); do pidof pgbouncer >/dev/null || exit 0; sleep 0.1; done; echo "pgbouncer still running after 10 s" >&2; exit 1';
 
 /** Which files changed decides what PgBouncer needs: the ini a restart (listen settings), the others a reload. */
 export type PgbouncerFile = 'ini' | 'databases' | 'userlist' | 'unit';

@@ -50,7 +50,11 @@ const ATTRIBUTES: Readonly<Record<DbUser | typeof BARMAN_ROLE, RoleAttributes>> 
   postgres: { superuser: true, login: true, replication: true, createdb: true, createrole: true },
   // repmgr needs a superuser (standby_disconnect_on_failover, pg_rewind via node rejoin).
   repmgr: { ...PLAIN, superuser: true },
-  barman: PLAIN,
+  // REPLICATION: Barman 2.12 (Debian 11) takes a non-superuser for one that may back up only when
+  // pg_user.userepl is set (its has_backup_privileges(); switch-wal fails without it). Barman 3 does not
+  // ask for it, and it changes nothing else there: pg_hba admits replication connections from the
+  // cluster's own hosts only, and the Barman host holds streaming_barman's password anyway.
+  barman: { ...PLAIN, replication: true },
   streaming_barman: { ...PLAIN, replication: true },
   replication: { ...PLAIN, replication: true },
   pgbouncer_auth_user: PLAIN,

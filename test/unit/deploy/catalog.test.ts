@@ -19,7 +19,7 @@ function ctx(cluster = defaultCluster()): DeployContext {
 /** What a server converged by m1 prints for the catalog read. */
 function convergedOutput(cluster = defaultCluster()): string {
   const users = usersFor(cluster, false, repmgrPostgres(cluster));
-  const roles = users.map((u) => `${u}|${u === 'postgres' || u === 'repmgr' ? 't' : 'f'}|t|${['postgres', 'replication', 'streaming_barman'].includes(u) ? 't' : 'f'}|${u === 'postgres' ? 't|t' : 'f|f'}|${scramVerifier(passwords[u as keyof typeof passwords])}|${u === 'barman' ? 'barman_role' : ''}`);
+  const roles = users.map((u) => `${u}|${u === 'postgres' || u === 'repmgr' ? 't' : 'f'}|t|${['postgres', 'replication', 'streaming_barman', 'barman'].includes(u) ? 't' : 'f'}|${u === 'postgres' ? 't|t' : 'f|f'}|${scramVerifier(passwords[u as keyof typeof passwords])}|${u === 'barman' ? 'barman_role' : ''}`);
   // The default application user app (a plain login role) and its database.
   const app = `app|f|t|f|f|f|${scramVerifier(passwords.app)}|`;
   return ['@@m1:roles', 'barman_role|f|f|f|f|f||pg_checkpoint,pg_read_all_settings,pg_read_all_stats', ...roles, app, '@@m1:databases', 'app', 'postgres', 'repmgr', 'template1', '@@m1:slots', 'repmgr_slot_2|t', '@@m1:recovery', 'f', '@@m1:barman', '@@m1:repmgr', '1|alpha|primary||t', '2|beta|standby|1|t'].join('\n');

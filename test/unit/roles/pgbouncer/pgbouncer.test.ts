@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scramVerifier } from '../../../../src/secrets/scram.js';
 import { databaseLine, databasesIni, databasesTarget, pgbouncerDatabases } from '../../../../src/products/pgbouncer/databases.js';
 import { pgbouncerIni } from '../../../../src/products/pgbouncer/ini.js';
-import { pgbouncerChangeAction, pgbouncerServiceUnit } from '../../../../src/products/pgbouncer/service.js';
+import { parseNotifyProbe, pgbouncerChangeAction, pgbouncerServiceUnit } from '../../../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../../../src/products/pgbouncer/userlist.js';
 import { pgbouncerHba } from '../../../../src/products/pgbouncer/hba.js';
 import { byName, twoLocationCluster } from '../fixtures.js';
@@ -96,6 +96,14 @@ describe('pgbouncer.service', () => {
     expect(unit).toMatch(/^ExecStart=\/usr\/sbin\/pgbouncer \/etc\/pgbouncer\/pgbouncer\.ini$/m);
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     expect(unit).not.toContain(' -d ');
+  });
+  it('is Type=notify only for a binary built with systemd support (Debian 11 has none)', () => {
+    expect(pgbouncerServiceUnit({ notify: true })).toMatch(/^Type=notify$/m);
+    expect(pgbouncerServiceUnit({ notify: false })).toMatch(/^Type=simple$/m);
+    expect(parseNotifyProbe('simple\n')).toBe(false);
+    expect(parseNotifyProbe('notify\n')).toBe(true);
+    // Not installed yet (check mode): assume the systemd-aware build.
+    expect(parseNotifyProbe('')).toBe(true);
   });
   it('restarts for the ini, reloads for databases and users', () => {
     expect(pgbouncerChangeAction(['databases'])).toBe('reload');

@@ -21,7 +21,8 @@ describe('role attributes (reference 4.9)', () => {
     expect(roleAttributes('repmgr')).toMatchObject({ superuser: true, login: true, replication: false });
     expect(roleAttributes('streaming_barman')).toMatchObject({ superuser: false, replication: true, login: true });
     expect(roleAttributes('replication')).toMatchObject({ superuser: false, replication: true });
-    expect(roleAttributes('barman')).toMatchObject({ superuser: false, replication: false, login: true });
+    // Barman 2.12 (Debian 11) backs up as a non-superuser only with REPLICATION.
+    expect(roleAttributes('barman')).toMatchObject({ superuser: false, replication: true, login: true });
     expect(roleAttributes('pgbouncer_auth_user')).toMatchObject({ superuser: false, replication: false, login: true });
     expect(roleAttributes('barman_role')).toMatchObject({ login: false, superuser: false });
     expect(desiredRole('barman', V).memberOf).toEqual(['barman_role']);
@@ -39,8 +40,8 @@ describe('ensureRoleSql', () => {
     expect(sql).not.toContain('s3cret-password');
   });
   it('creates when missing, alters attributes and password only when they differ', () => {
-    expect(sql).toContain('CREATE ROLE "barman" NOSUPERUSER LOGIN NOREPLICATION NOCREATEDB NOCREATEROLE PASSWORD');
-    expect(sql).toContain('IF NOT (r.rolsuper = false AND r.rolcanlogin = true AND r.rolreplication = false');
+    expect(sql).toContain('CREATE ROLE "barman" NOSUPERUSER LOGIN REPLICATION NOCREATEDB NOCREATEROLE PASSWORD');
+    expect(sql).toContain('IF NOT (r.rolsuper = false AND r.rolcanlogin = true AND r.rolreplication = true');
     expect(sql).toContain(`IF r.rolpassword IS DISTINCT FROM '${V}' THEN`);
     expect(sql).toContain(`IF NOT pg_has_role('barman', 'barman_role', 'MEMBER') THEN`);
   });
@@ -54,7 +55,7 @@ describe('ensureRoleSql', () => {
 describe('roleDifferences', () => {
   const facts = parseRoleFacts(
     [
-      `barman|f|t|f|f|f|${V}|barman_role`,
+      `barman|f|t|t|f|f|${V}|barman_role`,
       `repmgr|f|t|f|f|f|${V}|`,
       'streaming_barman|f|t|t|f|f|md5abcdef0123456789abcdef0123456789|',
     ].join('\n'),
