@@ -104,6 +104,7 @@ export const repmgrManager: FailoverManager = {
       plan.target,
       plan.failoverPaused === true,
       (plan.cascaded ?? []).filter((c) => c.upstream === plan.target).map((c) => c.host),
+      plan.primary,
     ),
   switchoverChecks: witnessChecks,
 

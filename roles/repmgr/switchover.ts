@@ -15,6 +15,7 @@ import type { Cluster } from '../../src/inventory/cluster.js';
 import { asPostgres } from '../../src/products/postgres/run.js';
 import { servicePauseCommand, standbySwitchoverCommand } from '../../src/products/repmgr/commands.js';
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
+import { demotedRepmgrdCommand } from '../../src/products/repmgr/staleRepmgrd.js';
 
 /**
  * The switchover on the target, then (whatever its exit: it may fail after promoting) a restart of
@@ -23,7 +24,7 @@ import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
  * would stay out of the next election; then repmgrd unpaused everywhere,
  * whatever happened.
  */
-export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = false, cascadedFromTarget: readonly string[] = []): SwitchoverStep[] {
+export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = false, cascadedFromTarget: readonly string[] = [], demoted?: string): SwitchoverStep[] {
   const v = cluster.postgresVersion;
   const steps: SwitchoverStep[] = [
     { name: `repmgr standby switchover --siblings-follow on ${target}`, host: target, command: asPostgres(standbySwitchoverCommand(v)), timeoutMs: 600_000, promotes: true },
@@ -37,6 +38,12 @@ export function repmgrSteps(cluster: Cluster, target: string, failoverPaused = f
     })),
   ];
   if (!failoverPaused) steps.push({ name: 'unpause repmgrd on every node', host: target, command: asPostgres(servicePauseCommand(v, false)), timeoutMs: 60_000, always: true });
+  const old = demoted === undefined ? undefined : cluster.instances.find((i) => i.name === demoted);
+  const next = cluster.instances.find((i) => i.name === target);
+  if (old && next) {
+    // repmgr 5.2 (Debian 11) logs the demoted primary's reconnect seconds after the switchover returns.
+    steps.push({ name: `repmgrd on ${old.name} watches ${target} (waited for, else restarted)`, host: old.name, command: demotedRepmgrdCommand(v, old.node, next.node), timeoutMs: 60_000 });
+  }
   return steps;
 }
 

@@ -1,7 +1,8 @@
 /**
- * m1's pgbouncer.service. Debian's package (1.15 on 11, 1.18 on 12) ships only a SysV script;
- * a unit of the same name in /etc/systemd/system takes precedence over the
- * one systemd generates from it. No -d: the process stays in the foreground
+ * m1's pgbouncer.service. Debian 12's package (1.18) ships
+ * /lib/systemd/system/pgbouncer.service, Debian 11's (1.15) only a SysV
+ * script; a unit of the same name in /etc/systemd/system takes precedence
+ * over either. No -d: the process stays in the foreground
  * and logs to the journal. Type=notify when the binary links libsystemd
  * (Debian 12's 1.18: `systemctl start` returns once it listens); Debian 11's
  * 1.15 is built without systemd support ("systemd support was not built"),

@@ -8,6 +8,9 @@
  * over). Deploy restarts such a repmgrd: one that started before its upstream's
  * last promotion and has not followed or rejoined since.
  */
+import type { PostgresVersion } from '../../inventory/cluster.js';
+import { localPsql } from '../postgres/run.js';
+import { quote } from '../../engine/shell/quote.js';
 import { REPMGR_SERVICE } from './layout.js';
 
 /**
@@ -68,4 +71,25 @@ export function unseenPromotion(me: number, upstream: number, events: ReadonlyMa
 export function staleRepmgrd(startedAt: number | undefined, promotedAt: number, upstreamName: string): string | undefined {
   if (startedAt === undefined || startedAt > promotedAt) return undefined;
   return `it started before ${upstreamName} was promoted and still watches it as a standby, so it would not take part in the next election`;
+}
+
+/**
+ * Run as root on a switchover's demoted primary: waits (up to `seconds`) until
+ * its repmgrd has logged that it watches the new primary (one of
+ * FOLLOW_EVENTS after the target's promotion), else restarts it. repmgr 5.3
+ * (Debian 12) logs repmgrd_standby_reconnect before the switchover command
+ * returns; repmgr 5.2 (Debian 11) about 3 s later, so without this wait a
+ * deploy right after the switchover would find that repmgrd stale
+ * (staleRepmgrd) and restart it: not a no-op.
+ */
+export function demotedRepmgrdCommand(version: PostgresVersion, demotedId: number, targetId: number, seconds = 20): string {
+  const sql =
+    `SELECT count(*) FROM repmgr.events f WHERE f.node_id = ${demotedId} AND f.successful AND f.event IN (${FOLLOW_EVENTS.map((e) => `'${e}'`).join(', ')}) ` +
+    `AND f.event_timestamp >= (SELECT max(p.event_timestamp) FROM repmgr.events p WHERE p.node_id = ${targetId} AND p.event = 'standby_promote' AND p.successful)`;
+  const check = localPsql(version, 'repmgr', `-c ${quote(sql)}`);
+  return (
+    `i=0; while [ $i -lt ${seconds * 2} ]; do ` +
+    `n=$(${check} 2>/dev/null) && [ "\${n:-0}" -gt 0 ] && exit 0; sleep 0.5; i=$((i+1)); done; ` +
+    `echo "repmgrd logged no reconnect to the new primary in ${seconds} s: restarting it" >&2; systemctl restart ${REPMGR_SERVICE}.service`
+  );
 }

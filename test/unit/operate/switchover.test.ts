@@ -45,9 +45,22 @@ describe('the failover managers\' switchover sequences', () => {
       ['op-c', false, true],
       ['op-d', true, false],
       ['op-c', true, false],
+      ['op-a', false, false],
     ]);
     expect(s[1]!.command).toBe('systemctl restart repmgr.service');
     expect(s[1]!.name).toBe('restart repmgrd on op-d (it streams from op-c, the primary now, and watched it as a standby)');
+  });
+
+  it("repmgr: last, waits until the demoted primary's repmgrd logged it watches the target (repmgr 5.2 logs it seconds later), else restarts it", () => {
+    const s = repmgrManager.switchoverSteps(fiveNodes(), { primary: 'op-a', target: 'op-c' }, ADDRESSES).at(-1)!;
+    expect(s.name).toBe('repmgrd on op-a watches op-c (waited for, else restarted)');
+    expect(s.host).toBe('op-a');
+    expect(s.always).not.toBe(true);
+    // node_id of op-a is 1, of op-c 3 (fiveNodes); the follow events are staleRepmgrd's.
+    expect(s.command).toContain('f.node_id = 1 ');
+    expect(s.command).toContain('p.node_id = 3 AND p.event = ');
+    expect(s.command).toContain('repmgrd_standby_reconnect');
+    expect(s.command).toMatch(/-lt 40 .*systemctl restart repmgr\.service$/);
   });
 
   it('Patroni: one patronictl switchover naming leader and candidate, no prompt', () => {
