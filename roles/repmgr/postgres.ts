@@ -10,14 +10,14 @@ import { command, defineFact, type HostContext } from '../../src/engine/index.js
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveUpstream } from '../../src/inventory/liveTopology.js';
 import { fenceScript, standbyMarker } from '../../src/products/repmgr/fence.js';
-import { DATA_DIR, POSTGRES_SERVICE } from '../../src/products/postgres/layout.js';
+import { DATA_DIR } from '../../src/products/postgres/layout.js';
 import { asPostgres, remotePsql } from '../../src/products/postgres/run.js';
 import { standbyCloneCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { REPMGR_DB, REPMGR_USER } from '../../src/products/repmgr/layout.js';
 import { divergenceReadCommand, parseDivergenceRead, standbyDivergence } from '../../src/products/repmgr/divergence.js';
-import { checkpointOnPrimary, rejoinFormerPrimaryCommand } from '../../src/products/repmgr/rejoin.js';
+import { rejoinCommand } from '../../src/products/repmgr/rejoin.js';
 import { REWIND_REPORT_PREFIX } from '../../src/products/repmgr/rewindReport.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
 import { repmgrFileOps } from './files.js';
@@ -103,13 +103,13 @@ async function* rejoinAsStandby(ctx: DeployContext, i: Instance, h: HostContext)
   const f = ctx.hosts[i.name];
   if (!repmgrDataNode(cluster, i) || live === undefined || live === i.name) return;
   if (!f?.reachable || !f.dataDirInitialised) return;
-  const rejoin = rejoinFormerPrimaryCommand({ version: cluster.postgresVersion, me: i.name, primary: live });
+  const rejoin = { version: cluster.postgresVersion, me: i.name, primary: live };
   // What the rewind discarded, and where its WAL is kept: said with the task.
   const report = (r: { stdout: string }) => r.stdout.split('\n').find((l) => l.startsWith(REWIND_REPORT_PREFIX));
   if (!f.postgresRunning) {
     if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
     yield repmgrFileOps(ctx, i);
-    yield command({ name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`, cmd: rejoin, report, timeoutMs: 6 * 3600_000 });
+    yield command({ name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`, cmd: rejoinCommand(rejoin), report, timeoutMs: 6 * 3600_000 });
     return;
   }
   const primaryTimeline = ctx.hosts[live]?.timeline;
@@ -121,8 +121,7 @@ async function* rejoinAsStandby(ctx: DeployContext, i: Instance, h: HostContext)
   yield repmgrFileOps(ctx, i);
   yield command({
     name: `rejoin ${i.name} as a standby of ${live} (a standby that left ${live}'s history: ${read.why}; stopped, then repmgr node rejoin --force-rewind)`,
-    // The primary must answer before the standby is stopped (a failover during this run: stop nothing).
-    cmd: `${checkpointOnPrimary({ version: cluster.postgresVersion, me: i.name, primary: live })} || { echo "m1: ${live} does not answer; ${i.name} left running" >&2; exit 1; }\nsystemctl stop ${POSTGRES_SERVICE} || exit 1\n${rejoin}`,
+    cmd: rejoinCommand({ ...rejoin, running: true }),
     report,
     timeoutMs: 6 * 3600_000,
   });

@@ -25,17 +25,10 @@ export function register(program: Command, state: RunState): void {
         const { renderTopologyTree } = await import('../inventory/topology.js');
         try {
           const { cluster, warnings } = await loadCluster(dir);
-          if (cluster.platform === 'aws') {
-            // What provision would stop on, said before anything calls AWS.
-            const { awsConfigCheck } = await import('../platforms/aws/configCheck.js');
-            const aws = awsConfigCheck(cluster);
-            if (aws.problems.length) {
-              for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
-              throw new ConfigError(aws.problems);
-            }
-            warnings.push(...aws.warnings);
-          }
-          for (const w of warnings) process.stderr.write(`m1: warning: ${w}\n`);
+          // aws: what provision would stop on, said before anything calls AWS.
+          const aws = cluster.platform === 'aws' ? (await import('../platforms/aws/configCheck.js')).awsConfigCheck(cluster) : undefined;
+          for (const w of [...warnings, ...(aws?.warnings ?? [])]) process.stderr.write(`m1: warning: ${w}\n`);
+          if (aws?.problems.length) throw new ConfigError(aws.problems);
           process.stdout.write(`${renderTopologyTree(cluster)}\n`);
           return ExitCode.Ok;
         } catch (err) {

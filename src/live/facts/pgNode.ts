@@ -11,6 +11,7 @@
  */
 import { sqlRows, type Fact } from '../fact.js';
 import { bool, fields, num, opt } from '../protocol.js';
+import { CURRENT_TIMELINE_SQL } from '../../products/postgres/walTimeline.js';
 
 export interface PgNode {
   dataDirectory: string;
@@ -42,7 +43,7 @@ export const PG_NODE_SQL = sqlRows('pg', [
   'pg_last_wal_receive_lsn()',
   'pg_last_wal_replay_lsn()',
   // The first 8 hex digits of a WAL file name are its timeline.
-  "CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver) ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END",
+  `CASE WHEN pg_is_in_recovery() THEN (SELECT received_tli FROM pg_stat_wal_receiver) ELSE ${CURRENT_TIMELINE_SQL} END`,
   '(SELECT timeline_id FROM pg_control_checkpoint())',
   '(SELECT system_identifier FROM pg_control_system())',
   "current_setting('cluster_name')",

@@ -23,25 +23,19 @@ import { DATA_DIR } from '../postgres/layout.js';
 import { parseLsn } from '../postgres/lsn.js';
 import { localPsql, remotePsql } from '../postgres/run.js';
 import { repmgrDsn } from './conninfo.js';
+import { PRIMARY_HISTORY_SQL } from './rewindReport.js';
+import { segmentTimelinesShell } from '../postgres/walTimeline.js';
 
 const LSN_SQL = "SELECT coalesce(pg_last_wal_receive_lsn()::text, '') || '|' || coalesce(pg_last_wal_replay_lsn()::text, '')";
-
-/**
- * On the live primary, read now (deploy's facts may be older than a failover
- * during the run): its timeline, then its timeline history (none on timeline
- * 1). A server in recovery answers nothing: no verdict.
- */
-const PRIMARY_SQL =
-  "SELECT 'timeline: ' || tl || E'\\n' || coalesce(pg_read_file('pg_wal/' || lpad(upper(to_hex(tl)), 8, '0') || '.history', 0, 1048576, true), '') " +
-  "FROM (SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tl) t";
 
 /** The read, on the standby: three tagged lines, then the primary's history. Never fails: a missing part reads as empty. */
 export function divergenceReadCommand(r: { version: PostgresVersion; primary: string }): string {
   return [
-    `echo "segments: $(ls ${quote(`${DATA_DIR}/pg_wal`)} 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | tr '\\n' ' ')"`,
+    `echo "segments: $(${segmentTimelinesShell(quote(`${DATA_DIR}/pg_wal`))} | tr '\\n' ' ')"`,
     `echo "positions: $(${localPsql(r.version, 'postgres', `-c ${quote(LSN_SQL)}`)} 2>/dev/null)"`,
+    // The primary's timeline and history read now: deploy's facts may be older than a failover during the run.
     'echo "history:"',
-    `${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(PRIMARY_SQL)}`)} 2>/dev/null`,
+    `${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(PRIMARY_HISTORY_SQL)}`)} 2>/dev/null`,
     'true',
   ].join('\n');
 }

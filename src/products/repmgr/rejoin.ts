@@ -44,6 +44,8 @@ export interface RejoinInput {
   me: string;
   /** The live primary to rejoin under. */
   primary: string;
+  /** Its Postgres runs (a standby that left the primary's history): stopped once the primary has answered. */
+  running?: boolean;
 }
 
 /** The live primary's checkpoint, from this host as postgres (repmgr is a superuser). */
@@ -51,7 +53,7 @@ export function checkpointOnPrimary(r: RejoinInput): string {
   return remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, '-c CHECKPOINT');
 }
 
-export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
+export function rejoinCommand(r: RejoinInput): string {
   const d = quote(DATA_DIR);
   const b = quote(REJOIN_CONF_KEEP);
   const marker = quote(standbyMarker(r.version));
@@ -59,6 +61,8 @@ export function rejoinFormerPrimaryCommand(r: RejoinInput): string {
   return [
     'set -u',
     `${checkpointOnPrimary(r)} || { echo "m1: CHECKPOINT on ${r.primary} failed (pg_rewind needs its control file to show its new timeline)" >&2; exit 1; }`,
+    // Only after the primary answered: a failover during the run stops nothing.
+    ...(r.running ? [`systemctl stop ${POSTGRES_SERVICE} || { echo "m1: could not stop Postgres on ${r.me}" >&2; exit 1; }`] : []),
     // Before pg_rewind recycles it: what this node wrote that the live primary never saw.
     rewindReportFunction(r),
     'report_rewind',

@@ -32,7 +32,8 @@ function report(history: string, extraSegments: string[] = []) {
   };
   tool('pg_controldata', `echo "pg_control version number:            1300"; echo "Latest checkpoint's TimeLineID:       1"`);
   writeFileSync(join(d, 'history'), history ? `${history}\n` : '');
-  tool('psql', `cat ${join(d, 'history')}`);
+  // As PRIMARY_HISTORY_SQL answers: the primary's timeline, then its history.
+  tool('psql', `echo 'timeline: 2'; cat ${join(d, 'history')}`);
   tool('pg_waldump', `[ "$4" = 1 ] && [ "$6" = 0/8065398 ] || exit 3\ncat <<'EOF'\n${WALDUMP}\nEOF`);
   // runuser -u postgres -- CMD...: run CMD; chown: a no-op without a postgres user.
   tool('runuser', 'shift 3; exec "$@"');

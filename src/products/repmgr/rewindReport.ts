@@ -14,6 +14,7 @@ import { quote } from '../../engine/shell/quote.js';
 import { DATA_DIR, POSTGRES_HOME, binDir } from '../postgres/layout.js';
 import { remotePsql } from '../postgres/run.js';
 import { repmgrDsn } from './conninfo.js';
+import { CURRENT_TIMELINE_SQL, segmentTimelinesShell } from '../postgres/walTimeline.js';
 
 /** Where a rejoined node keeps the WAL a rewind discarded, one directory per rejoin. */
 export const REWOUND_WAL_DIR = `${POSTGRES_HOME}/m1-rewound`;
@@ -21,9 +22,14 @@ export const REWOUND_WAL_DIR = `${POSTGRES_HOME}/m1-rewound`;
 /** The line the report begins with (deploy and the drill read it). */
 export const REWIND_REPORT_PREFIX = 'm1: rewind report:';
 
-/** The newest timeline history of the live primary (its current WAL file's timeline). */
-export const HISTORY_SQL =
-  "SELECT pg_read_file('pg_wal/' || lpad(upper(to_hex(('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int)), 8, '0') || '.history')";
+/**
+ * On the live primary: `timeline: N`, then the history of that timeline (none
+ * on timeline 1: the file does not exist). A server in recovery answers
+ * nothing (pg_current_wal_lsn() fails there).
+ */
+export const PRIMARY_HISTORY_SQL =
+  `SELECT 'timeline: ' || tl || E'\\n' || coalesce(pg_read_file('pg_wal/' || lpad(upper(to_hex(tl)), 8, '0') || '.history', 0, 1048576, true), '') ` +
+  `FROM (SELECT ${CURRENT_TIMELINE_SQL} AS tl) t`;
 
 export interface RewindReportInput {
   version: PostgresVersion;
@@ -38,10 +44,10 @@ export function rewindReportFunction(r: RewindReportInput): string {
   return `report_rewind() {
   lsn_num() { echo $(( (0x\${1%/*} << 32) + 0x\${1#*/} )); }
   # The newest timeline this node holds WAL of (pg_control's checkpoint timeline lags on a standby that followed one).
-  mytl=$(ls ${d}/pg_wal 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | tail -n 1)
+  mytl=$(${segmentTimelinesShell(`${d}/pg_wal`)} | tail -n 1)
   if [ -n "$mytl" ]; then mytl=$((0x$mytl)); else mytl=$(LC_ALL=C ${bin}/pg_controldata -D ${d} 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p"); fi
   [ -n "$mytl" ] || { echo "${REWIND_REPORT_PREFIX} cannot read ${r.me}'s pg_control; nothing reported"; return 0; }
-  hist=$(${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(HISTORY_SQL)}`)} 2>/dev/null)
+  hist=$(${remotePsql(r.version, `${repmgrDsn(r.primary)} connect_timeout=10`, `-c ${quote(PRIMARY_HISTORY_SQL)}`)} 2>/dev/null)
   fork=$(printf '%s\\n' "$hist" | awk -v t="$mytl" '$1 == t { print $2 }' | tail -n 1)
   if [ -z "$fork" ]; then echo "${REWIND_REPORT_PREFIX} ${r.primary}'s timeline history does not leave timeline $mytl: nothing of ${r.me}'s is discarded"; return 0; fi
   dump=$(${bin}/pg_waldump -p ${d}/pg_wal -t "$mytl" -s "$fork" 2>/dev/null)

@@ -30,6 +30,7 @@
  * the writer (a crashed standby would fence the primary), so the role
  * installs no runtime fence then; add a witness.
  */
+import { CURRENT_TIMELINE_SQL } from '../postgres/walTimeline.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
 import { POSTGRES_HOME, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
@@ -100,7 +101,7 @@ export function majorityOf(voters: number): number {
 
 /** Recovery state, timeline (0 on a standby) and default_transaction_read_only, one line: `f 2 off`. */
 export const NODE_STATE_SQL =
-  "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN 0 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END, current_setting('default_transaction_read_only')";
+  `SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN 0 ELSE ${CURRENT_TIMELINE_SQL} END, current_setting('default_transaction_read_only')`;
 
 export function runtimeFenceScript(f: RuntimeFenceInput): string {
   const voters = votersOf(f);

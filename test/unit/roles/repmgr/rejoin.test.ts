@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeRejoinCommand } from '../../../../src/products/repmgr/commands.js';
-import { REJOIN_CONF_KEEP, checkpointOnPrimary, rejoinFormerPrimaryCommand } from '../../../../src/products/repmgr/rejoin.js';
+import { REJOIN_CONF_KEEP, checkpointOnPrimary, rejoinCommand } from '../../../../src/products/repmgr/rejoin.js';
 import { asPostgres } from '../../../../src/products/postgres/run.js';
 
 const dirs: string[] = [];
@@ -12,14 +12,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const cmd = rejoinFormerPrimaryCommand({ version: 15, me: 'alpha', primary: 'beta' });
+const cmd = rejoinCommand({ version: 15, me: 'alpha', primary: 'beta' });
 
 /**
  * Runs the command for real, in a temp data directory, with `repmgr node
  * rejoin` replaced by `fake` (a shell snippet run in the data directory) and
  * systemctl by a stub that logs its calls.
  */
-function run(fake: string, checkpoint = 'true') {
+function run(fake: string, checkpoint = 'true', command = cmd) {
   const d = mkdtempSync(join(tmpdir(), 'm1-rejoin-'));
   dirs.push(d);
   const data = join(d, 'data');
@@ -32,7 +32,7 @@ function run(fake: string, checkpoint = 'true') {
   mkdirSync(bin);
   writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${join(d, 'systemctl.log')}\n`);
   chmodSync(join(bin, 'systemctl'), 0o755);
-  const body = cmd
+  const body = command
     .replace(asPostgres(nodeRejoinCommand(15, 'beta')), `(cd ${data} && ${fake})`)
     .replace(checkpointOnPrimary({ version: 15, me: 'alpha', primary: 'beta' }), checkpoint)
     .replaceAll(REJOIN_CONF_KEEP, join(d, 'keep'))
@@ -42,7 +42,7 @@ function run(fake: string, checkpoint = 'true') {
   return { code: r.status, out: r.stdout, err: r.stderr, data, log, keepLeft: existsSync(join(d, 'keep')), dataMode: statSync(data).mode & 0o777 };
 }
 
-describe('rejoinFormerPrimaryCommand', () => {
+describe('rejoinCommand', () => {
   it('runs repmgr node rejoin --force-rewind against the live primary, as postgres', () => {
     expect(cmd).toContain(asPostgres(nodeRejoinCommand(15, 'beta')));
     expect(nodeRejoinCommand(15, 'beta')).toContain("-d 'host=beta port=5432 dbname=repmgr user=repmgr sslmode=verify-full sslrootcert=/etc/m1/ssl/ca.crt' node rejoin --force-rewind");
@@ -79,6 +79,20 @@ describe('rejoinFormerPrimaryCommand', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('CHECKPOINT on beta failed');
     expect(r.log).toEqual([]);
+  });
+
+  it('a running standby is stopped only after the live primary answered its CHECKPOINT, then rewound', () => {
+    const running = rejoinCommand({ version: 15, me: 'alpha', primary: 'beta', running: true });
+    expect(running.indexOf('CHECKPOINT')).toBeLessThan(running.indexOf('systemctl stop postgres'));
+    expect(running.indexOf('systemctl stop postgres')).toBeLessThan(running.indexOf('node rejoin'));
+    const refused = run('touch standby.signal', 'false', running);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('CHECKPOINT on beta failed');
+    expect(refused.log).toEqual([]);
+    const done = run('touch standby.signal', 'true', running);
+    expect(done.code, done.err).toBe(0);
+    expect(done.log).toEqual(['stop postgres', 'start postgres']);
+    expect(done.out).toContain('alpha rejoined as a standby of beta');
   });
 
   it('fails, leaving Postgres down, when the rejoin did not make it a standby', () => {
