@@ -22,12 +22,12 @@ describe('rootShellCommand', () => {
 
 describe('WHO_AM_I / parseWhoAmI', () => {
   it('reads the uid and the session id of the shell running it', () => {
-    const out = execFileSync('sh', ['-c', WHO_AM_I], { encoding: 'utf8' });
-    const who = parseWhoAmI(out);
+    // setsid: a session of its own (sshd gives each login one), whatever session this runner has (CI's may be 0).
+    const [uidLine = '', sidLine = '', pid = ''] = execFileSync('setsid', ['sh', '-c', `${WHO_AM_I}; echo $$`], { encoding: 'utf8' }).split('\n');
+    const who = parseWhoAmI(`${uidLine}\n${sidLine}\n`);
     expect(who.uid).toBe(String(process.getuid!()));
-    const ps = execFileSync('ps', ['-o', 'sid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim();
-    // sh -c runs in this process's session
-    expect(who.sessionId).toBe(Number(ps));
+    // The shell leads the session setsid made: its session id is its own pid.
+    expect(who.sessionId).toBe(Number(pid));
   });
   it('leaves the session id out when it is missing, 0, 1 or not a number', () => {
     expect(parseWhoAmI('0\n')).toEqual({ uid: '0' });
@@ -59,15 +59,16 @@ describe('killSessionCommand', () => {
     execFileSync('sh', ['-c', killSessionCommand(sid)]);
     leader.kill();
   });
-  it('does nothing (exit 1) when asked to kill the session it runs in', () => {
-    const own = Number(execFileSync('ps', ['-o', 'sid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim());
-    let code = 0;
-    try {
-      execFileSync('sh', ['-c', killSessionCommand(own)]);
-    } catch (e) {
-      code = (e as { status: number }).status;
-    }
-    expect(code).toBe(1);
-    expect(alive(process.pid)).toBe(true);
+  it('does nothing (exit 1) when asked to kill the session it runs in', async () => {
+    // A shell leading a session of its own prints its session id, then runs the command built for that id.
+    const sh = spawn('setsid', ['sh', '-c', 'read -r _ _ _ _ _ sid _ < /proc/$$/stat; echo "$sid"; read -r cmd; sh -c "$cmd"; echo "rc=$?"'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    sh.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const sid = /^(\d+)\n/.exec(out);
+      if (sid && !sh.stdin.writableEnded) sh.stdin.end(`${killSessionCommand(Number(sid[1]))}\n`);
+    });
+    await new Promise((r) => sh.on('close', r));
+    expect(out).toMatch(/^\d+\nrc=1\n$/);
   });
 });
