@@ -26,6 +26,14 @@ export interface HostLiveFacts {
   systemIdentifier?: string;
   /** Current timeline, when Postgres answers. */
   timeline?: number;
+  /**
+   * Deploy rewinds this data node and rejoins it as a standby of the live
+   * primary, and why (a former primary; a standby that left the primary's
+   * history). Decided before the run (PostgresManagement.rejoinReason), so
+   * every role sees it streaming from the primary: its registration, the
+   * slot on the primary, no slot on a configured upstream it will not use.
+   */
+  rejoin?: string;
 }
 
 export interface DeployContext {

@@ -7,9 +7,9 @@
  * (test/unit/architecture/managerName.test.ts holds that).
  */
 import type { PatroniSelfApi } from '../src/live/facts/patroniCluster.js';
-import type { CommandResult, HostContext, Operation, Role, Stage } from '../src/engine/index.js';
+import type { CommandResult, FactDef, HostContext, Operation, Role, Stage } from '../src/engine/index.js';
 import type { Cluster, FailoverManagerName, Instance, Role as InstanceRole } from '../src/inventory/cluster.js';
-import type { LiveRole } from '../src/inventory/liveTopology.js';
+import type { LiveRole, LiveState } from '../src/inventory/liveTopology.js';
 import type { EfmClusterStatus } from '../src/products/efm/commands/clusterStatus.js';
 import type { SubscriptionToken } from '../src/products/efm/tokenGate.js';
 import type { PatroniClusterStatus, PatroniSelfStatus } from '../src/products/patroni/clusterStatus.js';
@@ -18,7 +18,7 @@ import type { DbUser } from '../src/products/postgres/users.js';
 import type { RepmgrNodeRow } from '../src/live/facts/repmgrNodes.js';
 import type { RepmgrShowRow } from '../src/live/facts/repmgrClusterShow.js';
 import type { RepmgrdState } from '../src/live/facts/repmgrd.js';
-import type { DeployContext } from './context.js';
+import type { DeployContext, HostLiveFacts } from './context.js';
 
 /** What the manager decided before deploy touched any host. */
 export interface DeployGate {
@@ -50,7 +50,14 @@ export interface PostgresManagement {
   cloneReplica?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
   /** The script the postgres unit runs before the server starts, refusing a second primary; undefined: none on this host. */
   fence?(cluster: Cluster, i: Instance): string | undefined;
-  /** Makes a former primary kept down, or a standby that left the live primary's history, a standby of the live primary (rewound), before the role converges the host. */
+  /**
+   * Why deploy must rewind this data node and rejoin it as a standby of the
+   * live primary (a former primary kept down, a standby that left the
+   * primary's history), else undefined; asked before the run, `read` runs a
+   * fact on the node. The answer goes into the host's live facts (`rejoin`).
+   */
+  rejoinReason?(cluster: Cluster, live: LiveState, hosts: Readonly<Record<string, HostLiveFacts>>, i: Instance, read: <T>(def: FactDef<T>) => Promise<T>): Promise<string | undefined>;
+  /** Rejoins the host as a standby of the live primary (rewound) when its live facts say so (`rejoin`), before the role converges it. */
   rejoinAsStandby?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
   /** Whether the manager runs this host's server now: the role then leaves its conf files and service alone. */
   runsServer?(h: HostContext, role: LiveRole): Promise<boolean>;

@@ -304,7 +304,23 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     timings.current = undefined;
     const hosts: Record<string, HostLiveFacts> = {};
     for (const i of cluster.instances) hosts[i.name] = hostLiveFacts(cluster, gathered[i.name], addresses);
-    const topo = liveTopology(cluster, hosts);
+    let topo = liveTopology(cluster, hosts);
+    // Whom deploy rewinds and rejoins is read before the run: those hosts will stream from the primary, and every role must know it.
+    const rejoinReason = manager.postgres(cluster).rejoinReason;
+    if (rejoinReason && topo.live.primary !== undefined) {
+      const live = topo.live;
+      await Promise.all(
+        cluster.instances.filter((i) => gathered[i.name] !== undefined).map(async (i) => {
+          try {
+            const why = await rejoinReason(cluster, live, hosts, i, (def) => engine!.fact(i.name, def));
+            if (why !== undefined) hosts[i.name] = { ...hosts[i.name]!, rejoin: why };
+          } catch (e) {
+            warnings.push(`${i.name}: could not read whether it must be rewound: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }),
+      );
+      topo = liveTopology(cluster, hosts);
+    }
     warnings.push(...topo.warnings);
     for (const w of warnings) write(`warning: ${w}\n`);
 

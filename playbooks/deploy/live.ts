@@ -75,8 +75,14 @@ export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, Ho
     );
   }
   const upstreams: Record<string, string> = {};
+  const rejoined: Record<string, string> = {};
   for (const i of cluster.instances) {
     const f = hosts[i.name];
+    // Deploy rejoins it as the primary's standby (rewound): it will stream from the primary, whatever it names now.
+    if (primary !== undefined && f?.rejoin !== undefined) {
+      rejoined[i.name] = primary;
+      continue;
+    }
     if (!isDataNode(i) || !f?.postgresRunning || !f.inRecovery || !f.upstream) continue;
     if (f.streaming === false && hosts[f.upstream]?.postgresRunning === false) {
       // A standby whose upstream died (a failed primary) and that repmgrd has not moved yet still names it
@@ -87,7 +93,6 @@ export function liveTopology(cluster: Cluster, hosts: Readonly<Record<string, Ho
     if (cluster.instances.some((x) => x.name === f.upstream)) upstreams[i.name] = f.upstream;
     else warnings.push(`${i.name} streams from ${f.upstream}, which is not a host of this cluster`);
   }
-  const live: LiveState = { primary, upstreams };
-  warnings.push(...topologyDrift(cluster, live));
-  return { live, warnings };
+  warnings.push(...topologyDrift(cluster, { primary, upstreams }));
+  return { live: { primary, upstreams: { ...upstreams, ...rejoined } }, warnings };
 }

@@ -4,14 +4,15 @@
  * with `repmgr standby clone`, the fence on every data node, and a former
  * primary or a diverged standby rejoined with `repmgr node rejoin --force-rewind`.
  */
-import type { DeployContext } from '../context.js';
+import type { DeployContext, HostLiveFacts } from '../context.js';
 import type { PostgresManagement, Yielded } from '../failoverManager.js';
-import { command, defineFact, type HostContext } from '../../src/engine/index.js';
+import { command, defineFact, type FactDef, type HostContext } from '../../src/engine/index.js';
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
-import { effectivePrimary, effectiveUpstream } from '../../src/inventory/liveTopology.js';
+import { effectivePrimary, effectiveUpstream, type LiveState } from '../../src/inventory/liveTopology.js';
 import { fenceScript, standbyMarker } from '../../src/products/repmgr/fence.js';
 import { DATA_DIR } from '../../src/products/postgres/layout.js';
 import { asPostgres, remotePsql } from '../../src/products/postgres/run.js';
+import { quote } from '../../src/engine/shell/quote.js';
 import { standbyCloneCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrDsn } from '../../src/products/repmgr/conninfo.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
@@ -84,45 +85,55 @@ async function* cloneReplica(ctx: DeployContext, i: Instance, h: HostContext): Y
 }
 
 /**
- * A data node that must be rewound before it can stream from the live
- * primary, rejoined as its standby (rejoin.ts) before the rest of the role
- * converges it. Two cases:
+ * Why a data node must be rewound before it can stream from the live
+ * primary, else undefined. Two cases:
  *  - a former primary kept down by the fence (or stopped): its data
- *    directory is not a standby's, so starting it would make a second
- *    primary (the fence refuses that); decided from the facts read before
- *    the run plus one stat;
+ *    directory is not a standby's (no standby.signal), so starting it would
+ *    make a second primary (the fence refuses that);
  *  - a running standby whose WAL left the live primary's history
- *    (divergence.ts): it is stopped first (it serves a history the cluster
- *    abandoned and can never stream again). Read only when its WAL receiver
- *    is not on the primary's timeline.
- * Either way the rewind report says what is discarded, and where it is kept.
+ *    (divergence.ts): it serves a history the cluster abandoned and can
+ *    never stream again. Read only when it is not on the primary's timeline.
+ * Asked before the run, so that every role sees the node streaming from the
+ * primary (the rejoin points it there, whatever its configured upstream).
  */
-async function* rejoinAsStandby(ctx: DeployContext, i: Instance, h: HostContext): Yielded {
-  const cluster = ctx.cluster;
+async function rejoinReason(
+  cluster: Cluster,
+  live: LiveState,
+  hosts: Readonly<Record<string, HostLiveFacts>>,
+  i: Instance,
+  read: <T>(def: FactDef<T>) => Promise<T>,
+): Promise<string | undefined> {
+  const primary = live.primary;
+  const f = hosts[i.name];
+  if (!repmgrDataNode(cluster, i) || primary === undefined || primary === i.name) return undefined;
+  if (!f?.reachable || !f.dataDirInitialised) return undefined;
+  if (!f.postgresRunning) {
+    const marker = standbyMarker(cluster.postgresVersion);
+    const standby = await read(defineFact(`exists-${marker}`, `test -e ${quote(marker)} && echo yes || echo no`, (r) => r.stdout.trim() === 'yes'));
+    return standby ? undefined : 'a former primary: repmgr node rejoin --force-rewind';
+  }
+  const primaryTimeline = hosts[primary]?.timeline;
+  if (!f.inRecovery || primaryTimeline === undefined || f.timeline === primaryTimeline) return undefined;
+  const d = await read(
+    defineFact(`divergence-from-${primary}`, divergenceReadCommand({ version: cluster.postgresVersion, primary }), (r) => standbyDivergence(parseDivergenceRead(r.stdout))),
+  );
+  return d.diverged ? `a standby that left ${primary}'s history: ${d.why}; stopped, then repmgr node rejoin --force-rewind` : undefined;
+}
+
+/**
+ * Rejoins the host as a standby of the live primary, rewound (rejoin.ts),
+ * before the rest of the role converges it, when rejoinReason said so. The
+ * rewind report says what is discarded, and where its WAL is kept.
+ */
+async function* rejoinAsStandby(ctx: DeployContext, i: Instance): Yielded {
   const live = ctx.live.primary;
   const f = ctx.hosts[i.name];
-  if (!repmgrDataNode(cluster, i) || live === undefined || live === i.name) return;
-  if (!f?.reachable || !f.dataDirInitialised) return;
-  const rejoin = { version: cluster.postgresVersion, me: i.name, primary: live };
-  // What the rewind discarded, and where its WAL is kept: said with the task.
-  const report = (r: { stdout: string }) => r.stdout.split('\n').find((l) => l.startsWith(REWIND_REPORT_PREFIX));
-  if (!f.postgresRunning) {
-    if ((await h.facts.stat(standbyMarker(cluster.postgresVersion))) !== null) return;
-    yield repmgrFileOps(ctx, i);
-    yield command({ name: `rejoin ${i.name} as a standby of ${live} (a former primary: repmgr node rejoin --force-rewind)`, cmd: rejoinCommand(rejoin), report, timeoutMs: 6 * 3600_000 });
-    return;
-  }
-  const primaryTimeline = ctx.hosts[live]?.timeline;
-  if (!f.inRecovery || primaryTimeline === undefined || f.timeline === primaryTimeline) return;
-  const read = await h.fact(
-    defineFact(`divergence-from-${live}`, divergenceReadCommand({ version: cluster.postgresVersion, primary: live }), (r) => standbyDivergence(parseDivergenceRead(r.stdout))),
-  );
-  if (!read.diverged) return;
+  if (live === undefined || f?.rejoin === undefined) return;
   yield repmgrFileOps(ctx, i);
   yield command({
-    name: `rejoin ${i.name} as a standby of ${live} (a standby that left ${live}'s history: ${read.why}; stopped, then repmgr node rejoin --force-rewind)`,
-    cmd: rejoinCommand({ ...rejoin, running: true }),
-    report,
+    name: `rejoin ${i.name} as a standby of ${live} (${f.rejoin})`,
+    cmd: rejoinCommand({ version: ctx.cluster.postgresVersion, me: i.name, primary: live, ...(f.postgresRunning ? { running: true } : {}) }),
+    report: (r) => r.stdout.split('\n').find((l) => l.startsWith(REWIND_REPORT_PREFIX)),
     timeoutMs: 6 * 3600_000,
   });
 }
@@ -134,6 +145,7 @@ export function repmgrPostgres(cluster: Cluster): PostgresManagement {
     preloadLibraries: runs ? ['repmgr'] : [],
     cloneReplica,
     fence: fenceFor,
+    rejoinReason,
     rejoinAsStandby,
   };
 }

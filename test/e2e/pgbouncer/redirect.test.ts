@@ -213,21 +213,33 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     for (const [host, x] of Object.entries(recapOf(again.out))) expect(x.changed, `${host}: ${again.out}`).toBe(0);
   });
 
-  it('a standby that received WAL the new primary never had (the old primary\'s, after the promotion point) is stopped and rewound by the next deploy: every node streams from the new primary, the discarded transaction named; a further deploy changes nothing', async () => {
+  it('standbys that received WAL the new primary never had (the old primary\'s, after the promotion point), a cascaded one among them, are stopped and rewound by the next deploy: every node streams from the new primary and is registered under it, the discarded transaction named; a further deploy changes nothing', async () => {
     // What a partition drill does by chance when a standby still follows the cut-off primary after the
     // heal, made certain: repmgrd stopped (no failover of its own), the node to promote detached,
     // a write on the primary that only the others receive, the primary stopped, the detached node promoted.
     // (Barman's pg_receivewal streams from the primary too.)
+    // The primary is the cascaded replica's configured upstream (switched over to it when the drill chose
+    // another): that replica streams from it, diverges too and is rejoined under the new primary, not its upstream.
+    const configuredPrimary = c.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
+    const cascaded = c.cluster.instances.find((i) => i.upstream !== undefined && i.upstream !== configuredPrimary && hasRole(i, 'replica'))!;
+    if (primary !== cascaded.upstream) {
+      const sw = await m1('switchover', c.dir, cascaded.upstream!);
+      expect(sw.code, sw.out + sw.err).toBe(0);
+      primary = cascaded.upstream!;
+    }
     const direct = (await sql(c, primary, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1")).split('\n').filter((h) => dataNodes().includes(h));
-    const diverging = direct[0]!;
+    expect(direct, 'the cascaded replica streams from its configured upstream, the primary').toContain(cascaded.name);
+    const diverging = direct.find((h) => h !== cascaded.name)!;
     expect(diverging, 'a standby streams from the primary').toBeDefined();
-    const promoted = dataNodes().find((h) => h !== primary && h !== diverging)!;
+    const promoted = dataNodes().find((h) => h !== primary && h !== diverging && h !== cascaded.name)!;
     for (const h of dataNodes()) expect((await c.ssh(h, 'systemctl stop repmgr')).code).toBe(0);
     await sql(c, promoted, "ALTER SYSTEM SET primary_conninfo = ''");
     await sql(c, promoted, 'SELECT pg_reload_conf()');
     expect(await eventually(async () => (await sql(c, promoted, 'SELECT count(*) FROM pg_stat_wal_receiver')) === '0', 20_000, 250), `${promoted} still receives`).toBe(true);
     const xid = await sql(c, primary, 'CREATE TABLE m1e2eb_diverged (x int); INSERT INTO m1e2eb_diverged VALUES (1) RETURNING txid_current()', 'app');
-    expect(await eventually(async () => (await sql(c, diverging, "SELECT to_regclass('m1e2eb_diverged') IS NOT NULL", 'app')) === 't', 20_000, 250)).toBe(true);
+    for (const h of [diverging, cascaded.name]) {
+      expect(await eventually(async () => (await sql(c, h, "SELECT to_regclass('m1e2eb_diverged') IS NOT NULL", 'app')) === 't', 20_000, 250), `${h} replayed the write`).toBe(true);
+    }
     expect((await c.ssh(primary, 'systemctl stop postgres')).code).toBe(0);
     await sql(c, promoted, 'ALTER SYSTEM RESET primary_conninfo');
     const promote = await asPostgres(c, promoted, '/usr/lib/postgresql/15/bin/repmgr -f /etc/repmgr/15/repmgr.conf standby promote');
@@ -241,6 +253,10 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(d.code, d.out + d.err).toBe(0);
     expect(d.out).toContain(`rejoin ${diverging} as a standby of ${promoted} (a standby that left ${promoted}'s history: it replayed WAL of timeline`);
     expect(d.out).toContain(`rejoin ${old} as a standby of ${promoted} (a former primary`);
+    expect(d.out).toContain(`rejoin ${cascaded.name} as a standby of ${promoted} (a standby that left ${promoted}'s history`);
+    // Registered under the node it streams from now, not its configured upstream (the further deploy below would re-register it).
+    const upstreamName = await sql(c, promoted, `SELECT u.node_name FROM repmgr.nodes n JOIN repmgr.nodes u ON u.node_id = n.upstream_node_id WHERE n.node_name = '${cascaded.name}'`, 'repmgr');
+    expect(upstreamName).toBe(promoted);
     // The rewind report of the diverged standby names the write it discards.
     const report = d.out.split('\n').find((l) => l.includes(`rewind report: ${diverging} left`));
     expect(report, d.out).toMatch(new RegExp(`transactions committed there: [0-9 ]*\\b${xid}\\b`));

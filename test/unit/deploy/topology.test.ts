@@ -6,7 +6,9 @@ import { testCluster } from '../../support/testCluster.js';
 import { recorded } from '../live/recorded.js';
 import { postgresLevels } from '../../../roles/postgres/levels.js';
 import { NOTHING_LIVE, effectiveUpstream } from '../../../src/inventory/liveTopology.js';
-import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
+import { byName, defaultCluster, deployContext, twoLocationCluster } from '../roles/fixtures.js';
+import { downstreamSlots } from '../../../roles/repmgr/role.js';
+import { repmgrSlotName } from '../../../src/products/repmgr/sql.js';
 
 const up = (inRecovery: boolean, upstream?: string): HostLiveFacts => ({ reachable: true, postgresRunning: true, dataDirInitialised: true, inRecovery, upstream });
 
@@ -59,6 +61,28 @@ describe('live topology from the facts', () => {
     // Streaming from it, or naming a server that runs, it keeps that upstream.
     expect(liveTopology(c, { ...hosts, gamma: { ...up(true, 'alpha'), streaming: true } }).live.upstreams).toEqual({ gamma: 'alpha', delta: 'gamma' });
     expect(liveTopology(c, { ...hosts, alpha: up(true, 'beta') }).live.upstreams).toEqual({ alpha: 'beta', gamma: 'alpha', delta: 'gamma' });
+  });
+
+  it('a host deploy rejoins (rewound) streams from the live primary, a cascaded one too: registered under it, its slot there and none on its configured upstream', () => {
+    // gamma was primary (delta cascades from it in config.yml); beta promoted; gamma stopped; delta replayed gamma's WAL past the fork.
+    const c = twoLocationCluster();
+    const hosts: Record<string, HostLiveFacts> = {
+      alpha: { ...up(true, 'beta'), streaming: true },
+      beta: up(false),
+      gamma: { reachable: true, postgresRunning: false, dataDirInitialised: true, rejoin: 'a former primary: repmgr node rejoin --force-rewind' },
+      delta: { ...up(true, 'gamma'), streaming: false, rejoin: "a standby that left beta's history: ..." },
+    };
+    const t = liveTopology(c, hosts);
+    expect(t.live).toEqual({ primary: 'beta', upstreams: { alpha: 'beta', gamma: 'beta', delta: 'beta' } });
+    // Nothing is said of where they stream now: the rejoin task says where they go.
+    expect(t.warnings.filter((w) => /^(gamma|delta) /.test(w))).toEqual([]);
+    expect(effectiveUpstream(c, t.live, 'delta')).toBe('beta');
+    const ctx = deployContext(c, t.live, { hosts });
+    expect(downstreamSlots(ctx, 'gamma')).toEqual([]);
+    expect(downstreamSlots(ctx, 'beta')).toEqual(expect.arrayContaining([repmgrSlotName(byName(c, 'delta').node), repmgrSlotName(byName(c, 'gamma').node)]));
+    // Without the rejoin, delta kept its configured upstream.
+    const kept = liveTopology(c, { ...hosts, delta: { ...up(true, 'gamma'), streaming: false } });
+    expect(effectiveUpstream(c, kept.live, 'delta')).toBe('gamma');
   });
 
   it('takes the host out of recovery as primary, never the witness', () => {
