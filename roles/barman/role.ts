@@ -16,6 +16,8 @@
  * known hosts for the whole cluster.
  */
 import { RefusedError } from '../../src/errors.js';
+import { clusterVar } from '../../src/config/vars.js';
+import { clientPackage } from '../../src/products/postgres/layout.js';
 import { command, defineRole, directory, file, packages, service, waitUntil, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
 import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
@@ -35,8 +37,8 @@ import { barmanBackups } from '../../src/live/facts/barmanBackups.js';
 import { clusterCaFileOps } from '../clusterCaFile.js';
 
 /** Packages on the Barman host: Barman, its client tools, pg_receivewal/pg_basebackup of the cluster's version, rsync, cron. */
-export function barmanPackages(version: PostgresVersion): string[] {
-  return ['barman', 'barman-cli', `postgresql-client-${version}`, 'rsync', 'cron'];
+export function barmanPackages(version: PostgresVersion, pin?: string): string[] {
+  return ['barman', 'barman-cli', clientPackage(version, pin), 'rsync', 'cron'];
 }
 
 /** Where the role records the host a server's last complete plan backed up (root 0644; a host name). */
@@ -129,7 +131,7 @@ export function barmanRole(ctx: DeployContext): Role {
     for (const p of Object.values(passwords)) h.secret(p);
 
     const setup: Operation[] = [
-      packages({ names: barmanPackages(cluster.postgresVersion), when: !ctx.skipPackages.has('barman') }),
+      packages({ names: barmanPackages(cluster.postgresVersion, clusterVar(cluster, 'postgres_package_version')), when: !ctx.skipPackages.has('barman') }),
       directory({ path: BARMAN_HOME, owner: BARMAN_USER, group: BARMAN_USER, mode: '0750' }),
       directory({ path: BARMAN_CONF_D, owner: 'root', group: 'root', mode: '0755' }),
       file({ path: BARMAN_CONF, content: barmanConf(cluster), owner: 'root', group: 'root', mode: '0644' }),

@@ -11,6 +11,8 @@ import { unifiedDiff } from '../../src/engine/text/diff.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
+import { clusterVar } from '../../src/config/vars.js';
+import { barmanPackages } from '../barman/role.js';
 import { CREATECLUSTER_CONF_PATH, createclusterConf, serverPackages } from '../../src/products/postgres/layout.js';
 import { HOSTS_FILE, clusterHostEntries, hostsBlock, withHostsBlock } from '../../src/products/system/hosts.js';
 import { authorizedKeyLines, installedKeyPath, keysInstalledOn, serviceSshConfig, SERVICE_USERS, type ServiceUser } from '../../src/products/system/sshKeys.js';
@@ -25,13 +27,15 @@ export type ManagerPackages = Pick<FailoverManager, 'packages'>;
  */
 export function packageGroups(cluster: Cluster, instance: Instance, manager: ManagerPackages): Record<string, readonly string[]> {
   const v = cluster.postgresVersion;
+  // postgres_package_version: the server and client version a host without them gets (never a change of an installed one).
+  const pin = clusterVar(cluster, 'postgres_package_version');
   const out: Record<string, readonly string[]> = {};
   if (runsPostgres(instance, cluster.failoverManager)) {
     // openssl: the per-host certificate; barman-cli: restore_command fetches WAL from Barman.
-    out['postgres'] = [...serverPackages(v), 'openssl', ...(barmanHostFor(cluster) ? ['barman-cli', 'rsync'] : [])];
+    out['postgres'] = [...serverPackages(v, pin), 'openssl', ...(barmanHostFor(cluster) ? ['barman-cli', 'rsync'] : [])];
   }
   Object.assign(out, manager.packages(cluster, instance));
-  if (hasRole(instance, 'barman')) out['barman'] = ['barman', 'barman-cli', `postgresql-client-${v}`, 'rsync', 'cron'];
+  if (hasRole(instance, 'barman')) out['barman'] = barmanPackages(v, pin);
   if (hasRole(instance, 'pgbouncer')) out['pgbouncer'] = ['pgbouncer'];
   return out;
 }

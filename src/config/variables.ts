@@ -16,6 +16,7 @@
  */
 import { isIP } from 'node:net';
 import { FAILOVER_MANAGERS, POSTGRES_VERSIONS } from '../inventory/cluster.js';
+import { DEBIAN_VERSION } from '../products/system/debianVersion.js';
 import {
   GUC_NAME,
   absolutePath,
@@ -431,6 +432,16 @@ export const VARIABLES = {
   etcd_heartbeat_interval: int({ scope: 'cluster', min: 1, default: 250, unit: 'ms', meaning: "etcd's heartbeat interval" }),
   etcd_election_timeout: int({ scope: 'cluster', min: 1, max: 50000, default: 2500, unit: 'ms', meaning: "etcd's election timeout (at least 5 × the heartbeat interval)" }),
 
+  // Packages
+  postgres_package_version: text({
+    scope: 'cluster',
+    pattern: DEBIAN_VERSION,
+    type: 'package version',
+    expected: 'a Debian package version, e.g. 15.20-0+deb12u1 (apt-cache policy postgresql-15 lists those the hosts offer)',
+    meaning:
+      "the PostgreSQL server and client packages' version (TPA's): deploy installs it on a host that has none and never changes an installed one; m1 upgrade upgrades to it (unset: the newest the hosts' apt sources offer)",
+  }),
+
   // Barman
   barman_backup_interval: cronSchedule({ scope: 'cluster', default: '0 4 * * wed,sat', meaning: "when Barman takes a base backup (/etc/cron.d/m1_barman's schedule)" }),
   barman_backup_method: oneOf(['rsync', 'postgres'], { scope: 'host', default: 'rsync', meaning: 'how Barman copies a base backup (set on the Barman instance or cluster_vars)' }),
@@ -493,7 +504,6 @@ export const VARIABLES = {
   packages: tpaOnly("TPA's extra packages"),
   optional_packages: tpaOnly("TPA's optional packages"),
   extra_postgres_packages: tpaOnly("TPA's extra Postgres packages"),
-  postgres_package_version: tpaOnly("TPA's pinned Postgres package version"),
   repmgr_package_version: tpaOnly("TPA's pinned repmgr package version"),
   barman_package_version: tpaOnly("TPA's pinned Barman package version"),
   pgbouncer_package_version: tpaOnly("TPA's pinned PgBouncer package version"),

@@ -35,8 +35,18 @@ export function sslKeyPath(host: string): string {
 }
 
 /** Debian package names for a version (server, client, repmgr). */
-export function serverPackages(version: PostgresVersion): string[] {
-  return [`postgresql-${version}`, `postgresql-client-${version}`];
+export function serverPackages(version: PostgresVersion, pin?: string): string[] {
+  return [pinned(`postgresql-${version}`, pin), clientPackage(version, pin)];
+}
+
+/** The client package (psql, pg_basebackup...), `=version` when config.yml pins one (postgres_package_version). */
+export function clientPackage(version: PostgresVersion, pin?: string): string {
+  return pinned(`postgresql-client-${version}`, pin);
+}
+
+/** `name=pin`: the version apt installs on a host without the package (an installed one is left as it is). */
+function pinned(name: string, pin: string | undefined): string {
+  return pin === undefined ? name : `${name}=${pin}`;
 }
 
 /**

@@ -36,7 +36,7 @@ export function fakeHost(name = 'h') {
   });
   c.on(/^dpkg-query/, () => ({ stdout: [...installed].map(([n, v]) => `${n}\t${v}\tii \n`).join('') }));
   c.on(/apt-get .* install -- /, (cmd) => {
-    for (const p of cmd.split(' install -- ')[1]!.split(' ')) installed.set(p, '1.0');
+    for (const p of cmd.split(' install -- ')[1]!.split(' ')) installed.set(p.split('=')[0]!, p.split('=')[1] ?? '1.0');
     return {};
   });
   c.on(/^getent passwd/, () => ({

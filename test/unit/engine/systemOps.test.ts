@@ -51,6 +51,16 @@ describe('packages', () => {
     expect(statuses(await runOps(h.connector, [op()]))).toEqual(['ok']);
     expect(h.connector.ran(/apt-get/)).toHaveLength(1);
   });
+  it('installs a pinned version only when the package is missing, never upgrades or downgrades an installed one', async () => {
+    const h = fakeHost();
+    h.installed.set('postgresql-15', '15.18-0+deb12u1');
+    const op = () => packages({ names: ['postgresql-15=15.20-0+deb12u1', 'postgresql-client-15=15.20-0+deb12u1'] });
+    const r = await runOps(h.connector, [op()]);
+    expect(r.results[0]!.message).toBe('installed postgresql-client-15=15.20-0+deb12u1');
+    expect(h.connector.ran(/apt-get/)[0]).toMatch(/install -- postgresql-client-15=15\.20-0\+deb12u1$/);
+    expect(h.installed.get('postgresql-15')).toBe('15.18-0+deb12u1');
+    expect(statuses(await runOps(h.connector, [op()]))).toEqual(['ok']);
+  });
   it('in check mode says what it would install and runs nothing', async () => {
     const h = fakeHost();
     const r = await runOps(h.connector, [packages({ names: ['etcd-server'] })], { check: true });
