@@ -1,0 +1,158 @@
+/**
+ * The shell commands of `m1 upgrade`, built here and nowhere else. Pure.
+ *
+ * What is upgraded on a host: the packages m1 installs there that move with
+ * a PostgreSQL minor release (the server and client at the target version;
+ * the client library, postgresql-common, the failover manager's Postgres
+ * module, Barman and PgBouncer to the sources' candidate when newer), only
+ * those installed. Nothing else on the host (openssl, rsync...) is touched:
+ * that is the system's own updates' job.
+ */
+import { quote, quoteAll } from '../../../src/engine/index.js';
+import { assertPackageName } from '../../../src/engine/commands/packages.js';
+import { hasRole, runsPostgres, type Cluster, type Instance } from '../../../src/inventory/cluster.js';
+import { POSTGRES_PORT, POSTGRES_SERVICE, SOCKET_DIR, binDir } from '../../../src/products/postgres/layout.js';
+import { nodeActiveCommand } from '../../../src/products/repmgr/commands.js';
+import { REPMGR_SERVICE, repmgrPackages } from '../../../src/products/repmgr/layout.js';
+import { localPsqlCommand, pollLocalCommand } from '../psql.js';
+
+/** A package upgrade follows the target version (server, client) or the sources' candidate (the rest). */
+export interface WatchedPackage {
+  name: string;
+  follows: 'target' | 'candidate';
+}
+
+/** The packages `m1 upgrade` looks at on a host, by the roles it plays. */
+export function watchedPackages(cluster: Cluster, instance: Instance): WatchedPackage[] {
+  const v = cluster.postgresVersion;
+  const out: WatchedPackage[] = [];
+  const add = (follows: WatchedPackage['follows'], ...names: string[]) => {
+    for (const name of names) if (!out.some((p) => p.name === name)) out.push({ name, follows });
+  };
+  if (runsPostgres(instance, cluster.failoverManager)) {
+    add('target', `postgresql-${v}`, `postgresql-client-${v}`);
+    add('candidate', 'libpq5', 'postgresql-common', 'postgresql-client-common', 'barman-cli');
+    if (cluster.failoverManager === 'repmgr') add('candidate', ...repmgrPackages(v));
+  }
+  if (hasRole(instance, 'barman')) {
+    add('target', `postgresql-client-${v}`);
+    add('candidate', 'barman', 'barman-cli', 'libpq5', 'postgresql-client-common');
+  }
+  if (hasRole(instance, 'pgbouncer')) add('candidate', 'pgbouncer');
+  return out;
+}
+
+/** The package whose offered versions say which targets a host can reach (on Postgres and Barman hosts alike). */
+export function clientPackageName(cluster: Cluster): string {
+  return `postgresql-client-${cluster.postgresVersion}`;
+}
+
+/**
+ * One command per host, read-only but for apt's lists: refreshes them (what
+ * the sources offer now), then prints each watched package's installed
+ * version and candidate, every version of the client package the sources
+ * offer, and the running server's server_version_num:
+ *   m1:installed:<name>=<version>  m1:candidate:<name>=<version>
+ *   m1:offered=<version>  m1:server_version_num=<n>  m1:update-failed
+ */
+export function versionsCommand(cluster: Cluster, instance: Instance): string {
+  const names = watchedPackages(cluster, instance).map((p) => p.name);
+  names.forEach(assertPackageName);
+  const lines = [
+    `apt-get -q -o DPkg::Lock::Timeout=120 update >/dev/null 2>&1 || echo m1:update-failed`,
+    `for p in ${quoteAll(names)}; do`,
+    `  v=$(dpkg-query -W -f='\${db:Status-Abbrev}\\t\${Version}' "$p" 2>/dev/null)`,
+    `  case "$v" in ii*) printf 'm1:installed:%s=%s\\n' "$p" "$(printf '%s' "$v" | cut -f2)" ;; esac`,
+    `  c=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: *//p')`,
+    `  case "$c" in ''|'(none)') ;; *) printf 'm1:candidate:%s=%s\\n' "$p" "$c" ;; esac`,
+    'done',
+    `apt-cache madison ${quote(clientPackageName(cluster))} 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); if ($2 != "") print "m1:offered=" $2}'`,
+  ];
+  if (runsPostgres(instance, cluster.failoverManager)) {
+    lines.push(`n=$(${serverVersionNumCommand(cluster)} 2>/dev/null) && echo "m1:server_version_num=$n"`);
+  }
+  lines.push('true');
+  return lines.join('\n');
+}
+
+export interface HostVersions {
+  installed: Record<string, string>;
+  candidates: Record<string, string>;
+  /** Versions of the client package the host's sources offer. */
+  offered: string[];
+  /** The running server's server_version_num (undefined: no server answered). */
+  serverVersionNum?: number;
+  /** apt-get update failed: the candidates are those of the lists already there. */
+  updateFailed: boolean;
+}
+
+export function parseVersions(stdout: string): HostVersions {
+  const out: HostVersions = { installed: {}, candidates: {}, offered: [], updateFailed: false };
+  for (const line of stdout.split('\n')) {
+    let m: RegExpExecArray | null;
+    if ((m = /^m1:installed:([^=]+)=(\S+)$/.exec(line))) out.installed[m[1]!] = m[2]!;
+    else if ((m = /^m1:candidate:([^=]+)=(\S+)$/.exec(line))) out.candidates[m[1]!] = m[2]!;
+    else if ((m = /^m1:offered=(\S+)$/.exec(line))) out.offered.push(m[1]!);
+    else if ((m = /^m1:server_version_num=(\d+)$/.exec(line))) out.serverVersionNum = Number(m[1]);
+    else if (line === 'm1:update-failed') out.updateFailed = true;
+  }
+  return out;
+}
+
+/** SHOW server_version_num on the host's own server. */
+export function serverVersionNumCommand(cluster: Cluster): string {
+  return localPsqlCommand(cluster.postgresVersion, 'SHOW server_version_num');
+}
+
+/**
+ * The packages installed at exactly these versions, upgrades only (a
+ * package not installed is not installed by it; a lower version fails: apt
+ * refuses a downgrade without --allow-downgrades). Changed configuration
+ * files are kept (confold), as deploy installs.
+ */
+export function upgradePackagesCommand(packages: readonly { name: string; to: string }[]): string {
+  if (packages.length === 0) throw new Error('upgrade: no packages');
+  const specs = packages.map((p) => `${p.name}=${p.to}`);
+  specs.forEach(assertPackageName);
+  return [
+    'apt-get -q -o DPkg::Lock::Timeout=300 -y',
+    '-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold',
+    '--no-install-recommends install --only-upgrade --',
+    quoteAll(specs),
+  ].join(' ');
+}
+
+/**
+ * Postgres restarted onto the new binaries, the node's repmgrd stopped
+ * around it (left running, it marks its node inactive in repmgr.nodes the
+ * moment the server is gone, as deploy's restart avoids too) and started
+ * again whatever the restart did; exit 0 once the server accepts
+ * connections (within `waitS`).
+ */
+export function restartPostgresCommand(cluster: Cluster, waitS = 120): string {
+  const repmgr = cluster.failoverManager === 'repmgr';
+  const ready = `${binDir(cluster.postgresVersion)}/pg_isready -q -h ${SOCKET_DIR} -p ${POSTGRES_PORT}`;
+  return [
+    ...(repmgr ? [`systemctl stop ${REPMGR_SERVICE}`] : []),
+    `rc=1; if systemctl restart ${POSTGRES_SERVICE}; then`,
+    `  i=0; while [ "$i" -lt ${waitS} ]; do if ${ready}; then rc=0; break; fi; i=$((i + 1)); sleep 1; done`,
+    'fi',
+    ...(repmgr ? [`systemctl start ${REPMGR_SERVICE} || rc=1`] : []),
+    'exit $rc',
+  ].join('\n');
+}
+
+/** The primary's current WAL position, to wait for. */
+export const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()';
+
+/** Exit 0 once this standby streams and has replayed `lsn` (within `waitS`). */
+export function caughtUpCommand(cluster: Cluster, lsn: string, waitS = 120): string {
+  if (!/^[0-9A-F]+\/[0-9A-F]+$/i.test(lsn)) throw new Error(`not a WAL position: ${lsn}`);
+  const sql = `SELECT coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false) AND pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`;
+  return pollLocalCommand(cluster.postgresVersion, sql, 't', waitS * 2, 0.5);
+}
+
+/** Exit 0 once repmgr.nodes on `primary` has `host` active again (its repmgrd reconnected), within `waitS`. */
+export function repmgrActiveCommand(cluster: Cluster, primary: string, host: string, waitS = 60): string {
+  return `i=0; until ${nodeActiveCommand(cluster.postgresVersion, primary, host)}; do i=$((i + 1)); [ "$i" -ge ${waitS} ] && exit 1; sleep 1; done`;
+}
