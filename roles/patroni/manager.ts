@@ -23,6 +23,7 @@ import { patroniPackagesRole } from './packages.js';
 import { PATRONI_REST_SECRET, patroniRole, patroniSettingsRole } from './role.js';
 import { patroniProblem, patroniView } from './status.js';
 import { patroniSteps } from './switchover.js';
+import { patroniRemoval } from './removal.js';
 
 /**
  * Patroni clones its replicas itself (create_replica_methods: basebackup)
@@ -97,10 +98,5 @@ export const patroniManager: FailoverManager = {
       'Patroni rejoins a former leader by itself: when its Patroni starts it rewinds the data directory (use_pg_rewind) and follows the leader. ' +
       `If it stays down, start Patroni there (m1 deploy ${cluster.dir} starts a stopped service) and watch m1 status; patronictl reinit rebuilds a member that cannot rewind (its data is discarded)`,
   },
-  removal: {
-    unsupported: (cluster) =>
-      'm1 remove-node does not take a Patroni member out yet (patronictl remove removes the whole cluster, not a member). ' +
-      `By hand: switch over first if it is the leader (m1 switchover ${cluster.dir} <replica>), stop and disable Patroni on it (systemctl disable --now ${patroniServiceName(cluster)}): ` +
-      'its member key expires from the DCS after the TTL; then drop its slot on the leader if one is left (SELECT pg_drop_replication_slot(...)), and delete it from config.yml',
-  },
+  removal: patroniRemoval,
 };

@@ -7,6 +7,7 @@
  */
 import type { Cluster } from '../inventory/cluster.js';
 import type { RemovedInstance } from '../inventory/removed.js';
+import { INSTANCE_LIST_VARIABLES } from '../inventory/removed.js';
 import { YamlSource } from './source.js';
 
 export interface RemovedLines {
@@ -18,6 +19,8 @@ export interface RemovedLines {
   lines: string[];
   /** Other instances' `upstream: <name>` lines: line, and the value to write instead. */
   upstreams: { line: number; instance: string; text: string; replacement: string }[];
+  /** Other instances' lists of instance names (haproxy_backend_servers) that name it: the line of its item. */
+  lists: { line: number; instance: string; variable: string; text: string }[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,7 +46,17 @@ export function removedLines(text: string, file: string, removed: readonly Remov
       const now = cluster.instances.find((i) => i.name === String(v.Name))?.upstream;
       if (line !== undefined && now !== undefined) upstreams.push({ line, instance: String(v.Name), text: all[line - 1]!, replacement: all[line - 1]!.replace(r.name, now) });
     });
-    out.push({ name: r.name, first: span.first, last, lines: all.slice(span.first - 1, last), upstreams });
+    const lists: RemovedLines['lists'] = [];
+    items.forEach((v, j) => {
+      if (!isRecord(v) || !isRecord(v.vars) || removed.some((x) => x.name === String(v.Name))) return;
+      for (const variable of INSTANCE_LIST_VARIABLES) {
+        const names = v.vars[variable];
+        const at = Array.isArray(names) ? names.findIndex((n) => String(n) === r.name) : -1;
+        const line = at < 0 ? undefined : src.line(['instances', j, 'vars', variable, at]);
+        if (line !== undefined) lists.push({ line, instance: String(v.Name), variable, text: all[line - 1]! });
+      }
+    });
+    out.push({ name: r.name, first: span.first, last, lines: all.slice(span.first - 1, last), upstreams, lists });
   }
   return out;
 }
@@ -54,5 +67,6 @@ export function removedWarning(file: string, r: RemovedInstance, lines: RemovedL
   if (!lines) return `${head}; delete its entry from instances`;
   const del = `; delete lines ${lines.first}-${lines.last}:\n${lines.lines.map((l) => `    ${l}`).join('\n')}`;
   const ups = lines.upstreams.map((u) => `\n  and on line ${u.line} (${u.instance}) write\n    ${u.replacement.trim()}\n  instead of\n    ${u.text.trim()}`).join('');
-  return head + del + ups;
+  const lists = lines.lists.map((l) => `\n  and on line ${l.line} (${l.instance}'s ${l.variable}) take ${r.name} out of\n    ${l.text.trim()}`).join('');
+  return head + del + ups + lists;
 }

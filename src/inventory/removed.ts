@@ -101,11 +101,32 @@ export function withoutRemoved(cluster: Cluster, record: RemovedRecord): { clust
   };
   const instances = cluster.instances
     .filter((i) => !gone.has(i.name))
+    .map((i) => withoutNamedServers(i, gone))
     .map((i) => {
       if (i.upstream === undefined || !gone.has(i.upstream)) return i;
       const { upstream: _old, ...rest } = i;
       const up = upstreamOf(i);
       return up === undefined ? rest : { ...rest, upstream: up };
     });
-  return { cluster: { ...cluster, instances }, removed: listed.map((i) => gone.get(i.name)!) };
+  return { cluster: { ...cluster, clusterVars: withoutNames(cluster.clusterVars, gone), instances }, removed: listed.map((i) => gone.get(i.name)!) };
+}
+
+/** Variables whose value is a list of instance names: a removed instance is left out of them (HAProxy's backends). */
+export const INSTANCE_LIST_VARIABLES = ['haproxy_backend_servers'] as const;
+
+function withoutNames<V extends Readonly<Record<string, unknown>>>(vars: V, gone: ReadonlyMap<string, unknown>): V {
+  let out: V | undefined;
+  for (const key of INSTANCE_LIST_VARIABLES) {
+    const v = vars[key];
+    if (!Array.isArray(v) || !v.some((n) => gone.has(String(n)))) continue;
+    out = { ...(out ?? vars), [key]: v.filter((n) => !gone.has(String(n))) };
+  }
+  return out ?? vars;
+}
+
+function withoutNamedServers(i: Instance, gone: ReadonlyMap<string, unknown>): Instance {
+  const vars = withoutNames(i.vars, gone);
+  const own = i.ownVars && withoutNames(i.ownVars, gone);
+  if (vars === i.vars && own === i.ownVars) return i;
+  return { ...i, vars, ...(own ? { ownVars: own } : {}) };
 }

@@ -95,6 +95,9 @@ export function removeNodeStaticDecision(cluster: Cluster, manager: RemovalManag
     return { kind: 'usage', reason: `${host} is not a replica or a witness (${i.roles.join(' + ')}): m1 remove-node takes a replica or a witness out; its instances are ${names.join(', ')}` };
   }
   if (!isRemoval(manager.removal)) return { kind: 'usage', reason: manager.removal.unsupported(cluster) };
+  if (hasRole(i, 'etcd')) {
+    return { kind: 'usage', reason: `${host} is also an etcd member (${i.roles.join(' + ')}): m1 remove-node does not change etcd's membership; move the etcd role to another host first` };
+  }
   if (hasRole(i, 'primary')) {
     return {
       kind: 'refused',
@@ -130,6 +133,9 @@ export function checkRemoveNode(cluster: Cluster, manager: RemovalManager, statu
   if (primary === undefined) return { kind: 'refused', reason: `no data node runs as primary: the failover manager forgets ${host} on the primary; let it promote a replica or start the primary, then rerun` };
   if (primary === host) {
     return { kind: 'refused', reason: `${host} is the primary: switch over to one of its replicas first (m1 switchover ${cluster.dir} <replica>), then rerun` };
+  }
+  if (status.fm.paused === true) {
+    return { kind: 'refused', reason: `automatic failover is paused (${manager.title}): a member stopped while paused leaves its Postgres running; m1 resume ${cluster.dir} first, then rerun` };
   }
   const gone = new Set(record.removed.map((r) => r.name));
   if (isDataNode(i)) {

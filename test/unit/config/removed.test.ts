@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCluster } from '../../../src/config/load.js';
+import { removedLines, removedWarning } from '../../../src/config/removedLines.js';
 import { parseRemoved, readRemoved, REMOVED_FILE, withEntry, withoutRemoved, writeRemoved } from '../../../src/inventory/removed.js';
 import { testCluster } from '../../support/testCluster.js';
 
@@ -57,6 +58,43 @@ describe('removed.json', () => {
     expect(cluster.instances.map((i) => [i.name, i.upstream])).toEqual([['r-a', undefined], ['r-d', 'r-a']]);
     expect(removed.map((r) => r.name)).toEqual(['r-b', 'r-c']);
     expect(withoutRemoved(c, { removed: [] }).cluster).toBe(c);
+  });
+});
+
+describe('a removed data node named in HAProxy backends', () => {
+  const text = [
+    'instances:',
+    '- Name: h-a',
+    '  role: [primary]',
+    '- Name: h-b',
+    '  role: [replica]',
+    '  upstream: h-a',
+    '- Name: h-x',
+    '  role: [haproxy]',
+    '  vars:',
+    '    haproxy_backend_servers:',
+    '    - h-a',
+    '    - h-b',
+    '',
+  ].join('\n');
+  const c = testCluster({
+    name: 'h',
+    instances: [
+      { name: 'h-a', roles: ['primary'] },
+      { name: 'h-b', roles: ['replica'], upstream: 'h-a' },
+      { name: 'h-x', roles: ['haproxy'] },
+    ],
+  });
+  const haproxy = { ...c, instances: c.instances.map((i) => (i.name === 'h-x' ? { ...i, vars: { ...i.vars, haproxy_backend_servers: ['h-a', 'h-b'] }, ownVars: { haproxy_backend_servers: ['h-a', 'h-b'] } } : i)) };
+  const entry = { name: 'h-b', node: 2, removedAt: '2026-12-06T00:00:00.000Z' };
+
+  it('is left out of haproxy_backend_servers (the deploy writes HAProxy without it), and the warning names the list item to delete', () => {
+    const { cluster } = withoutRemoved(haproxy, { removed: [entry] });
+    const x = cluster.instances.find((i) => i.name === 'h-x')!;
+    expect([x.vars.haproxy_backend_servers, x.ownVars?.haproxy_backend_servers]).toEqual([['h-a'], ['h-a']]);
+    const lines = removedLines(text, 'config.yml', [entry], cluster);
+    expect(lines[0]).toMatchObject({ first: 4, last: 6, lists: [{ line: 12, instance: 'h-x', variable: 'haproxy_backend_servers', text: '    - h-b' }] });
+    expect(removedWarning('config.yml', entry, lines[0])).toMatch(/delete lines 4-6:\n.*\n  and on line 12 \(h-x's haproxy_backend_servers\) take h-b out of\n    - h-b$/s);
   });
 });
 

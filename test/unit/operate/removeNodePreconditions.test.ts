@@ -95,14 +95,13 @@ describe('m1 remove-node preconditions (fiveNodes: d cascades from b)', () => {
     });
     const live: LiveSpec = { primary: 'e-a', upstreams: { 'e-b': 'e-a', 'e-c': 'e-a' } };
     expect(check('e-2', live, { cluster: etcd, manager: MANAGERS.patroni })).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^e-2 is an etcd member: without it 2 voters would be left \(e-1, e-3\), fewer than 3/) });
-    expect(check('e-b', live, { cluster: etcd, manager: MANAGERS.patroni })).toMatchObject({ kind: 'usage' });
+    expect(check('e-b', live, { cluster: etcd, manager: MANAGERS.patroni })).toMatchObject({ kind: 'remove', units: ['patroni@e', 'postgres'], slot: { name: 'e_b', hosts: ['e-a'] } });
   });
 
-  it('usage (exit 2): an unknown name lists the instances; a host that is neither replica nor witness; Patroni and EFM say what to do by hand', () => {
+  it('usage (exit 2): an unknown name lists the instances; a host that is neither replica nor witness; EFM says what to do by hand', () => {
     expect(check('op-z', HEALTHY)).toEqual({ kind: 'usage', reason: 'op-z is not an instance of cluster op; its instances are op-a, op-b, op-c, op-d, op-e' });
     const pgb = testCluster({ name: 'p', instances: [{ name: 'p-a', roles: ['primary'] }, { name: 'p-b', roles: ['replica'] }, { name: 'p-c', roles: ['replica'] }, { name: 'p-x', roles: ['pgbouncer'] }, { name: 'p-k', roles: ['barman'] }] });
     expect(check('p-x', { primary: 'p-a', upstreams: { 'p-b': 'p-a', 'p-c': 'p-a' } }, { cluster: pgb })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^p-x is not a replica or a witness \(pgbouncer\)/) });
-    expect(check('op-c', HEALTHY, { manager: MANAGERS.patroni })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^m1 remove-node does not take a Patroni member out yet .*systemctl disable --now/) });
     expect(check('op-c', HEALTHY, { manager: MANAGERS.efm })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^m1 remove-node does not take an EFM node out yet/) });
   });
 
@@ -160,5 +159,54 @@ describe('m1 remove-node steps and the check after them', () => {
     const after = evaluateStatus({ cluster: c, probes: probesFor(c, done), addresses: ADDRESSES, routes: clusterRoutes(c) });
     after.fm.nodes = after.fm.nodes.filter((n) => n.name !== 'op-b');
     expect(leftOver(plan, after, { 'op-a': [] })).toEqual([]);
+  });
+});
+
+describe('m1 remove-node on Patroni (fiveNodes read as Patroni members: d cascades from b)', () => {
+  const patroni = (host: string, live: LiveSpec = HEALTHY) => check(host, live, { manager: MANAGERS.patroni });
+
+  it('a cascaded replica’s upstream: its replica follows the primary first (replicatefrom), Patroni stopped, the member forgotten on the leader, its slot dropped there', () => {
+    const c = fiveNodes();
+    const plan = patroni('op-b') as RemovalPlan;
+    expect(plan).toMatchObject({ kind: 'remove', upstream: 'op-a', downstream: ['op-d'], unregister: true, units: ['patroni@op', 'postgres', 'pgbouncer'], slot: { name: 'op_b', hosts: ['op-a'] } });
+    const steps = removalSteps(c, MANAGERS.patroni.removal as NodeRemoval, plan);
+    expect(steps.map((s) => [s.host, s.name])).toEqual([
+      ['op-d', 'op-d follows op-a instead of op-b'],
+      ['op-b', 'stop and disable patroni@op, postgres, pgbouncer on op-b'],
+      ['op-a', 'unregister op-b (node 2) on op-a'],
+      ['op-a', 'drop replication slot op_b on op-a'],
+    ]);
+    expect(steps[0]!.command).toContain("replicatefrom: op-a/");
+    expect(steps[0]!.command).toContain(`'streaming|${c.instances[0]!.ipAddress}'`);
+    expect(steps[2]!.command).toContain('edit-config --force --quiet -s slots.op_b=null');
+    // the member key lives on until its lease runs out: ttl 20 + loop_wait 8 + 10
+    expect(steps[2]!.command).toContain('[ $i -ge 38 ]');
+    expect(steps[2]!.timeoutMs).toBe(68_000);
+  });
+
+  it('a cascaded replica: its slot on its upstream (where Patroni keeps it for replicatefrom members) and the leader (permanent)', () => {
+    expect(patroni('op-d')).toMatchObject({ upstream: 'op-b', downstream: [], slot: { name: 'op_d', hosts: ['op-b', 'op-a'] } });
+  });
+
+  it('refused while automatic failover is paused: a Patroni stopped while paused leaves its Postgres running', () => {
+    const c = fiveNodes();
+    const s = evaluateStatus({ cluster: c, probes: probesFor(c, HEALTHY), addresses: ADDRESSES, routes: clusterRoutes(c) });
+    s.fm.paused = true;
+    expect(checkRemoveNode(c, MANAGERS.patroni, s, NONE, 'op-c')).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^automatic failover is paused \(Patroni\).*m1 resume .* first/) });
+  });
+
+  it('a data node that is also an etcd member: exit 2 (its etcd membership is not changed), whatever the voters', () => {
+    const c = testCluster({
+      name: 'x',
+      instances: [
+        { name: 'x-a', roles: ['primary', 'etcd'] },
+        { name: 'x-b', roles: ['replica', 'etcd'], upstream: 'x-a' },
+        { name: 'x-c', roles: ['replica', 'etcd'], upstream: 'x-a' },
+        { name: 'x-d', roles: ['replica', 'etcd'], upstream: 'x-a' },
+        { name: 'x-k', roles: ['barman'] },
+      ],
+    });
+    const live: LiveSpec = { primary: 'x-a', upstreams: { 'x-b': 'x-a', 'x-c': 'x-a', 'x-d': 'x-a' } };
+    expect(check('x-d', live, { cluster: c, manager: MANAGERS.patroni })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^x-d is also an etcd member \(replica \+ etcd\): m1 remove-node does not change etcd's membership/) });
   });
 });
