@@ -1,6 +1,7 @@
 /**
- * `m1 configure --failover-manager patroni --enable-haproxy` (primary,
- * replica, Barman, three etcd members, two HAProxy nodes; docker), deployed
+ * `m1 configure --failover-manager patroni --enable-haproxy
+ * --num-cascaded-replicas 1` (primary, replica, a replica cascaded from it
+ * (replicatefrom), Barman, three etcd members, two HAProxy nodes; docker), deployed
  * by `m1 deploy` with real etcd, Patroni and HAProxy,
  * one cluster for every scenario, in order:
  * 1. Patroni shows a leader and a streaming replica, etcd is healthy on every
@@ -18,14 +19,20 @@
  *    request without its password; rotating etcd's patroni password reloads
  *    Patroni and prints neither password;
  * 5. changed etcd settings restart the members one at a time, the cluster
- *    healthy before and after each, Patroni's leader untouched.
+ *    healthy before and after each, Patroni's leader untouched;
+ * 6. m1 remove-node refuses the leader, an etcd member and Barman; it takes
+ *    the cascaded replica's upstream out: the cascaded replica streams from
+ *    the leader, patronictl no longer lists the node, its slot is gone,
+ *    HAProxy writes and reads go around it, the next deploy changes nothing.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DCS_TIMING } from '../../../src/products/patroni/dynamicConfig.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { etcdMembers } from '../../../src/products/etcd/members.js';
 import { CA_CERT_PATH } from '../../../src/products/postgres/certificates.js';
-import { patroniMembers } from '../../../src/products/patroni/members.js';
+import { patroniMembers, patroniSlotName } from '../../../src/products/patroni/members.js';
 import { patroniConfigPath, patroniDcsPrefix, patroniServiceName } from '../../../src/products/patroni/settings.js';
 import { rotatePassword } from '../../../playbooks/operate/rotatePassword.js';
 import type { DeployOutcome } from '../../../playbooks/deploy/deploy.js';
@@ -34,6 +41,7 @@ import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../s
 import { IMAGE, deployLogged, addressOf, etcdLogin, etcdRange, httpFromOutside, storedPassword, etcdHealth, landsOn, likeFreshHosts, localSql, on, patronictlList, setClusterVar, switchover, within, writeQuery } from './support.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
+import { m1, recapOf } from '../support/m1.js';
 
 const NAME = e2eClusterName('m1e2ep-haproxy');
 let tc: ProvisionedTestCluster;
@@ -65,7 +73,8 @@ async function leader(): Promise<string> {
 
 beforeAll(async () => {
   const reuse = Boolean(process.env.M1E2EP_REUSE);
-  tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'patroni', enableHaproxy: true, postgresql: '15' }, image: IMAGE, fresh: !reuse });
+  // One cascaded replica (under the replica: Patroni's replicatefrom tag), for m1 remove-node at the end.
+  tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'patroni', enableHaproxy: true, postgresql: '15', numCascadedReplicas: '1' }, image: IMAGE, fresh: !reuse });
   data = patroniMembers(tc.cluster).map((m) => m.name);
   haproxies = tc.cluster.instances.filter((i) => hasRole(i, 'haproxy')).map((i) => i.name);
   barmanHost = tc.cluster.instances.find((i) => hasRole(i, 'barman'))!.name;
@@ -94,15 +103,17 @@ describe('Patroni + HAProxy: first deploy', () => {
     expect((JSON.parse(cluster.body) as { pause?: boolean }).pause ?? false, 'Patroni resumed').toBe(false);
   });
 
-  it('patronictl list shows a leader and a replica streaming from it', async () => {
+  it('patronictl list shows a leader, a replica streaming from it and a replica cascaded from that one', async () => {
     const status = await patronictlList(tc, data[1]!);
     const primary = tc.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
     expect(status.leader).toBe(primary);
     const replicas = status.members.filter((m) => m.role === 'replica');
     expect(replicas.map((m) => [m.name, m.state])).toEqual(data.filter((d) => d !== primary).map((d) => [d, 'running']));
     // Barman streams too (application_name barman_streaming): only the members count here.
-    const streaming = await localSql(tc, primary, `SELECT application_name || '|' || state FROM pg_stat_replication ORDER BY 1`);
-    expect(streaming.split('\n').filter((l) => data.includes(l.split('|')[0]!))).toEqual(replicas.map((r) => `${r.name}|streaming`));
+    const streaming = async (host: string) => (await localSql(tc, host, `SELECT application_name || '|' || state FROM pg_stat_replication ORDER BY 1`)).split('\n').filter((l) => data.includes(l.split('|')[0]!));
+    expect(await streaming(primary)).toEqual([`${data[1]}|streaming`]);
+    expect(tc.cluster.instances.find((i) => i.name === data[2])!.upstream).toBe(data[1]);
+    expect(await streaming(data[1]!)).toEqual([`${data[2]}|streaming`]);
   });
 
   it('etcd is healthy on all three members over TLS, asked from each', async () => {
@@ -304,21 +315,25 @@ describe('Patroni + HAProxy: settings through Patroni', () => {
     expect(after.map((a) => a.start)).toEqual(before.map((b) => b.start));
   });
 
-  it('a restart-only setting restarts the replica before the leader, through Patroni', async () => {
+  it('a restart-only setting restarts the replicas before the leader, through Patroni', async () => {
     const l = await leader();
-    const replica = data.find((d) => d !== l)!;
-    const before = { leader: await state(l, 'shared_buffers'), replica: await state(replica, 'shared_buffers') };
+    const replicas = data.filter((d) => d !== l);
+    const before = { leader: await state(l, 'shared_buffers'), replicas: await Promise.all(replicas.map((r) => state(r, 'shared_buffers'))) };
     expect(before.leader.value).not.toBe('160MB');
     await setClusterVar(tc, ['postgres_conf_settings', 'shared_buffers'], '160MB');
     const outcome = await deploy();
-    const after = { leader: await state(l, 'shared_buffers'), replica: await state(replica, 'shared_buffers') };
-    expect([after.leader.value, after.replica.value]).toEqual(['160MB', '160MB']);
-    expect(after.replica.start).toBeGreaterThan(before.replica.start);
+    const after = { leader: await state(l, 'shared_buffers'), replicas: await Promise.all(replicas.map((r) => state(r, 'shared_buffers'))) };
+    expect([after.leader.value, ...after.replicas.map((r) => r.value)]).toEqual(data.map(() => '160MB'));
     expect(after.leader.start).toBeGreaterThan(before.leader.start);
-    expect(after.replica.start).toBeLessThan(after.leader.start);
+    after.replicas.forEach((r, k) => {
+      expect(r.start).toBeGreaterThan(before.replicas[k]!.start);
+      expect(r.start).toBeLessThan(after.leader.start);
+    });
     // Restarted by Patroni (REST), never by the postgres unit, which stays disabled and inactive.
     const restarts = outcome.result.results.filter((r) => r.status === 'changed' && /restart Postgres on .* through Patroni/.test(r.task)).map((r) => r.task);
-    expect(restarts.map((t) => t.replace(/^restart Postgres on (\S+).*$/, '$1'))).toEqual([replica, l]);
+    const order = restarts.map((t) => t.replace(/^restart Postgres on (\S+).*$/, '$1'));
+    expect(order.at(-1)).toBe(l);
+    expect(order.slice(0, -1).sort()).toEqual([...replicas].sort());
     for (const h of data) expect((await tc.ssh(h, 'systemctl is-active postgres; systemctl is-enabled postgres')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'disabled']);
     expect(await leader()).toBe(l);
   });
@@ -381,5 +396,80 @@ describe('etcd: changed settings', () => {
     expect(changedOn(outcome, data)).toEqual(zeroOn(data));
     const env = await on(tc, members[0]!, 'cat /etc/default/etcd');
     expect(env).toMatch(/^ETCD_ELECTION_TIMEOUT="3000"$/m);
+  });
+});
+
+describe('m1 remove-node', () => {
+  const slotsOn = async (host: string) => (await localSql(tc, host, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).split('\n').filter(Boolean);
+  const receiver = async (host: string) => localSql(tc, host, `SELECT status || '|' || coalesce(sender_host, '') FROM pg_stat_wal_receiver`).catch(() => '');
+
+  it('refuses the leader, an etcd member that would leave 2 and the Barman host (exit 3), and changes nothing', async () => {
+    const t0 = Date.now();
+    const l = await leader();
+    const r = await m1('remove-node', tc.dir, l);
+    expect(r.code, r.out + r.err).toBe(3);
+    expect(r.err).toMatch(new RegExp(`${l} is the primary: switch over to one of its replicas first`));
+    const e = await m1('remove-node', tc.dir, etcdMembers(tc.cluster)[0]!.name);
+    expect(e.code, e.out + e.err).toBe(3);
+    expect(e.err).toMatch(/is an etcd member: without it 2 voters would be left/);
+    const b = await m1('remove-node', tc.dir, barmanHost);
+    expect(b.code, b.out + b.err).toBe(3);
+    await expect(readFile(join(tc.dir, 'removed.json'), 'utf8')).rejects.toThrow();
+    expect((await patronictlList(tc, l)).members.map((m) => m.name).sort()).toEqual([...data].sort());
+    console.log(`remove-node refusals: ${(Date.now() - t0) / 1000} s`);
+  });
+
+  it("the cascaded replica's upstream removed: the cascaded replica streams from the leader, patronictl no longer lists the node, its slot is gone (DCS too), HAProxy routes writes and reads without it, Barman and m1 status healthy; a rerun and the next deploy change nothing besides the warning", async () => {
+    const t0 = Date.now();
+    const [first, upstream, cascaded] = data as [string, string, string];
+    // The switchover above made the cascaded replica's upstream the leader: back to config.yml's primary first.
+    const l = await leader();
+    if (l !== first) await switchover(tc, l, first);
+    const settled = await within(async () => (await leader()) === first && (await receiver(upstream)).startsWith('streaming|') && (await receiver(cascaded)) === `streaming|${addressOf(tc, upstream)}`, 120_000, 1000);
+    expect(settled, `${cascaded} streams from ${upstream} under the leader ${first}`).toBeDefined();
+    const prepared = Date.now() - t0;
+
+    const r0 = Date.now();
+    const r = await m1('remove-node', tc.dir, upstream);
+    const removeS = (Date.now() - r0) / 1000;
+    console.log(`m1 remove-node ${upstream}: ${removeS} s in all (switchover back first: ${prepared / 1000} s)\n${r.out.split('\n').filter((x) => /^\S|^  \S/.test(x) && !/^\s*(ok|changed)\s/.test(x)).join('\n')}`);
+    expect(r.code, r.out.slice(-3000) + r.err).toBe(0);
+    expect(r.out).toContain(`${cascaded} follows ${first} instead of ${upstream}`);
+    expect(r.out).toContain(`container ${upstream} removed`);
+
+    const members = (await patronictlList(tc, first)).members;
+    expect(members.map((m) => [m.name, m.role]).sort()).toEqual([[cascaded, 'replica'], [first, 'leader']].sort());
+    expect(await receiver(cascaded)).toBe(`streaming|${addressOf(tc, first)}`);
+    const slot = patroniSlotName(upstream);
+    expect(await slotsOn(first)).not.toContain(slot);
+    expect(await slotsOn(first)).toContain(patroniSlotName(cascaded));
+    const config = JSON.parse((await httpFromOutside(tc, `https://${addressOf(tc, first)}:8008/config`)).body) as { slots?: Record<string, unknown> };
+    expect(Object.keys(config.slots ?? {}).sort()).toEqual([patroniSlotName(first), patroniSlotName(cascaded)].sort());
+
+    // HAProxy: the deploy that ends remove-node rewrote each config without the node.
+    const run = `after remove-node ${Date.now()}`;
+    for (const hp of haproxies) {
+      const cfg = await on(tc, hp, 'cat /etc/haproxy/haproxy.cfg');
+      expect(cfg).not.toMatch(new RegExp(`server ${upstream} `));
+      expect(cfg).toMatch(new RegExp(`server ${cascaded} `));
+      expect(await landsOn(tc, addressOf(tc, hp), 5432, writeQuery(`${hp}:5432 ${run}`)), `write through ${hp}`).toEqual({ server: addressOf(tc, first), inRecovery: false });
+      expect(await landsOn(tc, addressOf(tc, hp), 5433), `read through ${hp}`).toEqual({ server: addressOf(tc, cascaded), inRecovery: true });
+    }
+    const barman = await on(tc, barmanHost, `runuser -u barman -- barman check ${barmanServerName(tc.cluster)}`);
+    expect(barman).not.toMatch(/FAILED/);
+    const status = await m1('status', tc.dir);
+    expect(status.code, status.out + status.err).toBe(0);
+
+    const again = await m1('remove-node', tc.dir, upstream);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain(`${upstream} was removed on `);
+    const d0 = Date.now();
+    const d = await m1('deploy', tc.dir);
+    expect(d.code, d.out.slice(-3000) + d.err).toBe(0);
+    expect(d.out + d.err).toContain(`warning: ${upstream} was removed by m1 remove-node on `);
+    const recap = recapOf(d.out);
+    expect(Object.keys(recap).sort()).toEqual(tc.cluster.instances.map((i) => i.name).filter((n) => n !== upstream).sort());
+    for (const [h, c] of Object.entries(recap)) expect(c.changed, `changed on ${h}`).toBe(0);
+    console.log(`remove-node scenario: ${(Date.now() - t0) / 1000} s (remove-node ${removeS} s, the next deploy ${(Date.now() - d0) / 1000} s)`);
   });
 });
