@@ -195,8 +195,14 @@ export interface NodeRemoval {
   units(cluster: Cluster, instance: Instance): string[];
   /** On `replica`, running: stream from `upstream` from now on, waiting until it does. */
   follow(cluster: Cluster, replica: Instance, upstream: Instance): RemovalCommand;
-  /** On the primary: forget `instance` (its record), once it is stopped. Run only while the manager's view lists it. */
+  /** On the primary: forget `instance` (its record), once it is stopped. Run only while the manager's view lists it, unless `unregisterAlways`. */
   unregister(cluster: Cluster, instance: Instance): RemovalCommand;
+  /**
+   * Run `unregister` even when the view no longer lists the node: it also
+   * undoes what outlives the listing (Patroni: the member's permanent slot
+   * in the DCS, which the leader would keep for good), and is a no-op otherwise.
+   */
+  readonly unregisterAlways?: boolean;
   /**
    * Right after: on the hosts that keep a copy of the manager's records
    * (repmgr's witness, synced from the primary only every 15 s), the same,

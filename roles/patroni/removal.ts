@@ -32,6 +32,8 @@ export const patroniRemoval: NodeRemoval = {
     const waitS = memberExpiryS(cluster);
     return { command: forgetMemberCommand(cluster, i, patroniSlotName(i.name), waitS), timeoutMs: (waitS + 30) * 1000 };
   },
+  // A member down longer than ttl is no longer listed, but its permanent slot is still in the DCS.
+  unregisterAlways: true,
   copies: () => [],
   slot: (_cluster, i) => (isDataNode(i) ? patroniSlotName(i.name) : undefined),
 };

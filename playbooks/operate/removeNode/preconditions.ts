@@ -157,7 +157,7 @@ export function checkRemoveNode(cluster: Cluster, manager: RemovalManager, statu
   if (hasRole(i, 'pgbouncer')) units.push(PGBOUNCER_SERVICE);
   if (hasRole(i, 'haproxy')) units.push(HAPROXY_SERVICE);
   const slotName = removal.slot(cluster, i);
-  const listed = status.fm.from === undefined || status.fm.nodes.some((n) => n.name === host);
+  const listed = status.fm.from === undefined || status.fm.nodes.some((n) => n.name === host) || removal.unregisterAlways === true;
   return {
     kind: 'remove',
     host,

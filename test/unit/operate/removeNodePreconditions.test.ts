@@ -188,6 +188,17 @@ describe('m1 remove-node on Patroni (fiveNodes read as Patroni members: d cascad
     expect(patroni('op-d')).toMatchObject({ upstream: 'op-b', downstream: [], slot: { name: 'op_d', hosts: ['op-b', 'op-a'] } });
   });
 
+  it('a member down for longer than ttl (no longer listed): its permanent slot still leaves the DCS (unregister runs), no stop step', () => {
+    const c = fiveNodes();
+    const s = evaluateStatus({ cluster: c, probes: probesFor(c, { ...HEALTHY, unreachable: ['op-c'] }), addresses: ADDRESSES, routes: clusterRoutes(c) });
+    s.fm = { ...s.fm, from: 'op-a', nodes: s.fm.nodes.filter((n) => n.name !== 'op-c') };
+    const plan = checkRemoveNode(c, MANAGERS.patroni, s, NONE, 'op-c') as RemovalPlan;
+    expect(plan).toMatchObject({ kind: 'remove', reachable: false, unregister: true });
+    expect(removalSteps(c, MANAGERS.patroni.removal as NodeRemoval, plan).map((x) => x.name)).toEqual(['unregister op-c (node 3) on op-a', 'drop replication slot op_c on op-a']);
+    // repmgr's unregister needs the record: not run once repmgr no longer lists the node
+    expect(checkRemoveNode(c, MANAGERS.repmgr, s, NONE, 'op-c')).toMatchObject({ unregister: false });
+  });
+
   it('refused while automatic failover is paused: a Patroni stopped while paused leaves its Postgres running', () => {
     const c = fiveNodes();
     const s = evaluateStatus({ cluster: c, probes: probesFor(c, HEALTHY), addresses: ADDRESSES, routes: clusterRoutes(c) });
