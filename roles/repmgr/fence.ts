@@ -6,12 +6,15 @@
 import { clusterVar } from '../../src/config/vars.js';
 import { command, file, restart, service, type HostContext, type Operation } from '../../src/engine/index.js';
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
+import type { DeployContext } from '../context.js';
 import { otherDataNodes, repmgrDataNode } from './postgres.js';
 import {
   FENCE_SERVICE,
   FENCE_UNIT_PATH,
+  PLANNED_OUT_S,
   RUNTIME_FENCE_PATH,
   fenceServiceUnit,
+  plannedOutCommand,
   runtimeFenceScript,
   votersOf,
   type RuntimeFenceInput,
@@ -46,4 +49,20 @@ export async function* runtimeFenceOps(cluster: Cluster, i: Instance, h: HostCon
     file({ path: FENCE_UNIT_PATH, content: fenceServiceUnit(), owner: 'root', group: 'root', mode: '0644', notify: restart(FENCE_SERVICE) }),
   ];
   yield service({ service: FENCE_SERVICE, enabled: true, state: 'started' });
+}
+
+/**
+ * On the live primary, before the replicas stage stops the data nodes this
+ * deploy rewinds: its fence does not count them among the voters while they
+ * are silent, so the planned stop never fences it (its writes, and deploy's
+ * own registrations and backup, go on). Undefined when nobody is rewound.
+ */
+export function plannedOutOp(ctx: DeployContext, i: Instance): Operation | undefined {
+  if (ctx.live.primary !== i.name || 'none' in runtimeFenceFor(ctx.cluster, i)) return undefined;
+  const nodes = ctx.cluster.instances.filter((x) => x.name !== i.name && ctx.hosts[x.name]?.rejoin !== undefined).map((x) => x.name);
+  if (nodes.length === 0) return undefined;
+  return command({
+    name: `fence of ${i.name}: ${nodes.join(', ')} (rewound by this deploy) not counted among its voters while silent, for at most ${PLANNED_OUT_S / 60} min`,
+    cmd: plannedOutCommand(nodes),
+  });
 }

@@ -16,7 +16,7 @@ import { hostVar } from '../../src/config/vars.js';
 import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { repmgrFileOps } from './files.js';
-import { runtimeFenceOps } from './fence.js';
+import { plannedOutOp, runtimeFenceOps } from './fence.js';
 import { repmgrPostgres } from './postgres.js';
 import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/repmgr/restoreCommand.js';
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
@@ -118,5 +118,7 @@ export function repmgrRole(ctx: DeployContext): Role {
     }
     // After registration and repmgrd: the fence asks the other voters as repmgr.
     yield* runtimeFenceOps(cluster, i, h);
+    const plannedOut = plannedOutOp(ctx, i);
+    if (plannedOut) yield plannedOut;
   });
 }

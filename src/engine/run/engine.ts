@@ -303,6 +303,7 @@ export class Engine {
       const r = await st.connector.run(cmd.cmd, { stdin: cmd.stdin, timeoutMs: cmd.timeoutMs ?? this.options.commandTimeoutMs ?? 600_000, idempotent: probe });
       rec.exit = r.code;
       if (r.stderr.trim()) rec.stderrTail = this.secrets.redact(tail(r.stderr));
+      if (r.code !== 0 && r.stdout.trim()) rec.stdoutTail = this.secrets.redact(tail(r.stdout));
       return r;
     };
     return {

@@ -74,6 +74,8 @@ export interface CommandRecord {
   /** Exit status; null when not run (check mode). */
   exit: number | null;
   stderrTail?: string;
+  /** The last lines of a failed command's stdout (many tools print their reasons there). */
+  stdoutTail?: string;
   /** A read-only check (guards, wait-until), not a change. */
   probe?: boolean;
 }

@@ -87,8 +87,10 @@ export function rejoinCommand(r: RejoinInput): string {
     `  echo "m1: ${r.me}'s configuration files put back (pg_rewind had copied ${r.primary}'s)"`,
     'fi',
     `rm -rf ${b}`,
-    `if [ -n "$failed" ]; then echo "m1: $failed (see its output above); Postgres stays down on ${r.me}, nothing else changed; rerun to try again" >&2; exit 1; fi`,
-    `if [ ! -f ${marker} ]; then echo "m1: repmgr node rejoin (exit $rc) did not make ${r.me} a standby of ${r.primary}; see its output above" >&2; exit 1; fi`,
+    // An error names repmgr's own reasons: a failed command's message is often all a user sees of it.
+    `why=$(printf '%s\\n' "$out" | grep -E '^(ERROR|DETAIL|HINT)|pg_rewind: ' | tail -n 6 | tr '\\n' ' ' | sed 's/ *$//')`,
+    `if [ -n "$failed" ]; then echo "m1: $failed: \${why:-no reason given} (its whole output above); Postgres stays down on ${r.me}, nothing else changed; rerun to try again" >&2; exit 1; fi`,
+    `if [ ! -f ${marker} ]; then echo "m1: repmgr node rejoin (exit $rc) did not make ${r.me} a standby of ${r.primary}: \${why:-no reason given} (its whole output above)" >&2; exit 1; fi`,
     `systemctl start ${POSTGRES_SERVICE} || { echo "m1: ${r.me} rejoined ${r.primary} but its Postgres does not start; see journalctl -u ${POSTGRES_SERVICE}" >&2; exit 1; }`,
     `echo "m1: ${r.me} rejoined as a standby of ${r.primary}"`,
   ].join('\n');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTIFY_PATH } from '../notify/notify.js';
-import { nodeStateSql, FENCE_ARMED_MARKER, FENCED_MARKER, FENCE_STATE_DIR, majorityOf, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
+import { nodeStateSql, FENCE_ARMED_MARKER, FENCED_MARKER, FENCE_PLANNED_OUT, FENCE_STATE_DIR, majorityOf, plannedOutCommand, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,6 +31,8 @@ interface World {
   lastStandby?: number;
   /** notification_command set: m1-notify installed. */
   hook?: boolean;
+  /** The planned-out list deploy wrote (FENCE_PLANNED_OUT), as is. */
+  plannedOut?: string;
 }
 
 /**
@@ -72,6 +74,7 @@ function step(w: World, input = INPUT) {
   mkdirSync(state);
   if (w.lastMajority !== undefined) writeFileSync(join(state, 'last-majority'), String(w.lastMajority));
   if (w.lastStandby !== undefined) writeFileSync(join(state, 'last-standby'), String(w.lastStandby));
+  if (w.plannedOut !== undefined) writeFileSync(join(state, 'planned-out'), w.plannedOut);
   const marker = join(d, 'fenced');
   const armed = join(d, 'armed');
   if (w.armed ?? true) writeFileSync(armed, '');
@@ -139,6 +142,39 @@ describe('runtimeFenceScript', () => {
     expect(r.marker).toMatch(/^fenced at \S+: saw 2 of 4 voters \(a majority is 3\) for 6 s\npgbouncer stopped\n$/);
     expect(r.out).toContain('m1-fence: fenced alpha: saw 2 of 4 voters');
     expect(r.systemctl).not.toContain('stop postgres');
+  });
+
+  describe('voters stopped on purpose (deploy rewinding them: the planned-out list)', () => {
+    it('are not counted while they do not answer: the primary alone with the rest of the voters stopped on purpose is not fenced', () => {
+      const r = step({ local: PRIMARY_TL1, peers: { beta: 'down', gamma: 'down', omega: STANDBY }, now: 1010, lastMajority: 1000, plannedOut: 'beta 2000\ngamma 2000\n' });
+      expect(r.marker).toBeUndefined();
+      expect(r.sql).toEqual([]);
+      expect(r.lastMajority).toBe(1010);
+    });
+    it('a voter not on the list still counts: cut off from it and the witness, the primary fences, and says who was not counted', () => {
+      const r = step({ local: PRIMARY_TL1, peers: { beta: 'down', gamma: 'down', omega: 'down' }, now: 1010, lastMajority: 1000, plannedOut: 'beta 2000\n' });
+      expect(r.marker).toMatch(/^fenced at \S+: saw 1 of 3 voters \(a majority is 2\) for 10 s; beta stopped on purpose, not counted\n/);
+    });
+    it('an expired entry counts as any voter', () => {
+      const r = step({ local: PRIMARY_TL1, peers: { beta: 'down', gamma: 'down', omega: STANDBY }, now: 1010, lastMajority: 1000, plannedOut: 'beta 1005\ngamma 1005\n' });
+      expect(r.marker).toMatch(/saw 2 of 4 voters \(a majority is 3\)/);
+    });
+    it('one that answers again counts as seen, as any voter', () => {
+      const r = step({ local: 'f 1 on', peers: { beta: STANDBY, gamma: 'down', omega: STANDBY }, now: 1010, lastMajority: 1000, plannedOut: 'beta 2000\ngamma 2000\n', fenced: 'fenced at x: y\n' });
+      expect(r.out).toContain('fence of alpha lifted: 3 of 3 voters answer');
+    });
+    it('is written by one command, run for real here: one line per node with the same expiry', () => {
+      const d = mkdtempSync(join(tmpdir(), 'm1-planned-'));
+      dirs.push(d);
+      const cmd = plannedOutCommand(['beta', "o'hare"], 600).replaceAll(FENCE_STATE_DIR, d);
+      const before = Math.floor(Date.now() / 1000);
+      expect(spawnSync('sh', ['-c', cmd]).status).toBe(0);
+      const lines = readFileSync(join(d, FENCE_PLANNED_OUT.slice(FENCE_STATE_DIR.length + 1)), 'utf8').trim().split('\n');
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(['beta', "o'hare"]);
+      for (const l of lines) expect(Number(l.split(' ')[1]) - before).toBeGreaterThanOrEqual(600);
+      expect(() => plannedOutCommand([])).toThrow(/no node/);
+      expect(() => plannedOutCommand(['beta'], 0)).toThrow(/seconds/);
+    });
   });
 
   it('without a PgBouncer running, the fence only refuses writes', () => {

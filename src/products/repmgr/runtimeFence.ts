@@ -53,6 +53,24 @@ export const FENCED_MARKER = `${POSTGRES_HOME}/m1-fenced`;
 export const FENCE_ARMED_MARKER = `${POSTGRES_HOME}/m1-fence-armed`;
 /** Where the loop keeps the time it last saw a majority (tmpfs: a reboot starts afresh). */
 export const FENCE_STATE_DIR = '/run/m1-fence';
+/**
+ * Voters stopped on purpose (deploy rewinding them), one `<name> <until>`
+ * line each (seconds since the epoch): while one of them does not answer it
+ * is not counted among the voters, so a planned stop never fences the primary.
+ * One that answers counts as any voter.
+ */
+export const FENCE_PLANNED_OUT = `${FENCE_STATE_DIR}/planned-out`;
+/** How long deploy's planned-out list holds at most: a rewind that takes longer leaves the fence counting as usual. */
+export const PLANNED_OUT_S = 3600;
+
+/** Writes the planned-out list on the primary: `nodes` not counted among its voters while they do not answer, for `seconds`. */
+export function plannedOutCommand(nodes: readonly string[], seconds = PLANNED_OUT_S): string {
+  if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error(`planned-out: not a number of seconds: ${seconds}`);
+  if (nodes.length === 0) throw new Error('planned-out: no node named');
+  const lines = nodes.map((n) => `${quote(n)} "$hold"`).join(' ');
+  return `mkdir -p ${quote(FENCE_STATE_DIR)} && hold=$(( $(date +%s) + ${seconds} )) && printf '%s %s\\n' ${lines} > ${quote(FENCE_PLANNED_OUT)}`;
+}
+
 /** Seconds a voter gets to connect, and at most to answer. */
 export const FENCE_VOTER_CONNECT_S = 2;
 export const FENCE_VOTER_TIMEOUT_S = 2;
@@ -118,9 +136,9 @@ PSQL=${quote(psql)}
 MARKER=${quote(FENCED_MARKER)}
 ARMED=${quote(FENCE_ARMED_MARKER)}
 STATE=${quote(FENCE_STATE_DIR)}
+PLANNED_OUT=${quote(FENCE_PLANNED_OUT)}
 AFTER=${f.after}
 VOTERS=${voters}
-MAJORITY=${majorityOf(voters)}
 PEERS=${quote([...f.dataNodes, ...f.witnesses].join(' '))}
 DATA_NODES=${quote(f.dataNodes.join(' '))}
 PGBOUNCER=${f.pgbouncer ? 'yes' : 'no'}
@@ -194,6 +212,14 @@ step() {
   # The time after the answers: a voter that did not answer took up to ${FENCE_VOTER_TIMEOUT_S} s of it.
   t=$(now)
   seen=$(( $(printf '%s\\n' "$answers" | grep -c .) + 1 ))
+  # Voters stopped on purpose (deploy rewinds them) and silent: out of the count until they answer.
+  out=''
+  for p in $PEERS; do
+    printf '%s\\n' "$answers" | awk -v n="$p" '$1 == n { f = 1 } END { exit !f }' && continue
+    awk -v n="$p" -v t="$t" '$1 == n && $2 > t { f = 1 } END { exit !f }' "$PLANNED_OUT" 2>/dev/null && out="$out $p"
+  done
+  voters=$((VOTERS - $(echo $out | wc -w)))
+  majority=$((voters / 2 + 1))
   newer=''
   others=''
   for d in $DATA_NODES; do
@@ -209,15 +235,15 @@ step() {
     ${notifyFromShell('fence_stop', '"$ME"')}
     return 0
   fi
-  if [ "$seen" -ge "$MAJORITY" ]; then
+  if [ "$seen" -ge "$majority" ]; then
     rm -f "$STATE/cut-off"
     echo "$t" > "$STATE/last-majority"
-    [ -f "$ARMED" ] || { touch "$ARMED" && say "armed on $ME: $seen of $VOTERS voters answer"; }
+    [ -f "$ARMED" ] || { touch "$ARMED" && say "armed on $ME: $seen of $voters voters answer"; }
     if [ -f "$MARKER" ]; then
       if [ -n "$others" ]; then
         say "$ME stays fenced:$others also runs as primary"
       else
-        lift && say "fence of $ME lifted: $seen of $VOTERS voters answer and no other data node runs as primary"
+        lift && say "fence of $ME lifted: $seen of $voters voters answer and no other data node runs as primary"
       fi
     else
       keep_sync
@@ -229,7 +255,7 @@ step() {
   touch "$STATE/cut-off"
   last=$(cat "$STATE/last-majority" 2>/dev/null || echo "$t")
   if [ ! -f "$MARKER" ] && [ $((t - last)) -ge "$AFTER" ]; then
-    fence "saw $seen of $VOTERS voters (a majority is $MAJORITY) for $((t - last)) s"
+    fence "saw $seen of $voters voters (a majority is $majority) for $((t - last)) s\${out:+;$out stopped on purpose, not counted}"
   fi
   return 0
 }

@@ -106,16 +106,17 @@ describe('rejoinCommand', () => {
     const r = run('touch standby.signal && echo "ERROR: unable to retrieve primary node record" && exit 1');
     expect(r.code).toBe(1);
     expect(r.out).toContain('unable to retrieve primary node record');
-    expect(r.err).toContain('m1: repmgr node rejoin exited 1 without rewinding alpha (see its output above); Postgres stays down on alpha');
+    expect(r.err).toContain('m1: repmgr node rejoin exited 1 without rewinding alpha: ERROR: unable to retrieve primary node record (its whole output above); Postgres stays down on alpha');
     expect(r.log).toEqual(['stop postgres']);
   });
 
   it('a pg_rewind that failed part-way: left down, this host\'s files put back, never started', () => {
     const r = run(
-      "echo 'beta hba' > pg_hba.conf && touch standby.signal && echo 'ERROR: pg_rewind execution failed' && exit 24",
+      "echo 'beta hba' > pg_hba.conf && touch standby.signal && echo 'NOTICE: executing pg_rewind' && echo 'pg_rewind: error: could not open file' && echo 'ERROR: pg_rewind execution failed' && echo 'DETAIL: exit 1' && exit 24",
     );
     expect(r.code).toBe(1);
-    expect(r.err).toContain('m1: pg_rewind failed on alpha');
+    // repmgr's reasons in the error itself, its NOTICEs left out.
+    expect(r.err).toContain('m1: pg_rewind failed on alpha: pg_rewind: error: could not open file ERROR: pg_rewind execution failed DETAIL: exit 1 (its whole output above)');
     expect(readFileSync(join(r.data, 'pg_hba.conf'), 'utf8')).toBe('alpha hba\n');
     expect(r.log).not.toContain('start postgres');
     expect(r.keepLeft).toBe(false);
