@@ -35,6 +35,10 @@ export interface WriterResult {
   longestGapFromMs: number;
   /** The last few distinct errors, for the report. */
   errors: string[];
+  /** When each failed attempt ended (ms since the writer started): where a client saw refusals. */
+  failedAtMs: number[];
+  /** When the writer started (epoch ms), to set its times beside another clock's. */
+  startedAtEpochMs: number;
 }
 
 function insertOnce(t: WriterTarget, id: number, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
@@ -59,8 +63,9 @@ export class Writer {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly started = performance.now();
+  private readonly startedEpoch = Date.now();
   private next: number;
-  private readonly result: WriterResult = { acked: [], attempts: 0, failures: 0, longestGapMs: 0, longestGapFromMs: 0, errors: [] };
+  private readonly result: WriterResult = { acked: [], attempts: 0, failures: 0, longestGapMs: 0, longestGapFromMs: 0, errors: [], failedAtMs: [], startedAtEpochMs: 0 };
 
   constructor(target: WriterTarget, firstId = 1) {
     this.target = target;
@@ -81,6 +86,7 @@ export class Writer {
         if (r.ok) this.result.acked.push({ id, atMs: Math.round(performance.now() - this.started) });
         else {
           this.result.failures++;
+          this.result.failedAtMs.push(Math.round(performance.now() - this.started));
           if (r.error && !this.result.errors.includes(r.error)) this.result.errors = [...this.result.errors, r.error].slice(-5);
           // A short pause, like a client's retry, so a dead server is not hammered.
           await new Promise((res) => setTimeout(res, 50));
@@ -103,6 +109,7 @@ export class Writer {
   async stop(): Promise<WriterResult> {
     this.running = false;
     await this.loop;
+    this.result.startedAtEpochMs = this.startedEpoch;
     let prev = 0;
     for (const a of this.result.acked) {
       if (a.atMs - prev > this.result.longestGapMs) {

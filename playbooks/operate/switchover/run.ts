@@ -44,6 +44,8 @@ export interface SwitchoverOptions {
   verifyTimeoutMs?: number;
   /** How often the target is asked whether it is primary yet (default 200 ms). */
   watchIntervalMs?: number;
+  /** The caller holds the cluster lock already (m1 upgrade's switchovers). */
+  lockHeld?: boolean;
 }
 
 export interface StepOutcome {
@@ -159,7 +161,7 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
   const since = () => Math.round(performance.now() - t0);
   const write = options.write ?? (() => undefined);
   const { cluster } = oc;
-  const lock = acquireLock(cluster.dir, `switchover ${target}`);
+  const lock = options.lockHeld ? undefined : acquireLock(cluster.dir, `switchover ${target}`);
   let engine: Engine | undefined;
   try {
     // 1-2. One reading, then the verdict. No barman check here: the plan needs only Barman's files.
@@ -369,7 +371,7 @@ export async function runSwitchover(oc: OpenCluster, target: string, options: Sw
     };
   } finally {
     await engine?.close();
-    lock.release();
+    lock?.release();
   }
 }
 

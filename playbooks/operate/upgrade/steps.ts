@@ -55,11 +55,11 @@ export function clientPackageName(cluster: Cluster): string {
  *   m1:installed:<name>=<version>  m1:candidate:<name>=<version>
  *   m1:offered=<version>  m1:server_version_num=<n>  m1:update-failed
  */
-export function versionsCommand(cluster: Cluster, instance: Instance): string {
+export function versionsCommand(cluster: Cluster, instance: Instance, options: { refresh?: boolean } = {}): string {
   const names = watchedPackages(cluster, instance).map((p) => p.name);
   names.forEach(assertPackageName);
   const lines = [
-    `apt-get -q -o DPkg::Lock::Timeout=120 update >/dev/null 2>&1 || echo m1:update-failed`,
+    ...(options.refresh === false ? [] : [`apt-get -q -o DPkg::Lock::Timeout=120 update >/dev/null 2>&1 || echo m1:update-failed`]),
     `for p in ${quoteAll(names)}; do`,
     `  v=$(dpkg-query -W -f='\${db:Status-Abbrev}\\t\${Version}' "$p" 2>/dev/null)`,
     `  case "$v" in ii*) printf 'm1:installed:%s=%s\\n' "$p" "$(printf '%s' "$v" | cut -f2)" ;; esac`,
@@ -120,6 +120,15 @@ export function upgradePackagesCommand(packages: readonly { name: string; to: st
     '--no-install-recommends install --only-upgrade --',
     quoteAll(specs),
   ].join(' ');
+}
+
+/**
+ * The same packages fetched into apt's cache and nothing installed: every
+ * host downloads at once before the rolling part, so that each host's turn
+ * installs from its own disk.
+ */
+export function downloadPackagesCommand(packages: readonly { name: string; to: string }[]): string {
+  return upgradePackagesCommand(packages).replace(' install --only-upgrade --', ' --download-only install --only-upgrade --');
 }
 
 /**

@@ -176,3 +176,26 @@ describe('m1 upgrade: commands', () => {
     expect(v.installed['dpkg']).toMatch(/^\d/);
   });
 });
+
+describe('m1 upgrade: the report', () => {
+  it("prints each host's package and running server_version_num before and after, its time, and the switchover", async () => {
+    const { formatUpgrade } = await import('../../../playbooks/operate/upgrade/format.js');
+    const text = formatUpgrade({
+      exitCode: 0,
+      changed: true,
+      plan: { target: NEW, targetNum: 150020, targetFrom: 'postgres_package_version', primary: 'op-a', before: [], first: [], last: [], atTarget: ['op-e'] },
+      versions: [
+        { host: 'op-a', packageBefore: OLD, before: 150018, packageAfter: NEW, after: 150020 },
+        { host: 'op-e' },
+      ],
+      hostMs: [{ host: 'op-a', ms: 12_345 }],
+      switchovers: [{ from: 'op-a', to: 'op-b', startedAtEpochMs: 0, ms: 15_000, writableAfterMs: 4_200 }],
+      readMs: 3_000,
+      downloadMs: 9_000,
+      ms: 60_000,
+    });
+    expect(text).toMatch(/op-a +15\.18-0\+deb12u1 +150018 +15\.20-0\+deb12u1 +150020 +12\.3 s/);
+    expect(text).toMatch(/op-e +- +- +- +- +at target/);
+    expect(text).toContain('upgrade: every server runs 15.20-0+deb12u1 (150020) in 60.0 s: reading 3.0 s, download 9.0 s, switchover op-a -> op-b 15.0 s (writes accepted after 4.2 s)');
+  });
+});
