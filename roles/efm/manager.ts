@@ -21,6 +21,7 @@ import { efmPostgres } from './postgres.js';
 import { EFM_DB_USER, efmAgentRole, efmPostgresRole, efmRepositoryRole, withEfmHba } from './role.js';
 import { efmProblem, efmView, efmWorks } from './status.js';
 import { efmSteps, efmTargetAddress } from './switchover.js';
+import { efmRemoval } from './removal.js';
 
 export const efmManager: FailoverManager = {
   name: 'efm',
@@ -80,9 +81,5 @@ export const efmManager: FailoverManager = {
       'm1 does not rejoin a former EFM primary: EFM leaves it stopped (stop.failed.primary / stop.isolated.primary). ' +
       'Rebuild it as a standby by hand (pg_rewind, or a fresh clone from the primary), start it and its EFM agent, then check m1 status',
   },
-  removal: {
-    unsupported: (cluster) =>
-      'm1 remove-node does not take an EFM node out yet. By hand: stop its EFM agent and Postgres there, run efm disallow-node on the primary with its address ' +
-      `(so the agents forget it), drop its slot on its upstream, then delete it from config.yml and run m1 deploy ${cluster.dir}`,
-  },
+  removal: efmRemoval,
 };

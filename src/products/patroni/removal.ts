@@ -16,7 +16,7 @@
  */
 import { argv, quote } from '../../engine/shell/quote.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';
-import { localPsql } from '../postgres/run.js';
+import { waitStreamingFromCommand } from '../postgres/streamingWait.js';
 import { patronictlListCommand } from './patronictl.js';
 import { patroniConfigPath, patroniServiceName } from './settings.js';
 
@@ -32,18 +32,12 @@ export const FOLLOW_WAIT_S = 90;
  */
 export function followCommand(cluster: Cluster, upstream: string, address: string, waitS = FOLLOW_WAIT_S): string {
   const file = patroniConfigPath(cluster);
-  const check = localPsql(cluster.postgresVersion, 'postgres', `-c ${quote(`SELECT status || '|' || coalesce(sender_host, '') FROM pg_stat_wal_receiver`)}`);
   return (
     `f=${quote(file)}\n` +
     `grep -Eq '^[[:space:]]*replicatefrom:' "$f" || { echo "$f has no replicatefrom tag: this replica does not follow another replica" >&2; exit 1; }\n` +
     `sed -i -E ${quote(`s/^([[:space:]]*)replicatefrom:.*$/\\1replicatefrom: ${upstream}/`)} "$f" || exit 1\n` +
     `systemctl reload ${quote(`${patroniServiceName(cluster)}.service`)} || exit 1\n` +
-    `i=0; while :; do\n` +
-    `  s=$(${check}) || s=''\n` +
-    `  [ "$s" = ${quote(`streaming|${address}`)} ] && exit 0\n` +
-    `  i=$((i+1)); [ $i -ge ${waitS} ] && { echo "not streaming from ${upstream} (${address}) after ${waitS} s: \${s:-no WAL receiver}" >&2; exit 1; }\n` +
-    `  sleep 1\n` +
-    'done'
+    waitStreamingFromCommand(cluster.postgresVersion, address, `${upstream} (${address})`, waitS)
   );
 }
 

@@ -9,6 +9,7 @@ import type { RemovedRecord } from '../../../src/inventory/removed.js';
 import { MANAGERS } from '../../../roles/managers.js';
 import type { NodeRemoval } from '../../../roles/failoverManager.js';
 import { testCluster } from '../../support/testCluster.js';
+import { efmPaths, efmVersion } from '../../../src/products/efm/version.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
 
 const NONE: RemovedRecord = { removed: [] };
@@ -98,11 +99,10 @@ describe('m1 remove-node preconditions (fiveNodes: d cascades from b)', () => {
     expect(check('e-b', live, { cluster: etcd, manager: MANAGERS.patroni })).toMatchObject({ kind: 'remove', units: ['patroni@e', 'postgres'], slot: { name: 'e_b', hosts: ['e-a'] } });
   });
 
-  it('usage (exit 2): an unknown name lists the instances; a host that is neither replica nor witness; EFM says what to do by hand', () => {
+  it('usage (exit 2): an unknown name lists the instances; a host that is neither replica nor witness', () => {
     expect(check('op-z', HEALTHY)).toEqual({ kind: 'usage', reason: 'op-z is not an instance of cluster op; its instances are op-a, op-b, op-c, op-d, op-e' });
     const pgb = testCluster({ name: 'p', instances: [{ name: 'p-a', roles: ['primary'] }, { name: 'p-b', roles: ['replica'] }, { name: 'p-c', roles: ['replica'] }, { name: 'p-x', roles: ['pgbouncer'] }, { name: 'p-k', roles: ['barman'] }] });
     expect(check('p-x', { primary: 'p-a', upstreams: { 'p-b': 'p-a', 'p-c': 'p-a' } }, { cluster: pgb })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^p-x is not a replica or a witness \(pgbouncer\)/) });
-    expect(check('op-c', HEALTHY, { manager: MANAGERS.efm })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^m1 remove-node does not take an EFM node out yet/) });
   });
 
   it('a rerun: removed before, nothing to do; removed but the other hosts not yet deployed, that deploy again', () => {
@@ -219,5 +219,30 @@ describe('m1 remove-node on Patroni (fiveNodes read as Patroni members: d cascad
     });
     const live: LiveSpec = { primary: 'x-a', upstreams: { 'x-b': 'x-a', 'x-c': 'x-a', 'x-d': 'x-a' } };
     expect(check('x-d', live, { cluster: c, manager: MANAGERS.patroni })).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/^x-d is also an etcd member \(replica \+ etcd\): m1 remove-node does not change etcd's membership/) });
+  });
+});
+
+describe('m1 remove-node on EFM (fiveNodes read as EFM nodes; unit tests only: EFM is not installed here)', () => {
+  it('a cascaded replica’s upstream: its replica gets its slot on the primary and primary_conninfo naming it, the agent and Postgres stop, disallow-node on the primary, the slot dropped', () => {
+    const c = fiveNodes();
+    const plan = check('op-b', HEALTHY, { manager: MANAGERS.efm }) as RemovalPlan;
+    const efm = efmPaths(efmVersion(c)).serviceName;
+    expect(plan).toMatchObject({ kind: 'remove', upstream: 'op-a', downstream: ['op-d'], units: [efm, 'postgres', 'pgbouncer'], slot: { name: 'op_b', hosts: ['op-a'] } });
+    const steps = removalSteps(c, MANAGERS.efm.removal as NodeRemoval, plan);
+    expect(steps.map((x) => [x.host, x.name])).toEqual([
+      ['op-d', 'op-d follows op-a instead of op-b'],
+      ['op-b', `stop and disable ${efm}, postgres, pgbouncer on op-b`],
+      ['op-a', 'unregister op-b (node 2) on op-a'],
+      ['op-a', 'drop replication slot op_b on op-a'],
+    ]);
+    expect(steps[0]!.command).toMatch(/pg_receivewal -d .*host=op-a .*application_name=op-d .* --create-slot --if-not-exists -S op_d -w/);
+    expect(steps[2]!.command).toContain(`disallow-node op ${c.instances[1]!.ipAddress}`);
+  });
+
+  it('a witness (enough voters left): its agent stopped, no Postgres unit, disallow-node, no slot', () => {
+    const small = testCluster({ name: 'w', instances: [{ name: 'w-a', roles: ['primary'] }, { name: 'w-b', roles: ['replica'], upstream: 'w-a' }, { name: 'w-c', roles: ['replica'], upstream: 'w-a' }, { name: 'w-w', roles: ['witness'], upstream: 'w-a' }, { name: 'w-k', roles: ['barman'] }] });
+    const plan = check('w-w', { primary: 'w-a', upstreams: { 'w-b': 'w-a', 'w-c': 'w-a' } }, { cluster: small, manager: MANAGERS.efm }) as RemovalPlan;
+    expect(plan).toMatchObject({ kind: 'remove', units: [efmPaths(efmVersion(small)).serviceName], unregister: true });
+    expect(plan).not.toHaveProperty('slot');
   });
 });
