@@ -5,10 +5,14 @@ import { patroniClusterPackages } from './packages.js';
 describe('patroniClusterPackages', () => {
   const c = patroniCluster();
   it('gives each host the packages of its own roles', () => {
-    expect(patroniClusterPackages(instance(c, 'kaboom'))).toEqual(['patroni', 'curl']);
+    expect(patroniClusterPackages(instance(c, 'kaboom'))).toEqual(['patroni', 'python3-etcd', 'curl']);
     expect(patroniClusterPackages(instance(c, 'kapok'))).toEqual(['etcd-server', 'etcd-client', 'curl']);
     expect(patroniClusterPackages(instance(c, 'karaoke'))).toEqual(['haproxy', 'curl']);
     expect(patroniClusterPackages(instance(c, 'kaolin'))).toEqual([]);
+  });
+
+  it("installs Patroni's etcd library itself (Debian 13's patroni depends on python3-consul, which stands in for it)", () => {
+    expect(patroniClusterPackages(instance(c, 'kaboom'))).toContain('python3-etcd');
   });
 
   it('leaves out the groups --skip-packages names', () => {

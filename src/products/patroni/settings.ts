@@ -32,8 +32,15 @@ export const PATRONI_REWIND_USER = 'rewind';
 /** The generic unit the package enables; m1 disables it (it never starts: its config file is never written). */
 export const PATRONI_GENERIC_SERVICE = 'patroni.service';
 
-/** Patroni, and curl for m1's calls to its REST API. */
-export const PATRONI_PACKAGES = ['patroni', 'curl'];
+/**
+ * Patroni, its etcd client library, and curl for m1's calls to its REST API.
+ * python3-etcd is named because Patroni's etcd3 DCS imports it (patroni/dcs/etcd.py)
+ * and the package only lists it as one alternative of its DCS libraries: Debian 12's
+ * patroni 3.0.2 pulls it in, Debian 13's 4.0.7 also depends on python3-consul
+ * outright, which satisfies the alternative, and Patroni then stops with "Can not
+ * find suitable configuration of distributed configuration store".
+ */
+export const PATRONI_PACKAGES = ['patroni', 'python3-etcd', 'curl'];
 /** The systemd unit m1's Postgres runs under before Patroni takes over (the postgres role's). */
 export { POSTGRES_SERVICE };
 
