@@ -53,7 +53,7 @@ export function checkPassedPath(server: string): string {
 
 /** The server's backups as src/live reads them (each backup.info, without starting Barman's Python). */
 async function backupSummary(h: HostContext, server: string): Promise<BackupSummary> {
-  const { facts } = await h.fact(readingFact(`barman-backups:${server}`, { facts: { backups: barmanBackups(server, `${BARMAN_HOME}/${server}/base`) } }));
+  const { facts } = await h.fact(readingFact(`barman-backups:${server}`, { facts: { backups: barmanBackups(server, `${BARMAN_HOME}/${server}`) } }));
   return { done: facts.backups.filter((b) => b.status === 'DONE').length, total: facts.backups.length };
 }
 

@@ -53,7 +53,7 @@ export function fullReading(cluster: Cluster, i: Instance): Reading<Record<strin
   for (const s of spec.barmanServers) {
     facts[`bconf_${s}`] = barmanServerConf(s, `/etc/barman.d/${s}.conf`);
     facts[`bstate_${s}`] = barmanTargetState(s, `/var/lib/m1/barman/${s}.target`);
-    facts[`bbackups_${s}`] = barmanBackups(s, `/var/lib/barman/${s}/base`);
+    facts[`bbackups_${s}`] = barmanBackups(s, `/var/lib/barman/${s}`);
     facts[`bcheck_${s}`] = barmanCheck(s, `runuser -u barman -- /usr/bin/barman check ${s}`);
   }
   return {

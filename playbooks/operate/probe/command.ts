@@ -44,7 +44,7 @@ export function probeReading(spec: ProbeSpec): Reading<ProbeFacts> {
   for (const s of spec.barmanServers) {
     facts[`bconf:${s}`] = barmanServerConf(s, serverConfPath(s));
     facts[`bstate:${s}`] = barmanTargetState(s, targetStatePath(s));
-    facts[`bbackups:${s}`] = barmanBackups(s, `${BARMAN_HOME}/${s}/base`);
+    facts[`bbackups:${s}`] = barmanBackups(s, `${BARMAN_HOME}/${s}`);
     if (spec.barmanCheck) facts[`bcheck:${s}`] = barmanCheck(s, asBarman(barmanCmd('check', s)));
   }
   return { facts, ...(spec.postgres ? { postgres: postgresPlace(spec.version) } : {}), ...(spec.boundS !== undefined ? { boundS: spec.boundS } : {}) };

@@ -22,6 +22,7 @@ import { barmanServerConf } from '../../../src/products/barman/serverConf.js';
 import { barmanPlan, type BarmanStep } from '../../../src/products/barman/plan.js';
 import { barmanStepOperation } from '../../../roles/barman/stepOperation.js';
 import { asBarman, barmanCmd, waitForStreamingCommand, withWalNudge } from '../../../src/products/barman/commands.js';
+import { backupInfoOfDir } from '../../../src/products/barman/backupInfo.js';
 import { BARMAN_HOME, BARMAN_USER, serverConfPath } from '../../../src/products/barman/layout.js';
 import { STATE_DIR, targetStatePath } from '../../../roles/barman/role.js';
 import { barmanSlotName, type BarmanServer } from '../../../src/products/barman/serverName.js';
@@ -124,9 +125,9 @@ export function clearEarlierBackupsCommand(server: string): string {
     `running=$(systemctl list-units --plain --no-legend --state=active,activating 'm1-barman-backup-*' | awk '{print $1}' | grep -E ${quote(units)})`,
     'if [ -n "$running" ]; then systemctl stop $running && echo "stopped $running"; fi',
     `for dir in $(journalctl -q -o cat -u 'm1-barman-backup-*' 2>/dev/null | sed -n ${quote(started)} | sort -u); do`,
-    '  [ -f "$dir/backup.info" ] || continue',
-    '  grep -Eqx "status=(FAILED|STARTED)" "$dir/backup.info" || continue',
-    '  id=$(basename "$dir")',
+    `  ${backupInfoOfDir()}`,
+    '  [ -f "$f" ] || continue',
+    '  grep -Eqx "status=(FAILED|STARTED)" "$f" || continue',
     // $id is a backup id (digits and a T: the pattern above), safe unquoted in barman's argument list.
     `  (cd / && runuser -u ${BARMAN_USER} -- ${barmanCmd('delete', server)} "$id") >/dev/null && echo "deleted unfinished backup $id"`,
     'done',

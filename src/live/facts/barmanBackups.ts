@@ -3,7 +3,7 @@
  * list-backups` reads) without starting Barman's Python: id, status, end
  * time, timeline, first WAL. Sorted by id (oldest first).
  */
-import { quote } from '../../engine/index.js';
+import { forEachBackupInfo } from '../../products/barman/backupInfo.js';
 import type { Fact } from '../fact.js';
 import { fields, num, opt } from '../protocol.js';
 
@@ -17,16 +17,14 @@ export interface BarmanBackup {
   beginWal?: string;
 }
 
-/** `baseDir`: the server's base backups directory (<barman home>/<server>/base). */
-export function barmanBackups(server: string, baseDir: string): Fact<BarmanBackup[]> {
+/** `serverDir`: the server's directory (<barman home>/<server>); its backup.info files wherever this Barman keeps them. */
+export function barmanBackups(server: string, serverDir: string): Fact<BarmanBackup[]> {
   const key = `bbackup:${server}`;
   const field = (name: string) => `$(sed -n 's/^${name}=//p' "$f")`;
   return {
     key,
     read: {
-      shell:
-        `for f in ${quote(baseDir)}/*/backup.info; do [ -f "$f" ] || continue;` +
-        ` echo "m1:${key}=$(basename "$(dirname "$f")")|${field('status')}|${field('end_time')}|${field('timeline')}|${field('begin_wal')}"; done`,
+      shell: forEachBackupInfo(serverDir, `echo "m1:${key}=$id|${field('status')}|${field('end_time')}|${field('timeline')}|${field('begin_wal')}"`),
     },
     parse: (lines) =>
       lines

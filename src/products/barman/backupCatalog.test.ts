@@ -61,6 +61,7 @@ describe('the backup catalog', () => {
     const cmd = backupCatalogCommand('m1');
     expect(cmd).toMatch(/^runuser -u barman -- sh -c '\/usr\/bin\/barman -f json list-backups m1; /);
     expect(cmd).toContain('/var/lib/barman/m1/base/*/backup.info');
+    expect(cmd).toContain('/var/lib/barman/m1/meta/*-backup.info');
     expect(cmd).toContain('/var/lib/barman/m1/wals/xlog.db');
   });
 });

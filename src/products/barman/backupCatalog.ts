@@ -12,6 +12,7 @@
  */
 import { quote } from '../../engine/shell/quote.js';
 import { asBarman, barmanCmd } from './commands.js';
+import { forEachBackupInfo } from './backupInfo.js';
 import { BARMAN_HOME } from './layout.js';
 
 export interface CatalogBackup {
@@ -69,7 +70,7 @@ export function backupCatalogCommand(server: string): string {
     [
       barmanCmd('-f', 'json', 'list-backups', server),
       `echo; echo ${SEP}begin`,
-      `for f in ${quote(dir)}/base/*/backup.info; do [ -f "$f" ] && echo "$(basename "$(dirname "$f")") $(sed -n 's/^begin_time=//p' "$f")"; done`,
+      forEachBackupInfo(dir, `echo "$id $(sed -n 's/^begin_time=//p' "$f")"`),
       `echo ${SEP}lastwal`,
       `grep -E '^[0-9A-F]{24}[[:space:]]' ${quote(`${dir}/wals/xlog.db`)} 2>/dev/null | tail -n 1`,
       'true',

@@ -45,6 +45,15 @@ describe('barman command builders', () => {
     expect((await readFile(join(dir, 'nudges'), 'utf8')).split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('with first, writes WAL before the command starts, so a switch at a segment boundary still switches', async () => {
+    await fake('psql', `echo x >> ${join(dir, 'nudges')}`);
+    // A "switch-wal" that finds nothing to switch unless WAL was written before it started.
+    const switchWal = `sh -c '[ -s nudges ] && exit 0; exit 4'`;
+    expect((await sh(withWalNudge(switchWal, 'alpha', 10, { first: true }))).code).toBe(0);
+    await rm(join(dir, 'nudges'), { force: true });
+    expect((await sh(withWalNudge(switchWal, 'alpha', 10))).code).toBe(4);
+  });
+
   it('stops nudging after the limit even if the command still runs', async () => {
     await fake('psql', `echo x >> ${join(dir, 'nudges')}`);
     const r = await sh(withWalNudge('sleep 2', 'alpha', 1));

@@ -48,9 +48,14 @@ function barmanConninfo(host: string): string {
  * txid_current()` writes a commit record (an ordinary user can run it), so a
  * `switch-wal --archive` or `backup --wait` returns in about a second.
  */
-export function withWalNudge(command: string, host: string, maxNudges = 120): string {
+export function withWalNudge(command: string, host: string, maxNudges = 120, opts: { first?: boolean } = {}): string {
   const psql = quoteAll(['psql', '-XAtq', '-c', 'select txid_current()', barmanConninfo(host)]);
   return [
+    // `first`: one nudge before the command. pg_switch_wal switches nothing while the insert
+    // position sits exactly at a segment's start (no WAL since the last switch), and Barman
+    // then says "No switch required" and waits for a segment that is never closed (seen with
+    // PostgreSQL 17 and Barman 3.13 on Debian 13 right after Patroni took over the primary).
+    ...(opts.first ? [`${psql} >/dev/null 2>&1`] : []),
     `${command} &`,
     'pid=$!',
     'n=0',

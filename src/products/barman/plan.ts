@@ -91,7 +91,7 @@ export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
     why: `wait until pg_receivewal streams from ${target}`,
   });
   step({
-    command: withWalNudge(barman('switch-wal', '--archive', '--archive-timeout', '60', name), target, 60),
+    command: withWalNudge(barman('switch-wal', '--archive', '--archive-timeout', '60', name), target, 60, { first: true }),
     display: barman('switch-wal', '--archive', '--archive-timeout', '60', name),
     why: `make ${target} switch WAL and wait until Barman has archived the segment`,
   });

@@ -12,7 +12,7 @@ import { readRecorded } from './recorded.js';
 const server = (s: string) => ({
   conf: barmanServerConf(s, `/etc/barman.d/${s}.conf`),
   state: barmanTargetState(s, `/var/lib/m1/barman/${s}.target`),
-  backups: barmanBackups(s, `/var/lib/barman/${s}/base`),
+  backups: barmanBackups(s, `/var/lib/barman/${s}`),
   check: barmanCheck(s, `runuser -u barman -- /usr/bin/barman check ${s}`),
 });
 
@@ -44,9 +44,11 @@ describe('the Barman facts, recorded on Barman 3.4.0', () => {
 
 describe('the backups fact on a real shell', () => {
   it('reads every backup.info (none: an empty list), sorted by id', () => {
-    const base = mkdtempSync(join(tmpdir(), 'm1-live-bbackup-'));
+    const server = mkdtempSync(join(tmpdir(), 'm1-live-bbackup-'));
+    const base = join(server, 'base');
+    mkdirSync(base);
     try {
-      const reading = { facts: { backups: barmanBackups('m1', base) } };
+      const reading = { facts: { backups: barmanBackups('m1', server) } };
       const read = () => parseReading(reading, execFileSync('sh', ['-c', buildReadingCommand(reading)]).toString()).facts.backups;
       expect(read()).toEqual([]);
       for (const [id, status] of [['20261122T032144', 'DONE'], ['20261122T032044', 'DONE'], ['20261122T032057', 'FAILED']] as const) {
@@ -54,8 +56,12 @@ describe('the backups fact on a real shell', () => {
         writeFileSync(join(base, id, 'backup.info'), `backup_id=${id}\nstatus=${status}\ntimeline=1\n`);
       }
       expect(read().map((b) => [b.id, b.status, b.timeline])).toEqual([['20261122T032044', 'DONE', 1], ['20261122T032057', 'FAILED', 1], ['20261122T032144', 'DONE', 1]]);
+      // Barman 3.13.2+ (Debian 13) keeps it in <server>/meta/<id>-backup.info.
+      mkdirSync(join(server, 'meta'));
+      writeFileSync(join(server, 'meta', '20261123T000000-backup.info'), 'backup_id=20261123T000000\nstatus=DONE\ntimeline=2\n');
+      expect(read().map((b) => [b.id, b.status, b.timeline]).at(-1)).toEqual(['20261123T000000', 'DONE', 2]);
     } finally {
-      rmSync(base, { recursive: true, force: true });
+      rmSync(server, { recursive: true, force: true });
     }
   });
 });

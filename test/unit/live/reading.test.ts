@@ -56,7 +56,7 @@ describe('one command per host', () => {
 describe('parsing a reading', () => {
   it('gives each fact its own lines: two Barman servers on one host do not mix', () => {
     const text = 'm1:bbackup:a=1|DONE||1|\nm1:bbackup:ab=2|FAILED||1|\nm1:bbackup:a=0|DONE||1|\n';
-    const { facts: f } = parseReading({ facts: { a: barmanBackups('a', '/x/a/base'), ab: barmanBackups('ab', '/x/ab/base') } }, text);
+    const { facts: f } = parseReading({ facts: { a: barmanBackups('a', '/x/a'), ab: barmanBackups('ab', '/x/ab') } }, text);
     expect(f.a.map((b) => b.id)).toEqual(['0', '1']);
     expect(f.ab.map((b) => b.status)).toEqual(['FAILED']);
   });

@@ -158,7 +158,10 @@ describe('Barman after a switchover', () => {
     const backups: Record<string, string> = { '20260101T000001': 'DONE', '20260101T000002': 'FAILED', '20260101T000003': 'STARTED', '20260101T000004': 'FAILED' };
     for (const [id, status] of Object.entries(backups)) {
       mkdirSync(join(base, id), { recursive: true });
-      writeFileSync(join(base, id, 'backup.info'), `backup_id=${id}\nstatus=${status}\n`);
+      // Barman 3.13.2+ (Debian 13) keeps backup.info in <server>/meta/<id>-backup.info.
+      const info = id.endsWith('3') ? join(bin, 'op', 'meta', `${id}-backup.info`) : join(base, id, 'backup.info');
+      mkdirSync(join(info, '..'), { recursive: true });
+      writeFileSync(info, `backup_id=${id}\nstatus=${status}\n`);
     }
     const units = ['m1-barman-backup-op-17.service loaded active running x', 'm1-barman-backup-op2-18.service loaded active running y'].join('\\n');
     const journal = [

@@ -131,6 +131,12 @@ describe('barmanPlan', () => {
     ]);
   });
 
+  it('writes WAL before the switch (a switch at a segment boundary switches nothing)', () => {
+    const steps = barmanPlan({ server, version: 15, target: 'alpha', hasBackups: false, confChanges: true });
+    const sw = steps.find((s) => s.display?.includes('switch-wal'))!.command;
+    expect(sw.indexOf('select txid_current()')).toBeLessThan(sw.indexOf('switch-wal'));
+  });
+
   it('a redeploy with nothing moved does nothing', () => {
     expect(barmanPlan({ server, version: 15, target: 'alpha', previousTarget: 'alpha', hasBackups: true, confChanges: false })).toEqual([]);
   });
