@@ -44,6 +44,7 @@ import { planSettings, type SettingsPlan } from './settingsPlan.js';
 import { DEPLOY_PACKAGE_GROUPS } from './packageGroups.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { releasePostgresList } from '../../src/inventory/debianReleases.js';
 
 export interface DeployOptions {
   check?: boolean;
@@ -198,7 +199,7 @@ export function preflightProblems(cluster: Cluster, gathered: Readonly<Record<st
   if (lacking.length > 0) {
     problems.push(
       `postgresql-${v} is not available from the package sources of ${lacking.map((i) => i.name).join(', ')} (apt-cache policy postgresql-${v}: no candidate); ` +
-        `fix: set postgres_version in ${join(cluster.dir, 'config.yml')} to a version the hosts' distribution ships (Debian 12: 15, Debian 11: 13, Debian 13: 17), ` +
+        `fix: set postgres_version in ${join(cluster.dir, 'config.yml')} to a version the hosts' distribution ships (${releasePostgresList()}), ` +
         `or add a package source that provides postgresql-${v} (the PostgreSQL project's apt repository) to the hosts, then deploy again`,
     );
   }

@@ -16,6 +16,7 @@ import {
   type PostgresVersion,
 } from '../inventory/cluster.js';
 import type { M1Options } from './m1.js';
+import { releaseLacks, releasePostgres } from '../inventory/debianReleases.js';
 
 export const ARCHITECTURES = ['M1'] as const;
 export const KEYRING_BACKENDS = ['system', 'legacy'] as const;
@@ -100,7 +101,8 @@ function postgresVersion(option: string, value: string): PostgresVersion {
   return n as PostgresVersion;
 }
 
-function parsePostgres(raw: RawConfigureOptions): PostgresVersion {
+/** `releaseDefault`: the version of the release --os-version names, taken when no version is given. */
+function parsePostgres(raw: RawConfigureOptions, releaseDefault?: () => PostgresVersion): PostgresVersion {
   const unsupported: [string, string | boolean | undefined, string][] = [
     ['--edb-postgres-advanced', raw.edbPostgresAdvanced, 'EDB Postgres Advanced Server'],
     ['--epas', raw.epas, 'EDB Postgres Advanced Server'],
@@ -132,6 +134,7 @@ function parsePostgres(raw: RawConfigureOptions): PostgresVersion {
   }
   if (fromFlag !== undefined) return postgresVersion('--postgresql', fromFlag);
   if (fromVersion !== undefined) return postgresVersion('--postgres-version', fromVersion);
+  if (releaseDefault) return releaseDefault();
   if (raw.postgresql === true || raw.postgresFlavour !== undefined) {
     throw new UsageError(`You must select a Postgres version, e.g., with '--postgres-version 16' (one of ${VERSION_LIST})`);
   }
@@ -177,7 +180,8 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
   if (!(ARCHITECTURES as readonly string[]).includes(raw.architecture)) {
     throw new UsageError(`--architecture ${raw.architecture}: unsupported architecture; supported: ${ARCHITECTURES.join(', ')}`);
   }
-  const version = parsePostgres(raw);
+  // With --os-version and no version, the one that release's archive carries (m1 installs from it).
+  const version = parsePostgres(raw, raw.osVersion === undefined ? undefined : () => releasePostgres(parseOsVersion(raw.osVersion)));
   const failoverManager = parseFailoverManager(raw);
   const platform: Platform = oneOf('--platform', raw.platform ?? 'aws', PLATFORMS);
 
@@ -187,6 +191,11 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
     throw new UsageError(`${flag} ${distribution}: not supported yet; m1 supports Debian (${flag} Debian)`);
   }
   const osVersion = parseOsVersion(raw.osVersion);
+  const lacks = raw.osVersion === undefined ? undefined : releaseLacks(osVersion, version);
+  if (lacks !== undefined && platform === 'docker') {
+    // m1's docker images have the release's own archive and nothing else: deploy would refuse it.
+    throw new UsageError(`--os-version ${raw.osVersion}: ${lacks}; give --postgresql ${releasePostgres(osVersion)} or another --os-version`);
+  }
 
   if (raw.enablePgbouncer && raw.enableHaproxy) {
     throw new UsageError('--enable-pgbouncer is not allowed with --enable-haproxy; choose one of them');
@@ -200,6 +209,9 @@ export function parseConfigureOptions(raw: RawConfigureOptions): ParsedConfigure
     raw.keyringBackend === undefined ? undefined : oneOf('--keyring-backend', raw.keyringBackend, KEYRING_BACKENDS);
 
   const warnings: string[] = [];
+  if (lacks !== undefined) {
+    warnings.push(`--os-version ${raw.osVersion}: ${lacks}; deploy refuses it unless the hosts have a package source with postgresql-${version} (the PostgreSQL project's apt repository)`);
+  }
   const awsOnly: [string, unknown][] = [
     ['--region', raw.region],
     ['--instance-type', raw.instanceType],

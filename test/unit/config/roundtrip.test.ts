@@ -20,7 +20,7 @@ const base: RawConfigureOptions = { architecture: 'M1', postgresql: '16', failov
 const OPTION_SETS: [string, RawConfigureOptions][] = [
   ['repmgr on docker', { ...base, platform: 'docker' }],
   ['efm, two locations, cascaded', { ...base, failoverManager: 'efm', platform: 'docker', locationNames: ['a', 'b'], numCascadedReplicas: '2', efmBindByHostname: true }],
-  ['patroni + haproxy', { ...base, failoverManager: 'patroni', enableHaproxy: true, platform: 'docker', osVersion: '13' }],
+  ['patroni + haproxy', { ...base, postgresql: '17', failoverManager: 'patroni', enableHaproxy: true, platform: 'docker', osVersion: '13' }],
   ['witness-only location + pgbouncer on bare', { ...base, platform: 'bare', locationNames: ['dc1', 'dc2', 'dc3'], witnessOnlyLocation: 'dc3', enablePgbouncer: true }],
   ['aws with volumes', { ...base, platform: 'aws', region: 'us-east-1', barmanVolumeSize: '100', keyringBackend: 'legacy' }],
 ];

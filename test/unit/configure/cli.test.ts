@@ -2,6 +2,7 @@
  * m1 configure end to end in-process: what it writes, what it prints, and
  * the options that shape names, addresses and images.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +110,17 @@ describe('m1 configure', () => {
     expect(bad.stderr).toMatch(/--ssh-from 0\.0\.0\.0\/0: opens SSH to the whole internet/);
   });
 
+  it("a version the --os-version release lacks: refused on docker (m1's images have the release's archive alone), a warning elsewhere", async () => {
+    const dir = join(await tempDir(), 'lacks');
+    const docker = await runCli(['configure', dir, ...BASE, '--platform', 'docker', '--os-version', '13']);
+    expect(docker.code).toBe(2);
+    expect(docker.stderr).toBe('m1: --os-version 13: Debian 13 (trixie) ships PostgreSQL 17 only, not 16; give --postgresql 17 or another --os-version\n');
+    expect(existsSync(dir)).toBe(false);
+    const bare = await runCli(['configure', dir, ...BASE, '--platform', 'bare', '--os-version', 'trixie']);
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).toMatch(/^m1: warning: --os-version trixie: Debian 13 \(trixie\) ships PostgreSQL 17 only, not 16; deploy refuses it unless the hosts have a package source with postgresql-16/);
+  });
+
   it('says aloud which options have no effect on this platform', async () => {
     const dir = join(await tempDir(), 'w');
     const r = await runCli(['configure', dir, ...BASE, '--platform', 'docker', '--region', 'us-east-1']);
@@ -157,10 +169,12 @@ describe('docker addressing', () => {
     expect(p24.doc.docker_networks![0]!.ipam_config[0]!.subnet).toMatch(/^10\.33\.\d+\.0\/24$/);
   });
 
-  it('names the image after --os-version', async () => {
-    for (const [version, release] of [['11', 'bullseye'], ['12', 'bookworm'], ['13', 'trixie'], ['trixie', 'trixie']]) {
-      const { doc } = await configure(`os${version}`, [...BASE, '--platform', 'docker', '--os-version', version!]);
+  it("names the image after --os-version, and takes that release's PostgreSQL when no version is given", async () => {
+    const noVersion = ['-a', 'M1', '--failover-manager', 'repmgr'];
+    for (const [version, release, pg] of [['11', 'bullseye', '13'], ['12', 'bookworm', '15'], ['13', 'trixie', '17'], ['trixie', 'trixie', '17']]) {
+      const { doc } = await configure(`os${version}`, [...noVersion, '--platform', 'docker', '--os-version', version!]);
       expect(doc.instance_defaults.image).toBe(`m1/debian:${release}`);
+      expect(doc.cluster_vars.postgres_version).toBe(pg);
     }
     const dflt = await configure('osdefault', [...BASE, '--platform', 'docker', '--distribution', 'Debian']);
     expect(dflt.doc.instance_defaults.image).toBe('m1/debian:bookworm');
