@@ -230,6 +230,8 @@ export interface ConfiguredTestClusterOptions {
   name: string;
   /** `m1 configure` options; architecture M1, platform docker and cluster-prefixed hostnames by default. */
   configure?: RawConfigureOptions;
+  /** Rewrites the config.yml configure wrote (once, right after configure), e.g. to a layout configure does not make. */
+  edit?: (configYml: string) => string;
   /** Replaces instance_defaults.image in config.yml, e.g. m1/debian-packages:bookworm (deploy's packages preinstalled). */
   image?: string;
   /** Parent directory; default <tmp>/m1-test-configured. */
@@ -264,6 +266,7 @@ export async function provisionConfiguredCluster(opts: ConfiguredTestClusterOpti
       git: false,
       ...(opts.configure ?? {}),
     });
+    if (opts.edit) await writeFile(configFile, opts.edit(await readFile(configFile, 'utf8')));
   }
   if (opts.image) {
     const text = await readFile(configFile, 'utf8');
