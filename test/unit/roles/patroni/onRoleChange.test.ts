@@ -56,6 +56,17 @@ describe('on_role_change script', () => {
     expect(readFileSync(remoteFile, 'utf8')).toBe('new content\n');
   });
 
+  it("acts on Patroni 4's role name primary (Debian 13) as on 3.0's master", () => {
+    const c = patroniCluster({ pgbouncer: true, haproxy: false });
+    const probe = scratchDir('m1-orc-db-');
+    const dbFile = join(probe, 'pgbouncer.databases.ini');
+    writeFileSync(dbFile, 'before\n');
+    const script = onRoleChangeScript({ cluster: c, instance: instance(c, 'kaftan'), databasesPath: dbFile })!;
+    const { read } = run(script, 'primary');
+    expect(readFileSync(dbFile, 'utf8')).toBe(databasesIni(pgbouncerDatabases(c), 'kaftan', 5432));
+    expect(read('pkill.calls')).toBe('-HUP -x pgbouncer\n');
+  });
+
   it('does nothing for a replica or a demoted node', () => {
     const c = patroniCluster({ pgbouncer: true, haproxy: false });
     const probe = scratchDir('m1-orc-db-');
