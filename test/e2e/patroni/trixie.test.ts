@@ -1,11 +1,14 @@
 /**
  * Debian 13 (trixie) as the host release with Patroni: PostgreSQL 17,
- * Patroni 4.0.7, etcd 3.5.16, HAProxy 3.0, Barman 3.13 from Debian's archive
- * (the image m1/debian-packages:trixie has them preinstalled). `m1 configure
- * --os-version 13` (PostgreSQL 17 by default there), made small: etcd on the
- * two data nodes and the Barman host, one HAProxy (4 containers). Deploys
- * (exit 0, no password in the output), passes m1 test, switches over to the
- * replica, and a redeploy then changes nothing on any host. Skipped unless the
+ * Patroni 4.0.7, etcd 3.5.16, HAProxy 3.0, PgBouncer 1.24, Barman 3.13 from
+ * Debian's archive (the image m1/debian-packages:trixie has them
+ * preinstalled). `m1 configure --os-version 13` (PostgreSQL 17 by default
+ * there), made small: etcd on the two data nodes and the Barman host, one
+ * HAProxy, and PgBouncer on the data nodes too (4 containers). Deploys (exit
+ * 0, no password in the output), passes m1 test (through HAProxy and every
+ * PgBouncer), switches over to the replica (Patroni 4's on_role_change passes
+ * role `primary`: every PgBouncer follows), and a redeploy then changes
+ * nothing on any host. Skipped unless the
  * image is on the engine (CI does not build it): `bash
  * docker/build-test-image.sh trixie` first (about 3.5 minutes).
  */
@@ -33,7 +36,8 @@ function imagePresent(): boolean {
 /**
  * configure's Patroni + HAProxy layout made small: the three etcd-only hosts
  * and the second HAProxy go, and etcd runs on the primary, the replica and
- * the Barman host instead (three members, as etcd needs).
+ * the Barman host instead (three members, as etcd needs); PgBouncer runs on
+ * the data nodes beside HAProxy's routes (configure offers one or the other).
  */
 function smallTrixieLayout(text: string): string {
   const doc = parseDocument(text);
@@ -50,7 +54,8 @@ function smallTrixieLayout(text: string): string {
   for (const i of instances.items) {
     const r = roles(i);
     if (!r.some((x) => x === 'primary' || x === 'replica' || x === 'barman')) continue;
-    i.set('role', doc.createNode([...r, 'etcd']));
+    const dataNode = r.includes('primary') || r.includes('replica');
+    i.set('role', doc.createNode([...r, ...(dataNode ? ['pgbouncer'] : []), 'etcd']));
     i.setIn(['vars', 'etcd_location'], location);
   }
   return doc.toString();
@@ -89,10 +94,11 @@ describe.skipIf(!imagePresent())('a Patroni cluster with HAProxy on Debian 13 (t
     if (!process.env['M1E2E_KEEP']) await c?.teardown();
   });
 
-  it('configure picked PostgreSQL 17 for Debian 13; four hosts, etcd on three', () => {
+  it('configure picked PostgreSQL 17 for Debian 13; four hosts, etcd on three, PgBouncer on both data nodes', () => {
     expect(c.cluster.postgresVersion).toBe(17);
     expect(hosts).toHaveLength(4);
     expect(c.cluster.instances.filter((i) => hasRole(i, 'etcd'))).toHaveLength(3);
+    expect(c.cluster.instances.filter((i) => hasRole(i, 'pgbouncer')).map((i) => i.name)).toEqual([primary, replica]);
   });
 
   it("deploys on the release's own packages (PostgreSQL 17, Patroni 4.0, etcd 3.5, Barman 3.13); no password in the output", async () => {
@@ -103,15 +109,17 @@ describe.skipIf(!imagePresent())('a Patroni cluster with HAProxy on Debian 13 (t
     expect(await localSql(c, primary, 'SHOW server_version_num')).toMatch(/^170/);
     expect(await on(c, primary, 'patroni --version')).toMatch(/patroni 4\.0\./);
     expect(await on(c, primary, 'etcd --version')).toMatch(/etcd Version: 3\.5\./);
+    expect(await on(c, primary, 'pgbouncer --version')).toMatch(/PgBouncer 1\.24\./);
     const s = await patronictlList(c, primary);
     expect(s.leader).toBe(primary);
     expect(s.members.find((m) => m.name === replica)?.state).toBe('streaming');
     expect(leakedSecrets(await storedSecrets(c.dir), outputs)).toEqual([]);
   }, 600_000);
 
-  it('m1 test passes: writes, replication, HAProxy, Barman (backup.info in meta/), Patroni', async () => {
+  it('m1 test passes: writes, replication, HAProxy, every PgBouncer, Barman (backup.info in meta/), Patroni', async () => {
     const t = await run('test', c.dir);
     expect(t.code, t.out + t.err).toBe(0);
+    for (const b of [primary, replica]) expect(t.out).toMatch(new RegExp(`PASS\\s+PgBouncer ${b}:6432 reaches the primary`));
     expect(t.out).toMatch(/PASS\s+barman check \S+ \(on \S+\)\s+OK; backs up \S+, [1-9]\d* backup\(s\)/);
     expect(t.out).not.toMatch(/^FAIL/m);
   }, 120_000);
@@ -132,6 +140,8 @@ describe.skipIf(!imagePresent())('a Patroni cluster with HAProxy on Debian 13 (t
     const t = await run('test', c.dir);
     expect(t.code, t.out + t.err).toBe(0);
     expect(t.out).toMatch(new RegExp(`PASS\\s+exactly one primary\\s+${replica}`));
+    // Every PgBouncer now sends clients to the new primary (the callback, then deploy, agree).
+    for (const b of [primary, replica]) expect(t.out).toMatch(new RegExp(`PASS\\s+PgBouncer ${b}:6432 reaches the primary\\s+.*${replica}`));
     expect(leakedSecrets(await storedSecrets(c.dir), outputs)).toEqual([]);
   }, 600_000);
 });
