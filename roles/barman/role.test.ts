@@ -90,11 +90,20 @@ describe('barman role', () => {
     expect(n).toContain(`${confPath}: backs up beta`);
     expect(n.some((x) => /first base backup of beta/.test(x))).toBe(true);
     expect(n.some((x) => /drop an unused Barman slot on alpha/.test(x))).toBe(true);
+    // A backup of alpha m1 started detached (a switchover) fails now: cleared before beta's first backup.
+    const clear = n.findIndex((x) => x === `stop the base backups of ${server.name} m1 started detached, delete what they left unfinished`);
+    expect(clear).toBeGreaterThanOrEqual(0);
+    expect(clear).toBeLessThan(n.findIndex((x) => /first base backup of beta/.test(x)));
   });
 
   it('a retarget interrupted after the conf was rewritten is finished by the next deploy', async () => {
     const files = { [confPath]: barmanServerConf(cluster, betaLive, server), [targetStatePath(server.name)]: 'alpha\n' };
     const n = names(await tasks('gamma', betaLive, files, 1));
     expect(n.some((x) => /first base backup of beta/.test(x))).toBe(true);
+  });
+
+  it('converged on its target: no backup of anyone is stopped or deleted', async () => {
+    const files = { [confPath]: barmanServerConf(cluster, betaLive, server), [targetStatePath(server.name)]: 'beta\n' };
+    expect(names(await tasks('gamma', betaLive, files, 1)).some((x) => /started detached/.test(x))).toBe(false);
   });
 });

@@ -27,6 +27,7 @@ import { barmanConf } from '../../src/products/barman/globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from '../../src/products/barman/layout.js';
 import { barmanPgpass } from '../../src/products/barman/pgpass.js';
 import { barmanPlan } from '../../src/products/barman/plan.js';
+import { clearEarlierBackupsCommand } from '../../src/products/barman/detachedBackups.js';
 import { checkRecordingPass } from '../../src/products/barman/checkRecord.js';
 import { barmanServerConf, serverConfTarget } from '../../src/products/barman/serverConf.js';
 import { backupTarget, barmanServers, type BarmanServer } from '../../src/products/barman/serverName.js';
@@ -66,6 +67,15 @@ function text(b: Buffer | null): string | undefined {
   return b === null ? undefined : b.toString('utf8');
 }
 
+/** Stops the base backups of `server` m1 started detached (switchovers) that still run, and deletes what they left unfinished (root). */
+export function clearDetachedBackups(server: string): Operation {
+  return command({
+    name: `stop the base backups of ${server} m1 started detached, delete what they left unfinished`,
+    cmd: clearEarlierBackupsCommand(server),
+    changed: (res) => res.stdout.trim() !== '',
+  });
+}
+
 /** The operations for one Barman server: conf, schedule, the plan's steps, state, check. */
 async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanServer): AsyncGenerator<Task, void, unknown> {
   const { cluster } = ctx;
@@ -85,6 +95,9 @@ async function* serverTasks(ctx: DeployContext, h: HostContext, server: BarmanSe
     file({ path: backupCronPath(server.name), content: backupCron(cluster, server.name), owner: 'root', group: 'root', mode: '0644' }),
   ];
 
+  // A retarget: a backup m1 started detached of the former primary failed or will (its source is no longer
+  // the primary), and Barman's `failed backups` check fails until it is deleted.
+  if (previousTarget !== undefined && previousTarget !== target) yield clearDetachedBackups(server.name);
   const steps = barmanPlan({
     server,
     version: cluster.postgresVersion,

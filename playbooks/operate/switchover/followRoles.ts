@@ -22,9 +22,8 @@ import { barmanServerConf } from '../../../src/products/barman/serverConf.js';
 import { barmanPlan, type BarmanStep } from '../../../src/products/barman/plan.js';
 import { barmanStepOperation } from '../../../roles/barman/stepOperation.js';
 import { asBarman, barmanCmd, waitForStreamingCommand, withWalNudge } from '../../../src/products/barman/commands.js';
-import { backupInfoOfDir } from '../../../src/products/barman/backupInfo.js';
 import { BARMAN_HOME, BARMAN_USER, serverConfPath } from '../../../src/products/barman/layout.js';
-import { STATE_DIR, targetStatePath } from '../../../roles/barman/role.js';
+import { STATE_DIR, clearDetachedBackups, targetStatePath } from '../../../roles/barman/role.js';
 import { barmanSlotName, type BarmanServer } from '../../../src/products/barman/serverName.js';
 
 /** The role name of repointPgbouncerRole (its results tell when clients were repointed). */
@@ -100,41 +99,6 @@ function isSwitchWalStep(step: BarmanStep, server: string): boolean {
   return (step.display ?? step.command).startsWith(barmanCmd('switch-wal', '--archive')) && step.command.includes(` ${server}`);
 }
 
-const unitSafe = (server: string) => server.replace(/[^A-Za-z0-9_-]/g, '_');
-
-/** systemd unit name of a detached base backup. */
-export function backupUnitName(server: string, now = Date.now()): string {
-  return `m1-barman-backup-${unitSafe(server)}-${now}`;
-}
-
-/**
- * Stops the base backups earlier switchovers started for `server` that still
- * run, and deletes the backups they left unfinished (FAILED, or STARTED with
- * its process gone), found by the directory each unit's journal names. A
- * backup of the host just demoted fails anyway (its source stopped as a
- * primary; `barman check` then reports `failed backups` until it is
- * deleted), and Barman takes one backup at a time, so the new primary's
- * backup would not start. Only m1's own units are touched: a failed backup
- * started otherwise still fails `barman check`. Prints what it did; runs as
- * root (systemctl, journal), Barman as barman.
- */
-export function clearEarlierBackupsCommand(server: string): string {
-  const units = `^m1-barman-backup-${unitSafe(server)}-[0-9]+[.]service$`;
-  const started = `s#^Starting backup .* for server ${server.replace(/[.[\]*^$#\\]/g, '\\$&')} in \\(/.*/base/[0-9]\\{8\\}T[0-9]\\{6\\}\\)$#\\1#p`;
-  return [
-    `running=$(systemctl list-units --plain --no-legend --state=active,activating 'm1-barman-backup-*' | awk '{print $1}' | grep -E ${quote(units)})`,
-    'if [ -n "$running" ]; then systemctl stop $running && echo "stopped $running"; fi',
-    `for dir in $(journalctl -q -o cat -u 'm1-barman-backup-*' 2>/dev/null | sed -n ${quote(started)} | sort -u); do`,
-    `  ${backupInfoOfDir()}`,
-    '  [ -f "$f" ] || continue',
-    '  grep -Eqx "status=(FAILED|STARTED)" "$f" || continue',
-    // $id is a backup id (digits and a T: the pattern above), safe unquoted in barman's argument list.
-    `  (cd / && runuser -u ${BARMAN_USER} -- ${barmanCmd('delete', server)} "$id") >/dev/null && echo "deleted unfinished backup $id"`,
-    'done',
-    'true',
-  ].join('\n');
-}
-
 /**
  * Starts `barman backup --wait` (WAL nudged, as the barman role does)
  * detached from the SSH session, as barman, after `before` (the follow's
@@ -195,7 +159,7 @@ export function barmanFollowRole(r: BarmanRetarget): Role {
     if (slot.length + reset.length > 0) yield barmanStepOperation(sideBySide([...slot, ...reset]));
     for (const step of rest.filter((st) => !reset.includes(st))) yield barmanStepOperation(step);
     // Before the check: an earlier switchover's backup of the host just demoted failed (or will).
-    if (split.backup) yield clearEarlierBackups(r.server.name);
+    if (split.backup) yield clearDetachedBackups(r.server.name);
     const slotName = barmanSlotName(r.server.barmanHost);
     yield waitUntil({
       name: streamingTask(r.server.name, r.target),
@@ -213,14 +177,6 @@ export function barmanFollowRole(r: BarmanRetarget): Role {
     yield check;
     yield directory({ path: STATE_DIR, owner: 'root', group: 'root', mode: '0755' });
     yield file({ path: targetStatePath(r.server.name), content: `${r.target}\n`, owner: 'root', group: 'root', mode: '0644', name: `${targetStatePath(r.server.name)}: ${r.target}` });
-  });
-}
-
-function clearEarlierBackups(server: string): Operation {
-  return command({
-    name: `stop the base backups of ${server} earlier switchovers started, delete what they left unfinished`,
-    cmd: clearEarlierBackupsCommand(server),
-    changed: (res) => res.stdout.trim() !== '',
   });
 }
 
