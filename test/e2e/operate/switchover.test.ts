@@ -11,7 +11,14 @@
  *     redeploy changes nothing; barman backup succeeds against the new
  *     primary; m1 test passes, and fails naming the check (as does m1 status)
  *     once a replica's Postgres is stopped.
+ *  upgrade (issue 13): deployed with postgres_package_version 15.18-0+deb12u1
+ *     (bookworm main), then 15.20-0+deb12u1 (bookworm-security) set and m1
+ *     upgrade run while a client writes through a PgBouncer: every server runs
+ *     150020, no acknowledged row lost, refusals only inside the switchover,
+ *     m1 test passes, a second upgrade and the next deploy change nothing;
+ *     a major version (exit 2) and an older one (exit 3) refused first.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tlsDir } from '../../../src/secrets/clusterCa.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +39,17 @@ let cascaded: string;
 let witness: string;
 let switched: CliRun;
 let writes: WriterResult;
+
+const OLD_MINOR = '15.18-0+deb12u1';
+const NEW_MINOR = '15.20-0+deb12u1';
+
+/** cluster_vars.postgres_package_version in config.yml, as a user edits it. */
+async function setPackageVersion(version: string): Promise<void> {
+  const file = join(c.dir, 'config.yml');
+  const text = await readFile(file, 'utf8');
+  const without = text.replace(/^ {2}postgres_package_version: .*\n/m, '');
+  await writeFile(file, without.replace(/^cluster_vars:\n/m, `cluster_vars:\n  postgres_package_version: '${version}'\n`));
+}
 
 const byRole = (pred: (i: Instance) => boolean) => c.cluster.instances.filter(pred).map((i) => i.name);
 
@@ -69,6 +87,8 @@ describe('switchover on a repmgr cluster with PgBouncer', () => {
       image: 'm1/debian-packages:bookworm',
       fresh: true,
     });
+    // Deployed at bookworm main's minor (the image has it installed); the upgrade scenario at the end goes to bookworm-security's.
+    await setPackageVersion(OLD_MINOR);
     const deployed = await m1('deploy', c.dir);
     expect(deployed.code, deployed.out + deployed.err).toBe(0);
     primary = byRole((i) => i.roles.includes('primary'))[0]!;
@@ -226,5 +246,80 @@ describe('switchover on a repmgr cluster with PgBouncer', () => {
       await ssh(third, 'systemctl start postgres');
     }
     expect(await eventually(() => streamsFrom(third, target), 60_000, 1000)).toBe(true);
+  });
+  it('upgrade: a rolling minor upgrade 15.18 -> 15.20 under a writer through PgBouncer loses nothing, refuses writes only inside the switchover; a rerun and the next deploy change nothing', async () => {
+    const postgresHosts = byRole((i) => i.roles.includes('primary') || i.roles.includes('replica') || i.roles.includes('witness'));
+    const versionNums = async () => Object.fromEntries(await Promise.all(postgresHosts.map(async (h) => [h, await sql(c, h, 'SHOW server_version_num')] as const)));
+    expect(new Set(Object.values(await versionNums()))).toEqual(new Set(['150018']));
+
+    // Refused before anything changes: a major version (exit 2, config.yml asks for what upgrade does not do), an older minor (exit 3).
+    await setPackageVersion('16.6-0+deb13u1');
+    const major = await m1('upgrade', c.dir);
+    expect(major.code, major.out + major.err).toBe(2);
+    expect(major.err).toMatch(/postgres_package_version 16\.6-0\+deb13u1 is PostgreSQL 16, the cluster runs PostgreSQL 15 .*a major upgrade/);
+    await setPackageVersion('15.9-0+deb12u1');
+    const older = await m1('upgrade', c.dir);
+    expect(older.code, older.out + older.err).toBe(3);
+    expect(older.err).toMatch(/the target 15\.9-0\+deb12u1 is older than postgresql-15 15\.18-0\+deb12u1 installed on .*never downgrades/);
+    expect(new Set(Object.values(await versionNums()))).toEqual(new Set(['150018']));
+
+    await setPackageVersion(NEW_MINOR);
+    const { s: before } = await status();
+    const writerHost = third;
+    await sql(c, before.primary!, 'CREATE TABLE IF NOT EXISTS m1e2e_upgrade (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE m1e2e_upgrade OWNER TO app', 'app');
+    const address = c.inventory.hosts.find((h) => h.name === writerHost)!.address;
+    const password = (await storedSecrets(c.dir))['app']!;
+    const writer = new Writer({ host: address, port: 6432, user: 'app', database: 'app', password, table: 'm1e2e_upgrade', caFile: join(tlsDir(c.dir), 'ca.crt') }).start();
+    let up: CliRun;
+    let w: WriterResult;
+    let u0 = 0;
+    let u1 = 0;
+    try {
+      await writer.waitForMore(20, 60_000);
+      u0 = Date.now();
+      up = await m1('upgrade', c.dir, '--json');
+      u1 = Date.now();
+      await writer.waitForMore(20, 60_000);
+      w = await writer.stop();
+    } finally {
+      await writer.stop();
+    }
+    expect(up.code, up.out + up.err).toBe(0);
+    const out = JSON.parse(up.out) as import('../../../playbooks/operate/upgrade/run.js').UpgradeOutcome;
+    const sw = out.switchovers;
+    expect(sw).toHaveLength(1);
+    expect(sw[0]!.from).toBe(before.primary);
+    // Rows acknowledged while the upgrade ran, and where the client saw refusals.
+    const during = w.acked.filter((a) => w.startedAtEpochMs + a.atMs >= u0 && w.startedAtEpochMs + a.atMs <= u1);
+    const rate = during.length / ((u1 - u0) / 1000);
+    const swFrom = sw[0]!.startedAtEpochMs;
+    const swTo = swFrom + sw[0]!.ms;
+    const outside = w.failedAtMs.map((t) => w.startedAtEpochMs + t).filter((t) => t < swFrom - 1000 || t > swTo + 1000);
+    const failedAt = w.failedAtMs.map((t) => w.startedAtEpochMs + t);
+    const outage = failedAt.length ? Math.max(...failedAt) - Math.min(...failedAt) : 0;
+    const present = new Set((await sql(c, sw[0]!.to, 'SELECT id FROM m1e2e_upgrade', 'app')).split('\n').filter(Boolean).map(Number));
+    const lost = w.acked.filter((a) => !present.has(a.id)).map((a) => a.id);
+    console.log(
+      `upgrade ${OLD_MINOR} -> ${NEW_MINOR}: ${((u1 - u0) / 1000).toFixed(1)} s in all (reading ${(out.readMs / 1000).toFixed(1)} s, download ${(out.downloadMs / 1000).toFixed(1)} s); ` +
+        `per host: ${out.hostMs.map((h) => `${h.host} ${(h.ms / 1000).toFixed(1)} s`).join(', ')}; switchover ${sw[0]!.from} -> ${sw[0]!.to} ${(sw[0]!.ms / 1000).toFixed(1)} s ` +
+        `(writes accepted after ${((sw[0]!.writableAfterMs ?? 0) / 1000).toFixed(1)} s); writer through ${writerHost}'s PgBouncer: ${during.length} rows acknowledged during the upgrade (${rate.toFixed(1)}/s), ` +
+        `${w.failures} refused attempts over ${(outage / 1000).toFixed(1)} s, longest window without a write ${(w.longestGapMs / 1000).toFixed(1)} s; ${lost.length} acknowledged rows lost`,
+    );
+    expect(lost).toEqual([]);
+    expect(rate).toBeGreaterThanOrEqual(5);
+    expect(outside, `refusals outside the switchover window ${new Date(swFrom).toISOString()}..${new Date(swTo).toISOString()}: ${w.errors.join(' | ')}`).toEqual([]);
+    // Every server runs the new minor, and the report says so host by host.
+    expect(new Set(Object.values(await versionNums()))).toEqual(new Set(['150020']));
+    for (const h of postgresHosts) expect(out.versions.find((v) => v.host === h)).toMatchObject({ before: 150018, after: 150020, packageBefore: OLD_MINOR, packageAfter: NEW_MINOR });
+    expect(up.err).toMatch(/automatic failover PAUSED on every member/);
+
+    const t = await m1('test', c.dir);
+    expect(t.code, t.out).toBe(0);
+    const again = await m1('upgrade', c.dir);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain(`every host runs ${NEW_MINOR}: nothing to do`);
+    const redeploy = await m1('deploy', c.dir);
+    expect(redeploy.code, redeploy.out + redeploy.err).toBe(0);
+    for (const [host, r] of Object.entries(recapOf(redeploy.out))) expect(r.changed, `${host}: ${redeploy.out}`).toBe(0);
   });
 });
