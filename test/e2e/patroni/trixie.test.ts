@@ -142,6 +142,10 @@ describe.skipIf(!imagePresent())('a Patroni cluster with HAProxy on Debian 13 (t
     expect(t.out).toMatch(new RegExp(`PASS\\s+exactly one primary\\s+${replica}`));
     // Every PgBouncer now sends clients to the new primary (the callback, then deploy, agree).
     for (const b of [primary, replica]) expect(t.out).toMatch(new RegExp(`PASS\\s+PgBouncer ${b}:6432 reaches the primary\\s+.*${replica}`));
+    // m1 status reads Patroni 4's REST API (role "primary", not 3.0's "master"): not degraded.
+    const status = await run('status', c.dir);
+    expect(status.code, status.out + status.err).toBe(0);
+    expect(status.out).toContain(replica);
     expect(leakedSecrets(await storedSecrets(c.dir), outputs)).toEqual([]);
   }, 600_000);
 });
