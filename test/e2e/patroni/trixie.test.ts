@@ -12,26 +12,18 @@
  * image is on the engine (CI does not build it): `bash
  * docker/build-test-image.sh trixie` first (about 3.5 minutes).
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { patroniMembers } from '../../../src/products/patroni/members.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { imagePresent } from '../support/image.js';
 import { leakedSecrets, m1, recapOf, storedSecrets, type CliRun } from '../support/m1.js';
 import { likeFreshHosts, localSql, on, patronictlList } from './support.js';
 
 const IMAGE = 'm1/debian-packages:trixie';
 
-function imagePresent(): boolean {
-  try {
-    execFileSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * configure's Patroni + HAProxy layout made small: the three etcd-only hosts
@@ -76,7 +68,7 @@ async function run(...args: string[]): Promise<CliRun> {
 
 const changedEverywhere = (r: CliRun) => Object.fromEntries(hosts.map((h) => [h, recapOf(r.out + r.err)[h]?.changed]));
 
-describe.skipIf(!imagePresent())('a Patroni cluster with HAProxy on Debian 13 (trixie)', () => {
+describe.skipIf(!imagePresent(IMAGE))('a Patroni cluster with HAProxy on Debian 13 (trixie)', () => {
   beforeAll(async () => {
     c = await provisionConfiguredCluster({
       name: NAME,

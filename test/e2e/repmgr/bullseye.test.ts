@@ -7,22 +7,14 @@
  * does not build it): `bash docker/build-test-image.sh bullseye` first
  * (about 3 minutes); the file then takes about 2 minutes.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { m1, sql } from '../support/m1.js';
 import { e2eClusterName } from '../../support/testCluster.js';
+import { imagePresent } from '../support/image.js';
 
 const IMAGE = 'm1/debian-packages:bullseye';
 
-function imagePresent(): boolean {
-  try {
-    execFileSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const NAME = e2eClusterName('m1e2eb-d11');
 let c: ProvisionedTestCluster;
@@ -35,7 +27,7 @@ const ssh = async (host: string, cmd: string) => {
   return r.stdout;
 };
 
-describe.skipIf(!imagePresent())('a repmgr cluster with PgBouncer on Debian 11 (bullseye)', () => {
+describe.skipIf(!imagePresent(IMAGE))('a repmgr cluster with PgBouncer on Debian 11 (bullseye)', () => {
   beforeAll(async () => {
     c = await provisionConfiguredCluster({
       name: NAME,
