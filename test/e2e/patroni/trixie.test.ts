@@ -18,11 +18,11 @@ import { hasRole } from '../../../src/inventory/cluster.js';
 import { patroniMembers } from '../../../src/products/patroni/members.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { e2eClusterName } from '../../support/testCluster.js';
-import { imagePresent } from '../support/image.js';
+import { ensureReleaseImage, releaseImage, releaseScenarioRuns } from '../support/image.js';
 import { leakedSecrets, m1, recapOf, storedSecrets, type CliRun } from '../support/m1.js';
 import { likeFreshHosts, localSql, on, patronictlList } from './support.js';
 
-const IMAGE = 'm1/debian-packages:trixie';
+const IMAGE = releaseImage('trixie');
 
 
 /**
@@ -68,8 +68,9 @@ async function run(...args: string[]): Promise<CliRun> {
 
 const changedEverywhere = (r: CliRun) => Object.fromEntries(hosts.map((h) => [h, recapOf(r.out + r.err)[h]?.changed]));
 
-describe.skipIf(!imagePresent(IMAGE))('a Patroni cluster with HAProxy on Debian 13 (trixie)', () => {
+describe.skipIf(!releaseScenarioRuns('trixie'))('a Patroni cluster with HAProxy on Debian 13 (trixie)', () => {
   beforeAll(async () => {
+    ensureReleaseImage('trixie');
     c = await provisionConfiguredCluster({
       name: NAME,
       configure: { failoverManager: 'patroni', enableHaproxy: true, osVersion: '13', locationNames: ['a'] },

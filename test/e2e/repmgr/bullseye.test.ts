@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { m1, sql } from '../support/m1.js';
 import { e2eClusterName } from '../../support/testCluster.js';
-import { imagePresent } from '../support/image.js';
+import { ensureReleaseImage, releaseImage, releaseScenarioRuns } from '../support/image.js';
 
-const IMAGE = 'm1/debian-packages:bullseye';
+const IMAGE = releaseImage('bullseye');
 
 
 const NAME = e2eClusterName('m1e2eb-d11');
@@ -27,8 +27,9 @@ const ssh = async (host: string, cmd: string) => {
   return r.stdout;
 };
 
-describe.skipIf(!imagePresent(IMAGE))('a repmgr cluster with PgBouncer on Debian 11 (bullseye)', () => {
+describe.skipIf(!releaseScenarioRuns('bullseye'))('a repmgr cluster with PgBouncer on Debian 11 (bullseye)', () => {
   beforeAll(async () => {
+    ensureReleaseImage('bullseye');
     c = await provisionConfiguredCluster({
       name: NAME,
       configure: { postgresql: '13', failoverManager: 'repmgr', osVersion: '11', enablePgbouncer: true, locationNames: ['a'] },
