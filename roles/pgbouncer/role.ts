@@ -27,7 +27,7 @@ import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/pro
 import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
-import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
+import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, PGBOUNCER_UNIT_NOT_LOADED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../src/products/pgbouncer/userlist.js';
 import { PGBOUNCER_HBA, pgbouncerHba } from '../../src/products/pgbouncer/hba.js';
 
@@ -96,8 +96,8 @@ export function pgbouncerRole(ctx: DeployContext): Role {
       }),
       file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit({ notify }), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
     ];
-    // systemd 247 (Debian 11) does not see that m1's unit now shadows the generated one.
-    yield command({ name: `systemd loads ${PGBOUNCER_UNIT_PATH}`, cmd: 'systemctl daemon-reload', onlyIf: PGBOUNCER_UNIT_IS_GENERATED });
+    // systemd does not always see that m1's unit now shadows the package's (the generated one on Debian 11, /lib's seen on 12).
+    yield command({ name: `systemd loads ${PGBOUNCER_UNIT_PATH}`, cmd: 'systemctl daemon-reload', onlyIf: PGBOUNCER_UNIT_NOT_LOADED });
     yield service({ service: PGBOUNCER_SERVICE, enabled: true, state: 'started' });
     // A certificate the postgres role replaced: PgBouncer rereads its TLS files on reload.
     const certSha = sha256(Buffer.from((ctx.tls?.hosts[h.host]?.cert ?? '') + (ctx.tls?.ca ?? '')));

@@ -10,7 +10,7 @@
  * (the role waits until it listens either way).
  */
 import { renderTemplate } from '../../templates/render.js';
-import { PGBOUNCER_BIN, PGBOUNCER_INI, PGBOUNCER_SERVICE, PGBOUNCER_USER } from './layout.js';
+import { PGBOUNCER_BIN, PGBOUNCER_INI, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER } from './layout.js';
 
 export function pgbouncerServiceUnit(options: { notify: boolean } = { notify: true }): string {
   return renderTemplate('roles/pgbouncer/templates/pgbouncer.service.hbs', {
@@ -37,6 +37,17 @@ export function parseNotifyProbe(stdout: string): boolean {
  * the SysV script (systemd 252, Debian 12, notices and reloads).
  */
 export const PGBOUNCER_UNIT_IS_GENERATED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -q '^/run/systemd/generator'`;
+
+/**
+ * True (exit 0) while systemd runs pgbouncer.service from another file than
+ * m1's unit. Seen on Debian 12 too (systemd 252), with the package installed
+ * and started before deploy (the test image): m1's unit written, the
+ * restart it notifies still ran the package's /lib unit (SIGINT to stop,
+ * no Restart=), until the next `systemctl daemon-reload`, which a package
+ * upgrade (postgresql-common's) runs: the unit then changed under the
+ * running PgBouncer in the middle of m1 upgrade.
+ */
+export const PGBOUNCER_UNIT_NOT_LOADED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -qvx ${PGBOUNCER_UNIT_PATH}`;
 
 /**
  * Stops the package's PgBouncer (started by its SysV script on install, or at
