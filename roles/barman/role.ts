@@ -17,9 +17,8 @@
  */
 import { RefusedError } from '../../src/errors.js';
 import { clusterVar } from '../../src/config/vars.js';
-import { clientPackage } from '../../src/products/postgres/layout.js';
 import { command, defineRole, directory, file, packages, service, waitUntil, type HostContext, type Operation, type Role, type Task } from '../../src/engine/index.js';
-import { hasRole, instanceByName, runsPostgres, type Cluster, type PostgresVersion } from '../../src/inventory/cluster.js';
+import { hasRole, instanceByName, runsPostgres, type Cluster } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
 import { asBarman, barmanCheckCommand, barmanCmd, receiveWalRunningCommand, type BackupSummary } from '../../src/products/barman/commands.js';
 import { backupCron, barmanCron } from '../../src/products/barman/cron.js';
@@ -27,6 +26,7 @@ import { barmanConf } from '../../src/products/barman/globalConf.js';
 import { BARMAN_CONF, BARMAN_CONF_D, BARMAN_CRON, BARMAN_HOME, BARMAN_PGPASS, BARMAN_USER, backupCronPath, serverConfPath } from '../../src/products/barman/layout.js';
 import { barmanPgpass } from '../../src/products/barman/pgpass.js';
 import { barmanPlan } from '../../src/products/barman/plan.js';
+import { barmanPackages } from '../../src/products/barman/packages.js';
 import { clearEarlierBackupsCommand } from '../../src/products/barman/detachedBackups.js';
 import { checkRecordingPass } from '../../src/products/barman/checkRecord.js';
 import { barmanServerConf, serverConfTarget } from '../../src/products/barman/serverConf.js';
@@ -36,11 +36,6 @@ import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { readingFact } from '../../src/live/reading.js';
 import { barmanBackups } from '../../src/live/facts/barmanBackups.js';
 import { clusterCaFileOps } from '../clusterCaFile.js';
-
-/** Packages on the Barman host: Barman, its client tools, pg_receivewal/pg_basebackup of the cluster's version, rsync, cron. */
-export function barmanPackages(version: PostgresVersion, pin?: string): string[] {
-  return ['barman', 'barman-cli', clientPackage(version, pin), 'rsync', 'cron'];
-}
 
 /** Where the role records the host a server's last complete plan backed up (root 0644; a host name). */
 export const STATE_DIR = '/var/lib/m1/barman';

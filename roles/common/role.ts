@@ -12,7 +12,7 @@ import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
 import { barmanHostFor } from '../../src/products/barman/serverName.js';
 import { clusterVar } from '../../src/config/vars.js';
-import { barmanPackages } from '../barman/role.js';
+import { barmanPackages } from '../../src/products/barman/packages.js';
 import { CREATECLUSTER_CONF_PATH, createclusterConf, serverPackages } from '../../src/products/postgres/layout.js';
 import { HOSTS_FILE, clusterHostEntries, hostsBlock, withHostsBlock } from '../../src/products/system/hosts.js';
 import { authorizedKeyLines, installedKeyPath, keysInstalledOn, serviceSshConfig, SERVICE_USERS, type ServiceUser } from '../../src/products/system/sshKeys.js';

@@ -16,7 +16,7 @@
  */
 import { isIP } from 'node:net';
 import { FAILOVER_MANAGERS, POSTGRES_VERSIONS } from '../inventory/cluster.js';
-import { DEBIAN_VERSION } from '../products/system/debianVersion.js';
+import { DEBIAN_VERSION } from '../inventory/debianVersion.js';
 import {
   GUC_NAME,
   absolutePath,

@@ -12,7 +12,7 @@
  * a failure stopped.
  */
 import { instanceByName, isDataNode, runsPostgres, type Cluster } from '../../../src/inventory/cluster.js';
-import { compareDebianVersions, newestVersion, postgresPackageRelease } from '../../../src/products/system/debianVersion.js';
+import { compareDebianVersions, newestVersion, postgresPackageRelease } from '../../../src/inventory/debianVersion.js';
 import type { ClusterStatus } from '../health.js';
 import { watchedPackages, type HostVersions } from './steps.js';
 
