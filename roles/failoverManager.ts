@@ -219,6 +219,22 @@ export interface NoRemoval {
   unsupported(cluster: Cluster): string;
 }
 
+/** What m1 upgrade needs of the manager to restart a node onto new binaries. */
+export interface MinorUpgrade {
+  /** The manager's packages on a Postgres host that go to the sources' newer version with the server. */
+  packages(cluster: Cluster): string[];
+  /** Its units on the node stopped before the restart and started after (repmgr: repmgrd, which would mark its node inactive). */
+  readonly stoppedAround: readonly string[];
+  /** Its packages whose new version needs the server restarted (a library the server loads). */
+  restartFor(cluster: Cluster): string[];
+  /** On the restarted node, as root: exit 0 once the manager counts it in again (`primary`: the live primary), within `waitS`. */
+  rejoined(cluster: Cluster, primary: string, host: string, waitS: number): string;
+}
+
+export interface NoMinorUpgrade {
+  unsupported(cluster: Cluster): string;
+}
+
 export interface ViewInput {
   cluster: Cluster;
   /** Each host's reading, by instance name. */
@@ -333,6 +349,8 @@ export interface FailoverManager {
   readonly rejoin: 'deploy' | NoRejoin;
   /** How one replica or witness is taken out (m1 remove-node), or why m1 does not (its exit 2 says it). */
   readonly removal: NodeRemoval | NoRemoval;
+  /** How m1 upgrade restarts a node onto a new minor version, or why it does not yet (its exit 2 says it). */
+  readonly minorUpgrade: MinorUpgrade | NoMinorUpgrade;
   /**
    * The role of the hosts that vote beside the data nodes when the manager
    * decides a failover: repmgr's and EFM's witness, Patroni's etcd members

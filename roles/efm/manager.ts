@@ -82,4 +82,8 @@ export const efmManager: FailoverManager = {
       'Rebuild it as a standby by hand (pg_rewind, or a fresh clone from the primary), start it and its EFM agent, then check m1 status',
   },
   removal: efmRemoval,
+  minorUpgrade: {
+    unsupported: (cluster) =>
+      `m1 upgrade drives repmgr clusters only so far; ${cluster.name} runs EFM: m1 upgrade does not drive EFM clusters yet; upgrade host by host by hand (replicas first: apt-get install --only-upgrade, restart, then a switchover)`,
+  },
 };

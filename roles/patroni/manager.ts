@@ -99,4 +99,8 @@ export const patroniManager: FailoverManager = {
       `If it stays down, start Patroni there (m1 deploy ${cluster.dir} starts a stopped service) and watch m1 status; patronictl reinit rebuilds a member that cannot rewind (its data is discarded)`,
   },
   removal: patroniRemoval,
+  minorUpgrade: {
+    unsupported: (cluster) =>
+      `m1 upgrade drives repmgr clusters only so far; ${cluster.name} runs Patroni: Patroni restarts its Postgres itself (patronictl restart), which m1 upgrade does not drive yet; upgrade host by host by hand (replicas first: apt-get install --only-upgrade, restart, then a switchover)`,
+  },
 };

@@ -19,6 +19,7 @@ import { postgresRole } from '../postgres/role.js';
 import { repmgrPause } from './pause.js';
 import { repmgrPostgres } from './postgres.js';
 import { repmgrRemoval } from './removal.js';
+import { repmgrMinorUpgrade } from './upgrade.js';
 import { repmgrRole } from './role.js';
 import { repmgrProblem, repmgrView, repmgrWarnings } from './status.js';
 import { repmgrSteps, witnessChecks } from './switchover.js';
@@ -111,4 +112,5 @@ export const repmgrManager: FailoverManager = {
   voters: 'witness',
   rejoin: 'deploy',
   removal: repmgrRemoval,
+  minorUpgrade: repmgrMinorUpgrade,
 };

@@ -13,6 +13,7 @@
  */
 import { instanceByName, isDataNode, runsPostgres, type Cluster } from '../../../src/inventory/cluster.js';
 import { compareDebianVersions, newestVersion, postgresPackageRelease } from '../../../src/inventory/debianVersion.js';
+import type { MinorUpgrade, NoMinorUpgrade } from '../../../roles/failoverManager.js';
 import type { ClusterStatus } from '../health.js';
 import { watchedPackages, type HostVersions } from './steps.js';
 
@@ -72,10 +73,8 @@ export type UpgradeDecision =
  * drive yet, a postgres_package_version of another major version (a major
  * upgrade needs pg_upgrade: another data directory, not a package upgrade).
  */
-export function upgradeStaticDecision(cluster: Cluster, wanted: string | undefined): UpgradeDecision | undefined {
-  if (cluster.failoverManager !== 'repmgr') {
-    return { kind: 'usage', reason: `m1 upgrade drives repmgr clusters only so far; this cluster's failover manager is ${cluster.failoverManager} (upgrade host by host by hand: pause, apt-get install --only-upgrade, restart, switchover)` };
-  }
+export function upgradeStaticDecision(cluster: Cluster, manager: MinorUpgrade | NoMinorUpgrade, wanted: string | undefined): UpgradeDecision | undefined {
+  if ('unsupported' in manager) return { kind: 'usage', reason: manager.unsupported(cluster) };
   if (wanted !== undefined) {
     const r = postgresPackageRelease(wanted);
     if (!r) return { kind: 'usage', reason: `postgres_package_version ${wanted} is not a PostgreSQL major.minor release version (e.g. ${cluster.postgresVersion}.20-0+deb12u1)` };
@@ -113,6 +112,8 @@ export function replicaOrder(cluster: Cluster, status: Pick<ClusterStatus, 'host
 
 export interface UpgradeInput {
   cluster: Cluster;
+  /** The failover manager's part (managerFor(cluster).minorUpgrade). */
+  manager: MinorUpgrade | NoMinorUpgrade;
   status: ClusterStatus;
   versions: Readonly<Record<string, HostVersions | { error: string }>>;
   /** postgres_package_version, when set. */
@@ -122,8 +123,9 @@ export interface UpgradeInput {
 
 export function checkUpgrade(input: UpgradeInput): UpgradeDecision {
   const { cluster, status, versions, wanted } = input;
-  const fixed = upgradeStaticDecision(cluster, wanted);
+  const fixed = upgradeStaticDecision(cluster, input.manager, wanted);
   if (fixed) return fixed;
+  const manager = input.manager as MinorUpgrade;
   const refuse = (reason: string): UpgradeDecision => ({ kind: 'refused', reason });
   const v = cluster.postgresVersion;
   const server = `postgresql-${v}`;
@@ -164,14 +166,15 @@ export function checkUpgrade(input: UpgradeInput): UpgradeDecision {
     const i = instanceByName(cluster, host)!;
     const r = read[host]!;
     const packages: PackageChange[] = [];
-    for (const p of watchedPackages(cluster, i)) {
+    for (const p of watchedPackages(cluster, i, manager)) {
       const from = r.installed[p.name];
       if (from === undefined) continue;
       const to = p.follows === 'target' ? target : r.candidates[p.name];
       if (to !== undefined && compareDebianVersions(to, from) > 0) packages.push({ name: p.name, from, to });
     }
     const pg = runsPostgres(i, cluster.failoverManager);
-    const restart = pg && (r.serverVersionNum !== release.versionNum || packages.some((p) => p.name === server || p.name === `postgresql-${v}-repmgr`));
+    const restarting = [server, ...manager.restartFor(cluster)];
+    const restart = pg && (r.serverVersionNum !== release.versionNum || packages.some((p) => restarting.includes(p.name)));
     return { packages, restart };
   };
   // Every host that will install the target must be offered it.

@@ -33,13 +33,14 @@ import { withFailoverPaused } from '../pause.js';
 import { localPsqlCommand } from '../psql.js';
 import { gatherSnapshot } from '../status.js';
 import { runSwitchover } from '../switchover/run.js';
+import { managerFor } from '../../../roles/managers.js';
+import type { MinorUpgrade } from '../../../roles/failoverManager.js';
 import { checkUpgrade, upgradeStaticDecision, type HostUpgrade, type UpgradePlan } from './preconditions.js';
 import {
   CURRENT_LSN_SQL,
   caughtUpCommand,
   downloadPackagesCommand,
   parseVersions,
-  repmgrActiveCommand,
   restartPostgresCommand,
   serverVersionNumCommand,
   upgradePackagesCommand,
@@ -84,11 +85,11 @@ export interface UpgradeOutcome {
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Every host's watched versions, all hosts at once. */
-async function readVersions(oc: OpenCluster, refresh: boolean): Promise<Record<string, HostVersions | { error: string }>> {
+async function readVersions(oc: OpenCluster, manager: MinorUpgrade, refresh: boolean): Promise<Record<string, HostVersions | { error: string }>> {
   const { cluster } = oc;
   const entries = await Promise.all(
     cluster.instances.map(async (i) => {
-      const r = await runOn(oc.connectors, i.name, versionsCommand(cluster, i, { refresh }), { timeoutMs: 180_000 });
+      const r = await runOn(oc.connectors, i.name, versionsCommand(cluster, i, manager, { refresh }), { timeoutMs: 180_000 });
       if (!r.ok) return [i.name, { error: r.error }] as const;
       if (r.result.code !== 0) return [i.name, { error: `exit ${r.result.code}: ${lastLines(r.result.stderr, 2, '\n')}` }] as const;
       return [i.name, parseVersions(r.result.stdout)] as const;
@@ -115,18 +116,18 @@ function describeHost(h: HostUpgrade): string {
 }
 
 /** One host's turn: packages, restart onto them, back to streaming and caught up with `primary`, repmgr's record active. */
-async function upgradeHost(oc: OpenCluster, plan: UpgradePlan, h: HostUpgrade, primary: string, write: (s: string) => void): Promise<number> {
+async function upgradeHost(oc: OpenCluster, manager: MinorUpgrade, plan: UpgradePlan, h: HostUpgrade, primary: string, write: (s: string) => void): Promise<number> {
   const { cluster } = oc;
   const t0 = performance.now();
   write(`  ${describeHost(h)}\n`);
   if (h.packages.length > 0) await must(oc, h.host, 'apt-get install --only-upgrade', upgradePackagesCommand(h.packages), 20 * 60_000);
   if (h.restart) {
-    await must(oc, h.host, 'restart postgres', restartPostgresCommand(cluster), 200_000);
+    await must(oc, h.host, 'restart postgres', restartPostgresCommand(cluster, manager), 200_000);
     if (h.kind === 'replica') {
       const lsn = (await must(oc, primary, 'read the primary\'s WAL position', localPsqlCommand(cluster.postgresVersion, CURRENT_LSN_SQL), 30_000)).trim();
       await must(oc, h.host, `stream from ${h.upstream} and replay ${primary}'s ${lsn}`, caughtUpCommand(cluster, lsn), 150_000);
     }
-    if (cluster.failoverManager === 'repmgr') await must(oc, h.host, `repmgr.nodes on ${primary} has it active`, repmgrActiveCommand(cluster, primary, h.host), 90_000);
+    await must(oc, h.host, `the failover manager counts it in again (primary ${primary})`, manager.rejoined(cluster, primary, h.host, 60), 90_000);
     const num = Number((await must(oc, h.host, 'SHOW server_version_num', serverVersionNumCommand(cluster), 30_000)).trim());
     if (num !== plan.targetNum) throw new HostError(`${h.host}: restarted, but its server runs server_version_num ${num}, not ${plan.targetNum}`);
   }
@@ -148,12 +149,14 @@ export async function runUpgrade(oc: OpenCluster, options: UpgradeOptions = {}):
   const write = options.write ?? (() => undefined);
   const { cluster } = oc;
   const wanted = clusterVar(cluster, 'postgres_package_version');
-  const fixed = upgradeStaticDecision(cluster, wanted);
+  const fm = managerFor(cluster).minorUpgrade;
+  const fixed = upgradeStaticDecision(cluster, fm, wanted);
   if (fixed?.kind === 'usage') throw new UsageError(`upgrade ${cluster.name}: ${fixed.reason}; nothing touched`);
+  const manager = fm as MinorUpgrade;
   const lock = acquireLock(cluster.dir, 'upgrade');
   try {
-    const [snapshot, versions] = await Promise.all([gatherSnapshot(oc), readVersions(oc, true)]);
-    const d = checkUpgrade({ cluster, status: snapshot.status, versions, ...(wanted ? { wanted } : {}), ...(options.switchBack ? { switchBack: true } : {}) });
+    const [snapshot, versions] = await Promise.all([gatherSnapshot(oc), readVersions(oc, manager, true)]);
+    const d = checkUpgrade({ cluster, manager, status: snapshot.status, versions, ...(wanted ? { wanted } : {}), ...(options.switchBack ? { switchBack: true } : {}) });
     if (d.kind === 'usage') throw new UsageError(`upgrade ${cluster.name}: ${d.reason}; nothing touched`);
     if (d.kind === 'refused') throw new RefusedError(`upgrade ${cluster.name} refused: ${d.reason}; nothing changed`);
     const plan = d.plan;
@@ -176,7 +179,7 @@ export async function runUpgrade(oc: OpenCluster, options: UpgradeOptions = {}):
       write(`packages downloaded on ${todo.filter((h) => h.packages.length > 0).length} host(s) (${sec(base.downloadMs)})\n`);
 
       const turn = async (hosts: HostUpgrade[], primary: string) => {
-        for (const h of hosts) base.hostMs.push({ host: h.host, ms: await upgradeHost(oc, plan, h, primary, write) });
+        for (const h of hosts) base.hostMs.push({ host: h.host, ms: await upgradeHost(oc, manager, plan, h, primary, write) });
       };
       const paused = async (hosts: HostUpgrade[], primary: string) => {
         if (hosts.length === 0) return;
@@ -205,7 +208,7 @@ export async function runUpgrade(oc: OpenCluster, options: UpgradeOptions = {}):
       else throw e;
     }
 
-    const after = await readVersions(oc, false);
+    const after = await readVersions(oc, manager, false);
     const versionsReport = reportOf(plan, after);
     const problems = failure
       ? []

@@ -12,8 +12,8 @@ import { quote, quoteAll } from '../../../src/engine/index.js';
 import { assertPackageName } from '../../../src/engine/commands/packages.js';
 import { hasRole, runsPostgres, type Cluster, type Instance } from '../../../src/inventory/cluster.js';
 import { POSTGRES_PORT, POSTGRES_SERVICE, SOCKET_DIR, binDir } from '../../../src/products/postgres/layout.js';
-import { nodeActiveCommand } from '../../../src/products/repmgr/commands.js';
-import { REPMGR_SERVICE, repmgrPackages } from '../../../src/products/repmgr/layout.js';
+import { HostError } from '../../../src/errors.js';
+import type { MinorUpgrade } from '../../../roles/failoverManager.js';
 import { localPsqlCommand, pollLocalCommand } from '../psql.js';
 
 /** A package upgrade follows the target version (server, client) or the sources' candidate (the rest). */
@@ -23,7 +23,7 @@ export interface WatchedPackage {
 }
 
 /** The packages `m1 upgrade` looks at on a host, by the roles it plays. */
-export function watchedPackages(cluster: Cluster, instance: Instance): WatchedPackage[] {
+export function watchedPackages(cluster: Cluster, instance: Instance, manager: Pick<MinorUpgrade, 'packages'>): WatchedPackage[] {
   const v = cluster.postgresVersion;
   const out: WatchedPackage[] = [];
   const add = (follows: WatchedPackage['follows'], ...names: string[]) => {
@@ -32,7 +32,7 @@ export function watchedPackages(cluster: Cluster, instance: Instance): WatchedPa
   if (runsPostgres(instance, cluster.failoverManager)) {
     add('target', `postgresql-${v}`, `postgresql-client-${v}`);
     add('candidate', 'libpq5', 'postgresql-common', 'postgresql-client-common', 'barman-cli');
-    if (cluster.failoverManager === 'repmgr') add('candidate', ...repmgrPackages(v));
+    add('candidate', ...manager.packages(cluster));
   }
   if (hasRole(instance, 'barman')) {
     add('target', `postgresql-client-${v}`);
@@ -55,8 +55,8 @@ export function clientPackageName(cluster: Cluster): string {
  *   m1:installed:<name>=<version>  m1:candidate:<name>=<version>
  *   m1:offered=<version>  m1:server_version_num=<n>  m1:update-failed
  */
-export function versionsCommand(cluster: Cluster, instance: Instance, options: { refresh?: boolean } = {}): string {
-  const names = watchedPackages(cluster, instance).map((p) => p.name);
+export function versionsCommand(cluster: Cluster, instance: Instance, manager: Pick<MinorUpgrade, 'packages'>, options: { refresh?: boolean } = {}): string {
+  const names = watchedPackages(cluster, instance, manager).map((p) => p.name);
   names.forEach(assertPackageName);
   const lines = [
     ...(options.refresh === false ? [] : [`apt-get -q -o DPkg::Lock::Timeout=120 update >/dev/null 2>&1 || echo m1:update-failed`]),
@@ -111,7 +111,8 @@ export function serverVersionNumCommand(cluster: Cluster): string {
  * files are kept (confold), as deploy installs.
  */
 export function upgradePackagesCommand(packages: readonly { name: string; to: string }[]): string {
-  if (packages.length === 0) throw new Error('upgrade: no packages');
+  // Never called with none (the plan leaves a host without packages out); an empty install would be apt's usage error.
+  if (packages.length === 0) throw new HostError('upgrade: no packages to install');
   const specs = packages.map((p) => `${p.name}=${p.to}`);
   specs.forEach(assertPackageName);
   return [
@@ -132,21 +133,19 @@ export function downloadPackagesCommand(packages: readonly { name: string; to: s
 }
 
 /**
- * Postgres restarted onto the new binaries, the node's repmgrd stopped
- * around it (left running, it marks its node inactive in repmgr.nodes the
- * moment the server is gone, as deploy's restart avoids too) and started
- * again whatever the restart did; exit 0 once the server accepts
- * connections (within `waitS`).
+ * Postgres restarted onto the new binaries, the manager's units on the node
+ * stopped around it (repmgr: repmgrd) and started again whatever the restart
+ * did; exit 0 once the server accepts connections (within `waitS`).
  */
-export function restartPostgresCommand(cluster: Cluster, waitS = 120): string {
-  const repmgr = cluster.failoverManager === 'repmgr';
+export function restartPostgresCommand(cluster: Cluster, manager: Pick<MinorUpgrade, 'stoppedAround'>, waitS = 120): string {
+  const units = manager.stoppedAround;
   const ready = `${binDir(cluster.postgresVersion)}/pg_isready -q -h ${SOCKET_DIR} -p ${POSTGRES_PORT}`;
   return [
-    ...(repmgr ? [`systemctl stop ${REPMGR_SERVICE}`] : []),
+    ...(units.length ? [`systemctl stop ${quoteAll(units)}`] : []),
     `rc=1; if systemctl restart ${POSTGRES_SERVICE}; then`,
     `  i=0; while [ "$i" -lt ${waitS} ]; do if ${ready}; then rc=0; break; fi; i=$((i + 1)); sleep 1; done`,
     'fi',
-    ...(repmgr ? [`systemctl start ${REPMGR_SERVICE} || rc=1`] : []),
+    ...(units.length ? [`systemctl start ${quoteAll(units)} || rc=1`] : []),
     'exit $rc',
   ].join('\n');
 }
@@ -156,12 +155,7 @@ export const CURRENT_LSN_SQL = 'SELECT pg_current_wal_lsn()';
 
 /** Exit 0 once this standby streams and has replayed `lsn` (within `waitS`). */
 export function caughtUpCommand(cluster: Cluster, lsn: string, waitS = 120): string {
-  if (!/^[0-9A-F]+\/[0-9A-F]+$/i.test(lsn)) throw new Error(`not a WAL position: ${lsn}`);
+  if (!/^[0-9A-F]+\/[0-9A-F]+$/i.test(lsn)) throw new HostError(`the primary answered ${JSON.stringify(lsn)}, not a WAL position`);
   const sql = `SELECT coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false) AND pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`;
   return pollLocalCommand(cluster.postgresVersion, sql, 't', waitS * 2, 0.5);
-}
-
-/** Exit 0 once repmgr.nodes on `primary` has `host` active again (its repmgrd reconnected), within `waitS`. */
-export function repmgrActiveCommand(cluster: Cluster, primary: string, host: string, waitS = 60): string {
-  return `i=0; until ${nodeActiveCommand(cluster.postgresVersion, primary, host)}; do i=$((i + 1)); [ "$i" -ge ${waitS} ] && exit 1; sleep 1; done`;
 }

@@ -14,6 +14,10 @@ import {
 } from '../../../playbooks/operate/upgrade/steps.js';
 import { instanceByName, runsPostgres, type Cluster } from '../../../src/inventory/cluster.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
+import { MANAGERS } from '../../../roles/managers.js';
+import type { MinorUpgrade } from '../../../roles/failoverManager.js';
+
+const REPMGR = MANAGERS.repmgr.minorUpgrade as MinorUpgrade;
 
 const OLD = '15.18-0+deb12u1';
 const NEW = '15.20-0+deb12u1';
@@ -24,7 +28,7 @@ function versionsOf(c: Cluster, installed: Record<string, string> = {}, extra: P
   for (const i of c.instances) {
     const have = installed[i.name] ?? OLD;
     const pg = runsPostgres(i, c.failoverManager);
-    const names = watchedPackages(c, i).map((p) => p.name);
+    const names = watchedPackages(c, i, REPMGR).map((p) => p.name);
     const minor = (n: string) => ['postgresql-15', 'postgresql-client-15', 'libpq5'].includes(n);
     out[i.name] = {
       installed: Object.fromEntries(names.map((n) => [n, minor(n) ? have : '1.0-1'])),
@@ -41,7 +45,7 @@ function versionsOf(c: Cluster, installed: Record<string, string> = {}, extra: P
 function decide(opts: { live?: LiveSpec; wanted?: string; installed?: Record<string, string>; switchBack?: boolean; versions?: UpgradeInput['versions']; cluster?: Cluster } = {}) {
   const c = opts.cluster ?? fiveNodes();
   const status = evaluateStatus({ cluster: c, probes: probesFor(c, opts.live ?? HEALTHY), addresses: ADDRESSES, routes: clusterRoutes(c) });
-  return checkUpgrade({ cluster: c, status, versions: opts.versions ?? versionsOf(c, opts.installed), ...(opts.wanted ? { wanted: opts.wanted } : {}), ...(opts.switchBack ? { switchBack: true } : {}) });
+  return checkUpgrade({ cluster: c, manager: REPMGR, status, versions: opts.versions ?? versionsOf(c, opts.installed), ...(opts.wanted ? { wanted: opts.wanted } : {}), ...(opts.switchBack ? { switchBack: true } : {}) });
 }
 
 /** fiveNodes: a primary + pgbouncer; b, c replicas of a + pgbouncer; d cascaded from b; e barman + witness. */
@@ -99,12 +103,13 @@ describe('m1 upgrade: the order', () => {
 
 describe('m1 upgrade: refusals', () => {
   it('a major version in postgres_package_version: exit 2 (config.yml asks for a major upgrade), before any host is read', () => {
-    expect(upgradeStaticDecision(fiveNodes(), '16.6-0+deb13u1')).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/is PostgreSQL 16, the cluster runs PostgreSQL 15 .*a major upgrade, which m1 upgrade does not do/) });
+    expect(upgradeStaticDecision(fiveNodes(), REPMGR, '16.6-0+deb13u1')).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/is PostgreSQL 16, the cluster runs PostgreSQL 15 .*a major upgrade, which m1 upgrade does not do/) });
     expect(decide({ wanted: '16.6-0+deb13u1' }).kind).toBe('usage');
-    expect(upgradeStaticDecision(fiveNodes(), NEW)).toBeUndefined();
+    expect(upgradeStaticDecision(fiveNodes(), REPMGR, NEW)).toBeUndefined();
   });
   it('a Patroni cluster: exit 2 (not driven yet)', () => {
-    expect(upgradeStaticDecision({ ...fiveNodes(), failoverManager: 'patroni' }, NEW)).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/repmgr clusters only/) });
+    expect(upgradeStaticDecision(fiveNodes(), MANAGERS.patroni.minorUpgrade, NEW)).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/repmgr clusters only so far; op runs Patroni: Patroni restarts its Postgres itself/) });
+    expect(upgradeStaticDecision(fiveNodes(), MANAGERS.efm.minorUpgrade, NEW)).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/repmgr clusters only so far/) });
   });
   const refusals: [string, Parameters<typeof decide>[0], RegExp][] = [
     ['an unhealthy cluster (a replica stopped)', { wanted: NEW, live: { ...HEALTHY, stopped: ['op-c'] } }, /^the cluster is not healthy: .*op-c/],
@@ -125,7 +130,7 @@ describe('m1 upgrade: refusals', () => {
 describe('m1 upgrade: commands', () => {
   const c = fiveNodes();
   it('watches the server, client and companions on a Postgres host; Barman and PgBouncer where they run', () => {
-    expect(watchedPackages(c, instanceByName(c, 'op-a')!).map((p) => `${p.name}:${p.follows}`)).toEqual([
+    expect(watchedPackages(c, instanceByName(c, 'op-a')!, REPMGR).map((p) => `${p.name}:${p.follows}`)).toEqual([
       'postgresql-15:target',
       'postgresql-client-15:target',
       'libpq5:candidate',
@@ -136,7 +141,7 @@ describe('m1 upgrade: commands', () => {
       'repmgr-common:candidate',
       'pgbouncer:candidate',
     ]);
-    expect(watchedPackages(c, instanceByName(c, 'op-e')!).map((p) => p.name)).toEqual(expect.arrayContaining(['barman', 'postgresql-client-15']));
+    expect(watchedPackages(c, instanceByName(c, 'op-e')!, REPMGR).map((p) => p.name)).toEqual(expect.arrayContaining(['barman', 'postgresql-client-15']));
   });
   it('upgrades exactly the versions planned, never installs or downgrades', () => {
     expect(upgradePackagesCommand([{ name: 'postgresql-15', to: NEW }, { name: 'libpq5', to: NEW }])).toBe(
@@ -145,8 +150,9 @@ describe('m1 upgrade: commands', () => {
     expect(() => upgradePackagesCommand([{ name: 'postgresql-15', to: '1; rm -rf /' }])).toThrow(/not a Debian package name/);
   });
   it('restarts Postgres with its repmgrd stopped around it, started again whatever the restart did', () => {
-    const cmd = restartPostgresCommand(c, 3);
+    const cmd = restartPostgresCommand(c, REPMGR, 3);
     expect(cmd.split('\n')[0]).toBe('systemctl stop repmgr');
+    expect(REPMGR.rejoined(c, 'op-a', 'op-b', 60)).toMatch(/SELECT active FROM repmgr\.nodes WHERE node_name = .*op-b/);
     expect(cmd).toMatch(/systemctl start repmgr \|\| rc=1\nexit \$rc$/);
   });
   it('waits for a streaming standby that replayed the position; refuses what is no position', () => {
@@ -154,8 +160,8 @@ describe('m1 upgrade: commands', () => {
     expect(() => caughtUpCommand(c, "0/1'; DROP")).toThrow(/not a WAL position/);
   });
   it('reads versions with a shell that runs (sh -n) and parses what it prints', () => {
-    execFileSync('sh', ['-n', '-c', versionsCommand(c, instanceByName(c, 'op-a')!)]);
-    execFileSync('sh', ['-n', '-c', restartPostgresCommand(c)]);
+    execFileSync('sh', ['-n', '-c', versionsCommand(c, instanceByName(c, 'op-a')!, REPMGR)]);
+    execFileSync('sh', ['-n', '-c', restartPostgresCommand(c, REPMGR)]);
     const v = parseVersions(
       ['m1:installed:postgresql-15=15.18-0+deb12u1', 'm1:candidate:postgresql-15=15.20-0+deb12u1', 'm1:offered=15.20-0+deb12u1', 'm1:offered=15.18-0+deb12u1', 'm1:server_version_num=150018', 'noise'].join('\n'),
     );
@@ -169,7 +175,7 @@ describe('m1 upgrade: commands', () => {
       return;
     }
     // Without apt-get update (no root here) and psql: only the package loop.
-    const cmd = versionsCommand(c, instanceByName(c, 'op-e')!).split('\n').filter((l) => !l.startsWith('apt-get') && !l.startsWith('n=')).join('\n').replace(/for p in [^;]*;/, "for p in dpkg no-such-package-m1;");
+    const cmd = versionsCommand(c, instanceByName(c, 'op-e')!, REPMGR).split('\n').filter((l) => !l.startsWith('apt-get') && !l.startsWith('n=')).join('\n').replace(/for p in [^;]*;/, "for p in dpkg no-such-package-m1;");
     out = execFileSync('sh', ['-c', cmd]).toString();
     const v = parseVersions(out);
     expect(Object.keys(v.installed)).toEqual(['dpkg']);
