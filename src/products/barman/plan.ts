@@ -120,10 +120,12 @@ export function barmanPlan(p: BarmanPlanInput): BarmanStep[] {
  * old timeline at a position the new primary may not serve, so streaming
  * restarts at the new slot's position on the new timeline. `barman cron`
  * (every minute) may start receive-wal again between the two; Barman's reset
- * then only says "Process is still running" (exit 0), so stop and retry, a
- * bounded number of times.
+ * then only says "Process is still running" (exit 0), and on a loaded host
+ * pg_receivewal can take seconds to exit after the stop: so stop and retry,
+ * about a second apart, a bounded number of times (5 were not enough at a
+ * load of 16 on 2 cores).
  */
-export function stopAndResetReceiveWal(server: string, attempts = 5): string {
+export function stopAndResetReceiveWal(server: string, attempts = 20): string {
   return [
     `i=0`,
     `while [ "$i" -lt ${attempts} ]; do`,
