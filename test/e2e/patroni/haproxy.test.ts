@@ -108,7 +108,8 @@ describe('Patroni + HAProxy: first deploy', () => {
     const primary = tc.cluster.instances.find((i) => hasRole(i, 'primary'))!.name;
     expect(status.leader).toBe(primary);
     const replicas = status.members.filter((m) => m.role === 'replica');
-    expect(replicas.map((m) => [m.name, m.state])).toEqual(data.filter((d) => d !== primary).map((d) => [d, 'running']));
+    // patronictl orders members by name, data by node number: compared as sets.
+    expect(replicas.map((m) => [m.name, m.state]).sort()).toEqual(data.filter((d) => d !== primary).map((d) => [d, 'running']).sort());
     // Barman streams too (application_name barman_streaming): only the members count here.
     const streaming = async (host: string) => (await localSql(tc, host, `SELECT application_name || '|' || state FROM pg_stat_replication ORDER BY 1`)).split('\n').filter((l) => data.includes(l.split('|')[0]!));
     expect(await streaming(primary)).toEqual([`${data[1]}|streaming`]);
