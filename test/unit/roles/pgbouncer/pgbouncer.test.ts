@@ -95,6 +95,8 @@ describe('pgbouncer.service', () => {
     expect(unit).toMatch(/^User=postgres$/m);
     expect(unit).toMatch(/^ExecStart=\/usr\/sbin\/pgbouncer \/etc\/pgbouncer\/pgbouncer\.ini$/m);
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    // A PgBouncer killed by a reload sent before it handles SIGHUP (a clean exit to systemd) starts again.
+    expect(unit).toMatch(/^RestartForceExitStatus=SIGHUP$/m);
     expect(unit).not.toContain(' -d ');
   });
   it('is Type=notify only for a binary built with systemd support (Debian 11 has none)', () => {
