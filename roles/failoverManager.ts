@@ -57,6 +57,14 @@ export interface PostgresManagement {
    * fact on the node. The answer goes into the host's live facts (`rejoin`).
    */
   rejoinReason?(cluster: Cluster, live: LiveState, hosts: Readonly<Record<string, HostLiveFacts>>, i: Instance, read: <T>(def: FactDef<T>) => Promise<T>): Promise<string | undefined>;
+  /**
+   * On the live primary `i`, what keeps the nodes this run rewinds (live
+   * facts `rejoin`) from counting against it while they are stopped (repmgr:
+   * its runtime fence's planned-out list); undefined when nobody is rewound or
+   * the primary has no such fence. Deploy runs it on the primary even when
+   * the run is limited to the rewound host (m1 rejoin).
+   */
+  plannedOut?(ctx: DeployContext, i: Instance): Operation | undefined;
   /** Rejoins the host as a standby of the live primary (rewound) when its live facts say so (`rejoin`), before the role converges it. */
   rejoinAsStandby?(ctx: DeployContext, i: Instance, h: HostContext): Yielded;
   /** Whether the manager runs this host's server now: the role then leaves its conf files and service alone. */

@@ -15,6 +15,7 @@ import {
   acquireLock,
   connectorsFromInventory,
   defineFact,
+  defineRole,
   progressReporter,
   Secrets,
   stderrTail,
@@ -35,6 +36,7 @@ import { certificateNames } from '../../src/products/postgres/certificates.js';
 import { sshKnownHosts, ensureServiceKey, serviceKeyFile, type ServiceUser } from '../../src/products/system/sshKeys.js';
 import { deployPlaybook } from './playbook.js';
 import type { ClusterTls, DeployContext, HostLiveFacts } from '../../roles/context.js';
+import type { FailoverManager } from '../../roles/failoverManager.js';
 import { managerFor } from '../../roles/managers.js';
 import { buildGatherCommand, parseGather, type GatheredHost } from './gather.js';
 import { hostLiveFacts, liveTopology } from './live.js';
@@ -220,6 +222,20 @@ export function withoutHosts(playbook: Playbook, hosts: readonly string[]): Play
   return { ...playbook, stages };
 }
 
+/**
+ * A run limited to a node it rewinds (m1 rejoin) leaves the live primary out,
+ * yet the primary's fence must not count that node while it is stopped: the
+ * manager's planned-out step runs on the primary first, alone.
+ */
+export function withPlannedOut(playbook: Playbook, ctx: DeployContext, manager: FailoverManager, leftOut: readonly string[]): Playbook {
+  const primary = ctx.live.primary;
+  if (primary === undefined || !leftOut.includes(primary)) return playbook;
+  const i = ctx.cluster.instances.find((x) => x.name === primary);
+  const op = i && manager.postgres(ctx.cluster).plannedOut?.(ctx, i);
+  if (!op) return playbook;
+  return { ...playbook, stages: [{ name: 'planned out', hosts: [primary], roles: [defineRole('fence', () => [op])] }, ...playbook.stages] };
+}
+
 /** The run's last line; `totalMs`: the whole deploy, config.yml read to the end (provision and facts included). */
 function summaryLine(cluster: string, result: RunResult, check: boolean, totalMs: number): string {
   const changedHosts = Object.entries(result.recap).filter(([, r]) => r.changed > 0);
@@ -356,7 +372,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const playbook = deployPlaybook(ctx, manager, { restartOrder: settings.restartOrder, gate });
     const limit = options.limit;
     const leftOut = limit ? cluster.instances.map((i) => i.name).filter((n) => !limit.includes(n)) : [];
-    const result = await engine.run(withoutHosts(playbook, [...unprovisioned, ...leftOut]));
+    const result = await engine.run(withPlannedOut(withoutHosts(playbook, [...unprovisioned, ...leftOut]), ctx, manager, leftOut));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check, performance.now() - t0);
     write(`${summary}\n`);

@@ -12,7 +12,7 @@ import { NOTHING_LIVE, type LiveState } from '../../src/inventory/liveTopology.j
 import { deployContext, twoLocationCluster } from '../../test/unit/roles/fixtures.js';
 import { patroniCluster } from '../../test/unit/roles/patroni/fixture.js';
 import { cascadedLayout, defaultLayout } from '../../test/unit/roles/efm/clusters.js';
-import { withoutHosts } from './deploy.js';
+import { withPlannedOut, withoutHosts } from './deploy.js';
 import { DEPLOY_PASSWORD_USERS, ensurePasswords } from './passwords.js';
 import { deployPlaybook } from './playbook.js';
 
@@ -48,6 +48,44 @@ describe('the deploy playbook, repmgr', () => {
     const p = withoutHosts(playbook(context(twoLocationCluster())), ['delta', 'epsilon']);
     expect(p.stages.map((s) => s.name)).toEqual(['common', 'primary', 'replicas', 'pgbouncer']);
     expect(p.stages.flatMap((s) => s.hosts)).not.toContain('delta');
+  });
+});
+
+describe('a run limited to a node it rewinds (m1 rejoin)', () => {
+  const live: LiveState = { ...NOTHING_LIVE, primary: 'alpha', upstreams: { beta: 'alpha', gamma: 'alpha', delta: 'gamma' } };
+  const up = { reachable: true, postgresRunning: true, dataDirInitialised: true } as const;
+  const ctxWith = (rejoin: string | undefined) =>
+    context(twoLocationCluster(), live, {
+      hosts: {
+        alpha: { ...up, inRecovery: false },
+        beta: { ...up, inRecovery: true, ...(rejoin ? { rejoin } : {}) },
+        gamma: { ...up, inRecovery: true },
+        delta: { ...up, inRecovery: true },
+      },
+    });
+  const limited = (ctx: DeployContext, limit: string[]) => {
+    const leftOut = ctx.cluster.instances.map((i) => i.name).filter((n) => !limit.includes(n));
+    return withPlannedOut(withoutHosts(playbook(ctx), leftOut), ctx, managerFor(ctx.cluster), leftOut);
+  };
+  const firstOp = async (p: Playbook) => {
+    const st = p.stages[0]!;
+    const roles = typeof st.roles === 'function' ? st.roles(st.hosts[0]!) : st.roles;
+    const tasks = await roles[0]!.tasks({} as never);
+    return [...(tasks as Iterable<{ name: string }>)][0]!;
+  };
+
+  it("first writes the live primary's planned-out list naming the rewound node, on the primary alone", async () => {
+    const p = limited(ctxWith('a running standby off the primary\'s timeline'), ['beta']);
+    expect(p.stages[0]).toMatchObject({ name: 'planned out', hosts: ['alpha'] });
+    expect(p.stages.slice(1).flatMap((s) => s.hosts)).not.toContain('alpha');
+    const op = await firstOp(p);
+    expect(op.name).toMatch(/fence of alpha: beta \(rewound by this deploy\)/);
+  });
+
+  it('adds nothing when nobody is rewound, or when the primary runs in the same deploy (its repmgr role writes the list)', () => {
+    expect(limited(ctxWith(undefined), ['beta']).stages.map((s) => s.name)).not.toContain('planned out');
+    const all = ctxWith('a former primary');
+    expect(limited(all, all.cluster.instances.map((i) => i.name)).stages.map((s) => s.name)).not.toContain('planned out');
   });
 });
 

@@ -22,6 +22,7 @@ import { rejoinCommand } from '../../src/products/repmgr/rejoin.js';
 import { REWIND_REPORT_PREFIX } from '../../src/products/repmgr/rewindReport.js';
 import { dropInactiveSlotSql, ensurePhysicalSlotSql, repmgrSlotName } from '../../src/products/repmgr/sql.js';
 import { repmgrFileOps } from './files.js';
+import { plannedOutOp } from './fence.js';
 
 /** A data node (not the witness) of a cluster where repmgr runs: the hosts that could run as a second primary. */
 export function repmgrDataNode(cluster: Cluster, i: Instance): boolean {
@@ -147,5 +148,6 @@ export function repmgrPostgres(cluster: Cluster): PostgresManagement {
     fence: fenceFor,
     rejoinReason,
     rejoinAsStandby,
+    plannedOut: plannedOutOp,
   };
 }
