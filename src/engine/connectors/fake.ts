@@ -4,7 +4,10 @@
  * its stdin so tests can assert what an operation ran. A command no rule
  * matches throws UnexpectedCommandError naming it: a test declares every
  * command it expects, so a changed or extra command cannot pass unnoticed.
+ * A joined read (commands/joinedReads.ts) is recorded once and each of its
+ * parts answered by the rules, as the shell would.
  */
+import { joinedReadsOutput, splitJoinedReads } from '../commands/joinedReads.js';
 import type { CommandResult, Connector, RunOptions } from './types.js';
 
 /** A command the test did not declare; a plain Error, so no engine path treats it as a host's failure. */
@@ -48,6 +51,15 @@ export class FakeConnector implements Connector {
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     const stdin = options.stdin === undefined ? undefined : options.stdin.toString();
     this.commands.push(stdin === undefined ? { command } : { command, stdin });
+    const joined = splitJoinedReads(command);
+    if (joined) {
+      const parts = joined.commands.map((c) => this.answer(c));
+      return { code: 0, stdout: joinedReadsOutput(joined.token, parts.map((p) => ({ stdout: p.stdout, code: p.code }))), stderr: parts.map((p) => p.stderr).join('') };
+    }
+    return this.answer(command, stdin);
+  }
+
+  private answer(command: string, stdin?: string): CommandResult {
     const rule = this.rules.find((r) => (typeof r.match === 'function' ? r.match(command) : r.match.test(command)));
     if (!rule) {
       const error = new UnexpectedCommandError(this.host, command);

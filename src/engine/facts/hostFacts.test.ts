@@ -5,7 +5,7 @@ import { defineFact } from './fact.js';
 import { HostFacts } from './hostFacts.js';
 
 describe('HostFacts', () => {
-  it('batches every stat, content and service need into one command each', async () => {
+  it('reads every stat, content and service need in one command', async () => {
     const fake = new FakeConnector('h')
       .on(/^set --; .*stat -c/, { stdout: 'regular file|644|root|root|2|/a\ndirectory|755|root|root|4096|/d\n--m1-hashes--\n' + 'f'.repeat(64) + '  /a\n' })
       .on(/stat -L -c/, { stdout: `2|/a\n--m1-contents--\n${Buffer.from('hi').toString('base64')}` })
@@ -15,16 +15,30 @@ describe('HostFacts', () => {
       { kind: 'stat', path: '/a' }, { kind: 'stat', path: '/d' }, { kind: 'stat', path: '/missing' },
       { kind: 'content', path: '/a' }, { kind: 'service', unit: 'x' }, { kind: 'service', unit: 'y.service' },
     ]);
-    expect(fake.commands).toHaveLength(3);
+    expect(fake.commands).toHaveLength(1);
+    expect(fake.commands[0]!.command).toMatch(/stat -c .*--m1-part-.*stat -L -c .*--m1-part-.*systemctl show .*--m1-part-/);
     expect((await f.stat('/a'))?.sha256).toBe('f'.repeat(64));
     expect((await f.stat('/d'))?.type).toBe('directory');
     expect(await f.stat('/missing')).toBeNull();
     expect((await f.content('/a'))?.toString()).toBe('hi');
     expect((await f.service('y')).activeState).toBe('inactive');
-    expect(fake.commands).toHaveLength(3); // all served from the cache
+    expect(fake.commands).toHaveLength(1); // all served from the cache
     f.invalidatePaths('/a');
     await f.stat('/a');
-    expect(fake.commands).toHaveLength(4);
+    expect(fake.commands).toHaveLength(2);
+    expect(fake.commands[1]!.command).toMatch(/^set --; /);
+  });
+
+  it("reads a part of the joined read again on its own when it failed, and reports that read's error", async () => {
+    const fake = new FakeConnector('h')
+      .on(/^set --; .*stat -c/, { stdout: 'regular file|644|root|root|2|/a\n--m1-hashes--\n' + 'f'.repeat(64) + '  /a\n' })
+      .on(/^systemctl show/, { code: 1, stderr: 'Failed to connect to bus\n' });
+    const f = new HostFacts(fake);
+    await f.prefetch([{ kind: 'stat', path: '/a' }, { kind: 'service', unit: 'x' }]);
+    expect((await f.stat('/a'))?.size).toBe(2);
+    await expect(f.service('x')).rejects.toThrow(/reading service states: `systemctl show .*` exited 1: Failed to connect to bus/);
+    // the joined read, then systemctl alone (read again by the reader: a failed read is not cached); the stat came from the joined read
+    expect(fake.commands.map((c) => c.command.slice(0, 15))).toEqual([expect.stringMatching(/^\( set --/), 'systemctl show ', 'systemctl show ']);
   });
 
   it('shares one command between concurrent readers and reports failures with the command', async () => {

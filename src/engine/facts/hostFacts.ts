@@ -1,7 +1,8 @@
 /**
  * The fact cache of one host for one run. Reads are batched: `prefetch`
- * takes what a list of operations will need and fetches each kind in one
- * command (all file stats together, all service states together...).
+ * takes what a list of operations will need and fetches it in one
+ * command (file stats, contents and service states together, each kind in
+ * its own part: commands/joinedReads.ts).
  * Operations that change something invalidate the facts they touched.
  */
 import { buildOsRelease, parseOsRelease, type OsRelease } from '../commands/osRelease.js';
@@ -10,6 +11,7 @@ import { buildReadFiles, parseReadFiles } from '../commands/readFiles.js';
 import { buildStatFiles, parseStatFiles, type FileStat } from '../commands/statFiles.js';
 import { buildServiceQuery, parseServiceQuery, unitName, type ServiceState } from '../commands/systemctl.js';
 import { buildAccountsQuery, parseAccountsQuery, type Accounts } from '../commands/users.js';
+import { buildJoinedReads, joinedReadsToken, parseJoinedReads } from '../commands/joinedReads.js';
 import type { CommandResult, Connector } from '../connectors/types.js';
 import { FactError, type FactDef, type FactNeed } from './fact.js';
 
@@ -56,10 +58,50 @@ export class HostFacts {
       else if (n.kind === 'os') others.push(this.os());
     }
     const work: Promise<unknown>[] = [...others];
-    if (stat.size) work.push(this.fetchStats([...stat]));
-    if (content.size) work.push(this.fetchContents([...content]));
-    if (units.size) work.push(this.fetchServices([...units]));
+    const kinds = [stat, content, units].filter((k) => k.size > 0);
+    if (kinds.length > 1 && kinds.every((k) => k.size <= BATCH)) {
+      work.push(this.fetchJoined([...stat], [...content], [...units]));
+    } else {
+      if (stat.size) work.push(this.fetchStats([...stat]));
+      if (content.size) work.push(this.fetchContents([...content]));
+      if (units.size) work.push(this.fetchServices([...units]));
+    }
     await Promise.all(work);
+  }
+
+  /**
+   * Stats, contents and service states in one command (one exec on the host
+   * instead of up to three: at 50 hosts the processes each exec starts there
+   * are most of a converged run). A part that fails or does not parse is
+   * read again on its own, which reports its error as it always did.
+   */
+  private fetchJoined(paths: string[], files: string[], units: string[]): Promise<void> {
+    type Part = { keys: string[]; command: string; cache: Map<string, Promise<unknown>>; parse: (stdout: string) => Map<string, unknown>; alone: (keys: string[]) => Promise<Map<string, unknown>> };
+    const parts: Part[] = [];
+    if (paths.length) parts.push({ keys: paths, command: buildStatFiles(paths), cache: this.stats, parse: (o) => parseStatFiles(paths, o), alone: (k) => this.readStats(k) });
+    if (files.length) parts.push({ keys: files, command: buildReadFiles(files), cache: this.contents, parse: (o) => parseReadFiles(files, o), alone: (k) => this.readContents(k) });
+    if (units.length) parts.push({ keys: units, command: buildServiceQuery(units), cache: this.services, parse: (o) => parseServiceQuery(units, o), alone: (k) => this.readServices(k) });
+    const token = joinedReadsToken();
+    this.reads++;
+    const joined = this.connector
+      .run(buildJoinedReads(parts.map((p) => p.command), token), { idempotent: true, timeoutMs: READ_TIMEOUT_MS })
+      .then((r) => parseJoinedReads(parts.length, token, r.stdout));
+    return Promise.all(
+      parts.map((part, n) => {
+        const all = joined
+          .then((outs) => {
+            const out = outs[n]!;
+            if (out.code !== 0) throw new Error(`exit ${out.code}`);
+            return part.parse(out.stdout);
+          })
+          .catch(() => part.alone(part.keys));
+        this.cacheEach(part.keys, part.cache, all);
+        return all.then(
+          () => undefined,
+          () => undefined, // the error reaches whoever awaits the key
+        );
+      }),
+    ).then(() => undefined);
   }
 
   /** A path's type, mode, owner, group, size and sha256, or null when it does not exist. */
@@ -135,30 +177,36 @@ export class HostFacts {
   }
 
   private fetchStats(paths: string[]): Promise<void> {
-    return this.batched(paths, this.stats, async (chunk) => {
-      const r = await this.read('file status', buildStatFiles(chunk));
-      return parseStatFiles(chunk, r.stdout);
-    });
+    return this.batched(paths, this.stats, (chunk) => this.readStats(chunk));
+  }
+
+  private async readStats(chunk: string[]): Promise<Map<string, FileStat | null>> {
+    const r = await this.read('file status', buildStatFiles(chunk));
+    return parseStatFiles(chunk, r.stdout);
   }
 
   private fetchContents(paths: string[]): Promise<void> {
-    return this.batched(paths, this.contents, async (chunk) => {
-      const command = buildReadFiles(chunk);
-      const r = await this.read('file contents', command);
-      try {
-        return parseReadFiles(chunk, r.stdout);
-      } catch {
-        // a file changed between its size and its content: read once more
-        return parseReadFiles(chunk, (await this.read('file contents', command)).stdout);
-      }
-    });
+    return this.batched(paths, this.contents, (chunk) => this.readContents(chunk));
+  }
+
+  private async readContents(chunk: string[]): Promise<Map<string, Buffer | null>> {
+    const command = buildReadFiles(chunk);
+    const r = await this.read('file contents', command);
+    try {
+      return parseReadFiles(chunk, r.stdout);
+    } catch {
+      // a file changed between its size and its content: read once more
+      return parseReadFiles(chunk, (await this.read('file contents', command)).stdout);
+    }
   }
 
   private fetchServices(units: string[]): Promise<void> {
-    return this.batched(units, this.services, async (chunk) => {
-      const r = await this.read('service states', buildServiceQuery(chunk));
-      return parseServiceQuery(chunk, r.stdout);
-    });
+    return this.batched(units, this.services, (chunk) => this.readServices(chunk));
+  }
+
+  private async readServices(chunk: string[]): Promise<Map<string, ServiceState>> {
+    const r = await this.read('service states', buildServiceQuery(chunk));
+    return parseServiceQuery(chunk, r.stdout);
   }
 
   /** Puts a pending promise for every key into the cache at once, so concurrent readers share one command. */
@@ -168,18 +216,23 @@ export class HostFacts {
     await Promise.all(
       chunks.map((chunk) => {
         const all = fetch(chunk);
-        for (const k of chunk) {
-          const one = all.then((m) => m.get(k) as T);
-          cache.set(k, one);
-          one.catch(() => {
-            if (cache.get(k) === one) cache.delete(k);
-          });
-        }
+        this.cacheEach(chunk, cache, all);
         return all.then(
           () => undefined,
           () => undefined, // the error reaches whoever awaits the key
         );
       }),
     );
+  }
+
+  /** Each key's entry: its value once `all` answers; a failed read is not cached. */
+  private cacheEach<T>(keys: readonly string[], cache: Map<string, Promise<T>>, all: Promise<Map<string, T>>): void {
+    for (const k of keys) {
+      const one = all.then((m) => m.get(k) as T);
+      cache.set(k, one);
+      one.catch(() => {
+        if (cache.get(k) === one) cache.delete(k);
+      });
+    }
   }
 }

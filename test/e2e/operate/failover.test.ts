@@ -151,6 +151,8 @@ describe('scenario 4: failover, then deploy follows the new primary', () => {
     // The crash left WAL on the old primary past the fork: said before the rewind, and kept.
     expect(r.out).toMatch(/rewind report:/);
     expect(r.out).toContain(`${oldPrimary} is a standby streaming from ${replica}`);
+    // The run was limited to the old primary, yet it told the new primary's fence first not to count it while stopped.
+    expect((await c.ssh(replica, 'cat /run/m1-fence/planned-out')).stdout).toMatch(new RegExp(`^${oldPrimary} \\d+$`, 'm'));
     // Only the host rejoined: Barman still backs up the old primary until the next deploy, and the output says so.
     expect(r.out).toContain(`Barman server ${server} on ${barmanHost} backs up ${oldPrimary}, not the primary ${replica}; run m1 deploy to retarget it`);
     expect(await recovery(oldPrimary)).toBe('t');
