@@ -237,6 +237,31 @@ export interface MinorUpgrade {
   restartFor(cluster: Cluster): string[];
   /** On the restarted node, as root: exit 0 once the manager counts it in again (`primary`: the live primary), within `waitS`. */
   rejoined(cluster: Cluster, primary: string, host: string, waitS: number): string;
+  /**
+   * Whether automatic failover is paused around the replicas' restarts
+   * (repmgr: yes, repmgrd would act on a server that went away on purpose).
+   * Where false the manager restarts the node itself, knowing why (Patroni).
+   */
+  readonly pausesFailover: boolean;
+  /** The stored password the restart commands need (Patroni: the REST API's), if any. */
+  readonly secret?: string;
+  /**
+   * The commands that restart the node's server onto the new binaries, run
+   * in order as root on it (each must exit 0); `upgraded`: the packages just
+   * upgraded there. Absent: m1's postgres unit restarted with `stoppedAround`
+   * stopped around it.
+   */
+  restart?(cluster: Cluster, instance: Instance, upgraded: readonly string[], secret: string | undefined): UpgradeCommand[];
+}
+
+/** One command of a node's restart in m1 upgrade. */
+export interface UpgradeCommand {
+  /** How progress lines and errors name it. */
+  name: string;
+  command: string;
+  /** Data for its stdin (Patroni: curl's options, the REST password among them): never shown or logged. */
+  stdin?: string;
+  timeoutMs: number;
 }
 
 export interface NoMinorUpgrade {
@@ -344,6 +369,13 @@ export interface FailoverManager {
     plan: { primary: string; target: string; failoverPaused?: boolean; cascaded?: readonly { host: string; upstream: string }[] },
     addresses: Readonly<Record<string, string>>,
   ): SwitchoverStep[];
+  /**
+   * The member this replica streams from whichever node is the primary
+   * (Patroni: its `replicatefrom` tag), else undefined. A replica pinned to
+   * the old primary stays under it after a switchover, cascaded, instead of
+   * following the target (repmgr's siblings all follow: no pin).
+   */
+  pinnedUpstream?(cluster: Cluster, instance: Instance): string | undefined;
   /** Checks of the manager's own after a switchover (repmgr: its witnesses follow the target), from its view then. */
   switchoverChecks(plan: { target: string; witnesses: readonly string[] }, view: FmView): ManagerCheck[];
 

@@ -84,6 +84,6 @@ export const efmManager: FailoverManager = {
   removal: efmRemoval,
   minorUpgrade: {
     unsupported: (cluster) =>
-      `m1 upgrade drives repmgr clusters only so far; ${cluster.name} runs EFM: m1 upgrade does not drive EFM clusters yet; upgrade host by host by hand (replicas first: apt-get install --only-upgrade, restart, then a switchover)`,
+      `m1 upgrade drives repmgr and Patroni clusters; ${cluster.name} runs EFM: m1 upgrade does not drive EFM clusters yet; upgrade host by host by hand (replicas first: apt-get install --only-upgrade, restart, then a switchover)`,
   },
 };

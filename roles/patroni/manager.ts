@@ -13,6 +13,7 @@ import { effectivePrimary } from '../../src/inventory/liveTopology.js';
 import { etcdMembers } from '../../src/products/etcd/members.js';
 import { patroniMembers } from '../../src/products/patroni/members.js';
 import { patroniOwnsPostgres } from '../../src/products/patroni/ownership.js';
+import { replicateFrom } from '../../src/products/patroni/localConfig.js';
 import { patroniRestPort, patroniServiceName } from '../../src/products/patroni/settings.js';
 import { etcdAuthRole, etcdHealthRole, etcdPasswordsRole, etcdPeerTlsRole, etcdRole, etcdSettingsRole } from '../etcd/role.js';
 import { ETCD_PATRONI_SECRET, ETCD_ROOT_SECRET } from '../../src/products/etcd/auth.js';
@@ -24,6 +25,7 @@ import { PATRONI_REST_SECRET, patroniRole, patroniSettingsRole } from './role.js
 import { patroniProblem, patroniView } from './status.js';
 import { patroniSteps } from './switchover.js';
 import { patroniRemoval } from './removal.js';
+import { patroniMinorUpgrade } from './upgrade.js';
 
 /**
  * Patroni clones its replicas itself (create_replica_methods: basebackup)
@@ -91,6 +93,8 @@ export const patroniManager: FailoverManager = {
   pause: patroniPause,
 
   switchoverSteps: (cluster, plan) => patroniSteps(cluster, plan.primary, plan.target),
+  // Patroni's replicatefrom holds a replica under its member, leader or not (ha.py _get_node_to_follow).
+  pinnedUpstream: replicateFrom,
   switchoverChecks: () => [],
   voters: 'etcd',
   rejoin: {
@@ -99,8 +103,5 @@ export const patroniManager: FailoverManager = {
       `If it stays down, start Patroni there (m1 deploy ${cluster.dir} starts a stopped service) and watch m1 status; patronictl reinit rebuilds a member that cannot rewind (its data is discarded)`,
   },
   removal: patroniRemoval,
-  minorUpgrade: {
-    unsupported: (cluster) =>
-      `m1 upgrade drives repmgr clusters only so far; ${cluster.name} runs Patroni: Patroni restarts its Postgres itself (patronictl restart), which m1 upgrade does not drive yet; upgrade host by host by hand (replicas first: apt-get install --only-upgrade, restart, then a switchover)`,
-  },
+  minorUpgrade: patroniMinorUpgrade,
 };

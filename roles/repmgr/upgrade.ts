@@ -12,6 +12,7 @@ import { REPMGR_SERVICE, repmgrPackages } from '../../src/products/repmgr/layout
 export const repmgrMinorUpgrade: MinorUpgrade = {
   packages: (cluster) => repmgrPackages(cluster.postgresVersion),
   stoppedAround: [REPMGR_SERVICE],
+  pausesFailover: true,
   restartFor: (cluster) => [`postgresql-${cluster.postgresVersion}-repmgr`],
   rejoined: (cluster, primary, host, waitS) =>
     `i=0; until ${nodeActiveCommand(cluster.postgresVersion, primary, host)}; do i=$((i + 1)); [ "$i" -ge ${waitS} ] && exit 1; sleep 1; done`,

@@ -8,6 +8,7 @@ import { formatBytes } from '../../../src/products/postgres/lsn.js';
 import type { ClusterStatus } from '../health.js';
 import { isDataNode } from '../probe/spec.js';
 import { DEFAULT_MAX_LAG } from './maxLag.js';
+import { managerFor } from '../../../roles/managers.js';
 
 export interface SwitchoverPlan {
   /** The live primary, demoted to a replica of `target`. */
@@ -15,7 +16,7 @@ export interface SwitchoverPlan {
   target: string;
   /** Replicas streaming from the primary (other than the target): they must follow the target. */
   siblings: string[];
-  /** Replicas streaming from another replica: they keep their upstream. */
+  /** Replicas streaming from another replica, or pinned to the old primary by the manager (Patroni's replicatefrom): they keep their upstream. */
   cascaded: { host: string; upstream: string }[];
   /** repmgr witnesses: registered against the new primary afterwards. */
   witnesses: string[];
@@ -73,13 +74,23 @@ export function checkSwitchover(cluster: Cluster, status: ClusterStatus, target:
   if (lag === undefined) return refuse(`the lag of ${target} behind ${primary} cannot be told (no WAL position read); run m1 status`);
   if (lag > maxLag) return refuse(`${target} is ${formatBytes(lag)} (${lag} bytes) behind ${primary}, over --max-lag ${maxLag}; wait until it catches up (m1 status shows the lag), or raise --max-lag`);
 
+  // A replica the manager pins to the old primary (Patroni's replicatefrom) stays under it, cascaded, instead of following the target.
+  const manager = managerFor(cluster);
+  const pinned = (x: string) => {
+    const inst = instanceByName(cluster, x);
+    return inst !== undefined && manager.pinnedUpstream?.(cluster, inst) === primary;
+  };
+  const direct = replicasOf(primary).filter((x) => x !== target);
   return {
     ok: true,
     plan: {
       primary,
       target,
-      siblings: replicasOf(primary).filter((x) => x !== target),
-      cascaded: status.hosts.filter((x) => x.live === 'replica' && x.upstream !== undefined && x.upstream !== primary).map((x) => ({ host: x.host, upstream: x.upstream! })),
+      siblings: direct.filter((x) => !pinned(x)),
+      cascaded: [
+        ...direct.filter(pinned).map((x) => ({ host: x, upstream: primary })),
+        ...status.hosts.filter((x) => x.live === 'replica' && x.upstream !== undefined && x.upstream !== primary).map((x) => ({ host: x.host, upstream: x.upstream! })),
+      ],
       witnesses: status.hosts.filter((x) => x.live === 'witness').map((x) => x.host),
       lagBytes: lag,
       failoverPaused: status.failover.paused.length > 0,

@@ -8,13 +8,15 @@
  *      host's package versions (apt's lists refreshed); preconditions.ts
  *      refuses (exit 3, nothing changed) or plans;
  *   3. every host downloads its packages at once (nothing installed yet);
- *   4. with automatic failover paused (pause.ts, resumed after, also on a
- *      failure), each replica in turn: packages upgraded, Postgres
- *      restarted with its repmgrd stopped around it, back to streaming and
- *      caught up with the primary before the next; then the witness and the
- *      hosts without Postgres;
+ *   4. each replica in turn: packages upgraded, Postgres restarted the
+ *      manager's way (repmgr: the unit, repmgrd stopped around it, with
+ *      automatic failover paused by pause.ts and resumed after, also on a
+ *      failure; Patroni: POST /restart, not paused: roles/patroni/upgrade.ts
+ *      says why), back to streaming and caught up with the primary before
+ *      the next; then the witness and the hosts without Postgres (a new
+ *      HAProxy reloaded, a new etcd healthy again: steps.ts);
  *   5. a switchover to an upgraded replica, m1 switchover's own code
- *      (PgBouncer and Barman follow as there);
+ *      (PgBouncer, HAProxy and Barman follow as there);
  *   6. the old primary, a replica now, as in 4; with --switch-back, a last
  *      switchover back;
  *   7. every host read again: each server's server_version_num before and
@@ -36,8 +38,10 @@ import { runSwitchover } from '../switchover/run.js';
 import { managerFor } from '../../../roles/managers.js';
 import type { MinorUpgrade } from '../../../roles/failoverManager.js';
 import { checkUpgrade, upgradeStaticDecision, type HostUpgrade, type UpgradePlan } from './preconditions.js';
+import { readSecret } from '../../../src/secrets/index.js';
 import {
   CURRENT_LSN_SQL,
+  afterUpgradeChecks,
   caughtUpCommand,
   downloadPackagesCommand,
   parseVersions,
@@ -99,8 +103,8 @@ async function readVersions(oc: OpenCluster, manager: MinorUpgrade, refresh: boo
 }
 
 /** A step on a host that must succeed: its stdout, else a HostError naming host and step. */
-async function must(oc: OpenCluster, host: string, step: string, command: string, timeoutMs: number): Promise<string> {
-  const r = await runOn(oc.connectors, host, command, { timeoutMs });
+async function must(oc: OpenCluster, host: string, step: string, command: string, timeoutMs: number, stdin?: string): Promise<string> {
+  const r = await runOn(oc.connectors, host, command, { timeoutMs, ...(stdin !== undefined ? { stdin } : {}) });
   if (!r.ok) throw new HostError(`${host}: ${step}: ${r.error}`);
   if (r.result.code !== 0) {
     const tail = lastLines(`${r.result.stdout}\n${r.result.stderr}`.trim(), 4, '\n');
@@ -115,14 +119,23 @@ function describeHost(h: HostUpgrade): string {
   return `${h.host} (${what}): ${pkgs || 'packages at the target'}${h.restart ? '; restart' : ''}`;
 }
 
-/** One host's turn: packages, restart onto them, back to streaming and caught up with `primary`, repmgr's record active. */
+/** One host's turn: packages (and what must hold after them), restart onto them, back to streaming and caught up with `primary`, counted in by the manager. */
 async function upgradeHost(oc: OpenCluster, manager: MinorUpgrade, plan: UpgradePlan, h: HostUpgrade, primary: string, write: (s: string) => void): Promise<number> {
   const { cluster } = oc;
   const t0 = performance.now();
   write(`  ${describeHost(h)}\n`);
-  if (h.packages.length > 0) await must(oc, h.host, 'apt-get install --only-upgrade', upgradePackagesCommand(h.packages), 20 * 60_000);
+  const instance = instanceByName(cluster, h.host)!;
+  if (h.packages.length > 0) {
+    await must(oc, h.host, 'apt-get install --only-upgrade', upgradePackagesCommand(h.packages), 20 * 60_000);
+    for (const c of afterUpgradeChecks(cluster, instance, h.packages.map((p) => p.name))) await must(oc, h.host, c.name, c.command, c.timeoutMs);
+  }
   if (h.restart) {
-    await must(oc, h.host, 'restart postgres', restartPostgresCommand(cluster, manager), 200_000);
+    if (manager.restart) {
+      const secret = manager.secret === undefined ? undefined : await readSecret(cluster.dir, manager.secret);
+      for (const step of manager.restart(cluster, instance, h.packages.map((p) => p.name), secret)) await must(oc, h.host, step.name, step.command, step.timeoutMs, step.stdin);
+    } else {
+      await must(oc, h.host, 'restart postgres', restartPostgresCommand(cluster, manager), 200_000);
+    }
     if (h.kind === 'replica') {
       const lsn = (await must(oc, primary, 'read the primary\'s WAL position', localPsqlCommand(cluster.postgresVersion, CURRENT_LSN_SQL), 30_000)).trim();
       await must(oc, h.host, `stream from ${h.upstream} and replay ${primary}'s ${lsn}`, caughtUpCommand(cluster, lsn), 150_000);
@@ -183,8 +196,8 @@ export async function runUpgrade(oc: OpenCluster, options: UpgradeOptions = {}):
       };
       const paused = async (hosts: HostUpgrade[], primary: string) => {
         if (hosts.length === 0) return;
-        // Restarts on purpose: no failover meanwhile; resumed after, also on a failure.
-        if (hosts.some((h) => h.restart)) await withFailoverPaused(oc, () => turn(hosts, primary), { write: (s) => write(`  ${s}`) });
+        // Restarts on purpose: no failover meanwhile (where the manager would act on them); resumed after, also on a failure.
+        if (manager.pausesFailover && hosts.some((h) => h.restart)) await withFailoverPaused(oc, () => turn(hosts, primary), { write: (s) => write(`  ${s}`) });
         else await turn(hosts, primary);
       };
       const switchover = async (s: { from: string; to: string }) => {

@@ -3,9 +3,9 @@
  *
  * What is upgraded on a host: the packages m1 installs there that move with
  * a PostgreSQL minor release (the server and client at the target version;
- * the client library, postgresql-common, the failover manager's Postgres
- * module, Barman and PgBouncer to the sources' candidate when newer), only
- * those installed. Nothing else on the host (openssl, rsync...) is touched:
+ * the client library, postgresql-common, the failover manager's packages
+ * (repmgr's Postgres module, Patroni), Barman, PgBouncer, HAProxy and etcd
+ * to the sources' candidate when newer), only those installed. Nothing else on the host (openssl, rsync...) is touched:
  * that is the system's own updates' job.
  */
 import { quote, quoteAll } from '../../../src/engine/index.js';
@@ -13,6 +13,10 @@ import { assertPackageName } from '../../../src/engine/commands/packages.js';
 import { hasRole, runsPostgres, type Cluster, type Instance } from '../../../src/inventory/cluster.js';
 import { POSTGRES_PORT, POSTGRES_SERVICE, SOCKET_DIR, binDir } from '../../../src/products/postgres/layout.js';
 import { HostError } from '../../../src/errors.js';
+import { etcdEndpointHealthCommand } from '../../../src/products/etcd/endpointHealthCommand.js';
+import { ETCD_SERVICE } from '../../../src/products/etcd/environment.js';
+import { etcdMembers } from '../../../src/products/etcd/members.js';
+import { HAPROXY_SERVICE } from '../../../src/products/haproxy/config.js';
 import type { MinorUpgrade } from '../../../roles/failoverManager.js';
 import { localPsqlCommand, pollLocalCommand } from '../psql.js';
 
@@ -39,6 +43,55 @@ export function watchedPackages(cluster: Cluster, instance: Instance, manager: P
     add('candidate', 'barman', 'barman-cli', 'libpq5', 'postgresql-client-common');
   }
   if (hasRole(instance, 'pgbouncer')) add('candidate', 'pgbouncer');
+  if (hasRole(instance, 'haproxy')) add('candidate', HAPROXY_PACKAGE);
+  if (hasRole(instance, 'etcd')) add('candidate', ...ETCD_UPGRADED_PACKAGES);
+  return out;
+}
+
+/** HAProxy's package (its postinst reloads a running HAProxy: the master re-executes itself, the new binary). */
+const HAPROXY_PACKAGE = 'haproxy';
+/** etcd's packages (etcd-server's postinst restarts etcd). */
+const ETCD_UPGRADED_PACKAGES = ['etcd-server', 'etcd-client'];
+
+/**
+ * Exit 0 once the unit's main process runs the binary now on disk: when it
+ * still runs the one the upgrade replaced (/proc/<pid>/exe "(deleted)"), the
+ * unit is reloaded or restarted once, then waited for (`waitS`).
+ */
+export function runsInstalledBinaryCommand(unit: string, action: 'reload' | 'restart', waitS = 60): string {
+  assertPackageName(unit);
+  const exe = `readlink "/proc/$(systemctl show -p MainPID --value ${unit})/exe" 2>/dev/null`;
+  const old = `case "$(${exe})" in ''|*' (deleted)') true ;; *) false ;; esac`;
+  return [`if ${old}; then systemctl ${action} ${unit} || exit 1; fi`, `i=0; while ${old}; do i=$((i + 1)); [ "$i" -ge ${waitS} ] && exit 1; sleep 1; done`].join('\n');
+}
+
+/** Exit 0 once every etcd member answers healthy (within `waitS`). */
+export function etcdHealthyCommand(cluster: Cluster, waitS = 60): string {
+  return `i=0; until (${etcdEndpointHealthCommand(etcdMembers(cluster))}) >/dev/null 2>&1; do i=$((i + 1)); [ "$i" -ge ${waitS} ] && exit 1; sleep 1; done`;
+}
+
+/** A check after a host's packages were upgraded. */
+export interface AfterUpgrade {
+  name: string;
+  command: string;
+  timeoutMs: number;
+}
+
+/**
+ * What must hold on a host once its packages are upgraded, beside Postgres:
+ * HAProxy runs the new binary (reloaded, never restarted: a restart would
+ * cut every client connection through it), etcd runs the new one and the
+ * cluster is healthy again before the next etcd member's turn.
+ */
+export function afterUpgradeChecks(cluster: Cluster, instance: Instance, upgraded: readonly string[]): AfterUpgrade[] {
+  const out: AfterUpgrade[] = [];
+  if (hasRole(instance, 'haproxy') && upgraded.includes(HAPROXY_PACKAGE)) {
+    out.push({ name: `${HAPROXY_SERVICE} runs the upgraded binary (reloaded if not)`, command: runsInstalledBinaryCommand(HAPROXY_SERVICE, 'reload'), timeoutMs: 90_000 });
+  }
+  if (hasRole(instance, 'etcd') && upgraded.some((p) => ETCD_UPGRADED_PACKAGES.includes(p))) {
+    out.push({ name: `${ETCD_SERVICE} runs the upgraded binary (restarted if not)`, command: runsInstalledBinaryCommand(ETCD_SERVICE, 'restart'), timeoutMs: 90_000 });
+    out.push({ name: 'every etcd member healthy', command: etcdHealthyCommand(cluster), timeoutMs: 90_000 });
+  }
   return out;
 }
 

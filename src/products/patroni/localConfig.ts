@@ -75,7 +75,7 @@ export function postgresRoleHbaLines(cluster: Cluster): string[] {
 }
 
 /** replicatefrom: only for a replica configured under another replica (cascading). */
-function replicateFrom(cluster: Cluster, instance: Instance): string | undefined {
+export function replicateFrom(cluster: Cluster, instance: Instance): string | undefined {
   if (!instance.upstream) return undefined;
   const up = instanceByName(cluster, instance.upstream);
   return up && hasRole(up, 'replica') ? up.name : undefined;

@@ -20,6 +20,18 @@ describe('switchover preconditions', () => {
     expect(r.plan).toEqual({ primary: 'op-a', target: 'op-c', siblings: ['op-b'], cascaded: [{ host: 'op-d', upstream: 'op-b' }], witnesses: ['op-e'], lagBytes: 1000, failoverPaused: false });
   });
 
+  it("Patroni: a replica whose replicatefrom names the leader stays under it (cascaded) instead of following the target; repmgr's follows", () => {
+    // op-d is configured under op-b; op-b leads now, so op-d streams from the leader.
+    const live: LiveSpec = { primary: 'op-b', upstreams: { 'op-a': 'op-b', 'op-c': 'op-b', 'op-d': 'op-b' } };
+    const repmgr = fiveNodes();
+    const s = evaluateStatus({ cluster: repmgr, probes: probesFor(repmgr, live), addresses: ADDRESSES, routes: clusterRoutes(repmgr) });
+    const r = checkSwitchover(repmgr, s, 'op-a');
+    expect(r.ok && [r.plan.siblings, r.plan.cascaded]).toEqual([['op-c', 'op-d'], []]);
+    const patroni = { ...repmgr, failoverManager: 'patroni' as const };
+    const p = checkSwitchover(patroni, s, 'op-a');
+    expect(p.ok && [p.plan.siblings, p.plan.cascaded]).toEqual([['op-c'], [{ host: 'op-d', upstream: 'op-b' }]]);
+  });
+
   it('notes a cluster paused before (m1 pause), so the switchover leaves it paused', () => {
     const r = check('op-c', { ...HEALTHY, paused: ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'] });
     expect(r.ok && r.plan.failoverPaused).toBe(true);

@@ -4,9 +4,11 @@ import { evaluateStatus } from '../../../playbooks/operate/health.js';
 import { clusterRoutes } from '../../../playbooks/operate/routes.js';
 import { checkUpgrade, upgradeStaticDecision, type UpgradeInput } from '../../../playbooks/operate/upgrade/preconditions.js';
 import {
+  afterUpgradeChecks,
   caughtUpCommand,
   parseVersions,
   restartPostgresCommand,
+  runsInstalledBinaryCommand,
   upgradePackagesCommand,
   versionsCommand,
   watchedPackages,
@@ -15,6 +17,7 @@ import {
 import { instanceByName, runsPostgres, type Cluster } from '../../../src/inventory/cluster.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
 import { MANAGERS } from '../../../roles/managers.js';
+import { patroniCluster } from '../roles/patroni/fixture.js';
 import type { MinorUpgrade } from '../../../roles/failoverManager.js';
 
 const REPMGR = MANAGERS.repmgr.minorUpgrade as MinorUpgrade;
@@ -107,9 +110,9 @@ describe('m1 upgrade: refusals', () => {
     expect(decide({ wanted: '16.6-0+deb13u1' }).kind).toBe('usage');
     expect(upgradeStaticDecision(fiveNodes(), REPMGR, NEW)).toBeUndefined();
   });
-  it('a Patroni cluster: exit 2 (not driven yet)', () => {
-    expect(upgradeStaticDecision(fiveNodes(), MANAGERS.patroni.minorUpgrade, NEW)).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/repmgr clusters only so far; op runs Patroni: Patroni restarts its Postgres itself/) });
-    expect(upgradeStaticDecision(fiveNodes(), MANAGERS.efm.minorUpgrade, NEW)).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/repmgr clusters only so far/) });
+  it('a Patroni cluster is driven; an EFM cluster: exit 2 (not driven yet)', () => {
+    expect(upgradeStaticDecision(fiveNodes(), MANAGERS.patroni.minorUpgrade, NEW)).toBeUndefined();
+    expect(upgradeStaticDecision(fiveNodes(), MANAGERS.efm.minorUpgrade, NEW)).toMatchObject({ kind: 'usage', reason: expect.stringMatching(/drives repmgr and Patroni clusters; op runs EFM/) });
   });
   const refusals: [string, Parameters<typeof decide>[0], RegExp][] = [
     ['an unhealthy cluster (a replica stopped)', { wanted: NEW, live: { ...HEALTHY, stopped: ['op-c'] } }, /^the cluster is not healthy: .*op-c/],
@@ -142,6 +145,39 @@ describe('m1 upgrade: commands', () => {
       'pgbouncer:candidate',
     ]);
     expect(watchedPackages(c, instanceByName(c, 'op-e')!, REPMGR).map((p) => p.name)).toEqual(expect.arrayContaining(['barman', 'postgresql-client-15']));
+  });
+  it("on a Patroni cluster: Patroni and its etcd library on the data nodes, HAProxy and etcd where they run", () => {
+    const p = patroniCluster();
+    const PATRONI = MANAGERS.patroni.minorUpgrade as MinorUpgrade;
+    expect(watchedPackages(p, instanceByName(p, 'kaboom')!, PATRONI).map((x) => x.name)).toEqual(expect.arrayContaining(['postgresql-15', 'patroni', 'python3-etcd']));
+    expect(watchedPackages(p, instanceByName(p, 'karaoke')!, PATRONI).map((x) => `${x.name}:${x.follows}`)).toEqual(['haproxy:candidate']);
+    expect(watchedPackages(p, instanceByName(p, 'kapok')!, PATRONI).map((x) => `${x.name}:${x.follows}`)).toEqual(['etcd-server:candidate', 'etcd-client:candidate']);
+  });
+  it('after an upgrade: HAProxy reloaded (never restarted) onto its new binary; etcd restarted onto its new one and the cluster healthy before the next member', () => {
+    const p = patroniCluster();
+    expect(afterUpgradeChecks(p, instanceByName(p, 'karaoke')!, ['curl'])).toEqual([]);
+    const hap = afterUpgradeChecks(p, instanceByName(p, 'karaoke')!, ['haproxy']);
+    expect(hap.map((x) => x.name)).toEqual(['haproxy runs the upgraded binary (reloaded if not)']);
+    expect(hap[0]!.command).toContain('systemctl reload haproxy');
+    expect(hap[0]!.command).not.toContain('restart');
+    const etcd = afterUpgradeChecks(p, instanceByName(p, 'kapok')!, ['etcd-server']);
+    expect(etcd.map((x) => x.name)).toEqual(['etcd runs the upgraded binary (restarted if not)', 'every etcd member healthy']);
+    expect(etcd[1]!.command).toMatch(/https:\/\/10\.33\.0\.\d+:2379\/health/);
+    for (const x of [...hap, ...etcd]) execFileSync('sh', ['-n', '-c', x.command]);
+    expect(() => runsInstalledBinaryCommand('x; reboot', 'reload')).toThrow();
+  });
+  it('a unit running a binary that was replaced is reloaded, then counted done once its process runs the new one (sh, with systemctl and readlink stood in for)', () => {
+    const cmd = runsInstalledBinaryCommand('haproxy', 'reload', 3);
+    // A fake systemctl: "reload" swaps the binary the fake process runs.
+    const shim = [
+      'state=$(mktemp)',
+      'echo "/usr/sbin/haproxy (deleted)" > "$state"',
+      'systemctl() { case "$1" in show) echo 1 ;; reload) echo /usr/sbin/haproxy > "$state"; echo reloaded ;; esac; }',
+      'readlink() { cat "$state"; }',
+    ].join('\n');
+    expect(execFileSync('sh', ['-c', `${shim}\n${cmd}`]).toString()).toBe('reloaded\n');
+    const running = shim.replace('echo "/usr/sbin/haproxy (deleted)"', 'echo /usr/sbin/haproxy');
+    expect(execFileSync('sh', ['-c', `${running}\n${cmd}`]).toString()).toBe('');
   });
   it('upgrades exactly the versions planned, never installs or downgrades', () => {
     expect(upgradePackagesCommand([{ name: 'postgresql-15', to: NEW }, { name: 'libpq5', to: NEW }])).toBe(
