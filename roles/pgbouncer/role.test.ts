@@ -12,16 +12,34 @@ const cluster = twoLocationCluster({ repmgr_redirect_pgbouncer: true });
 
 const ctx = (live: LiveState): DeployContext => deployContext(cluster, live, { passwords: { pgbouncer_auth_user: 'pw-auth', pgbouncer: 'pw-admin' } });
 
-async function tasks(host: string, live: LiveState): Promise<Operation[]> {
-  const h = {
-    host,
+/** The host as a first deploy finds it on Debian 11: the package's PgBouncer runs from the unit systemd generated from its SysV script. */
+const FIRST_DEPLOY = { fragmentPath: '/run/systemd/generator.late/pgbouncer.service', activeState: 'active', pairSize: 1200, changes: [0, 7] };
+/** A converged host: m1's unit loaded and running, the TLS pair there. */
+const CONVERGED = { fragmentPath: '/etc/systemd/system/pgbouncer.service', activeState: 'active', pairSize: 1200, changes: [0] };
+
+/** `changes`: what changesSoFar answers, call after call (the last one repeats). */
+function host(name: string, state: typeof FIRST_DEPLOY, content: (p: string) => Buffer | null = () => null): HostContext {
+  let calls = 0;
+  return {
+    host: name,
     check: false,
     fact: async () => true,
-    facts: { content: async () => null },
+    facts: {
+      content: async (p: string) => content(p),
+      prefetch: async () => undefined,
+      stat: async (p: string) => (p.startsWith('/etc/m1/ssl/') ? { type: 'file', mode: '0600', owner: 'postgres', group: 'postgres', size: state.pairSize } : null),
+      service: async () => ({ id: 'pgbouncer.service', loadState: 'loaded', activeState: state.activeState, unitFileState: 'enabled', needDaemonReload: false, fragmentPath: state.fragmentPath }),
+    },
     secret: (v: string) => v,
+    changesSoFar: () => state.changes[Math.min(calls++, state.changes.length - 1)]!,
   } as unknown as HostContext;
+}
+
+/** Every operation the role yields, each yield answered with `answer` (the result the engine hands back). */
+async function tasks(name: string, live: LiveState, state = FIRST_DEPLOY, answer?: { status: string }): Promise<Operation[]> {
+  const it = ((await pgbouncerRole(ctx(live)).tasks(host(name, state))) as AsyncGenerator<Operation | Operation[], void, unknown>)[Symbol.asyncIterator]();
   const out: Operation[] = [];
-  for await (const t of (await pgbouncerRole(ctx(live)).tasks(h)) as AsyncIterable<Operation | Operation[]>) out.push(...(Array.isArray(t) ? t : [t]));
+  for (let step = await it.next(); !step.done; step = await it.next(answer as never)) out.push(...(Array.isArray(step.value) ? step.value : [step.value]));
   return out;
 }
 
@@ -52,6 +70,27 @@ describe('pgbouncer role', () => {
     expect(at('systemd loads /etc/systemd/system/pgbouncer.service')).toBeLessThan(at('service pgbouncer'));
   });
 
+  it('on a converged host reads what it checks up front and leaves out the SysV stop, the daemon-reload, the TLS wait and the listen check', async () => {
+    const names = (await tasks('delta', { primary: 'alpha', upstreams: {} }, CONVERGED, { status: 'ok' })).map((o) => o.name);
+    expect(names.filter((n) => !n.startsWith('file ') && !n.startsWith('directory '))).toEqual([
+      'packages pgbouncer',
+      'service pgbouncer started, enabled',
+      'PgBouncer reads the certificate of delta',
+      'run pending handlers',
+    ]);
+  });
+
+  it('checks again what a change or a stopped PgBouncer could have broken', async () => {
+    const names = async (state: typeof CONVERGED, answer = { status: 'ok' }) => (await tasks('delta', { primary: 'alpha', upstreams: {} }, state, answer)).map((o) => o.name);
+    // the unit file written this run: systemd may still run the package's
+    expect(await names(CONVERGED, { status: 'changed' })).toContain('systemd loads /etc/systemd/system/pgbouncer.service');
+    // something changed so far (a reload, a restart): it must listen again
+    expect(await names({ ...CONVERGED, changes: [0, 1] })).toContain('pgbouncer listens on *:6432');
+    expect(await names({ ...CONVERGED, activeState: 'failed' })).toContain('pgbouncer listens on *:6432');
+    // no TLS pair yet: wait for it, with the message that names the postgres role
+    expect(await names({ ...CONVERGED, pairSize: 0 })).toContain('TLS pair /etc/m1/ssl/delta.crt present (postgres role)');
+  });
+
   it('points at the live primary, in the very text the promote hook of that node writes', () => {
     const text = liveDatabasesIni({ cluster, live: { primary: 'gamma', upstreams: {} } });
     expect(databasesTarget(text)).toBe('gamma');
@@ -68,13 +107,7 @@ describe('several primaries', () => {
   };
 
   it('refuses to move PgBouncer while two data nodes run as primary, and names the fix', async () => {
-    const h = {
-      host: 'delta',
-      check: false,
-      fact: async () => true,
-      facts: { content: async (p: string) => (p.endsWith('databases.ini') ? Buffer.from(databasesIni(pgbouncerDatabases(cluster), 'gamma')) : null) },
-      secret: (v: string) => v,
-    } as unknown as HostContext;
+    const h = host('delta', CONVERGED, (p) => (p.endsWith('databases.ini') ? Buffer.from(databasesIni(pgbouncerDatabases(cluster), 'gamma')) : null));
     const role = pgbouncerRole({ ...ctx({ primary: 'alpha', upstreams: {} }), hosts });
     const run = async () => {
       for await (const _ of (await role.tasks(h)) as AsyncIterable<unknown>) void _;

@@ -16,7 +16,7 @@
 import { pgbouncerTlsMarker, pgbouncerTlsReloadCommand } from '../../src/products/pgbouncer/tls.js';
 import { sha256 } from '../../src/engine/operations/file.js';
 import { RefusedError } from '../../src/errors.js';
-import { command, defineFact, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { command, defineFact, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type OpResult, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
 import { scramVerifierReusing } from '../../src/secrets/scram.js';
@@ -27,7 +27,7 @@ import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/pro
 import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
-import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, PGBOUNCER_UNIT_NOT_LOADED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit } from '../../src/products/pgbouncer/service.js';
+import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, PGBOUNCER_UNIT_NOT_LOADED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit, unitIsGenerated } from '../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../src/products/pgbouncer/userlist.js';
 import { PGBOUNCER_HBA, pgbouncerHba } from '../../src/products/pgbouncer/hba.js';
 
@@ -50,7 +50,21 @@ export function pgbouncerRole(ctx: DeployContext): Role {
 
     yield packages({ names: PGBOUNCER_PACKAGES, when: !ctx.skipPackages.has('pgbouncer') });
 
-    const notify = await h.fact(defineFact('pgbouncer-notify', PGBOUNCER_NOTIFY_PROBE, (r) => parseNotifyProbe(r.stdout)));
+    const key = sslKeyPath(h.host);
+    const crt = sslCertPath(h.host);
+    // A certificate the postgres role replaced: PgBouncer rereads its TLS files on reload.
+    const certSha = sha256(Buffer.from((ctx.tls?.hosts[h.host]?.cert ?? '') + (ctx.tls?.ca ?? '')));
+    const changesBefore = h.changesSoFar();
+    // What every check below reads, in one command beside the notify probe: a converged host costs two round trips here, not nine.
+    const [notify] = await Promise.all([
+      h.fact(defineFact('pgbouncer-notify', PGBOUNCER_NOTIFY_PROBE, (r) => parseNotifyProbe(r.stdout))),
+      h.facts.prefetch([
+        ...[DATABASES_INI, USERLIST].map((path) => ({ kind: 'content' as const, path })),
+        ...[crt, key, pgbouncerTlsMarker(certSha), PGBOUNCER_DIR, PGBOUNCER_INI, DATABASES_INI, PGBOUNCER_HBA, USERLIST, PGBOUNCER_UNIT_PATH].map((path) => ({ kind: 'stat' as const, path })),
+        { kind: 'service', unit: PGBOUNCER_SERVICE },
+      ]),
+    ]);
+    const unitBefore = await h.facts.service(PGBOUNCER_SERVICE);
     const currentDatabases = await h.facts.content(DATABASES_INI);
     const refusal = splitPrimaryRefusal(ctx, `PgBouncer on ${h.host}`, currentDatabases ? databasesTarget(currentDatabases.toString('utf8')) : undefined, effectivePrimary(cluster, ctx.live));
     if (refusal) throw new RefusedError(refusal);
@@ -59,14 +73,13 @@ export function pgbouncerRole(ctx: DeployContext): Role {
     const existing = await h.facts.content(USERLIST);
     const adminVerifier = scramVerifierReusing(adminPassword, existing ? adminVerifierIn(existing.toString('utf8')) : undefined);
     h.secret(adminVerifier);
-    const key = sslKeyPath(h.host);
-    const crt = sslCertPath(h.host);
 
-    // Only while the SysV script's generated unit is loaded (a first deploy; a no-op afterwards).
-    yield command({ name: "stop the package's SysV pgbouncer", cmd: STOP_SYSV_PGBOUNCER, onlyIf: PGBOUNCER_UNIT_IS_GENERATED });
-    yield [
+    // Only while the SysV script's generated unit is loaded (a first deploy; nothing afterwards).
+    if (unitIsGenerated(unitBefore)) yield command({ name: "stop the package's SysV pgbouncer", cmd: STOP_SYSV_PGBOUNCER, onlyIf: PGBOUNCER_UNIT_IS_GENERATED });
+    const pairPresent = ((await h.facts.stat(crt))?.size ?? 0) > 0 && ((await h.facts.stat(key))?.size ?? 0) > 0;
+    const unitFile = yield [
       // The postgres role makes the pair; a clear error beats PgBouncer failing to start.
-      waitUntil({ name: `TLS pair ${crt} present (postgres role)`, cmd: `test -s ${quote(crt)} && test -s ${quote(key)}`, timeoutMs: 1000 }),
+      ...(pairPresent ? [] : [waitUntil({ name: `TLS pair ${crt} present (postgres role)`, cmd: `test -s ${quote(crt)} && test -s ${quote(key)}`, timeoutMs: 1000 })]),
       directory({ path: PGBOUNCER_DIR, owner: PGBOUNCER_USER, group: PGBOUNCER_USER, mode: '0750' }),
       file({
         path: PGBOUNCER_INI,
@@ -97,13 +110,16 @@ export function pgbouncerRole(ctx: DeployContext): Role {
       file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit({ notify }), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
     ];
     // systemd does not always see that m1's unit now shadows the package's (the generated one on Debian 11, /lib's seen on 12).
-    yield command({ name: `systemd loads ${PGBOUNCER_UNIT_PATH}`, cmd: 'systemctl daemon-reload', onlyIf: PGBOUNCER_UNIT_NOT_LOADED });
+    if ((unitFile as OpResult | undefined)?.status !== 'ok' || unitBefore.fragmentPath !== PGBOUNCER_UNIT_PATH) {
+      yield command({ name: `systemd loads ${PGBOUNCER_UNIT_PATH}`, cmd: 'systemctl daemon-reload', onlyIf: PGBOUNCER_UNIT_NOT_LOADED });
+    }
     yield service({ service: PGBOUNCER_SERVICE, enabled: true, state: 'started' });
-    // A certificate the postgres role replaced: PgBouncer rereads its TLS files on reload.
-    const certSha = sha256(Buffer.from((ctx.tls?.hosts[h.host]?.cert ?? '') + (ctx.tls?.ca ?? '')));
     yield command({ name: `PgBouncer reads the certificate of ${h.host}`, cmd: pgbouncerTlsReloadCommand(certSha), creates: pgbouncerTlsMarker(certSha) });
     yield flushHandlers();
-    // Listening on every address (the package's own configuration listens on 127.0.0.1 only).
-    yield waitUntil({ name: `pgbouncer listens on *:${PGBOUNCER_PORT}`, cmd: `ss -Hltn 'sport = :${PGBOUNCER_PORT}' | grep -q '0.0.0.0:${PGBOUNCER_PORT}'`, timeoutMs: 30_000 });
+    // Listening on every address (the package's own configuration listens on 127.0.0.1 only). A PgBouncer
+    // that was running before, with nothing changed since, listens as it did: the no-op leaves the check out.
+    if (h.changesSoFar() !== changesBefore || unitBefore.activeState !== 'active') {
+      yield waitUntil({ name: `pgbouncer listens on *:${PGBOUNCER_PORT}`, cmd: `ss -Hltn 'sport = :${PGBOUNCER_PORT}' | grep -q '0.0.0.0:${PGBOUNCER_PORT}'`, timeoutMs: 30_000 });
+    }
   });
 }

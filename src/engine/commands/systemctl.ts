@@ -12,6 +12,8 @@ export interface ServiceState {
   unitFileState: string;
   /** The unit file changed on disk since systemd read it. */
   needDaemonReload: boolean;
+  /** The file systemd loaded the unit from ("" when none: not found, or a transient unit). */
+  fragmentPath: string;
 }
 
 /** A unit name with its type suffix (".service" by default). */
@@ -20,7 +22,7 @@ export function unitName(name: string): string {
   return /\.(service|socket|timer|target|mount|path|slice|scope)$/.test(name) ? name : `${name}.service`;
 }
 
-const PROPS = 'Id,LoadState,ActiveState,UnitFileState,NeedDaemonReload';
+const PROPS = 'Id,LoadState,ActiveState,UnitFileState,NeedDaemonReload,FragmentPath';
 
 export function buildServiceQuery(units: readonly string[]): string {
   return `systemctl show --property=${PROPS} -- ${quoteAll(units.map(unitName))}`;
@@ -42,6 +44,7 @@ export function parseServiceQuery(units: readonly string[], stdout: string): Map
       activeState: fields.get('ActiveState') ?? 'inactive',
       unitFileState: fields.get('UnitFileState') ?? '',
       needDaemonReload: fields.get('NeedDaemonReload') === 'yes',
+      fragmentPath: fields.get('FragmentPath') ?? '',
     });
   });
   return result;

@@ -234,6 +234,7 @@ export class Engine {
         content: (p) => facts.content(p),
         service: (u) => facts.service(u),
         accounts: () => facts.accounts(),
+        prefetch: (needs) => facts.prefetch(needs),
       },
       secret: (v) => this.secrets.register(v),
       changesSoFar: () => this.changes,

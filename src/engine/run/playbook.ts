@@ -7,7 +7,7 @@ import type { OsRelease } from '../commands/osRelease.js';
 import type { FileStat } from '../commands/statFiles.js';
 import type { ServiceState } from '../commands/systemctl.js';
 import type { Accounts } from '../commands/users.js';
-import type { FactDef } from '../facts/fact.js';
+import type { FactDef, FactNeed } from '../facts/fact.js';
 import type { Operation, Status } from '../operations/types.js';
 
 /** One operation, or several whose facts are fetched together. */
@@ -31,6 +31,8 @@ export interface HostContext {
     content(path: string): Promise<Buffer | null>;
     service(unit: string): Promise<ServiceState>;
     accounts(): Promise<Accounts>;
+    /** Reads in one command every fact named that is not cached yet (a role's later checks then cost no round trip). */
+    prefetch(needs: readonly FactNeed[]): Promise<void>;
   };
   /** Registers a secret (redacted everywhere from now on) and returns it. */
   secret(value: string): string;

@@ -11,6 +11,7 @@
  */
 import { renderTemplate } from '../../templates/render.js';
 import { PGBOUNCER_BIN, PGBOUNCER_INI, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER } from './layout.js';
+import type { ServiceState } from '../../engine/commands/systemctl.js';
 
 export function pgbouncerServiceUnit(options: { notify: boolean } = { notify: true }): string {
   return renderTemplate('roles/pgbouncer/templates/pgbouncer.service.hbs', {
@@ -37,6 +38,11 @@ export function parseNotifyProbe(stdout: string): boolean {
  * the SysV script (systemd 252, Debian 12, notices and reloads).
  */
 export const PGBOUNCER_UNIT_IS_GENERATED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -q '^/run/systemd/generator'`;
+
+/** The same, from the service fact already read (the command above then confirms it on the host). */
+export function unitIsGenerated(state: Pick<ServiceState, 'fragmentPath'>): boolean {
+  return state.fragmentPath.startsWith('/run/systemd/generator');
+}
 
 /**
  * True (exit 0) while systemd runs pgbouncer.service from another file than
