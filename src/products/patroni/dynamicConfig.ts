@@ -11,15 +11,16 @@ import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parame
 
 /**
  * Written out so GET /config shows them and a diff sees changes. A dead
- * leader is replaced once its key expires: ttl after its last refresh, and a
- * leader refreshes on every loop and on every DCS change that wakes it, so
- * nearly the whole ttl (Patroni's default 30 s; 20 s, the least it accepts,
- * here: promoted 22 s after a crash in `npm run bench:drill`). A leader cut
- * off from the DCS demotes itself when a refresh fails for retry_timeout,
- * before its key can expire: Patroni's rule loop_wait + 2 x retry_timeout
- * <= ttl (8 + 12 = 20). A shorter retry_timeout demotes on shorter DCS
- * stalls (etcd's election, 2.5 s, fits well inside 6 s); the bench's quiet
- * run (10 minutes of writes, both cores busy) saw no demotion.
+ * leader is replaced once its key expires: the key lives on the leader's
+ * etcd lease, renewed once per loop, so it ends `ttl` after the last renewal
+ * (12 to 20 s after a crash); the replica then waits 2 s for the dead leader's
+ * REST API (Patroni's fixed timeout) and promotes: 14 to 22 s, 18.2 s median
+ * in `npm run bench:drill`. 20 s is the least `ttl` Patroni's documentation
+ * allows. A leader cut off from the DCS demotes itself when a refresh fails
+ * for retry_timeout, before its key can expire: Patroni's rule loop_wait +
+ * 2 x retry_timeout <= ttl (8 + 12 = 20). A shorter retry_timeout demotes on
+ * shorter DCS stalls (etcd's election, 2.5 s, fits well inside 6 s); the
+ * bench's quiet run (10 minutes of writes, both cores busy) saw no demotion.
  */
 export const DCS_TIMING = {
   ttl: 20,
