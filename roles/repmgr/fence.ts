@@ -4,7 +4,7 @@
  * `repmgr_fence` is on; stopped and removed otherwise.
  */
 import { clusterVar } from '../../src/config/vars.js';
-import { command, file, restart, service, type HostContext, type Operation } from '../../src/engine/index.js';
+import { command, file, restart, service, type FactNeed, type HostContext, type Operation } from '../../src/engine/index.js';
 import { hasRole, type Cluster, type Instance } from '../../src/inventory/cluster.js';
 import type { DeployContext } from '../context.js';
 import { otherDataNodes, repmgrDataNode } from './postgres.js';
@@ -35,6 +35,15 @@ export function runtimeFenceFor(cluster: Cluster, i: Instance): RuntimeFenceInpu
   };
   if (votersOf(f) < 3) return { none: `${votersOf(f)} voters: losing one would fence the primary (add a witness)` };
   return f;
+}
+
+/** What runtimeFenceOps reads on the host, for a role to read it together with the rest. */
+export function runtimeFenceNeeds(): FactNeed[] {
+  return [
+    { kind: 'stat', path: RUNTIME_FENCE_PATH },
+    { kind: 'stat', path: FENCE_UNIT_PATH },
+    { kind: 'service', unit: FENCE_SERVICE },
+  ];
 }
 
 export async function* runtimeFenceOps(cluster: Cluster, i: Instance, h: HostContext): AsyncGenerator<Operation | Operation[]> {

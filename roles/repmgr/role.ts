@@ -16,7 +16,7 @@ import { hostVar } from '../../src/config/vars.js';
 import { nodeRejoinCommand, primaryRegisterCommand, standbyRegisterCommand, witnessRegisterCommand } from '../../src/products/repmgr/commands.js';
 import { repmgrEnabled } from '../../src/products/repmgr/enabled.js';
 import { repmgrFileOps } from './files.js';
-import { plannedOutOp, runtimeFenceOps } from './fence.js';
+import { plannedOutOp, runtimeFenceNeeds, runtimeFenceOps } from './fence.js';
 import { repmgrPostgres } from './postgres.js';
 import { restoreCommandChange, wantedRestoreCommand } from '../../src/products/repmgr/restoreCommand.js';
 import { REPMGR_SERVICE } from '../../src/products/repmgr/layout.js';
@@ -64,9 +64,15 @@ export function repmgrRole(ctx: DeployContext): Role {
     const i = instanceByName(cluster, h.host)!;
     const role = effectiveRole(cluster, ctx.live, h.host);
     if (role === undefined) return;
-    yield repmgrFileOps(ctx, i, true);
+    const files = repmgrFileOps(ctx, i, true);
+    // Read together up front: the catalog (a psql on the host) while the files, the services and the fence's files
+    // are read in one command; a converged host then costs two round trips before its first check.
+    const catalogRead = h.fact(catalogFact(cluster, role === 'witness', repmgrPostgres(cluster).database !== undefined));
+    catalogRead.catch(() => undefined); // awaited below, where its error is reported
+    await h.facts.prefetch([...files.filter((o) => o.when).flatMap((o) => o.needs()), { kind: 'service', unit: REPMGR_SERVICE }, ...runtimeFenceNeeds()]);
+    yield files;
     const reg = registration(ctx, i)!;
-    const state = await h.fact(catalogFact(cluster, role === 'witness', repmgrPostgres(cluster).database !== undefined));
+    const state = await catalogRead;
     if (!state) {
       if (!h.check) throw new HostError(`${h.host}: Postgres does not answer; cannot read repmgr.nodes`);
       yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: 'true' });

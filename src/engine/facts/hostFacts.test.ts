@@ -41,6 +41,19 @@ describe('HostFacts', () => {
     expect(fake.commands.map((c) => c.command.slice(0, 15))).toEqual([expect.stringMatching(/^\( set --/), 'systemctl show ', 'systemctl show ']);
   });
 
+  it('forgets service states once a unit file or drop-in is written (systemd then wants a daemon-reload), not for other files', async () => {
+    let reloadNeeded = 'no';
+    const fake = new FakeConnector('h').on(/^systemctl show/, () => ({ stdout: `Id=x.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nNeedDaemonReload=${reloadNeeded}\n` }));
+    const f = new HostFacts(fake);
+    expect((await f.service('x')).needDaemonReload).toBe(false);
+    reloadNeeded = 'yes';
+    f.invalidatePaths('/etc/x.conf');
+    expect((await f.service('x')).needDaemonReload).toBe(false); // cached: not a unit file
+    f.invalidatePaths('/etc/systemd/system/x.service.d/override.conf');
+    expect((await f.service('x')).needDaemonReload).toBe(true);
+    expect(fake.commands).toHaveLength(2);
+  });
+
   it('shares one command between concurrent readers and reports failures with the command', async () => {
     const fake = new FakeConnector('h').on(/dpkg-query/, { code: 2, stderr: 'dpkg-query: error: broken\n' });
     const f = new HostFacts(fake);

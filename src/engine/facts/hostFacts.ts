@@ -17,6 +17,8 @@ import { FactError, type FactDef, type FactNeed } from './fact.js';
 
 /** Paths per stat/read command: keeps command lines far below any limit. */
 const BATCH = 400;
+/** Where unit files and their drop-ins live (systemd.unit(5)'s load path). */
+const SYSTEMD_UNIT_PATH = /^\/(etc|run|lib|usr\/lib)\/systemd\/(system|user)\//;
 /** A fact read that takes longer than this is a hung host, not a slow one. */
 const READ_TIMEOUT_MS = 120_000;
 
@@ -156,6 +158,8 @@ export class HostFacts {
       this.stats.delete(p);
       this.contents.delete(p);
     }
+    // A unit file or drop-in written: systemd now says NeedDaemonReload (or finds the unit), which a state read before did not.
+    if (paths.some((p) => SYSTEMD_UNIT_PATH.test(p))) this.services.clear();
   }
 
   invalidateService(unit: string): void {
