@@ -33,10 +33,15 @@ describe('the deploy playbook, repmgr', () => {
       ['replicas', ['beta', 'gamma']],
       ['cascaded replicas (level 2)', ['delta']],
       ['restart', ['beta', 'alpha']],
-      ['barman', ['epsilon']],
-      ['pgbouncer', ['alpha', 'beta', 'gamma', 'delta']],
+      // Barman and PgBouncer side by side: neither waits for the other
+      ['barman + pgbouncer', ['alpha', 'beta', 'gamma', 'delta', 'epsilon']],
     ]);
     const s = byName(p);
+    const shared = p.stages.at(-1)!;
+    const rolesOf = (h: string) => (typeof shared.roles === 'function' ? shared.roles(h) : shared.roles).map((r) => r.name);
+    expect(rolesOf('epsilon')).toEqual(['barman']);
+    expect(rolesOf('alpha')).toEqual(['pgbouncer']);
+    expect(shared.dependsOn).toEqual(['alpha']);
     expect(s['primary']!.roles).toEqual(['postgres', 'repmgr']);
     expect(s['restart']!.serial).toBe(true);
     // a cascaded replica depends on its upstream and on the primary
@@ -46,7 +51,7 @@ describe('the deploy playbook, repmgr', () => {
 
   it('leaves out hosts not provisioned yet (check mode), and empty stages', () => {
     const p = withoutHosts(playbook(context(twoLocationCluster())), ['delta', 'epsilon']);
-    expect(p.stages.map((s) => s.name)).toEqual(['common', 'primary', 'replicas', 'pgbouncer']);
+    expect(p.stages.map((s) => s.name)).toEqual(['common', 'primary', 'replicas', 'barman + pgbouncer']);
     expect(p.stages.flatMap((s) => s.hosts)).not.toContain('delta');
   });
 });
@@ -109,8 +114,7 @@ describe('the deploy playbook, Patroni', () => {
       { name: 'etcd passwords', hosts: ['kapok'], serial: false, dependsOn: ['kaboom', 'kaftan'] },
       { name: 'patroni settings', hosts: ['kaboom'], serial: false, dependsOn: ['kaboom', 'kaftan'] },
       // The Barman host only: `backup: kaolin` on kaboom names its Barman host, it makes kaboom none.
-      { name: 'barman', hosts: ['kaolin'], serial: false, dependsOn: ['kaboom'] },
-      { name: 'haproxy', hosts: ['karaoke', 'karate'], serial: false, dependsOn: ['kaboom'] },
+      { name: 'barman + haproxy', hosts: ['kaolin', 'karaoke', 'karate'], serial: false, dependsOn: ['kaboom'] },
     ]);
     expect(byName(playbook(context(patroniCluster())))['common']!.roles).toEqual(['common', 'patroni cluster packages']);
   });
@@ -120,13 +124,13 @@ describe('the deploy playbook, Patroni', () => {
     expect(s['primary']!.hosts).toEqual(['kaftan']);
     expect(s['replicas']!.hosts).toEqual(['kaboom']);
     expect(s['patroni settings']!.hosts).toEqual(['kaftan']);
-    expect(s['barman']!.dependsOn).toEqual(['kaftan']);
+    expect(s['barman + haproxy']!.dependsOn).toEqual(['kaftan']);
   });
 
   it('has PgBouncer on the data nodes instead of HAProxy with --enable-pgbouncer', () => {
     const s = byName(playbook(context(patroniCluster({ haproxy: false, pgbouncer: true }))));
-    expect(s['pgbouncer']?.hosts).toEqual(['kaboom', 'kaftan']);
-    expect(s['haproxy']).toBeUndefined();
+    expect(s['barman + pgbouncer']?.hosts).toEqual(['kaboom', 'kaftan', 'kaolin']);
+    expect(Object.keys(s).some((n) => n.includes('haproxy'))).toBe(false);
   });
 
   it('plans no restart stage: Patroni applies settings itself', () => {
@@ -152,7 +156,9 @@ describe('the deploy playbook, EFM: which hosts get what', () => {
     expect(s['replicas']!.hosts).toEqual(['kaftan', 'kaput']);
     expect(s['cascaded replicas (level 2)']!.hosts).toEqual(['karakul']);
     const names = Object.keys(s);
-    expect(names.indexOf('pgbouncer')).toBeLessThan(names.indexOf('efm'));
+    const pgbouncer = names.findIndex((n) => n.split(' + ').includes('pgbouncer'));
+    expect(pgbouncer).toBeGreaterThan(0);
+    expect(pgbouncer).toBeLessThan(names.indexOf('efm'));
     expect(s['efm']!.hosts).toEqual(['kaboom', 'kaftan', 'kapok', 'kaput', 'karakul']);
   });
 

@@ -23,19 +23,26 @@ import { pgbouncerRole } from '../../roles/pgbouncer/role.js';
 import { haproxyRole } from '../../roles/haproxy/role.js';
 
 /** Barman, PgBouncer and HAProxy on the hosts config.yml gives those roles, each after the live primary. */
+/**
+ * Barman, PgBouncer and HAProxy in one stage: none of them needs another's
+ * work, only the data nodes' (the primary's), so a host of one role does not
+ * wait for the slowest host of another (Barman's first backup runs while the
+ * PgBouncers start). A host with two of these roles runs them in this order.
+ */
 function sharedStages(ctx: DeployContext): Stage[] {
   const byNode = [...ctx.cluster.instances].sort((a, b) => a.node - b.node);
   const primary = effectivePrimary(ctx.cluster, ctx.live);
-  const stages: Stage[] = [];
-  const add = (role: ConfigRole, make: (ctx: DeployContext) => Role) => {
-    const hosts = byNode.filter((i) => hasRole(i, role)).map((i) => i.name);
-    if (hosts.length > 0) stages.push({ name: role, hosts, roles: [make(ctx)], dependsOn: [primary] });
-  };
-  // A Barman host is an instance with the barman role (`backup:` on a data node names its Barman host).
-  add('barman', barmanRole);
-  add('pgbouncer', pgbouncerRole);
-  add('haproxy', haproxyRole);
-  return stages;
+  const shared: { role: ConfigRole; make: (ctx: DeployContext) => Role }[] = [
+    // A Barman host is an instance with the barman role (`backup:` on a data node names its Barman host).
+    { role: 'barman', make: barmanRole },
+    { role: 'pgbouncer', make: pgbouncerRole },
+    { role: 'haproxy', make: haproxyRole },
+  ];
+  const present = shared.filter((x) => byNode.some((i) => hasRole(i, x.role))).map((x) => ({ ...x, made: x.make(ctx) }));
+  if (present.length === 0) return [];
+  const rolesOf = new Map(byNode.map((i) => [i.name, present.filter((x) => hasRole(i, x.role)).map((x) => x.made)]));
+  const hosts = byNode.filter((i) => rolesOf.get(i.name)!.length > 0).map((i) => i.name);
+  return [{ name: present.map((x) => x.role).join(' + '), hosts, roles: (host) => rolesOf.get(host) ?? [], dependsOn: [primary] }];
 }
 
 export function deployPlaybook(ctx: DeployContext, manager: FailoverManager, options: StageOptions): Playbook {

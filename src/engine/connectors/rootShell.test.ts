@@ -44,10 +44,12 @@ describe('killSessionCommand', () => {
   });
   it('kills every process of another session, its children too, and exits 0; 0 again when nothing is left', async () => {
     // A session like sshd's: a shell leading it, running a command that has a child of its own.
-    const leader = spawn('setsid', ['sh', '-c', 'sh -c "sleep 321; :" & sleep 322; :'], { stdio: 'ignore' });
+    // Durations of this run's own, so that another run of the suite beside it is not counted.
+    const a = 10_000 + Math.floor(Math.random() * 80_000);
+    const leader = spawn('setsid', ['sh', '-c', `sh -c "sleep ${a}; :" & sleep ${a + 1}; :`], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
     const pids = () =>
-      execFileSync('sh', ['-c', 'pgrep -f "^sleep 32[12]$" || true'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+      execFileSync('sh', ['-c', `pgrep -f "^sleep (${a}|${a + 1})$" || true`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
     const before = pids();
     expect(before).toHaveLength(2);
     const sid = Number(execFileSync('ps', ['-o', 'sid=', '-p', String(before[0])], { encoding: 'utf8' }).trim());
