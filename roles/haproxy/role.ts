@@ -7,11 +7,12 @@
  */
 import type { DeployContext } from '../context.js';
 import { restartHaproxyCommand } from '../../src/products/haproxy/restartCommand.js';
-import { command, defineRole, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
+import { command, defineRole, directory, file, flushHandlers, packages, reload, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { quote } from '../../src/engine/shell/quote.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { HAPROXY_PACKAGES, HAPROXY_BACKENDS, HAPROXY_CONFIG_PATH, HAPROXY_SERVICE, haproxyConfig, haproxyPorts } from '../../src/products/haproxy/config.js';
 import { HAPROXY_CANDIDATE_PATH, haproxyValidateCommand } from '../../src/products/haproxy/validateCommand.js';
+import { HAPROXY_DROPIN_DIR, HAPROXY_DROPIN_PATH, HAPROXY_SAVE_STATE_PATH, haproxyDropIn, saveStateScript } from '../../src/products/haproxy/serverState.js';
 import { clusterCaFileOps } from '../clusterCaFile.js';
 
 /**
@@ -46,6 +47,12 @@ export function haproxyRole(ctx: DeployContext): Role {
     yield [
       ...clusterCaFileOps(ctx, h.host, reload(HAPROXY_SERVICE)),
     ];
+    // Every reload saves the servers' states for the new worker (serverState.ts): in place before the configuration that loads them.
+    yield [
+      file({ name: HAPROXY_SAVE_STATE_PATH, path: HAPROXY_SAVE_STATE_PATH, content: saveStateScript(), owner: 'root', group: 'root', mode: '0755' }),
+      directory({ path: HAPROXY_DROPIN_DIR, owner: 'root', group: 'root', mode: '0755' }),
+    ];
+    yield file({ path: HAPROXY_DROPIN_PATH, content: haproxyDropIn(), owner: 'root', group: 'root', mode: '0644' });
     const live = await h.facts.content(HAPROXY_CONFIG_PATH);
     if (live === null || live.toString('utf8') !== want) {
       yield file({ name: `${HAPROXY_CANDIDATE_PATH} (checked before use)`, path: HAPROXY_CANDIDATE_PATH, content: want, owner: 'root', group: 'root', mode: '0644' });

@@ -14,6 +14,7 @@ import { instanceAddress } from '../etcd/members.js';
 import { dcsParameters } from '../patroni/parameters.js';
 import { patroniRestPort, postgresNode } from '../patroni/settings.js';
 import { CA_CERT_PATH } from '../postgres/certificates.js';
+import { HAPROXY_ADMIN_SOCKET, HAPROXY_STATE_FILE } from './serverState.js';
 
 export const HAPROXY_CONFIG_PATH = '/etc/haproxy/haproxy.cfg';
 export const HAPROXY_TEMPLATE = 'roles/haproxy/templates/haproxy.cfg.hbs';
@@ -108,6 +109,8 @@ export function haproxyConfig(cluster: Cluster, instance: Instance): string {
   const frontendMaxconn = 1000;
   return renderTemplate(HAPROXY_TEMPLATE, {
     caFile: CA_CERT_PATH,
+    adminSocket: HAPROXY_ADMIN_SOCKET,
+    stateFile: HAPROXY_STATE_FILE,
     cluster: cluster.name,
     node: instance.name,
     ...ports,

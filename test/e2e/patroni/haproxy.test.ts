@@ -20,7 +20,14 @@
  *    Patroni and prints neither password;
  * 5. changed etcd settings restart the members one at a time, the cluster
  *    healthy before and after each, Patroni's leader untouched;
- * 6. m1 remove-node refuses the leader, an etcd member and Barman; it takes
+ * 6. m1 upgrade (issue 13): deployed at bookworm main's 15.18-0+deb12u1
+ *    (postgres_package_version), then 15.20-0+deb12u1 (bookworm-security)
+ *    set and m1 upgrade run while a client writes through an HAProxy's write
+ *    port: each replica restarted through Patroni, a switchover, the old
+ *    leader; every member runs 150020, no acknowledged row lost, refusals
+ *    only inside the switchover, m1 test passes, a second upgrade and the
+ *    next deploy change nothing;
+ * 7. m1 remove-node refuses the leader, an etcd member and Barman; it takes
  *    the cascaded replica's upstream out: the cascaded replica streams from
  *    the leader, patronictl no longer lists the node, its slot is gone,
  *    HAProxy writes and reads go around it, the next deploy changes nothing.
@@ -42,8 +49,13 @@ import { IMAGE, deployLogged, addressOf, etcdLogin, etcdRange, httpFromOutside, 
 import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 import { m1, recapOf } from '../support/m1.js';
+import { Writer, type WriterResult } from '../../../playbooks/bench/writer.js';
+import type { UpgradeOutcome } from '../../../playbooks/operate/upgrade/run.js';
+import { tlsDir } from '../../../src/secrets/clusterCa.js';
 
 const NAME = e2eClusterName('m1e2ep-haproxy');
+const OLD_MINOR = '15.18-0+deb12u1';
+const NEW_MINOR = '15.20-0+deb12u1';
 let tc: ProvisionedTestCluster;
 let data: string[];
 let haproxies: string[];
@@ -79,6 +91,8 @@ beforeAll(async () => {
   haproxies = tc.cluster.instances.filter((i) => hasRole(i, 'haproxy')).map((i) => i.name);
   barmanHost = tc.cluster.instances.find((i) => hasRole(i, 'barman'))!.name;
   if (!reuse) await likeFreshHosts(tc);
+  // Deployed at bookworm main's minor (the image has it installed); the upgrade scenario goes to bookworm-security's.
+  await setClusterVar(tc, ['postgres_package_version'], OLD_MINOR);
   // A cluster left by an earlier run (M1E2EP_REUSE), e.g. one an earlier m1 deployed with etcd
   // on plain HTTP: what ran before this deploy, to tell that it restarted no Postgres.
   if (reuse) beforeFirst = { leader: await leader(), started: await postmasterStarts() };
@@ -400,6 +414,69 @@ describe('etcd: changed settings', () => {
   });
 });
 
+describe('m1 upgrade (issue 13)', () => {
+  it('a rolling minor upgrade 15.18 -> 15.20 through Patroni under a writer through HAProxy loses nothing, refuses writes only inside the switchover; m1 test passes; a rerun and the next deploy change nothing', async () => {
+    const versionNums = async () => Object.fromEntries(await Promise.all(data.map(async (h) => [h, await localSql(tc, h, 'SHOW server_version_num')] as const)));
+    expect(new Set(Object.values(await versionNums()))).toEqual(new Set(['150018']));
+    await setClusterVar(tc, ['postgres_package_version'], NEW_MINOR);
+    const l = await leader();
+    await localSql(tc, l, 'CREATE TABLE IF NOT EXISTS m1e2ep_upgrade (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); ALTER TABLE m1e2ep_upgrade OWNER TO app', 'app');
+    const entry = haproxies[0]!;
+    const writer = new Writer({ host: addressOf(tc, entry), port: 5432, user: 'app', database: 'app', password: await storedPassword(tc, 'app'), table: 'm1e2ep_upgrade', caFile: join(tlsDir(tc.dir), 'ca.crt') }).start();
+    let up: Awaited<ReturnType<typeof m1>>;
+    let w: WriterResult;
+    let u0 = 0;
+    let u1 = 0;
+    try {
+      await writer.waitForMore(20, 60_000);
+      u0 = Date.now();
+      up = await m1('upgrade', tc.dir, '--json');
+      u1 = Date.now();
+      await writer.waitForMore(20, 60_000);
+      w = await writer.stop();
+    } finally {
+      await writer.stop();
+    }
+    expect(up.code, up.out + up.err).toBe(0);
+    const out = JSON.parse(up.out) as UpgradeOutcome;
+    const sw = out.switchovers;
+    expect(sw.map((s) => s.from)).toEqual([l]);
+    // Rows acknowledged while the upgrade ran, and when the client saw refusals.
+    const during = w.acked.filter((a) => w.startedAtEpochMs + a.atMs >= u0 && w.startedAtEpochMs + a.atMs <= u1);
+    const rate = during.length / ((u1 - u0) / 1000);
+    const swFrom = sw[0]!.startedAtEpochMs;
+    const swTo = swFrom + sw[0]!.ms;
+    const failedAt = w.failedAtMs.map((t) => w.startedAtEpochMs + t);
+    const outside = failedAt.filter((t) => t < swFrom - 1000 || t > swTo + 1000);
+    const outage = failedAt.length ? Math.max(...failedAt) - Math.min(...failedAt) : 0;
+    const present = new Set((await localSql(tc, sw[0]!.to, 'SELECT id FROM m1e2ep_upgrade', 'app')).split('\n').filter(Boolean).map(Number));
+    const lost = w.acked.filter((a) => !present.has(a.id)).map((a) => a.id);
+    console.log(
+      `upgrade ${OLD_MINOR} -> ${NEW_MINOR} (Patroni): ${((u1 - u0) / 1000).toFixed(1)} s in all (reading ${(out.readMs / 1000).toFixed(1)} s, download ${(out.downloadMs / 1000).toFixed(1)} s); ` +
+        `per host: ${out.hostMs.map((h) => `${h.host} ${(h.ms / 1000).toFixed(1)} s`).join(', ')}; switchover ${sw[0]!.from} -> ${sw[0]!.to} ${(sw[0]!.ms / 1000).toFixed(1)} s ` +
+        `(writes accepted after ${((sw[0]!.writableAfterMs ?? 0) / 1000).toFixed(1)} s); writer through ${entry}:5432: ${during.length} rows acknowledged during the upgrade (${rate.toFixed(1)}/s), ` +
+        `${w.failures} refused attempts over ${(outage / 1000).toFixed(1)} s, longest window without a write ${(w.longestGapMs / 1000).toFixed(1)} s; ${lost.length} acknowledged rows lost`,
+    );
+    expect(lost).toEqual([]);
+    expect(rate).toBeGreaterThanOrEqual(5);
+    expect(outside, `refusals outside the switchover window ${new Date(swFrom).toISOString()}..${new Date(swTo).toISOString()}: ${w.errors.join(' | ')}`).toEqual([]);
+    expect(new Set(Object.values(await versionNums()))).toEqual(new Set(['150020']));
+    for (const h of data) expect(out.versions.find((v) => v.host === h)).toMatchObject({ before: 150018, after: 150020, packageBefore: OLD_MINOR, packageAfter: NEW_MINOR });
+    // Patroni restarts its members itself: failover is not paused (roles/patroni/upgrade.ts).
+    expect(up.err).not.toMatch(/PAUSED/);
+    expect((await patronictlList(tc, sw[0]!.to)).leader).toBe(sw[0]!.to);
+
+    const t = await m1('test', tc.dir);
+    expect(t.code, t.out).toBe(0);
+    const again = await m1('upgrade', tc.dir);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(again.out).toContain(`every host runs ${NEW_MINOR}: nothing to do`);
+    const redeploy = await deploy();
+    const all = tc.cluster.instances.map((i) => i.name);
+    expect(changedOn(redeploy, all)).toEqual(zeroOn(all));
+  });
+});
+
 describe('m1 remove-node', () => {
   const slotsOn = async (host: string) => (await localSql(tc, host, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).split('\n').filter(Boolean);
   const receiver = async (host: string) => localSql(tc, host, `SELECT status || '|' || coalesce(sender_host, '') FROM pg_stat_wal_receiver`).catch(() => '');
@@ -409,7 +486,8 @@ describe('m1 remove-node', () => {
     const l = await leader();
     const r = await m1('remove-node', tc.dir, l);
     expect(r.code, r.out + r.err).toBe(3);
-    expect(r.err).toMatch(new RegExp(`${l} is the primary: switch over to one of its replicas first`));
+    // Worded as the live leader is config.yml's primary or not (m1 upgrade leaves config.yml's primary leading).
+    expect(r.err).toMatch(new RegExp(`${l}( is)? the primary( \\(role primary\\))?: switch over to one of its replicas first`));
     const e = await m1('remove-node', tc.dir, etcdMembers(tc.cluster)[0]!.name);
     expect(e.code, e.out + e.err).toBe(3);
     expect(e.err).toMatch(/is an etcd member: without it 2 voters would be left/);

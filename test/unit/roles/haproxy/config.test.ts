@@ -57,6 +57,11 @@ describe('haproxy.cfg', () => {
     expect(be.some((l) => / backup\b/.test(l))).toBe(false);
   });
 
+  it("a reload's new worker loads the servers' states saved just before it (not every server up until its first check)", () => {
+    expect(s.get('global')).toEqual(expect.arrayContaining(['stats socket /run/haproxy/admin.sock mode 660 level admin', 'server-state-file /run/haproxy/m1-server-state']));
+    expect(s.get('defaults')).toContain('load-server-state-from-file global');
+  });
+
   it('port 5433 reaches running replicas, round robin', () => {
     const be = backendFor(s, 5433);
     expect(be).toContain('option httpchk OPTIONS /replica');
