@@ -119,6 +119,8 @@ export interface FmView {
   /** Whom the manager takes for the primary. */
   primary?: string;
   nodes: FmNode[];
+  /** The manager has no member and runs nowhere (repmgr without a replica): no view is expected. */
+  idle?: boolean;
   /** The cluster-wide pause switch, where the manager keeps one (Patroni's `pause` in the DCS); undefined: none, or not read. */
   paused?: boolean;
 }

@@ -68,6 +68,12 @@ export interface DeployOptions {
    * hosts' steps are left out.
    */
   limit?: readonly string[];
+  /**
+   * Run only the stages of these names (m1 restore: `common` on the new
+   * primary, its packages, users and SSH, before Barman recovers its data
+   * directory; the postgres stage would initdb it).
+   */
+  stages?: readonly string[];
 }
 
 export interface StageTiming {
@@ -372,7 +378,9 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     const playbook = deployPlaybook(ctx, manager, { restartOrder: settings.restartOrder, gate });
     const limit = options.limit;
     const leftOut = limit ? cluster.instances.map((i) => i.name).filter((n) => !limit.includes(n)) : [];
-    const result = await engine.run(withPlannedOut(withoutHosts(playbook, [...unprovisioned, ...leftOut]), ctx, manager, leftOut));
+    const only = options.stages;
+    const chosen = only ? { ...playbook, stages: playbook.stages.filter((st) => only.includes(st.name)) } : playbook;
+    const result = await engine.run(withPlannedOut(withoutHosts(chosen, [...unprovisioned, ...leftOut]), ctx, manager, leftOut));
     const runMs = Math.round(performance.now() - tr);
     const summary = summaryLine(cluster.name, result, check, performance.now() - t0);
     write(`${summary}\n`);

@@ -30,7 +30,9 @@ export function formatStatus(s: ClusterStatus, now = new Date()): string {
   const fm = s.fm;
   // The manager's per-node daemon (repmgrd), when it has one.
   const daemon = MANAGERS[fm.manager].daemonColumn;
-  out.push(`\n${fm.manager}${fm.from ? ` (as seen from ${fm.from})` : ''}: ${fm.primary ? `primary ${fm.primary}` : fm.from ? 'no primary' : 'no node answered (is it installed and running?)'}\n`);
+  // repmgr without a replica does not run (repmgrEnabled): said, not asked for.
+  const says = fm.primary ? `primary ${fm.primary}` : fm.from ? 'no primary' : fm.idle ? 'not run (no replica to fail over to)' : 'no node answered (is it installed and running?)';
+  out.push(`\n${fm.manager}${fm.from ? ` (as seen from ${fm.from})` : ''}: ${says}\n`);
   if (fm.nodes.length > 0) {
     out.push(
       renderTable(

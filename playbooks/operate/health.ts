@@ -243,8 +243,10 @@ export function evaluateStatus(input: EvaluateInput): ClusterStatus {
 
   // The failover manager's own view, and whether it agrees with Postgres.
   const fm: FmView = manager.view({ cluster, facts: probes, primary, nameOf: (host) => nameOf(cluster, host, addresses)! });
+  // A manager with no member runs nowhere (repmgr without a replica): no view to expect.
+  if (manager.members(cluster).length === 0) fm.idle = true;
   if (fm.from === undefined) {
-    problems.push(`${fmName}: no node answered with the failover manager's view`);
+    if (!fm.idle) problems.push(`${fmName}: no node answered with the failover manager's view`);
   } else {
     if (primary && fm.primary !== primary) {
       problems.push(`${fmName} (asked on ${fm.from}) takes ${fm.primary ?? 'no node'} for the primary, but Postgres on ${primary} is the primary`);

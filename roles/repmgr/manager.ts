@@ -90,8 +90,10 @@ export const repmgrManager: FailoverManager = {
   },
   finalStages: () => [],
 
-  members: (cluster) => cluster.instances.filter((i) => runsPostgres(i, 'repmgr')),
-  reading: (_cluster, instance) => (runsPostgres(instance, 'repmgr') ? { units: [POSTGRES_SERVICE, REPMGR_SERVICE], repmgr: true } : { units: [] }),
+  // Without a replica repmgr does not run (repmgrEnabled): nobody is a member, no repmgrd or view is read.
+  members: (cluster) => (repmgrEnabled(cluster) ? cluster.instances.filter((i) => runsPostgres(i, 'repmgr')) : []),
+  reading: (cluster, instance) =>
+    !runsPostgres(instance, 'repmgr') ? { units: [] } : repmgrEnabled(cluster) ? { units: [POSTGRES_SERVICE, REPMGR_SERVICE], repmgr: true } : { units: [POSTGRES_SERVICE] },
   view: repmgrView,
   problem: repmgrProblem,
   works: (n) => n.state === 'running',

@@ -18,8 +18,9 @@ import { register as backups } from './backups.js';
 import { register as rejoin } from './rejoin.js';
 import { register as removeNode } from './removeNode.js';
 import { register as upgrade } from './upgrade.js';
+import { register as restore } from './restore.js';
 
 export type Register = (program: Command, state: RunState) => void;
 
 /** Every m1 command, in the order `m1 --help` lists them. */
-export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, rotatePassword, status, switchover, upgrade, rejoin, removeNode, pause, resume, backup, backups, test, drill];
+export const commands: Register[] = [configure, validate, provision, deprovision, deploy, showPassword, rotatePassword, status, switchover, upgrade, rejoin, removeNode, pause, resume, backup, backups, restore, test, drill];

@@ -75,4 +75,14 @@ export interface Platform {
    * aws): the host is left where it is.
    */
   removeHost?(cluster: Cluster, host: string): Promise<'removed' | 'absent'>;
+  /**
+   * Attaches one host of the cluster to another cluster's network too, as a
+   * routed network would make it reachable from there (m1 restore: the
+   * source's Barman reaches the new primary); its address on that network.
+   * Attached already: that address. Absent (bare, aws): routing is the
+   * network's business.
+   */
+  attachHost?(cluster: Cluster, host: string, network: string): Promise<string>;
+  /** Undoes attachHost; not attached: nothing to do. */
+  detachHost?(cluster: Cluster, host: string, network: string): Promise<void>;
 }

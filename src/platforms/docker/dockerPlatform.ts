@@ -342,4 +342,37 @@ async function removeHost(cluster: Cluster, host: string): Promise<'removed' | '
   return 'removed';
 }
 
-export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision, crash, removeHost };
+async function containerOf(docker: EngineClient, cluster: Cluster, host: string): Promise<{ id: string; addresses: Record<string, string> }> {
+  const owner = { name: cluster.name, dir: cluster.dir };
+  const c = (await observeContainers(docker)).find((x) => x.name === host && ownership(x.labels, owner) === 'ours');
+  if (!c) throw new HostError(`${host}: no container of cluster ${cluster.name} by that name`);
+  return c;
+}
+
+async function attachHost(cluster: Cluster, host: string, network: string): Promise<string> {
+  const docker = await connectEngine();
+  const c = await containerOf(docker, cluster, host);
+  if (!c.addresses[network]) {
+    try {
+      await (await docker.dockerode()).getNetwork(network).connect({ Container: c.id });
+    } catch (err) {
+      throw new HostError(`container ${host}: attaching it to network ${network} failed: ${reason(err)}`);
+    }
+  }
+  const address = await addressOf(docker, c.id, network);
+  if (!address) throw new HostError(`container ${host}: no address on network ${network} after attaching it`);
+  return address;
+}
+
+async function detachHost(cluster: Cluster, host: string, network: string): Promise<void> {
+  const docker = await connectEngine();
+  const c = await containerOf(docker, cluster, host);
+  if (!c.addresses[network]) return;
+  try {
+    await (await docker.dockerode()).getNetwork(network).disconnect({ Container: c.id, Force: true });
+  } catch (err) {
+    throw new HostError(`container ${host}: detaching it from network ${network} failed: ${reason(err)}`);
+  }
+}
+
+export const dockerPlatform: Platform = { name: 'docker', provision, deprovisionPlan, deprovision, crash, removeHost, attachHost, detachHost };

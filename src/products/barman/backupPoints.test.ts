@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { backupPointsCommand, msFromPython, parseBackupPoints } from './backupPoints.js';
 
-// The command's output on Barman 3.4 (Debian 12): two DONE backups and a FAILED one (no end), backup.info lines as Barman writes them.
+// The command's output on Barman 3.4 (Debian 12), recorded in the barman e2e cluster (the first two backups; the FAILED one's
+// lines as Barman writes them for a backup that never ended, its end fields None).
 const OUT = [
-  'm1:backup 20261207T023955',
-  'begin_wal=000000010000000000000004',
-  'begin_xlog=0/4000028',
-  'end_time=2026-12-07 02:39:57.110398+00:00',
-  'end_wal=000000010000000000000004',
-  'end_xlog=0/4000100',
+  'm1:backup 20261207T023344',
+  'begin_wal=000000010000000000000005',
+  'begin_xlog=0/5000028',
+  'end_time=2026-12-07 02:33:46.882983+00:00',
+  'end_wal=000000010000000000000005',
+  'end_xlog=0/5000160',
   'status=DONE',
   'timeline=1',
   'm1:backup 20261207T024512',
@@ -19,12 +20,12 @@ const OUT = [
   'end_xlog=None',
   'status=FAILED',
   'timeline=1',
-  'm1:backup 20261207T024230',
-  'begin_wal=000000010000000000000006',
-  'begin_xlog=0/6000060',
-  'end_time=2026-12-07 02:42:31.9+00:00',
-  'end_wal=000000010000000000000006',
-  'end_xlog=0/6000138',
+  'm1:backup 20261207T023406',
+  'begin_wal=000000010000000000000008',
+  'begin_xlog=0/8000028',
+  'end_time=2026-12-07 02:34:12.679707+00:00',
+  'end_wal=000000010000000000000008',
+  'end_xlog=0/8000100',
   'status=DONE',
   'timeline=1',
   '',
@@ -33,17 +34,17 @@ const OUT = [
 describe("the backups' WAL points", () => {
   it("reads each backup.info's status, timeline, begin and end, oldest first; None is absent", () => {
     const p = parseBackupPoints(OUT);
-    expect(p.map((b) => b.id)).toEqual(['20261207T023955', '20261207T024230', '20261207T024512']);
+    expect(p.map((b) => b.id)).toEqual(['20261207T023344', '20261207T023406', '20261207T024512']);
     expect(p[0]).toEqual({
-      id: '20261207T023955',
+      id: '20261207T023344',
       status: 'DONE',
       timeline: 1,
-      beginWal: '000000010000000000000004',
-      beginLsn: '0/4000028',
-      endLsn: '0/4000100',
-      endWal: '000000010000000000000004',
-      endTime: '2026-12-07 02:39:57.110398+00:00',
-      endMs: Date.UTC(2026, 11, 7, 2, 39, 57, 110),
+      beginWal: '000000010000000000000005',
+      beginLsn: '0/5000028',
+      endLsn: '0/5000160',
+      endWal: '000000010000000000000005',
+      endTime: '2026-12-07 02:33:46.882983+00:00',
+      endMs: Date.UTC(2026, 11, 7, 2, 33, 46, 882),
     });
     expect(p[2]).toEqual({ id: '20261207T024512', status: 'FAILED', timeline: 1, beginWal: '000000010000000000000007', beginLsn: '0/7000028' });
   });

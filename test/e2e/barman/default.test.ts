@@ -12,13 +12,20 @@
  * `npm pack` tarball installed into a scratch folder, a script importing
  * `m1` type-checked against its declarations, reading this cluster's status.
  */
+import { access, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCluster } from '../../../src/config/load.js';
+import { readInventory } from '../../../src/inventory/inventory.js';
+import { platformFor } from '../../../src/platforms/index.js';
+import type { Cluster } from '../../../src/inventory/cluster.js';
 import { barmanServerName } from '../../../src/products/barman/serverName.js';
 import { deployCluster, type DeployOutcome } from '../../../playbooks/deploy/deploy.js';
 import { hasRole } from '../../../src/inventory/cluster.js';
 import { barmanSlotName } from '../../../src/products/barman/serverName.js';
 import { installPackedM1, type OutsideProject } from '../../support/packed.js';
-import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
+import { provisionConfiguredCluster, sshRun, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { m1 } from '../support/m1.js';
 
@@ -26,6 +33,16 @@ const NAME = e2eClusterName('m1e2eb-default');
 // Outside barman's home (0750): postgres must reach it to start the recovered server.
 const RECOVER_DIR = '/var/tmp/m1e2eb-recover';
 let tc: ProvisionedTestCluster;
+// m1 restore's new cluster, beside the source's directory.
+const RESTORE_DIR = join(tmpdir(), 'm1-test-configured', `${NAME}-pitr`);
+let restored: Cluster | undefined;
+
+/** Deprovisions m1 restore's cluster (also one a failed restore left half made) and removes its directory. */
+async function removeRestored(): Promise<void> {
+  const left = restored ?? (await loadCluster(RESTORE_DIR).then((l) => l.cluster).catch(() => undefined));
+  if (left) await platformFor(left).deprovision(left);
+  await rm(RESTORE_DIR, { recursive: true, force: true });
+}
 let server: string;
 let barmanHost: string;
 let primary: string;
@@ -44,6 +61,7 @@ async function on(host: string, cmd: string, input?: string): Promise<string> {
 const asBarman = (args: string) => `runuser -u barman -- barman ${args}`;
 
 beforeAll(async () => {
+  await removeRestored(); // what an interrupted run left behind
   tc = await provisionConfiguredCluster({ name: NAME, configure: { failoverManager: 'repmgr', postgresql: '15' }, image: 'm1/debian-packages:bookworm', fresh: !process.env.M1E2EB_REUSE });
   server = barmanServerName(tc.cluster);
   barmanHost = tc.cluster.instances.find((i) => hasRole(i, 'barman'))!.name;
@@ -55,6 +73,8 @@ beforeAll(async () => {
 }, 1_200_000);
 
 afterAll(async () => {
+  // The restored cluster first: its primary may still be attached to the source's network.
+  if (!process.env.M1E2EB_KEEP) await removeRestored();
   if (!process.env.M1E2EB_KEEP) await tc?.teardown();
 });
 
@@ -118,6 +138,47 @@ describe('Barman in the default cluster', () => {
     console.log(`second deploy: ${again.timings.totalMs} ms; barman stage ${JSON.stringify(again.timings.stages.find((s) => s.name.split(' + ').includes('barman')))}`);
     const check = await deploy(true);
     expect(check.result.results.filter((r) => r.host === barmanHost && r.status === 'changed')).toEqual([]);
+  });
+
+  it('m1 restore --target-time: a new one-node cluster from Barman holds the rows written before the time and not those after; m1 test passes on it, a second deploy of it changes nothing; the source is untouched and healthy', async () => {
+    // Refused before anything is created: a target before the first backup, and one in the future.
+    for (const t of ['2000-01-01 00:00:00+00', '2999-01-01 00:00:00+00']) {
+      const refused = await m1('restore', tc.dir, '--into', RESTORE_DIR, '--target-time', t);
+      expect(refused.code, refused.out + refused.err).toBe(2);
+      expect(refused.err).toMatch(/has backups: \d{8}T\d{6} \(DONE/);
+      expect(await access(RESTORE_DIR).then(() => true, () => false)).toBe(false);
+    }
+    const configBefore = await readFile(join(tc.dir, 'config.yml'), 'utf8');
+    await on(primary, `runuser -u postgres -- psql -XAtq -c "DROP TABLE IF EXISTS m1e2eb_pitr; CREATE TABLE m1e2eb_pitr(v int); INSERT INTO m1e2eb_pitr SELECT generate_series(1, 3)"`);
+    // The database clock, after the first rows committed.
+    const target = (await on(primary, `runuser -u postgres -- psql -XAtq -c "select now()"`)).trim();
+    await on(primary, `runuser -u postgres -- psql -XAtq -c "INSERT INTO m1e2eb_pitr SELECT generate_series(4, 6)"`);
+    const t0 = Date.now();
+    const r = await m1('restore', tc.dir, '--into', RESTORE_DIR, '--target-time', target);
+    console.log(`m1 restore: ${Date.now() - t0} ms\n${r.out.split('\n').filter((l) => !/^\s*(ok|changed|skipped)\b/.test(l)).slice(-12).join('\n')}`);
+    expect(r.code, r.out.slice(-3000) + r.err).toBe(0);
+    // The WAL holding the later rows was archived by restore itself (the target lies past the last archived segment).
+    expect(r.out).toMatch(/^WAL archived up to now on /m);
+    expect(r.out).toMatch(/^ {2}backup used: {2}\d{8}T\d{6} /m);
+    expect(r.out).toMatch(/^ {2}WAL replayed: [0-9A-F]{24} \(\S+\) \.\. [0-9A-F]+\/[0-9A-F]+ \(before /m);
+    restored = await loadCluster(RESTORE_DIR).then((l) => l.cluster);
+    const inv = await readInventory(RESTORE_DIR);
+    const newPrimary = restored.instances.find((i) => hasRole(i, 'primary'))!.name;
+    const rows = await sshRun(RESTORE_DIR, inv, newPrimary, `cd / && runuser -u postgres -- psql -XAtq -c "select string_agg(v::text, ',' order by v) from m1e2eb_pitr"`);
+    expect(rows.stdout.trim(), rows.stderr).toBe('1,2,3');
+    const tested = await m1('test', RESTORE_DIR);
+    expect(tested.code, tested.out + tested.err).toBe(0);
+    const again = await deployCluster(RESTORE_DIR, { write: (t) => void log.push(t), tty: false });
+    expect(again.exitCode).toBe(0);
+    expect(again.result.results.filter((x) => x.status === 'changed').map((x) => `${x.host} ${x.role}: ${x.task}`)).toEqual([]);
+    // The source: the same config.yml, healthy, and its next deploy changes nothing.
+    expect(await readFile(join(tc.dir, 'config.yml'), 'utf8')).toBe(configBefore);
+    const st = await m1('status', tc.dir);
+    expect(st.code, st.out + st.err).toBe(0);
+    const src = await deploy();
+    expect(src.exitCode).toBe(0);
+    expect(src.result.results.filter((x) => x.status === 'changed').map((x) => `${x.host} ${x.role}: ${x.task}`)).toEqual([]);
+    expect((await on(primary, `runuser -u postgres -- psql -XAtq -c "select count(*) from m1e2eb_pitr"`)).trim()).toBe('6');
   });
 
   it('after a switchover, deploy retargets Barman and keeps the earlier backups; the next deploy changes nothing', async () => {

@@ -3,6 +3,7 @@ import { evaluateStatus } from '../../../playbooks/operate/health.js';
 import { formatStatus } from '../../../playbooks/operate/formatStatus.js';
 import { clusterRoutes, type RouteAnswer } from '../../../playbooks/operate/routes.js';
 import { ADDRESSES, HEALTHY, fiveNodes, probesFor, type LiveSpec } from './fixtures.js';
+import { testCluster } from '../../support/testCluster.js';
 
 function status(live: LiveSpec, routeAnswers?: Record<string, RouteAnswer>) {
   const c = fiveNodes();
@@ -178,5 +179,27 @@ describe('evaluateStatus', () => {
     expect(formatStatus(s, new Date('2026-01-01T03:00:10Z'))).toMatch(/^repmgr \(as seen from op-a\): primary op-a$/m);
     const text = formatStatus({ ...s, fm: { manager: 'efm', nodes: [] } }, new Date('2026-01-01T03:00:10Z'));
     expect(text).toMatch(/^efm: no node answered \(is it installed and running\?\)$/m);
+  });
+});
+
+describe('a repmgr cluster without a replica (m1 restore\'s default copy)', () => {
+  it('runs no repmgr: status expects neither repmgrd nor its view, says so, and m1 test has no repmgr rows', async () => {
+    const c = testCluster({
+      name: 'op',
+      instances: [
+        { name: 'op-a', roles: ['primary'], backup: 'op-e' },
+        { name: 'op-e', roles: ['barman', 'log-server'] },
+      ],
+    });
+    const s = evaluateStatus({ cluster: c, probes: probesFor(c, { primary: 'op-a', upstreams: {} }), addresses: ADDRESSES, routes: clusterRoutes(c) });
+    expect(s.problems.filter((p) => /repmgr/.test(p))).toEqual([]);
+    expect(s.fm.idle).toBe(true);
+    expect(Object.keys(s.hosts.find((h) => h.host === 'op-a')!.services)).not.toContain('repmgr');
+    expect(formatStatus(s)).toContain('repmgr: not run (no replica to fail over to)');
+    const { managerRows } = await import('../../../playbooks/operate/check/run.js');
+    expect(managerRows(c, { status: s } as Parameters<typeof managerRows>[1])).toEqual([]);
+    // With a replica, a missing view is still a problem.
+    const full = fiveNodes();
+    expect(evaluateStatus({ cluster: full, probes: probesFor(full, HEALTHY), addresses: ADDRESSES, routes: clusterRoutes(full) }).fm.idle).toBeUndefined();
   });
 });
