@@ -54,6 +54,11 @@ export { takeBackup as backup, listBackups as backups, type BackupOptions, type 
 export { formatBackups, formatTaken } from '../playbooks/operate/backup/format.js';
 export type { BackupCatalog, CatalogBackup, RecoveryWindow } from './products/barman/backupCatalog.js';
 
+// restore: point-in-time recovery from the cluster's Barman into a new cluster
+export { restore, type RestoreOptions, type RestoreOutcome, type RestoreTimings } from '../playbooks/operate/restore/run.js';
+export { parseRestoreTarget, type RestoreTarget, type TargetFlags } from '../playbooks/operate/restore/target.js';
+export { formatRestore } from '../playbooks/operate/restore/format.js';
+
 // drill: a failure rehearsed and measured
 export { drillCluster as drill, DEFAULT_DURATION_S, MIN_DURATION_S, type DrillOptions, type DrillOutcome } from '../playbooks/drill/run.js';
 export { renderDrill, type DrillReport } from '../playbooks/drill/report.js';

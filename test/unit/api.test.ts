@@ -36,7 +36,7 @@ const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable('it res
 
 describe('import from m1', () => {
   it('exports a function for every command', () => {
-    for (const fn of [m1.configure, m1.validate, m1.provision, m1.deploy, m1.status, m1.switchover, m1.pause, m1.resume, m1.backup, m1.backups, m1.test, m1.showPassword, m1.rotatePassword, m1.deprovision]) {
+    for (const fn of [m1.configure, m1.validate, m1.provision, m1.deploy, m1.status, m1.switchover, m1.pause, m1.resume, m1.backup, m1.backups, m1.restore, m1.test, m1.showPassword, m1.rotatePassword, m1.deprovision]) {
       expect(typeof fn).toBe('function');
     }
   });
