@@ -242,7 +242,11 @@ export function postgresRole(ctx: DeployContext, manager: PostgresManagement): R
     const i = instanceByName(cluster, h.host)!;
     const role = effectiveRole(cluster, ctx.live, h.host);
     if (role === undefined) return;
-    yield baseOps(ctx, i, manager);
+    const base = baseOps(ctx, i, manager);
+    // What the configuration files and the service step read, read with the base files' facts: one command, not three
+    // (a clone, an initdb or a rewind in between is a command, which forgets every fact read before it).
+    await h.facts.prefetch([...base, ...configOps(ctx, i, manager)].filter((o) => o.when).flatMap((o) => o.needs()).concat({ kind: 'service', unit: POSTGRES_SERVICE }));
+    yield base;
     // Known from the facts read before the run; only an uninitialised one is looked at again.
     const initialised = ctx.hosts[h.host]?.dataDirInitialised || (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null;
     if (!initialised) {
