@@ -276,7 +276,7 @@ export async function deployCluster(dir: string, options: DeployOptions = {}): P
     // --check creates no container: it works on the hosts provisioned so far and says which are not; a limited run creates none either.
     const inventory = check || options.limit
       ? await readInventory(cluster.dir)
-      : (await platformFor(cluster).provision(cluster, { progress: (line) => write(`provision: ${line}\n`) })).inventory;
+      : (await platformFor(cluster).provision(cluster, { trustRunning: true, progress: (line) => write(`provision: ${line}\n`) })).inventory;
     const provisionMs = Math.round(performance.now() - tp);
     const unprovisioned = cluster.instances.map((i) => i.name).filter((n) => !inventory.hosts.some((h) => h.name === n));
     const limitedUnprovisioned = unprovisioned.filter((n) => options.limit?.includes(n));

@@ -34,6 +34,12 @@ export interface ProvisionOptions {
   progress?: (line: string) => void;
   /** How long a host may take to answer over SSH, in ms. */
   readyTimeoutMs?: number;
+  /**
+   * A host already running as provisioned is not probed over SSH: the caller
+   * connects to every host at once anyway (deploy), and an SSH problem is
+   * reported there, naming the host. Hosts created or started are probed.
+   */
+  trustRunning?: boolean;
 }
 
 export interface ProvisionResult {

@@ -56,6 +56,8 @@ interface Context {
   hostPublicKeys: PublicKey[];
   deadline: number;
   started: number;
+  /** ProvisionOptions.trustRunning. */
+  trustRunning: boolean;
 }
 
 async function addressOf(docker: EngineClient, id: string, network: string): Promise<string | undefined> {
@@ -114,6 +116,8 @@ async function bringUpOrThrow(ctx: Context, step: ContainerStep): Promise<HostOu
   }
   const address = step.instance.ipAddress ?? (await addressOf(ctx.docker, id!, network));
   if (!address) return { error: `container ${name}: no address on network ${network}` };
+  // Deploy connects to it next anyway: a second SSH handshake per host here would only double the cost of a no-op run.
+  if (step.action === 'keep' && ctx.trustRunning) return { address, report: { name, address, status } };
   const target: SshTarget = { name, address, port: 22, user: 'root' };
   const probe = () =>
     waitForSsh(target, { privateKey: ctx.privateKey, knownKeys: ctx.hostPublicKeys, command: READY_COMMAND, deadline: ctx.deadline });
@@ -199,11 +203,12 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
     hostPublicKeys,
     deadline: Date.now() + (opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS),
     started,
+    trustRunning: opts.trustRunning ?? false,
   };
   const outcomes = await Promise.all(
     plan.containers.map(async (step) => {
       const o = await bringUp(ctx, step);
-      if (o.report) progress(`host ${o.report.name} ${o.report.address}: ${o.report.status} (ready at ${seconds(o.report.readyMs ?? 0)})`);
+      if (o.report) progress(`host ${o.report.name} ${o.report.address}: ${o.report.status}${o.report.readyMs === undefined ? ' (running)' : ` (ready at ${seconds(o.report.readyMs)})`}`);
       if (o.error) progress(`host ${step.instance.name}: FAILED: ${o.error}`);
       if (o.warning) progress(`warning: ${o.warning}`);
       return o;
