@@ -22,7 +22,6 @@ import { barmanRole } from '../../roles/barman/role.js';
 import { pgbouncerRole } from '../../roles/pgbouncer/role.js';
 import { haproxyRole } from '../../roles/haproxy/role.js';
 
-/** Barman, PgBouncer and HAProxy on the hosts config.yml gives those roles, each after the live primary. */
 /**
  * Barman, PgBouncer and HAProxy in one stage: none of them needs another's
  * work, only the data nodes' (the primary's), so a host of one role does not

@@ -37,7 +37,9 @@ export interface ProvisionOptions {
   /**
    * A host already running as provisioned is not probed over SSH: the caller
    * connects to every host at once anyway (deploy), and an SSH problem is
-   * reported there, naming the host. Hosts created or started are probed.
+   * reported there, naming the host. Hosts created or started are probed,
+   * and every host when the cluster's keys were made in this run (a running
+   * host then holds other keys, which the probe reinstalls).
    */
   trustRunning?: boolean;
 }

@@ -203,7 +203,8 @@ async function provision(cluster: Cluster, opts: ProvisionOptions = {}): Promise
     hostPublicKeys,
     deadline: Date.now() + (opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS),
     started,
-    trustRunning: opts.trustRunning ?? false,
+    // Keys made in this run differ from the ones the running containers hold: probe them, which reinstalls ours.
+    trustRunning: (opts.trustRunning ?? false) && !key.changed && !hostKeys.changed,
   };
   const outcomes = await Promise.all(
     plan.containers.map(async (step) => {
