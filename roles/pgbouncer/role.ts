@@ -16,7 +16,7 @@
 import { pgbouncerTlsMarker, pgbouncerTlsReloadCommand } from '../../src/products/pgbouncer/tls.js';
 import { sha256 } from '../../src/engine/operations/file.js';
 import { RefusedError } from '../../src/errors.js';
-import { command, defineFact, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type OpResult, type Role } from '../../src/engine/index.js';
+import { command, defineFact, defineRole, directory, file, flushHandlers, packages, reload, restart, service, waitUntil, type Role } from '../../src/engine/index.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { passwordOf, type DeployContext } from '../context.js';
 import { scramVerifierReusing } from '../../src/secrets/scram.js';
@@ -27,7 +27,7 @@ import { databasesIni, databasesTarget, pgbouncerDatabases } from '../../src/pro
 import { splitPrimaryRefusal } from '../../src/live/primaryGuard.js';
 import { pgbouncerIni } from '../../src/products/pgbouncer/ini.js';
 import { DATABASES_INI, PGBOUNCER_DIR, PGBOUNCER_INI, PGBOUNCER_PORT, PGBOUNCER_SERVICE, PGBOUNCER_UNIT_PATH, PGBOUNCER_USER, USERLIST } from '../../src/products/pgbouncer/layout.js';
-import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, PGBOUNCER_UNIT_NOT_LOADED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit, unitIsGenerated } from '../../src/products/pgbouncer/service.js';
+import { PGBOUNCER_NOTIFY_PROBE, PGBOUNCER_UNIT_IS_GENERATED, PGBOUNCER_UNIT_NOT_LOADED, STOP_SYSV_PGBOUNCER, parseNotifyProbe, pgbouncerServiceUnit, unitIsGenerated, unitIsLoaded } from '../../src/products/pgbouncer/service.js';
 import { adminVerifierIn, userlistTxt } from '../../src/products/pgbouncer/userlist.js';
 import { PGBOUNCER_HBA, pgbouncerHba } from '../../src/products/pgbouncer/hba.js';
 
@@ -77,7 +77,7 @@ export function pgbouncerRole(ctx: DeployContext): Role {
     // Only while the SysV script's generated unit is loaded (a first deploy; nothing afterwards).
     if (unitIsGenerated(unitBefore)) yield command({ name: "stop the package's SysV pgbouncer", cmd: STOP_SYSV_PGBOUNCER, onlyIf: PGBOUNCER_UNIT_IS_GENERATED });
     const pairPresent = ((await h.facts.stat(crt))?.size ?? 0) > 0 && ((await h.facts.stat(key))?.size ?? 0) > 0;
-    const unitFile = yield [
+    yield [
       // The postgres role makes the pair; a clear error beats PgBouncer failing to start.
       ...(pairPresent ? [] : [waitUntil({ name: `TLS pair ${crt} present (postgres role)`, cmd: `test -s ${quote(crt)} && test -s ${quote(key)}`, timeoutMs: 1000 })]),
       directory({ path: PGBOUNCER_DIR, owner: PGBOUNCER_USER, group: PGBOUNCER_USER, mode: '0750' }),
@@ -110,7 +110,8 @@ export function pgbouncerRole(ctx: DeployContext): Role {
       file({ path: PGBOUNCER_UNIT_PATH, content: pgbouncerServiceUnit({ notify }), owner: 'root', group: 'root', mode: '0644', notify: restart(PGBOUNCER_SERVICE) }),
     ];
     // systemd does not always see that m1's unit now shadows the package's (the generated one on Debian 11, /lib's seen on 12).
-    if ((unitFile as OpResult | undefined)?.status !== 'ok' || unitBefore.fragmentPath !== PGBOUNCER_UNIT_PATH) {
+    // The state is read again only when the unit file was just written (writing it forgets the one read above).
+    if (!unitIsLoaded(await h.facts.service(PGBOUNCER_SERVICE))) {
       yield command({ name: `systemd loads ${PGBOUNCER_UNIT_PATH}`, cmd: 'systemctl daemon-reload', onlyIf: PGBOUNCER_UNIT_NOT_LOADED });
     }
     yield service({ service: PGBOUNCER_SERVICE, enabled: true, state: 'started' });

@@ -14,7 +14,7 @@ import { HostError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
 import { passwordOf, tlsOf } from '../context.js';
 import type { PostgresManagement } from '../failoverManager.js';
-import { command, defineRole, directory, file, reload, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
+import { command, defineRole, directory, file, needsOf, reload, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName } from '../../src/inventory/cluster.js';
 import { scramVerifierReusing } from '../../src/secrets/index.js';
@@ -243,9 +243,10 @@ export function postgresRole(ctx: DeployContext, manager: PostgresManagement): R
     const role = effectiveRole(cluster, ctx.live, h.host);
     if (role === undefined) return;
     const base = baseOps(ctx, i, manager);
+    const config = configOps(ctx, i, manager);
     // What the configuration files and the service step read, read with the base files' facts: one command, not three
     // (a clone, an initdb or a rewind in between is a command, which forgets every fact read before it).
-    await h.facts.prefetch([...base, ...configOps(ctx, i, manager)].filter((o) => o.when).flatMap((o) => o.needs()).concat({ kind: 'service', unit: POSTGRES_SERVICE }));
+    await h.facts.prefetch([...needsOf([...base, ...config]), { kind: 'service', unit: POSTGRES_SERVICE }]);
     yield base;
     // Known from the facts read before the run; only an uninitialised one is looked at again.
     const initialised = ctx.hosts[h.host]?.dataDirInitialised || (await h.facts.stat(`${DATA_DIR}/PG_VERSION`)) !== null;
@@ -260,7 +261,7 @@ export function postgresRole(ctx: DeployContext, manager: PostgresManagement): R
     // A manager that runs the server (Patroni, once it started on the node) owns its conf files,
     // pg_hba.conf and process: nothing here may work behind its back.
     if (!(await manager.runsServer?.(h, role))) {
-      yield configOps(ctx, i, manager);
+      yield config;
       yield service({ service: POSTGRES_SERVICE, enabled: true, state: 'started' });
     }
     if (role !== 'replica') yield* catalog(ctx, i, role === 'witness', h, manager);

@@ -6,7 +6,7 @@
  */
 import { HostError, RefusedError } from '../../src/errors.js';
 import type { DeployContext } from '../context.js';
-import { command, defineFact, defineRole, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
+import { command, defineFact, defineRole, needsOf, service, type HostContext, type Operation, type Role } from '../../src/engine/index.js';
 import type { Instance } from '../../src/inventory/cluster.js';
 import { instanceByName } from '../../src/inventory/cluster.js';
 import { effectivePrimary, effectiveRole, effectiveUpstream } from '../../src/inventory/liveTopology.js';
@@ -69,7 +69,7 @@ export function repmgrRole(ctx: DeployContext): Role {
     // are read in one command; a converged host then costs two round trips before its first check.
     const catalogRead = h.fact(catalogFact(cluster, role === 'witness', repmgrPostgres(cluster).database !== undefined));
     catalogRead.catch(() => undefined); // awaited below, where its error is reported
-    await h.facts.prefetch([...files.filter((o) => o.when).flatMap((o) => o.needs()), { kind: 'service', unit: REPMGR_SERVICE }, ...runtimeFenceNeeds()]);
+    await h.facts.prefetch([...needsOf(files), { kind: 'service', unit: REPMGR_SERVICE }, ...runtimeFenceNeeds()]);
     yield files;
     const reg = registration(ctx, i)!;
     const state = await catalogRead;

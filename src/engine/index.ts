@@ -22,7 +22,7 @@ export { user, group, type UserOptions, type GroupOptions } from './operations/a
 export { command, waitUntil, pathExists, type CommandOptions, type WaitUntilOptions } from './operations/command.js';
 export { flushHandlers } from './operations/flushHandlers.js';
 export { defineOperation, type OperationBody } from './operations/define.js';
-export { restart, reload, type Operation, type OpContext, type Report, type Notify, type Status, type CommonOptions } from './operations/types.js';
+export { restart, reload, needsOf, type Operation, type OpContext, type Report, type Notify, type Status, type CommonOptions } from './operations/types.js';
 
 export { Secrets, REDACTED } from './secrets.js';
 export { quote, quoteAll } from './shell/quote.js';

@@ -77,6 +77,11 @@ export interface Operation {
   apply(ctx: OpContext): Promise<Report>;
 }
 
+/** The facts these operations will read (those that run): what a prefetch takes. */
+export function needsOf(ops: readonly Operation[]): FactNeed[] {
+  return ops.filter((o) => o.when).flatMap((o) => o.needs());
+}
+
 /** A command exited with a status not in its okCodes. */
 export class CommandFailedError extends HostError {
   readonly command: string;

@@ -13,7 +13,7 @@ import { AccessError, UnreachableError } from '../connectors/types.js';
 import type { FactDef } from '../facts/fact.js';
 import { HostFacts } from '../facts/hostFacts.js';
 import { FLUSH_KIND } from '../operations/flushHandlers.js';
-import { CommandFailedError, OperationError, type Cmd, type Notify, type OpContext, type Operation, type Report, type Status } from '../operations/types.js';
+import { CommandFailedError, OperationError, needsOf, type Cmd, type Notify, type OpContext, type Operation, type Report, type Status } from '../operations/types.js';
 import { Secrets } from '../secrets.js';
 import { lastLines } from '../text/tail.js';
 import { acquireLock, type Lock } from './lock.js';
@@ -291,7 +291,7 @@ export class Engine {
 
   private async prefetch(st: HostState, ops: readonly Operation[]): Promise<void> {
     // A failed prefetch is not fatal: each operation reads again and reports its own error.
-    await st.facts.prefetch(ops.filter((o) => o.when).flatMap((o) => o.needs())).catch(() => undefined);
+    await st.facts.prefetch(needsOf(ops)).catch(() => undefined);
   }
 
   private context(host: string, records: CommandRecord[], startedAt: Map<string, number>): OpContext {

@@ -37,11 +37,12 @@ export function parseNotifyProbe(stdout: string): boolean {
  * NeedDaemonReload=no, so the service step and a restart would keep using
  * the SysV script (systemd 252, Debian 12, notices and reloads).
  */
-export const PGBOUNCER_UNIT_IS_GENERATED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -q '^/run/systemd/generator'`;
+const GENERATED_UNITS = '/run/systemd/generator';
+export const PGBOUNCER_UNIT_IS_GENERATED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -q '^${GENERATED_UNITS}'`;
 
 /** The same, from the service fact already read (the command above then confirms it on the host). */
 export function unitIsGenerated(state: Pick<ServiceState, 'fragmentPath'>): boolean {
-  return state.fragmentPath.startsWith('/run/systemd/generator');
+  return state.fragmentPath.startsWith(GENERATED_UNITS);
 }
 
 /**
@@ -54,6 +55,11 @@ export function unitIsGenerated(state: Pick<ServiceState, 'fragmentPath'>): bool
  * running PgBouncer in the middle of m1 upgrade.
  */
 export const PGBOUNCER_UNIT_NOT_LOADED = `systemctl show -p FragmentPath --value ${PGBOUNCER_SERVICE}.service | grep -qvx ${PGBOUNCER_UNIT_PATH}`;
+
+/** Whether systemd runs pgbouncer.service from m1's unit, from the service fact (PGBOUNCER_UNIT_NOT_LOADED confirms the opposite on the host). */
+export function unitIsLoaded(state: Pick<ServiceState, 'fragmentPath'>): boolean {
+  return state.fragmentPath === PGBOUNCER_UNIT_PATH;
+}
 
 /**
  * Stops the package's PgBouncer (started by its SysV script on install, or at
