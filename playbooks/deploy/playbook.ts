@@ -48,6 +48,8 @@ export function deployPlaybook(ctx: DeployContext, manager: FailoverManager, opt
   const all = [...ctx.cluster.instances].sort((a, b) => a.node - b.node).map((i) => i.name);
   return {
     name: 'deploy',
+    // A converged cluster's later stages then wait for no host (engine.ts, startReadAhead).
+    readAhead: true,
     stages: [
       { name: 'common', hosts: all, roles: [commonRole(ctx, manager), ...manager.commonRoles(ctx, options)] },
       ...manager.dataStages(ctx, options),

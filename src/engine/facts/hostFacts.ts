@@ -4,6 +4,9 @@
  * command (file stats, contents and service states together, each kind in
  * its own part: commands/joinedReads.ts).
  * Operations that change something invalidate the facts they touched.
+ * `ahead()` reads for a role before its stage starts (engine read-ahead):
+ * what it adds is marked, and forgotten at once by `forgetAhead()` when
+ * something changed in the meantime.
  */
 import { buildOsRelease, parseOsRelease, type OsRelease } from '../commands/osRelease.js';
 import { buildPackageQuery, parsePackageQuery } from '../commands/packages.js';
@@ -22,7 +25,19 @@ const SYSTEMD_UNIT_PATH = /^\/(etc|run|lib|usr\/lib)\/systemd\/(system|user)\//;
 /** A fact read that takes longer than this is a hung host, not a slow one. */
 const READ_TIMEOUT_MS = 120_000;
 
-export class HostFacts {
+/** The reads a role makes of a host (HostFacts, or its read-ahead view). */
+export interface FactReader {
+  stat(path: string): Promise<FileStat | null>;
+  content(path: string): Promise<Buffer | null>;
+  service(unit: string): Promise<ServiceState>;
+  packages(): Promise<Map<string, string>>;
+  accounts(): Promise<Accounts>;
+  os(): Promise<OsRelease>;
+  fact<T>(def: FactDef<T>): Promise<T>;
+  prefetch(needs: readonly FactNeed[]): Promise<void>;
+}
+
+export class HostFacts implements FactReader {
   private readonly connector: Connector;
   private readonly stats = new Map<string, Promise<FileStat | null>>();
   private readonly contents = new Map<string, Promise<Buffer | null>>();
@@ -33,6 +48,8 @@ export class HostFacts {
   private osP: Promise<OsRelease> | undefined;
   /** Commands run to gather facts (for tests and the benchmark). */
   reads = 0;
+  /** Entries `ahead()` added, by cache: what `forgetAhead()` drops. */
+  private readonly aheadKeys = { stats: new Set<string>(), contents: new Set<string>(), services: new Set<string>(), custom: new Set<string>(), packages: false, accounts: false };
 
   constructor(connector: Connector) {
     this.connector = connector;
@@ -150,6 +167,69 @@ export class HostFacts {
       p.catch(() => this.custom.delete(def.key)); // a failed read is not cached
     }
     return p;
+  }
+
+  /**
+   * The same reads, for a role whose stage has not started yet: each entry
+   * this view adds is marked, so that `forgetAhead()` can drop exactly those
+   * (an entry read before a change elsewhere may be stale by then).
+   */
+  ahead(): FactReader {
+    const marked = this.aheadKeys;
+    return {
+      stat: (path) => {
+        if (!this.stats.has(path)) marked.stats.add(path);
+        return this.stat(path);
+      },
+      content: (path) => {
+        if (!this.contents.has(path)) marked.contents.add(path);
+        return this.content(path);
+      },
+      service: (unit) => {
+        if (!this.services.has(unitName(unit))) marked.services.add(unitName(unit));
+        return this.service(unit);
+      },
+      packages: () => {
+        if (!this.packagesP) marked.packages = true;
+        return this.packages();
+      },
+      accounts: () => {
+        if (!this.accountsP) marked.accounts = true;
+        return this.accounts();
+      },
+      os: () => this.os(), // never changes during a run
+      fact: (def) => {
+        if (!this.custom.has(def.key)) marked.custom.add(def.key);
+        return this.fact(def);
+      },
+      prefetch: (needs) => {
+        for (const n of needs) {
+          if (n.kind === 'stat' && !this.stats.has(n.path)) marked.stats.add(n.path);
+          else if (n.kind === 'content' && !this.contents.has(n.path)) marked.contents.add(n.path);
+          else if (n.kind === 'service' && !this.services.has(unitName(n.unit))) marked.services.add(unitName(n.unit));
+          else if (n.kind === 'packages' && !this.packagesP) marked.packages = true;
+          else if (n.kind === 'accounts' && !this.accountsP) marked.accounts = true;
+        }
+        return this.prefetch(needs);
+      },
+    };
+  }
+
+  /** Drops every entry `ahead()` added (whoever read it since), so the next read asks the host again. */
+  forgetAhead(): void {
+    const marked = this.aheadKeys;
+    for (const k of marked.stats) this.stats.delete(k);
+    for (const k of marked.contents) this.contents.delete(k);
+    for (const k of marked.services) this.services.delete(k);
+    for (const k of marked.custom) this.custom.delete(k);
+    if (marked.packages) this.packagesP = undefined;
+    if (marked.accounts) this.accountsP = undefined;
+    marked.stats.clear();
+    marked.contents.clear();
+    marked.services.clear();
+    marked.custom.clear();
+    marked.packages = false;
+    marked.accounts = false;
   }
 
   /** Forgets what is known about paths (after writing them). */

@@ -11,7 +11,7 @@ import { buildDaemonReload, buildServiceAction, unitName } from '../commands/sys
 import type { Connector } from '../connectors/types.js';
 import { AccessError, UnreachableError } from '../connectors/types.js';
 import type { FactDef } from '../facts/fact.js';
-import { HostFacts } from '../facts/hostFacts.js';
+import { HostFacts, type FactReader } from '../facts/hostFacts.js';
 import { FLUSH_KIND } from '../operations/flushHandlers.js';
 import { CommandFailedError, OperationError, needsOf, type Cmd, type Notify, type OpContext, type Operation, type Report, type Status } from '../operations/types.js';
 import { Secrets } from '../secrets.js';
@@ -20,6 +20,9 @@ import { acquireLock, type Lock } from './lock.js';
 import type { CommandRecord, HostContext, OpResult, Playbook, Recap, Role, RunResult, Stage, Task, Tasks } from './playbook.js';
 import { silentReporter, type Reporter } from './reporter.js';
 import { RunLog } from './runLog.js';
+
+/** Read-ahead walks a role's generator this far at most (a role that loops on its results must not spin). */
+const READ_AHEAD_MAX_STEPS = 200;
 
 /** Hosts worked on at once within a stage when --forks is not given. */
 export const DEFAULT_FORKS = 10;
@@ -76,6 +79,8 @@ export class Engine {
   private changes = 0;
   private lock: Lock | undefined;
   private seq = 0;
+  /** The run's read-ahead while it holds: the change count it began at, and its reads in flight. */
+  private ahead: { since: number; stopped: boolean; reading: Promise<void> } | undefined;
 
   private constructor(options: EngineOptions) {
     this.options = options;
@@ -144,10 +149,12 @@ export class Engine {
       this.reporter.taskEnd?.(r);
     };
     this.reporter.runStart?.(playbook, this.check);
+    if (playbook.readAhead) this.startReadAhead(playbook);
     let result!: RunResult;
     try {
       for (const stage of playbook.stages) await this.runStage(stage, record);
     } finally {
+      await this.stopReadAhead();
       result = {
         playbook: playbook.name,
         check: this.check,
@@ -163,6 +170,75 @@ export class Engine {
     }
     await this.reporter.runEnd?.(result);
     return result;
+  }
+
+  /**
+   * Read-ahead: every host (at most `forks` at once) evaluates its roles of
+   * the later stages, in order, up to their first operation, and reads what
+   * they read and what that operation needs; nothing runs but reads. On a
+   * converged cluster each later stage then finds its facts cached and costs
+   * no round trip, instead of waiting for its slowest host to answer. An
+   * entry read ahead is as fresh as the start of the run: once any operation
+   * changes something, on any host, every such entry is forgotten before the
+   * next role starts and read-ahead stops (checkAhead), so a run that changes
+   * something reads what it always read, when it always read it.
+   */
+  private startReadAhead(playbook: Playbook): void {
+    const ahead = { since: this.changes, stopped: false, reading: Promise.resolve() };
+    this.ahead = ahead;
+    const later = new Map<string, Role[]>();
+    for (const stage of playbook.stages.slice(1)) {
+      for (const host of stage.hosts) later.set(host, [...(later.get(host) ?? []), ...(typeof stage.roles === 'function' ? stage.roles(host) : stage.roles)]);
+    }
+    const queue = new PQueue({ concurrency: Math.max(1, this.options.forks ?? DEFAULT_FORKS) });
+    ahead.reading = Promise.all(
+      [...later].map(([host, roles]) =>
+        queue.add(async () => {
+          for (const role of roles) {
+            if (ahead.stopped) return;
+            // A failed read ahead is not cached: the role reads again and reports its own error.
+            await this.readAheadFor(host, role).catch(() => undefined);
+          }
+        }),
+      ),
+    ).then(() => undefined);
+  }
+
+  private async readAheadFor(host: string, role: Role): Promise<void> {
+    const facts = this.state(host).facts.ahead();
+    const tasks = await role.tasks(this.hostContext(host, facts));
+    if (Array.isArray(tasks)) return facts.prefetch(needsOf((tasks as Task[]).flat()));
+    // A generator: walked to its end as if every operation found its target state (what read-ahead bets on),
+    // so the reads it makes between operations are read ahead too. Nothing is applied.
+    const steps = isAsync(tasks) ? tasks[Symbol.asyncIterator]() : (tasks as Iterable<Task>)[Symbol.iterator]();
+    try {
+      let converged: OpResult | undefined;
+      for (let n = 0; n < READ_AHEAD_MAX_STEPS && !this.ahead?.stopped; n++) {
+        const step = await steps.next(converged as never);
+        if (step.done) return;
+        const ops: readonly Operation[] = Array.isArray(step.value) ? step.value : [step.value as Operation];
+        await facts.prefetch(needsOf(ops));
+        const last = ops[ops.length - 1];
+        converged = last && { host, stage: '', role: role.name, task: last.name, kind: last.kind, status: 'ok', durationMs: 0, commands: [] };
+      }
+    } finally {
+      await steps.return?.();
+    }
+  }
+
+  /** Before a role starts: if anything changed since read-ahead began, forget what it read and stop it. */
+  private checkAhead(): void {
+    if (!this.ahead || this.ahead.stopped || this.changes === this.ahead.since) return;
+    this.ahead.stopped = true;
+    for (const st of this.hosts.values()) st.facts.forgetAhead();
+  }
+
+  private async stopReadAhead(): Promise<void> {
+    const ahead = this.ahead;
+    if (!ahead) return;
+    ahead.stopped = true;
+    await ahead.reading;
+    this.ahead = undefined;
   }
 
   private skip(stage: Stage, host: string, message: string, record: (r: OpResult) => void): void {
@@ -221,8 +297,7 @@ export class Engine {
     }
   }
 
-  private hostContext(host: string): HostContext {
-    const facts = this.state(host).facts;
+  private hostContext(host: string, facts: FactReader = this.state(host).facts): HostContext {
     return {
       host,
       check: this.check,
@@ -251,6 +326,7 @@ export class Engine {
       record(r);
     };
     let tasks: Tasks;
+    this.checkAhead();
     const t0 = performance.now();
     try {
       tasks = await role.tasks(this.hostContext(host));

@@ -68,6 +68,13 @@ export interface Stage {
 export interface Playbook {
   name: string;
   stages: readonly Stage[];
+  /**
+   * While the first stages run, each host reads what its roles in later
+   * stages will read (the engine's read-ahead): a converged later stage then
+   * waits for no host. Only for roles that read through facts alone (the
+   * contract of a role), since their tasks are evaluated twice.
+   */
+  readAhead?: boolean;
 }
 
 export interface CommandRecord {
