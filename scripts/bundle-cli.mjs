@@ -4,7 +4,7 @@
 // bundle in about 115: the difference is start-up every command pays. npm
 // packages and node: builtins stay imports (loaded only by what uses them).
 // The library entry (dist/src/index.js) is not bundled.
-import { rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -20,3 +20,19 @@ await build({
   logLevel: 'warn',
   output: { dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
 });
+
+// Every role's templates compiled now, not by each deploy (src/templates/render.ts).
+const { PRECOMPILED_PATH, TEMPLATE_OPTIONS, sourceDigest } = await import(join(root, 'dist', 'src', 'templates', 'render.js'));
+const { default: Handlebars } = await import('handlebars');
+const entries = [];
+for (const role of (await readdir(join(root, 'roles'), { withFileTypes: true })).filter((d) => d.isDirectory())) {
+  const dir = join(root, 'roles', role.name, 'templates');
+  const names = await readdir(dir).catch(() => []);
+  for (const name of names.filter((n) => n.endsWith('.hbs')).sort()) {
+    const source = await readFile(join(dir, name), 'utf8');
+    const spec = Handlebars.precompile(source, TEMPLATE_OPTIONS);
+    entries.push(`  ${JSON.stringify(`roles/${role.name}/templates/${name}`)}: { sha256: ${JSON.stringify(sourceDigest(source))}, spec: ${spec} },`);
+  }
+}
+await mkdir(dirname(join(root, PRECOMPILED_PATH)), { recursive: true });
+await writeFile(join(root, PRECOMPILED_PATH), `// Written by scripts/bundle-cli.mjs: the roles' templates, precompiled.\nmodule.exports = {\n${entries.join('\n')}\n};\n`);

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderTemplate } from './render.js';
+import Handlebars from 'handlebars';
+import { TEMPLATE_OPTIONS, renderTemplate, sourceDigest, templateFor } from './render.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -26,5 +27,28 @@ describe('renderTemplate', () => {
 
   it('resolves paths relative to the package root', () => {
     expect(() => renderTemplate('roles/does-not-exist.hbs', {})).toThrow(/ENOENT/);
+  });
+});
+
+describe('precompiled templates (the build compiles the roles\' templates)', () => {
+  const source = "host={{host}} q='{{value}}'";
+  /** What the build writes for a template: its specification as JavaScript, evaluated as require() would. */
+  const specOf = (text: string): unknown => new Function(`return ${Handlebars.precompile(text, TEMPLATE_OPTIONS)}`)();
+
+  it('are used when made from exactly this source', () => {
+    // A specification made from other text, recorded under this source's digest: its output shows it was used.
+    const t = templateFor(source, { sha256: sourceDigest(source), spec: specOf('precompiled {{host}}') });
+    expect(t({ host: 'h', value: 'v' })).toBe('precompiled h');
+  });
+
+  it('are ignored when the template changed since the build: the source is compiled', () => {
+    const t = templateFor(source, { sha256: sourceDigest('older text'), spec: specOf('precompiled {{host}}') });
+    expect(t({ host: 'h', value: 'v' })).toBe("host=h q='v'");
+  });
+
+  it('keep strict mode and no escaping', () => {
+    const t = templateFor(source, { sha256: sourceDigest(source), spec: specOf(source) });
+    expect(t({ host: 'a&b', value: '<x>' })).toBe("host=a&b q='<x>'");
+    expect(() => t({ host: 'h' })).toThrow(/"value" not defined/);
   });
 });
