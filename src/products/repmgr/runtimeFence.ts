@@ -33,7 +33,7 @@
 import { CURRENT_TIMELINE_SQL } from '../postgres/walTimeline.js';
 import type { PostgresVersion } from '../../inventory/cluster.js';
 import { quote } from '../../engine/shell/quote.js';
-import { POSTGRES_HOME, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
+import { DATA_DIR, POSTGRES_HOME, POSTGRES_SERVICE, binDir } from '../postgres/layout.js';
 import { POSTGRES_PGPASS } from '../postgres/pgpass.js';
 import { PGBOUNCER_SERVICE } from '../pgbouncer/layout.js';
 import { notifyFromShell } from '../notify/notify.js';
@@ -124,6 +124,7 @@ export const NODE_STATE_SQL =
 export function runtimeFenceScript(f: RuntimeFenceInput): string {
   const voters = votersOf(f);
   const psql = `${binDir(f.version)}/psql`;
+  const controldata = `${binDir(f.version)}/pg_controldata`;
   const peer = `${repmgrDsn('$1')} connect_timeout=${FENCE_VOTER_CONNECT_S}`;
   return `#!/bin/sh
 # Written by m1: the runtime fence of ${f.me} (${FENCE_SERVICE}.service, as root).
@@ -133,6 +134,8 @@ export function runtimeFenceScript(f: RuntimeFenceInput): string {
 set -u
 ME=${quote(f.me)}
 PSQL=${quote(psql)}
+CONTROLDATA=${quote(controldata)}
+DATA=${quote(DATA_DIR)}
 MARKER=${quote(FENCED_MARKER)}
 ARMED=${quote(FENCE_ARMED_MARKER)}
 STATE=${quote(FENCE_STATE_DIR)}
@@ -190,8 +193,22 @@ keep_sync() {
   return 0
 }
 
+# A standby with nothing of the fence's on it, the usual case: pg_control says it is in recovery, so
+# no query is needed (the query costs a login every second on every standby). A running server's
+# pg_control tells the truth where standby.signal may not: a primary ignores one written after it started.
+quiet_standby() {
+  [ ! -f "$MARKER" ] || return 1
+  ! grep -qsE '^(default_transaction_read_only|synchronous_standby_names)[ =]' "$DATA/postgresql.auto.conf" || return 1
+  case "$("$CONTROLDATA" -D "$DATA" 2>/dev/null)" in *'cluster state:'*'in archive recovery'*) return 0 ;; esac
+  return 1
+}
+
 step() {
   t=$(now)
+  if quiet_standby; then
+    echo "$t" > "$STATE/last-majority"
+    return 0
+  fi
   set -- $(local_sql "$Q")
   if [ $# -lt 3 ]; then
     # Postgres down or not answering: nothing takes writes here; a restart counts afresh.
