@@ -37,6 +37,20 @@ export interface FactReader {
   prefetch(needs: readonly FactNeed[]): Promise<void>;
 }
 
+/** The entries of each cache that read-ahead added. */
+interface Marks {
+  stats: Set<string>;
+  contents: Set<string>;
+  services: Set<string>;
+  custom: Set<string>;
+  packages: boolean;
+  accounts: boolean;
+}
+
+function noMarks(): Marks {
+  return { stats: new Set(), contents: new Set(), services: new Set(), custom: new Set(), packages: false, accounts: false };
+}
+
 export class HostFacts implements FactReader {
   private readonly connector: Connector;
   private readonly stats = new Map<string, Promise<FileStat | null>>();
@@ -49,7 +63,7 @@ export class HostFacts implements FactReader {
   /** Commands run to gather facts (for tests and the benchmark). */
   reads = 0;
   /** Entries `ahead()` added, by cache: what `forgetAhead()` drops. */
-  private readonly aheadKeys = { stats: new Set<string>(), contents: new Set<string>(), services: new Set<string>(), custom: new Set<string>(), packages: false, accounts: false };
+  private aheadKeys = noMarks();
 
   constructor(connector: Connector) {
     this.connector = connector;
@@ -175,61 +189,40 @@ export class HostFacts implements FactReader {
    * (an entry read before a change elsewhere may be stale by then).
    */
   ahead(): FactReader {
-    const marked = this.aheadKeys;
+    const mark = (n: FactNeed | { kind: 'custom'; key: string }): void => {
+      const m = this.aheadKeys;
+      if (n.kind === 'stat') !this.stats.has(n.path) && m.stats.add(n.path);
+      else if (n.kind === 'content') !this.contents.has(n.path) && m.contents.add(n.path);
+      else if (n.kind === 'service') !this.services.has(unitName(n.unit)) && m.services.add(unitName(n.unit));
+      else if (n.kind === 'custom') !this.custom.has(n.key) && m.custom.add(n.key);
+      else if (n.kind === 'packages') m.packages ||= !this.packagesP;
+      else if (n.kind === 'accounts') m.accounts ||= !this.accountsP;
+    };
     return {
-      stat: (path) => {
-        if (!this.stats.has(path)) marked.stats.add(path);
-        return this.stat(path);
-      },
-      content: (path) => {
-        if (!this.contents.has(path)) marked.contents.add(path);
-        return this.content(path);
-      },
-      service: (unit) => {
-        if (!this.services.has(unitName(unit))) marked.services.add(unitName(unit));
-        return this.service(unit);
-      },
-      packages: () => {
-        if (!this.packagesP) marked.packages = true;
-        return this.packages();
-      },
-      accounts: () => {
-        if (!this.accountsP) marked.accounts = true;
-        return this.accounts();
-      },
+      stat: (path) => (mark({ kind: 'stat', path }), this.stat(path)),
+      content: (path) => (mark({ kind: 'content', path }), this.content(path)),
+      service: (unit) => (mark({ kind: 'service', unit }), this.service(unit)),
+      packages: () => (mark({ kind: 'packages' }), this.packages()),
+      accounts: () => (mark({ kind: 'accounts' }), this.accounts()),
       os: () => this.os(), // never changes during a run
-      fact: (def) => {
-        if (!this.custom.has(def.key)) marked.custom.add(def.key);
-        return this.fact(def);
-      },
-      prefetch: (needs) => {
-        for (const n of needs) {
-          if (n.kind === 'stat' && !this.stats.has(n.path)) marked.stats.add(n.path);
-          else if (n.kind === 'content' && !this.contents.has(n.path)) marked.contents.add(n.path);
-          else if (n.kind === 'service' && !this.services.has(unitName(n.unit))) marked.services.add(unitName(n.unit));
-          else if (n.kind === 'packages' && !this.packagesP) marked.packages = true;
-          else if (n.kind === 'accounts' && !this.accountsP) marked.accounts = true;
-        }
-        return this.prefetch(needs);
-      },
+      fact: (def) => (mark({ kind: 'custom', key: def.key }), this.fact(def)),
+      prefetch: (needs) => (needs.forEach(mark), this.prefetch(needs)),
     };
   }
 
   /** Drops every entry `ahead()` added (whoever read it since), so the next read asks the host again. */
   forgetAhead(): void {
-    const marked = this.aheadKeys;
-    for (const k of marked.stats) this.stats.delete(k);
-    for (const k of marked.contents) this.contents.delete(k);
-    for (const k of marked.services) this.services.delete(k);
-    for (const k of marked.custom) this.custom.delete(k);
-    if (marked.packages) this.packagesP = undefined;
-    if (marked.accounts) this.accountsP = undefined;
-    marked.stats.clear();
-    marked.contents.clear();
-    marked.services.clear();
-    marked.custom.clear();
-    marked.packages = false;
-    marked.accounts = false;
+    const m = this.aheadKeys;
+    this.aheadKeys = noMarks();
+    const caches: [Set<string>, Map<string, unknown>][] = [
+      [m.stats, this.stats],
+      [m.contents, this.contents],
+      [m.services, this.services],
+      [m.custom, this.custom],
+    ];
+    for (const [keys, cache] of caches) for (const k of keys) cache.delete(k);
+    if (m.packages) this.packagesP = undefined;
+    if (m.accounts) this.accountsP = undefined;
   }
 
   /** Forgets what is known about paths (after writing them). */

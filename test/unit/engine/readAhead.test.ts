@@ -61,15 +61,20 @@ function playbook(first: Role, readAhead: boolean): Playbook {
 
 const ran = (c: FakeConnector) => c.commands.map((x) => x.command);
 
+/** Starts the run; resolves once host b has read ahead both of its facts, with the means to let stage one go on. */
+async function heldAfterReadingAhead(change: boolean) {
+  const { a, b } = hosts();
+  const first = firstStage(change);
+  const run = runPlaybook(playbook(first.role, true), { connectors: { a, b } });
+  await vi.waitFor(() => expect(ran(b)).toEqual(['read-x', 'read-y']));
+  return { a, b, finish: () => (first.release(), run) };
+}
+
 describe('read-ahead', () => {
   it('reads every fact a later role reads while the first stage runs, and runs none of its operations early', async () => {
-    const { a, b } = hosts();
-    const first = firstStage(false);
-    const run = runPlaybook(playbook(first.role, true), { connectors: { a, b } });
     // Both reads, the one after the role's first operation too: the role is walked as if each operation found its target state.
-    await vi.waitFor(() => expect(ran(b)).toEqual(['read-x', 'read-y']));
-    first.release();
-    const r = await run;
+    const { b, finish } = await heldAfterReadingAhead(false);
+    const r = await finish();
     expect(r.exitCode).toBe(0);
     // In its stage the role reads nothing again: only its operations' own checks run.
     expect(ran(b)).toEqual(['read-x', 'read-y', 'probe-1', 'probe-2']);
@@ -80,12 +85,8 @@ describe('read-ahead', () => {
   });
 
   it('forgets what it read once anything changed, so a later role sees the state after the change', async () => {
-    const { a, b } = hosts();
-    const first = firstStage(true);
-    const run = runPlaybook(playbook(first.role, true), { connectors: { a, b } });
-    await vi.waitFor(() => expect(ran(b)).toEqual(['read-x', 'read-y']));
-    first.release();
-    const r = await run;
+    const { a, b, finish } = await heldAfterReadingAhead(true);
+    const r = await finish();
     expect(ran(a)).toEqual(['change-a']);
     // x and y read again in stage two, after the change on a.
     expect(ran(b)).toEqual(['read-x', 'read-y', 'read-x', 'probe-1', 'read-y', 'probe-2']);
