@@ -4,15 +4,27 @@
  * repmgr.conf.sample and the strings of Debian's repmgrd 5.3.3 binary: repmgr
  * warns about, but otherwise ignores, a misspelt key.
  *
- * Failure detection (repmgrd on a standby): every monitor_interval_secs it
- * pings the upstream; when that fails it tries reconnect_attempts times,
- * reconnect_interval seconds apart, each try bounded by connect_timeout in
- * conninfo, before it holds an election:
- *   TPA (6 attempts, 10 s apart, 2 s timeout): 6 x 2 + 5 x 10 = 62 s, then election and promotion: over 60 s.
- *   m1 (3 attempts, 4 s apart, 2 s timeout):   3 x 2 + 2 x 4 = 14 s, + up to 2 s until the first failed
- *   ping, + election and `standby promote` (a few seconds): about 18-20 s.
- * Three attempts over ~14 s still ride out a restart of the primary or a short network blip;
- * the quiet run of `npm run bench:drill` (10 minutes of writes, every core busy) checks no failover comes without a fault.
+ * Failure detection (repmgrd 5.3 on a standby, repmgrd-physical.c): every
+ * monitor_interval_secs it pings the upstream (PQping, bounded by
+ * connect_timeout in conninfo); when that fails it tries reconnect_attempts
+ * times, the first at once, then reconnect_interval seconds apart, each try
+ * bounded by connect_timeout, before it holds an election. The winner's
+ * promote_command runs `repmgr standby promote`, which first connects to
+ * every node registered as primary (the dead one included: connect_timeout
+ * again) before pg_promote(). Where a drill's ~20 s went with 4 s between the
+ * attempts (repmgrd's journal, docker-killed primary): 0-2 s until the next
+ * ping, 2 s for it to fail, 3 x 2 + 2 x 4 = 14 s of attempts, 0.1 s of
+ * election, 2.2-3.7 s in `standby promote` before pg_promote():
+ *   TPA (6 attempts, 10 s apart, 2 s timeout): 2 + 6 x 2 + 5 x 10 = 64 s of checks: over 60 s.
+ *   m1  (3 attempts,  2 s apart, 2 s timeout): 2 + 3 x 2 + 2 x 2 = 12 s of checks, + up to 2 s
+ *   until the failing ping, + 2-4 s of election and `standby promote`: about 15-18 s.
+ * 2 s is the least connect_timeout libpq takes (a 1 is read as 2). The checks
+ * span 10 s from the failing ping to the start of the last try (which still
+ * gets through when the network returns within its first second): an outage
+ * shorter than about 10 s fails over never, a slow primary only when four
+ * connections in a row take over 2 s each. The quiet run of `npm run
+ * bench:drill` (10 minutes of writes, every core busy) checks that no failover
+ * comes without a fault.
  */
 import { UsageError } from '../../errors.js';
 import type { Cluster, Instance } from '../../inventory/cluster.js';

@@ -144,14 +144,14 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     return out;
   }
 
-  it('a 10 s network blip on the primary: it fences itself (local INSERT refused), lifts the fence by itself, no failover, writes through every PgBouncer resume', async () => {
+  it('an 8 s network blip on the primary (repmgrd rides out an outage shorter than about 10 s): it fences itself (local INSERT refused), lifts the fence by itself, no failover, writes through every PgBouncer resume', async () => {
     const others = c.inventory.hosts.filter((h) => h.name !== primary).map((h) => h.address);
     expect((await c.ssh(primary, 'systemctl is-active m1-fence')).stdout.trim()).toBe('active');
     const cut = await c.ssh(primary, partitionCommand(others));
     expect(cut.code, cut.stderr).toBe(0);
     const t0 = Date.now();
     let fencedAt: number | undefined;
-    while (Date.now() - t0 < 10_000) {
+    while (Date.now() - t0 < 8_000) {
       if (fencedAt === undefined && !(await localWriteCommits(primary))) fencedAt = Date.now() - t0;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -159,7 +159,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(healed.code, healed.stderr).toBe(0);
     const healedAt = Date.now();
     console.log(`blip: fenced ${fencedAt} ms after the cut`);
-    expect(fencedAt, 'the primary fenced itself within the 10 s blip').toBeDefined();
+    expect(fencedAt, 'the primary fenced itself within the 8 s blip').toBeDefined();
     expect(await eventually(() => localWriteCommits(primary), 20_000, 250)).toBe(true);
     console.log(`blip: writable again ${Date.now() - healedAt} ms after the heal`);
     // journald files the service's stdout on its own time: on a loaded machine a line can take seconds.
