@@ -212,7 +212,7 @@ export function catalogChanges(ctx: DeployContext, state: CatalogState, witness:
 /** Users, databases, grants: read once, changed only where they differ. */
 async function* catalog(ctx: DeployContext, i: Instance, witness: boolean, h: HostContext, manager: PostgresManagement): AsyncGenerator<Operation, void, unknown> {
   const v = ctx.cluster.postgresVersion;
-  const state = await h.fact(catalogFact(ctx.cluster, witness, manager.database !== undefined, witness ? [] : applicationDatabases(ctx.cluster).filter((d) => d.extensions.length > 0).map((d) => d.name)));
+  const state = await h.fact(catalogFact(ctx.cluster, witness ? 'witness' : 'primary', manager.database !== undefined, witness ? [] : applicationDatabases(ctx.cluster).filter((d) => d.extensions.length > 0).map((d) => d.name)));
   if (!state) {
     if (h.check) {
       yield command({ name: 'database users and databases (server not running yet)', cmd: 'true' });

@@ -67,7 +67,7 @@ export function repmgrRole(ctx: DeployContext): Role {
     const files = repmgrFileOps(ctx, i, true);
     // Read together up front: the catalog (a psql on the host) while the files, the services and the fence's files
     // are read in one command; a converged host then costs two round trips before its first check.
-    const catalogRead = h.fact(catalogFact(cluster, role === 'witness', repmgrPostgres(cluster).database !== undefined));
+    const catalogRead = h.fact(catalogFact(cluster, role === 'replica' ? 'standby' : role, repmgrPostgres(cluster).database !== undefined));
     catalogRead.catch(() => undefined); // awaited below, where its error is reported
     await h.facts.prefetch([...needsOf(files), { kind: 'service', unit: REPMGR_SERVICE }, ...runtimeFenceNeeds()]);
     yield files;

@@ -151,16 +151,23 @@ export function parseCatalog(stdout: string): CatalogState {
   };
 }
 
+/** Whose catalog is read: what deploy checks there differs. */
+export type CatalogServer = 'primary' | 'standby' | 'witness';
+
 /**
  * The catalog read of this host (cached per run; any command run afterwards
  * makes it read again). `repmgr`: the failover manager keeps its metadata in
- * a database of its own (repmgr.nodes), read too.
+ * a database of its own (repmgr.nodes), read too. Only the primary's read
+ * checks barman_role's grants and pgbouncer_get_auth() in every database
+ * (one more psql each): a standby has what the primary has, and a witness
+ * neither.
  */
-export function catalogFact(cluster: Cluster, witness: boolean, repmgr: boolean, extensionsIn: readonly string[] = []) {
+export function catalogFact(cluster: Cluster, server: CatalogServer, repmgr: boolean, extensionsIn: readonly string[] = []) {
+  const primary = server === 'primary';
   const opts = {
     version: cluster.postgresVersion,
-    barman: !witness && barmanHostFor(cluster) !== undefined,
-    pgbouncer: !witness && cluster.instances.some((i) => hasRole(i, 'pgbouncer')),
+    barman: primary && barmanHostFor(cluster) !== undefined,
+    pgbouncer: primary && cluster.instances.some((i) => hasRole(i, 'pgbouncer')),
     repmgr,
     extensionsIn,
   };

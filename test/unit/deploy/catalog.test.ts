@@ -6,7 +6,7 @@ import { Secrets } from '../../../src/engine/index.js';
 import { scramVerifier } from '../../../src/secrets/index.js';
 import { catalogChanges, usersFor } from '../../../roles/postgres/role.js';
 import { repmgrPostgres } from '../../../roles/repmgr/postgres.js';
-import { buildCatalogCommand, parseCatalog } from '../../../src/live/catalog.js';
+import { buildCatalogCommand, catalogFact, parseCatalog } from '../../../src/live/catalog.js';
 import { NOTHING_LIVE } from '../../../src/inventory/liveTopology.js';
 import { defaultCluster, twoLocationCluster } from '../roles/fixtures.js';
 
@@ -26,6 +26,21 @@ function convergedOutput(cluster = defaultCluster()): string {
 }
 
 describe('the catalog read and what it leads to', () => {
+  it('on a standby or a witness is one psql session: barman_role\'s grants and pgbouncer_get_auth() are the primary\'s to check', () => {
+    const cluster = twoLocationCluster();
+    const psqls = (command: string) => command.match(/\/bin\/psql /g)?.length ?? 0;
+    const primary = catalogFact(cluster, 'primary', true).command;
+    expect(primary).toContain('pgbouncer_fn');
+    expect(primary).toContain('barman_role');
+    expect(psqls(primary)).toBeGreaterThan(1);
+    for (const server of ['standby', 'witness'] as const) {
+      const other = catalogFact(cluster, server, true).command;
+      expect(psqls(other)).toBe(1);
+      expect(other).not.toContain('barman_role');
+      expect(other).toContain('@@m1:repmgr');
+    }
+  });
+
   it('is one valid sh script', () => {
     execFileSync('sh', ['-n', '-c', buildCatalogCommand({ version: 15, barman: true, pgbouncer: true, repmgr: true })]);
   });
