@@ -6,7 +6,7 @@
  */
 import type { DeployContext } from '../context.js';
 import type { FailoverManager } from '../failoverManager.js';
-import { defineOperation, defineRole, directory, file, packages, type Operation, type Role } from '../../src/engine/index.js';
+import { defineOperation, defineRole, directory, file, needsOf, packages, type Operation, type Role } from '../../src/engine/index.js';
 import { unifiedDiff } from '../../src/engine/text/diff.js';
 import type { Cluster, Instance } from '../../src/inventory/cluster.js';
 import { hasRole, instanceByName, runsPostgres } from '../../src/inventory/cluster.js';
@@ -100,22 +100,27 @@ export function commonRole(ctx: DeployContext, manager: ManagerPackages): Role {
     const instance = instanceByName(cluster, h.host)!;
     const names = packagesFor(cluster, instance, manager, ctx.skipPackages);
     const postgresHost = runsPostgres(instance, cluster.failoverManager);
-    yield [
+    const first = [
       hostsFile(cluster),
       // Before the packages: installing postgresql-<V> must not create and start a second cluster.
       // On a fresh host postgresql-common is not installed yet, so its directory may be missing.
       directory({ path: '/etc/postgresql-common', mode: '0755', when: postgresHost }),
       file({ path: CREATECLUSTER_CONF_PATH, content: createclusterConf(), mode: '0644', when: postgresHost }),
     ];
-    yield packages({ names, when: names.length > 0 });
+    const install = packages({ names, when: names.length > 0 });
+    const sshOps = new Map(SERVICE_USERS.map((user) => [user, serviceSshOps(ctx, h.host, user)]));
+    const knownHosts = ctx.sshKnownHosts ? [file({ path: '/etc/ssh/ssh_known_hosts', content: ctx.sshKnownHosts, mode: '0644' })] : [];
+    // Everything the role checks, read in one command; installing packages makes it read again what it needs after.
+    await h.facts.prefetch([...needsOf([...first, install, ...[...sshOps.values()].flat(), ...knownHosts]), { kind: 'accounts' }]);
+    yield first;
+    yield install;
     // Service users come with their packages; a user whose package was skipped gets no SSH setup.
     const accounts = await h.facts.accounts();
     const ops: Operation[] = [];
-    for (const user of SERVICE_USERS) {
+    for (const [user, userOps] of sshOps) {
       if (!accounts.users.has(user) && !h.check) continue;
-      ops.push(...serviceSshOps(ctx, h.host, user));
+      ops.push(...userOps);
     }
-    if (ctx.sshKnownHosts) ops.push(file({ path: '/etc/ssh/ssh_known_hosts', content: ctx.sshKnownHosts, mode: '0644' }));
-    yield ops;
+    yield [...ops, ...knownHosts];
   });
 }

@@ -37,6 +37,23 @@ export interface FactReader {
   prefetch(needs: readonly FactNeed[]): Promise<void>;
 }
 
+/** One read of a joined command: what it runs, what it caches from its answer (its stdout, or a rejection when it failed), and how it reads alone. */
+interface Part {
+  command: string;
+  /** Keys it reads (a command line holds at most BATCH). */
+  keys: number;
+  take(answer: Promise<string>): Promise<void>;
+  alone(): Promise<unknown>;
+}
+
+/** Resolves when `p` settles either way: the error reaches whoever awaits the cached entry. */
+function settled(p: Promise<unknown>): Promise<void> {
+  return p.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /** The entries of each cache that read-ahead added. */
 interface Marks {
   stats: Set<string>;
@@ -81,59 +98,63 @@ export class HostFacts implements FactReader {
     const stat = new Set<string>();
     const content = new Set<string>();
     const units = new Set<string>();
+    let packages = false;
+    let accounts = false;
     const others: Promise<unknown>[] = [];
     for (const n of needs) {
       if (n.kind === 'stat' && !this.stats.has(n.path)) stat.add(n.path);
       else if (n.kind === 'content' && !this.contents.has(n.path)) content.add(n.path);
       else if (n.kind === 'service' && !this.services.has(unitName(n.unit))) units.add(unitName(n.unit));
-      else if (n.kind === 'packages') others.push(this.packages());
-      else if (n.kind === 'accounts') others.push(this.accounts());
+      else if (n.kind === 'packages') packages = !this.packagesP;
+      else if (n.kind === 'accounts') accounts = !this.accountsP;
       else if (n.kind === 'os') others.push(this.os());
     }
-    const work: Promise<unknown>[] = [...others];
-    const kinds = [stat, content, units].filter((k) => k.size > 0);
-    if (kinds.length > 1 && kinds.every((k) => k.size <= BATCH)) {
-      work.push(this.fetchJoined([...stat], [...content], [...units]));
-    } else {
-      if (stat.size) work.push(this.fetchStats([...stat]));
-      if (content.size) work.push(this.fetchContents([...content]));
-      if (units.size) work.push(this.fetchServices([...units]));
-    }
-    await Promise.all(work);
+    const parts: Part[] = [];
+    if (stat.size) parts.push(this.keyedPart([...stat], buildStatFiles, this.stats, parseStatFiles, (k) => this.readStats(k)));
+    if (content.size) parts.push(this.keyedPart([...content], buildReadFiles, this.contents, parseReadFiles, (k) => this.readContents(k)));
+    if (units.size) parts.push(this.keyedPart([...units], buildServiceQuery, this.services, parseServiceQuery, (k) => this.readServices(k)));
+    if (packages) parts.push({ command: buildPackageQuery(), keys: 1, take: (a) => settled((this.packagesP = a.then((o) => parsePackageQuery(o)).catch(() => this.readPackages()))), alone: () => this.packages() });
+    if (accounts) parts.push({ command: buildAccountsQuery(), keys: 1, take: (a) => settled((this.accountsP = a.then((o) => parseAccountsQuery(o)).catch(() => this.readAccounts()))), alone: () => this.accounts() });
+    const joined = parts.length > 1 && parts.every((p) => p.keys <= BATCH);
+    await Promise.all([...others, ...(joined ? [this.fetchJoined(parts)] : parts.map((p) => p.alone()))]);
+  }
+
+  /** A part of a joined read whose answer is cached per key (stats, contents, service states). */
+  private keyedPart<T>(keys: string[], build: (keys: string[]) => string, cache: Map<string, Promise<T>>, parse: (keys: string[], stdout: string) => Map<string, T>, alone: (keys: string[]) => Promise<Map<string, T>>): Part {
+    return {
+      command: build(keys),
+      keys: keys.length,
+      take: (answer) => {
+        const all = answer.then((o) => parse(keys, o)).catch(() => alone(keys));
+        this.cacheEach(keys, cache, all);
+        return settled(all);
+      },
+      alone: () => this.batched(keys, cache, alone),
+    };
   }
 
   /**
-   * Stats, contents and service states in one command (one exec on the host
-   * instead of up to three: at 50 hosts the processes each exec starts there
-   * are most of a converged run). A part that fails or does not parse is
-   * read again on its own, which reports its error as it always did.
+   * Several reads in one command (one exec on the host instead of one each:
+   * at 50 hosts the processes each exec starts there are most of a converged
+   * run). A part that fails or does not parse is read again on its own, which
+   * reports its error as it always did.
    */
-  private fetchJoined(paths: string[], files: string[], units: string[]): Promise<void> {
-    type Part = { keys: string[]; command: string; cache: Map<string, Promise<unknown>>; parse: (stdout: string) => Map<string, unknown>; alone: (keys: string[]) => Promise<Map<string, unknown>> };
-    const parts: Part[] = [];
-    if (paths.length) parts.push({ keys: paths, command: buildStatFiles(paths), cache: this.stats, parse: (o) => parseStatFiles(paths, o), alone: (k) => this.readStats(k) });
-    if (files.length) parts.push({ keys: files, command: buildReadFiles(files), cache: this.contents, parse: (o) => parseReadFiles(files, o), alone: (k) => this.readContents(k) });
-    if (units.length) parts.push({ keys: units, command: buildServiceQuery(units), cache: this.services, parse: (o) => parseServiceQuery(units, o), alone: (k) => this.readServices(k) });
+  private fetchJoined(parts: readonly Part[]): Promise<void> {
     const token = joinedReadsToken();
     this.reads++;
     const joined = this.connector
       .run(buildJoinedReads(parts.map((p) => p.command), token), { idempotent: true, timeoutMs: READ_TIMEOUT_MS })
       .then((r) => parseJoinedReads(parts.length, token, r.stdout));
     return Promise.all(
-      parts.map((part, n) => {
-        const all = joined
-          .then((outs) => {
+      parts.map((part, n) =>
+        part.take(
+          joined.then((outs) => {
             const out = outs[n]!;
             if (out.code !== 0) throw new Error(`exit ${out.code}`);
-            return part.parse(out.stdout);
-          })
-          .catch(() => part.alone(part.keys));
-        this.cacheEach(part.keys, part.cache, all);
-        return all.then(
-          () => undefined,
-          () => undefined, // the error reaches whoever awaits the key
-        );
-      }),
+            return out.stdout;
+          }),
+        ),
+      ),
     ).then(() => undefined);
   }
 
@@ -157,13 +178,21 @@ export class HostFacts implements FactReader {
 
   /** Installed packages (name -> version). */
   packages(): Promise<Map<string, string>> {
-    this.packagesP ??= this.read('installed packages', buildPackageQuery()).then((r) => parsePackageQuery(r.stdout));
+    this.packagesP ??= this.readPackages();
     return this.packagesP;
   }
 
   accounts(): Promise<Accounts> {
-    this.accountsP ??= this.read('users and groups', buildAccountsQuery()).then((r) => parseAccountsQuery(r.stdout));
+    this.accountsP ??= this.readAccounts();
     return this.accountsP;
+  }
+
+  private async readPackages(): Promise<Map<string, string>> {
+    return parsePackageQuery((await this.read('installed packages', buildPackageQuery())).stdout);
+  }
+
+  private async readAccounts(): Promise<Accounts> {
+    return parseAccountsQuery((await this.read('users and groups', buildAccountsQuery())).stdout);
   }
 
   os(): Promise<OsRelease> {
