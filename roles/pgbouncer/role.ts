@@ -55,15 +55,15 @@ export function pgbouncerRole(ctx: DeployContext): Role {
     // A certificate the postgres role replaced: PgBouncer rereads its TLS files on reload.
     const certSha = sha256(Buffer.from((ctx.tls?.hosts[h.host]?.cert ?? '') + (ctx.tls?.ca ?? '')));
     const changesBefore = h.changesSoFar();
-    // What every check below reads, in one command beside the notify probe: a converged host costs two round trips here, not nine.
-    const [notify] = await Promise.all([
-      h.fact(defineFact('pgbouncer-notify', PGBOUNCER_NOTIFY_PROBE, (r) => parseNotifyProbe(r.stdout))),
-      h.facts.prefetch([
-        ...[DATABASES_INI, USERLIST].map((path) => ({ kind: 'content' as const, path })),
-        ...[crt, key, pgbouncerTlsMarker(certSha), PGBOUNCER_DIR, PGBOUNCER_INI, DATABASES_INI, PGBOUNCER_HBA, USERLIST, PGBOUNCER_UNIT_PATH].map((path) => ({ kind: 'stat' as const, path })),
-        { kind: 'service', unit: PGBOUNCER_SERVICE },
-      ]),
+    // What every check below reads, the notify probe included, in one command: a converged host costs one round trip here, not nine.
+    const notifyProbe = defineFact('pgbouncer-notify', PGBOUNCER_NOTIFY_PROBE, (r) => parseNotifyProbe(r.stdout));
+    await h.facts.prefetch([
+      ...[DATABASES_INI, USERLIST].map((path) => ({ kind: 'content' as const, path })),
+      ...[crt, key, pgbouncerTlsMarker(certSha), PGBOUNCER_DIR, PGBOUNCER_INI, DATABASES_INI, PGBOUNCER_HBA, USERLIST, PGBOUNCER_UNIT_PATH].map((path) => ({ kind: 'stat' as const, path })),
+      { kind: 'service', unit: PGBOUNCER_SERVICE },
+      { kind: 'fact', def: notifyProbe },
     ]);
+    const notify = await h.fact(notifyProbe);
     const unitBefore = await h.facts.service(PGBOUNCER_SERVICE);
     const currentDatabases = await h.facts.content(DATABASES_INI);
     const refusal = splitPrimaryRefusal(ctx, `PgBouncer on ${h.host}`, currentDatabases ? databasesTarget(currentDatabases.toString('utf8')) : undefined, effectivePrimary(cluster, ctx.live));

@@ -65,14 +65,13 @@ export function repmgrRole(ctx: DeployContext): Role {
     const role = effectiveRole(cluster, ctx.live, h.host);
     if (role === undefined) return;
     const files = repmgrFileOps(ctx, i, true);
-    // Read together up front: the catalog (a psql on the host) while the files, the services and the fence's files
-    // are read in one command; a converged host then costs two round trips before its first check.
-    const catalogRead = h.fact(catalogFact(cluster, role === 'replica' ? 'standby' : role, repmgrPostgres(cluster).database !== undefined));
-    catalogRead.catch(() => undefined); // awaited below, where its error is reported
-    await h.facts.prefetch([...needsOf(files), { kind: 'service', unit: REPMGR_SERVICE }, ...runtimeFenceNeeds()]);
+    // The catalog (a psql on the host), the files, the services and the fence's files, read in one command:
+    // a converged host costs one round trip before its first check.
+    const catalog = catalogFact(cluster, role === 'replica' ? 'standby' : role, repmgrPostgres(cluster).database !== undefined);
+    await h.facts.prefetch([...needsOf(files), { kind: 'service', unit: REPMGR_SERVICE }, ...runtimeFenceNeeds(), { kind: 'fact', def: catalog }]);
     yield files;
     const reg = registration(ctx, i)!;
-    const state = await catalogRead;
+    const state = await h.fact(catalog);
     if (!state) {
       if (!h.check) throw new HostError(`${h.host}: Postgres does not answer; cannot read repmgr.nodes`);
       yield command({ name: `register ${reg.want.type} ${h.host}`, cmd: 'true' });

@@ -32,7 +32,9 @@ export type FactNeed =
   | { kind: 'service'; unit: string }
   | { kind: 'packages' }
   | { kind: 'accounts' }
-  | { kind: 'os' };
+  | { kind: 'os' }
+  /** A role-defined fact: read in the same command as the rest (when it needs no stdin). */
+  | { kind: 'fact'; def: FactDef<unknown> };
 
 /** A fact command failed: names the command, its exit status and stderr. */
 export class FactError extends HostError {

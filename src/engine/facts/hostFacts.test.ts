@@ -41,6 +41,33 @@ describe('HostFacts', () => {
     expect(fake.commands.map((c) => c.command.slice(0, 15))).toEqual([expect.stringMatching(/^\( set --/), 'systemctl show ', 'systemctl show ']);
   });
 
+  it('reads installed packages, accounts and a role-defined fact in the same command as the files', async () => {
+    const fake = new FakeConnector('h')
+      .on(/^set --; .*stat -c/, { stdout: 'regular file|644|root|root|2|/a\n--m1-hashes--\n' + 'f'.repeat(64) + '  /a\n' })
+      .on(/^dpkg-query/, { stdout: 'pgbouncer\t1.20\tii \n' })
+      .on(/^getent passwd/, { stdout: 'root:x:0:0::/root:/bin/sh\n--m1-groups--\nroot:x:0:\n' })
+      .on(/^read-answer$/, { stdout: '42\n' });
+    const f = new HostFacts(fake);
+    const answer = defineFact('answer', 'read-answer', (r) => Number(r.stdout));
+    await f.prefetch([{ kind: 'stat', path: '/a' }, { kind: 'packages' }, { kind: 'accounts' }, { kind: 'fact', def: answer }]);
+    expect(fake.commands).toHaveLength(1);
+    expect((await f.packages()).get('pgbouncer')).toBe('1.20');
+    expect((await f.accounts()).users.has('root')).toBe(true);
+    expect(await f.fact(answer)).toBe(42);
+    expect(fake.commands).toHaveLength(1);
+  });
+
+  it('reads a role-defined fact whose part failed on its own, so that it sees the exit status and stderr', async () => {
+    const fake = new FakeConnector('h')
+      .on(/^set --; .*stat -c/, { stdout: 'regular file|644|root|root|2|/a\n--m1-hashes--\n' + 'f'.repeat(64) + '  /a\n' })
+      .on(/^read-answer$/, { code: 3, stderr: 'no server\n' });
+    const f = new HostFacts(fake);
+    const answer = defineFact('answer', 'read-answer', (r) => `${r.code}: ${r.stderr.trim()}`);
+    await f.prefetch([{ kind: 'stat', path: '/a' }, { kind: 'fact', def: answer }]);
+    expect(await f.fact(answer)).toBe('3: no server');
+    expect(fake.commands.map((c) => c.command.slice(0, 11))).toEqual([expect.stringMatching(/^\( set --/), 'read-answer']);
+  });
+
   it('forgets service states once a unit file or drop-in is written (systemd then wants a daemon-reload), not for other files', async () => {
     let reloadNeeded = 'no';
     const fake = new FakeConnector('h').on(/^systemctl show/, () => ({ stdout: `Id=x.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nNeedDaemonReload=${reloadNeeded}\n` }));

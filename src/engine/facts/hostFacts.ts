@@ -100,6 +100,7 @@ export class HostFacts implements FactReader {
     const units = new Set<string>();
     let packages = false;
     let accounts = false;
+    const facts = new Map<string, FactDef<unknown>>();
     const others: Promise<unknown>[] = [];
     for (const n of needs) {
       if (n.kind === 'stat' && !this.stats.has(n.path)) stat.add(n.path);
@@ -108,6 +109,11 @@ export class HostFacts implements FactReader {
       else if (n.kind === 'packages') packages = !this.packagesP;
       else if (n.kind === 'accounts') accounts = !this.accountsP;
       else if (n.kind === 'os') others.push(this.os());
+      else if (n.kind === 'fact' && !this.custom.has(n.def.key)) {
+        // A fact that reads stdin cannot share the command's.
+        if (n.def.stdin === undefined) facts.set(n.def.key, n.def);
+        else others.push(this.fact(n.def));
+      }
     }
     const parts: Part[] = [];
     if (stat.size) parts.push(this.keyedPart([...stat], buildStatFiles, this.stats, parseStatFiles, (k) => this.readStats(k)));
@@ -115,6 +121,7 @@ export class HostFacts implements FactReader {
     if (units.size) parts.push(this.keyedPart([...units], buildServiceQuery, this.services, parseServiceQuery, (k) => this.readServices(k)));
     if (packages) parts.push({ command: buildPackageQuery(), keys: 1, take: (a) => settled((this.packagesP = a.then((o) => parsePackageQuery(o)).catch(() => this.readPackages()))), alone: () => this.packages() });
     if (accounts) parts.push({ command: buildAccountsQuery(), keys: 1, take: (a) => settled((this.accountsP = a.then((o) => parseAccountsQuery(o)).catch(() => this.readAccounts()))), alone: () => this.accounts() });
+    for (const def of facts.values()) parts.push({ command: def.command, keys: 1, take: (a) => settled(this.cacheFact(def, a.then((stdout) => def.parse({ code: 0, stdout, stderr: '' })).catch(() => this.readFact(def)))), alone: () => this.fact(def) });
     const joined = parts.length > 1 && parts.every((p) => p.keys <= BATCH);
     await Promise.all([...others, ...(joined ? [this.fetchJoined(parts)] : parts.map((p) => p.alone()))]);
   }
@@ -202,13 +209,19 @@ export class HostFacts implements FactReader {
 
   /** A role-defined fact. */
   fact<T>(def: FactDef<T>): Promise<T> {
-    let p = this.custom.get(def.key) as Promise<T> | undefined;
-    if (!p) {
-      this.reads++;
-      p = this.connector.run(def.command, { idempotent: true, timeoutMs: READ_TIMEOUT_MS, ...(def.stdin !== undefined ? { stdin: def.stdin } : {}) }).then((r) => def.parse(r));
-      this.custom.set(def.key, p);
-      p.catch(() => this.custom.delete(def.key)); // a failed read is not cached
-    }
+    return (this.custom.get(def.key) as Promise<T> | undefined) ?? this.cacheFact(def, this.readFact(def));
+  }
+
+  private readFact<T>(def: FactDef<T>): Promise<T> {
+    this.reads++;
+    return this.connector.run(def.command, { idempotent: true, timeoutMs: READ_TIMEOUT_MS, ...(def.stdin !== undefined ? { stdin: def.stdin } : {}) }).then((r) => def.parse(r));
+  }
+
+  private cacheFact<T>(def: FactDef<T>, p: Promise<T>): Promise<T> {
+    this.custom.set(def.key, p);
+    p.catch(() => {
+      if (this.custom.get(def.key) === p) this.custom.delete(def.key); // a failed read is not cached
+    });
     return p;
   }
 
@@ -218,12 +231,12 @@ export class HostFacts implements FactReader {
    * (an entry read before a change elsewhere may be stale by then).
    */
   ahead(): FactReader {
-    const mark = (n: FactNeed | { kind: 'custom'; key: string }): void => {
+    const mark = (n: FactNeed): void => {
       const m = this.aheadKeys;
       if (n.kind === 'stat') !this.stats.has(n.path) && m.stats.add(n.path);
       else if (n.kind === 'content') !this.contents.has(n.path) && m.contents.add(n.path);
       else if (n.kind === 'service') !this.services.has(unitName(n.unit)) && m.services.add(unitName(n.unit));
-      else if (n.kind === 'custom') !this.custom.has(n.key) && m.custom.add(n.key);
+      else if (n.kind === 'fact') !this.custom.has(n.def.key) && m.custom.add(n.def.key);
       else if (n.kind === 'packages') m.packages ||= !this.packagesP;
       else if (n.kind === 'accounts') m.accounts ||= !this.accountsP;
     };
@@ -234,7 +247,7 @@ export class HostFacts implements FactReader {
       packages: () => (mark({ kind: 'packages' }), this.packages()),
       accounts: () => (mark({ kind: 'accounts' }), this.accounts()),
       os: () => this.os(), // never changes during a run
-      fact: (def) => (mark({ kind: 'custom', key: def.key }), this.fact(def)),
+      fact: (def) => (mark({ kind: 'fact', def }), this.fact(def)),
       prefetch: (needs) => (needs.forEach(mark), this.prefetch(needs)),
     };
   }
