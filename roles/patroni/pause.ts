@@ -12,7 +12,7 @@ import { patroniConfigPath, patroniServiceName } from '../../src/products/patron
 import { parseRestGet, poll, restCall, restGetCommand } from './restOps.js';
 import { patroniSecrets } from './secrets.js';
 
-/** Patroni flags a pause within a loop (loop_wait 8 s; a DCS watch usually wakes it at once). */
+/** Patroni flags a pause within a loop (loop_wait 10 s; a DCS watch usually wakes it at once). */
 export const PAUSE_TIMEOUT_MS = 30_000;
 
 const RUNNING = new Set(['active', 'activating', 'reloading']);

@@ -47,7 +47,7 @@ import { dcsSync } from '../../src/products/patroni/settingsPlan.js';
 export const LEADER_TIMEOUT_MS = 60_000;
 export const MEMBER_TIMEOUT_MS = 300_000;
 export const RESTART_TIMEOUT_MS = 120_000;
-/** Patroni notices a DCS change within loop_wait (8 s); then flags pending_restart. */
+/** Patroni notices a DCS change within loop_wait (10 s); then flags pending_restart. */
 export const PENDING_TIMEOUT_MS = 30_000;
 /** Patroni handles SIGHUP in its main loop: the reloaded API answers within a second or two. */
 export const RELOAD_TIMEOUT_MS = 30_000;

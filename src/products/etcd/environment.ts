@@ -46,8 +46,9 @@ export const ETCD_TEMPLATE = 'roles/etcd/templates/etcd.default.hbs';
  * leader elections (and Patroni DCS errors). 250 ms is above those normal
  * scheduling delays; 2500 ms keeps the 10× ratio etcd's tuning guide asks for
  * (election >= 10 × RTT, and etcd refuses election < 5 × heartbeat) while a
- * lost etcd leader is still replaced well within Patroni's retry_timeout
- * (6 s), so the Postgres primary is not demoted because etcd re-elected.
+ * lost etcd leader is still replaced within Patroni's retry_timeout (5 s;
+ * a follower calls an election one to two election timeouts after the
+ * leader's last heartbeat), so the Postgres primary is not demoted because etcd re-elected.
  * Must be the same on every member (tuning guide), hence cluster_vars only.
  */
 export interface EtcdTiming {

@@ -11,21 +11,29 @@ import { dcsParameters, m1DcsDefaultParameters, type Parameters } from './parame
 
 /**
  * Written out so GET /config shows them and a diff sees changes. A dead
- * leader is replaced once its key expires: the key lives on the leader's
- * etcd lease, renewed once per loop, so it ends `ttl` after the last renewal
- * (12 to 20 s after a crash); the replica then waits 2 s for the dead leader's
- * REST API (Patroni's fixed timeout) and promotes: 14 to 22 s, 18.2 s median
- * in `npm run bench:drill`. 20 s is the least `ttl` Patroni's documentation
- * allows. A leader cut off from the DCS demotes itself when a refresh fails
- * for retry_timeout, before its key can expire: Patroni's rule loop_wait +
- * 2 x retry_timeout <= ttl (8 + 12 = 20). A shorter retry_timeout demotes on
- * shorter DCS stalls (etcd's election, 2.5 s, fits well inside 6 s); the
- * bench's quiet run (10 minutes of writes, both cores busy) saw no demotion.
+ * leader is replaced once its key expires (Patroni 3.0.2, dcs/etcd3.py): the
+ * key lives on the leader's etcd lease, which the leader renews once per loop
+ * (update_leader, each loop_wait), so it ends `ttl` after the last renewal:
+ * (ttl - loop_wait) to ttl after a crash, 10 to 20 s. etcd's watch wakes the
+ * replica at once; it then asks every member it knew, the dead leader
+ * included, for its WAL position and gives each 2 s (ha.py
+ * fetch_node_status, a fixed timeout) before it takes the key and promotes:
+ * 12 to 22 s, 17 s on average. 20 s is the least `ttl` Patroni's
+ * documentation allows, so a longer loop_wait is what shortens the average.
+ * A leader cut off from the DCS demotes itself when its next loop (at most
+ * loop_wait after the last renewal) cannot refresh the lease within
+ * retry_timeout; that loop may first wait retry_timeout for a stale cluster
+ * view, hence Patroni's rule loop_wait + 2 x retry_timeout <= ttl (10 + 10 =
+ * 20): it has stopped taking writes before its key can expire, and 2 s more
+ * before the replica promotes. retry_timeout 5 still outlasts an etcd
+ * election (2.5 to 5 s with m1's 2500 ms election timeout) without demoting;
+ * the bench's quiet run (10 minutes of writes, both cores busy) saw no
+ * demotion.
  */
 export const DCS_TIMING = {
   ttl: 20,
-  loop_wait: 8,
-  retry_timeout: 6,
+  loop_wait: 10,
+  retry_timeout: 5,
   /** 1 MiB: a replica further behind is not promoted automatically. */
   maximum_lag_on_failover: 1048576,
 } as const;

@@ -90,7 +90,7 @@ export function settingsSteps(
       api,
       request: clusterRequest(),
       members: patroniMembers(cluster).map((m) => m.name),
-      // Patroni applies a DCS change within loop_wait (8 s) on every member.
+      // Patroni applies a DCS change within loop_wait (10 s) on every member.
       timeoutMs: opts.pendingTimeoutMs ?? 30_000,
       intervalMs: opts.intervalMs ?? 1000,
       why: `${sync.classification.restart.join(', ')} may need a restart`,

@@ -172,8 +172,8 @@ describe('scenario 2: switchover on a Patroni cluster with HAProxy', () => {
       expect(r.code, r.out + r.err).toBe(0);
       expect(report.split_brain_s).toBe(0);
       expect(report.promote_s).not.toBeNull();
-      // The leader key's lease ends 12–20 s after the fault (ttl 20, renewed every loop_wait 8), then Patroni gives the dead
-      // leader 2 s: at most 22 s documented (18.2 s median in bench:drill); the margin is for CI's load.
+      // The leader key's lease ends 10–20 s after the fault (ttl 20, renewed every loop_wait 10), then Patroni gives the dead
+      // leader 2 s: at most 22 s documented (17 s on average); the margin is for CI's load.
       expect(report.promote_s!).toBeLessThanOrEqual(22 + 8);
       if (scenario === 'partition-primary') {
         expect(report.fence_s).not.toBeNull();

@@ -323,7 +323,7 @@ describe('Patroni + HAProxy: settings through Patroni', () => {
     expect(before.every((b) => b.value !== '24MB')).toBe(true);
     await setClusterVar(tc, ['postgres_conf_settings', 'work_mem'], '24MB');
     await deploy();
-    // Patroni applies a DCS change on each member within loop_wait (8 s).
+    // Patroni applies a DCS change on each member within loop_wait (10 s).
     const applied = await within(async () => (await Promise.all(data.map((h) => state(h, 'work_mem')))).every((s) => s.value === '24MB'), 20_000);
     expect(applied).toBeDefined();
     const after = await Promise.all(data.map((h) => state(h, 'work_mem')));

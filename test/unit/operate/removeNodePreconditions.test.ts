@@ -179,9 +179,9 @@ describe('m1 remove-node on Patroni (fiveNodes read as Patroni members: d cascad
     expect(steps[0]!.command).toContain("replicatefrom: op-a/");
     expect(steps[0]!.command).toContain(`'streaming|${c.instances[0]!.ipAddress}'`);
     expect(steps[2]!.command).toContain('edit-config --force --quiet -s slots.op_b=null');
-    // the member key lives on until its lease runs out: ttl 20 + loop_wait 8 + 10
-    expect(steps[2]!.command).toContain('[ $i -ge 38 ]');
-    expect(steps[2]!.timeoutMs).toBe(68_000);
+    // the member key lives on until its lease runs out: ttl 20 + loop_wait 10 + 10
+    expect(steps[2]!.command).toContain('[ $i -ge 40 ]');
+    expect(steps[2]!.timeoutMs).toBe(70_000);
   });
 
   it('a cascaded replica: its slot on its upstream (where Patroni keeps it for replicatefrom members) and the leader (permanent)', () => {

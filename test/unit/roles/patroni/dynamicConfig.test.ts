@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { patroniDynamicConfig } from '../../../../src/products/patroni/dynamicConfig.js';
+import { VARIABLES } from '../../../../src/config/variables.js';
 import { patroniCluster } from './fixture.js';
 
 describe('DCS configuration', () => {
   const config = patroniDynamicConfig(patroniCluster());
 
-  it("has TPA's timing and lag limit", () => {
-    expect(config).toMatchObject({ ttl: 20, loop_wait: 8, retry_timeout: 6, maximum_lag_on_failover: 1048576 });
+  it('has the failover timing and lag limit', () => {
+    expect(config).toMatchObject({ ttl: 20, loop_wait: 10, retry_timeout: 5, maximum_lag_on_failover: 1048576 });
+    const [ttl, loopWait, retry] = [Number(config['ttl']), Number(config['loop_wait']), Number(config['retry_timeout'])];
     // Patroni's own rule, so that a leader cut off from the DCS demotes itself before its key expires.
-    expect(Number(config['loop_wait']) + 2 * Number(config['retry_timeout'])).toBeLessThanOrEqual(Number(config['ttl']));
+    expect(loopWait + 2 * retry).toBeLessThanOrEqual(ttl);
+    // 20 s is the least ttl Patroni's documentation allows.
+    expect(ttl).toBeGreaterThanOrEqual(20);
+    // A dead leader's key expires (ttl - loop_wait) to ttl after the fault, then the replica gives it 2 s: 17 s on average.
+    expect(ttl - loopWait / 2 + 2).toBeLessThanOrEqual(17);
+    // An etcd election (one to two election timeouts) must not demote the leader.
+    expect(retry * 1000).toBeGreaterThanOrEqual(2 * VARIABLES.etcd_election_timeout.default);
   });
 
   it('uses pg_rewind and slots, with the cluster parameters', () => {
