@@ -24,6 +24,12 @@ import { RunLog } from './runLog.js';
 /** Read-ahead walks a role's generator this far at most (a role that loops on its results must not spin). */
 const READ_AHEAD_MAX_STEPS = 200;
 
+interface ReadAhead {
+  /** Operations changed in the run when it began: any more, and what it read is forgotten. */
+  since: number;
+  stopped: boolean;
+}
+
 /** Hosts worked on at once within a stage when --forks is not given. */
 export const DEFAULT_FORKS = 10;
 
@@ -79,8 +85,8 @@ export class Engine {
   private changes = 0;
   private lock: Lock | undefined;
   private seq = 0;
-  /** The run's read-ahead while it holds: the change count it began at, and its reads in flight. */
-  private ahead: { since: number; stopped: boolean; reading: Promise<void> } | undefined;
+  /** The run's read-ahead while it holds: the change count it began at, and whether it stopped. */
+  private ahead: ReadAhead | undefined;
 
   private constructor(options: EngineOptions) {
     this.options = options;
@@ -154,7 +160,9 @@ export class Engine {
     try {
       for (const stage of playbook.stages) await this.runStage(stage, record);
     } finally {
-      await this.stopReadAhead();
+      // Reads still in flight are left to finish on their own: a run never waits for what it did not need.
+      if (this.ahead) this.ahead.stopped = true;
+      this.ahead = undefined;
       result = {
         playbook: playbook.name,
         check: this.check,
@@ -174,8 +182,9 @@ export class Engine {
 
   /**
    * Read-ahead: every host (at most `forks` at once) evaluates its roles of
-   * the later stages, in order, up to their first operation, and reads what
-   * they read and what that operation needs; nothing runs but reads. On a
+   * the later stages, in order, as if each operation found its target state,
+   * and reads what they read and what their operations need; nothing runs
+   * but reads. On a
    * converged cluster each later stage then finds its facts cached and costs
    * no round trip, instead of waiting for its slowest host to answer. An
    * entry read ahead is as fresh as the start of the run: once any operation
@@ -184,27 +193,25 @@ export class Engine {
    * something reads what it always read, when it always read it.
    */
   private startReadAhead(playbook: Playbook): void {
-    const ahead = { since: this.changes, stopped: false, reading: Promise.resolve() };
+    const ahead: ReadAhead = { since: this.changes, stopped: false };
     this.ahead = ahead;
     const later = new Map<string, Role[]>();
     for (const stage of playbook.stages.slice(1)) {
       for (const host of stage.hosts) later.set(host, [...(later.get(host) ?? []), ...(typeof stage.roles === 'function' ? stage.roles(host) : stage.roles)]);
     }
     const queue = new PQueue({ concurrency: Math.max(1, this.options.forks ?? DEFAULT_FORKS) });
-    ahead.reading = Promise.all(
-      [...later].map(([host, roles]) =>
-        queue.add(async () => {
-          for (const role of roles) {
-            if (ahead.stopped) return;
-            // A failed read ahead is not cached: the role reads again and reports its own error.
-            await this.readAheadFor(host, role).catch(() => undefined);
-          }
-        }),
-      ),
-    ).then(() => undefined);
+    for (const [host, roles] of later) {
+      void queue.add(async () => {
+        for (const role of roles) {
+          if (ahead.stopped) return;
+          // A failed read ahead is not cached: the role reads again and reports its own error.
+          await this.readAheadFor(ahead, host, role).catch(() => undefined);
+        }
+      });
+    }
   }
 
-  private async readAheadFor(host: string, role: Role): Promise<void> {
+  private async readAheadFor(ahead: ReadAhead, host: string, role: Role): Promise<void> {
     const facts = this.state(host).facts.ahead();
     const tasks = await role.tasks(this.hostContext(host, facts));
     if (Array.isArray(tasks)) return facts.prefetch(needsOf((tasks as Task[]).flat()));
@@ -213,7 +220,7 @@ export class Engine {
     const steps = isAsync(tasks) ? tasks[Symbol.asyncIterator]() : (tasks as Iterable<Task>)[Symbol.iterator]();
     try {
       let converged: OpResult | undefined;
-      for (let n = 0; n < READ_AHEAD_MAX_STEPS && !this.ahead?.stopped; n++) {
+      for (let n = 0; n < READ_AHEAD_MAX_STEPS && !ahead.stopped; n++) {
         const step = await steps.next(converged as never);
         if (step.done) return;
         const ops: readonly Operation[] = Array.isArray(step.value) ? step.value : [step.value as Operation];
@@ -231,14 +238,6 @@ export class Engine {
     if (!this.ahead || this.ahead.stopped || this.changes === this.ahead.since) return;
     this.ahead.stopped = true;
     for (const st of this.hosts.values()) st.facts.forgetAhead();
-  }
-
-  private async stopReadAhead(): Promise<void> {
-    const ahead = this.ahead;
-    if (!ahead) return;
-    ahead.stopped = true;
-    await ahead.reading;
-    this.ahead = undefined;
   }
 
   private skip(stage: Stage, host: string, message: string, record: (r: OpResult) => void): void {
