@@ -71,9 +71,14 @@ export function plannedOutCommand(nodes: readonly string[], seconds = PLANNED_OU
   return `mkdir -p ${quote(FENCE_STATE_DIR)} && hold=$(( $(date +%s) + ${seconds} )) && printf '%s %s\\n' ${lines} > ${quote(FENCE_PLANNED_OUT)}`;
 }
 
-/** Seconds a voter gets to connect, and at most to answer. */
+/**
+ * Seconds a voter gets to connect, and at most to answer. 3 s, not 2: at
+ * load average 12 a check (psql, TLS, SCRAM, a backend on the peer) took over
+ * 2 s and a primary with nothing wrong on its network fenced itself. A cut-off
+ * primary still fences seconds before any standby can be promoted.
+ */
 export const FENCE_VOTER_CONNECT_S = 2;
-export const FENCE_VOTER_TIMEOUT_S = 2;
+export const FENCE_VOTER_TIMEOUT_S = 3;
 
 export interface RuntimeFenceInput {
   version: PostgresVersion;
@@ -151,7 +156,8 @@ SYNC=${f.synchronous ?? 'off'}
 say() { echo "m1-fence: $*"; }
 now() { date +%s; }
 local_sql() { timeout 5 runuser -u postgres -- "$PSQL" -XAtqw -F ' ' -d postgres -c "$1" 2>/dev/null; }
-peer_sql() { timeout ${FENCE_VOTER_TIMEOUT_S} runuser -u postgres -- env PGPASSFILE=${quote(POSTGRES_PGPASS)} "$PSQL" -XAtqw -F ' ' -d "${peer}" -c "$2" 2>/dev/null; }
+# As root, not through runuser: a peer is reached over TLS with a password, and a PAM session for each costs time the check may not have.
+peer_sql() { timeout ${FENCE_VOTER_TIMEOUT_S} env PGPASSFILE=${quote(POSTGRES_PGPASS)} "$PSQL" -XAtqw -F ' ' -d "${peer}" -c "$2" 2>/dev/null; }
 
 fence() {
   printf 'fenced at %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" > "$MARKER"
