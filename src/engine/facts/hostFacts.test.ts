@@ -68,6 +68,23 @@ describe('HostFacts', () => {
     expect(fake.commands.map((c) => c.command.slice(0, 11))).toEqual([expect.stringMatching(/^\( set --/), 'read-answer']);
   });
 
+  it('forgets what a read-ahead view read, and once stopped the view reads nothing: what it added then could never be forgotten', async () => {
+    const fake = new FakeConnector('h').on(/^set --; .*stat -c/, { stdout: 'regular file|644|root|root|2|/a\n--m1-hashes--\n' + 'f'.repeat(64) + '  /a\n' });
+    const f = new HostFacts(fake);
+    let stopped = false;
+    const view = f.ahead(() => stopped);
+    expect((await view.stat('/a'))?.size).toBe(2);
+    expect((await f.stat('/a'))?.size).toBe(2); // the run finds it cached
+    expect(fake.commands).toHaveLength(1);
+    stopped = true;
+    await expect(view.prefetch([{ kind: 'service', unit: 'x' }])).rejects.toThrow(/read-ahead stopped/);
+    await expect(view.content('/b')).rejects.toThrow(/read-ahead stopped/);
+    expect(fake.commands).toHaveLength(1);
+    f.forgetAhead();
+    await f.stat('/a');
+    expect(fake.commands).toHaveLength(2); // read again
+  });
+
   it('forgets service states once a unit file or drop-in is written (systemd then wants a daemon-reload), not for other files', async () => {
     let reloadNeeded = 'no';
     const fake = new FakeConnector('h').on(/^systemctl show/, () => ({ stdout: `Id=x.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nNeedDaemonReload=${reloadNeeded}\n` }));

@@ -228,10 +228,13 @@ export class HostFacts implements FactReader {
   /**
    * The same reads, for a role whose stage has not started yet: each entry
    * this view adds is marked, so that `forgetAhead()` can drop exactly those
-   * (an entry read before a change elsewhere may be stale by then).
+   * (an entry read before a change elsewhere may be stale by then). Once
+   * `stopped()` says so, the view reads nothing more: an entry added after
+   * the forgetting would never be forgotten.
    */
-  ahead(): FactReader {
+  ahead(stopped: () => boolean): FactReader {
     const mark = (n: FactNeed): void => {
+      if (stopped()) throw new Error('read-ahead stopped');
       const m = this.aheadKeys;
       if (n.kind === 'stat') !this.stats.has(n.path) && m.stats.add(n.path);
       else if (n.kind === 'content') !this.contents.has(n.path) && m.contents.add(n.path);
@@ -240,15 +243,24 @@ export class HostFacts implements FactReader {
       else if (n.kind === 'packages') m.packages ||= !this.packagesP;
       else if (n.kind === 'accounts') m.accounts ||= !this.accountsP;
     };
+    /** Marks, then reads; a stopped view's read is a rejection. */
+    const read = <T>(needs: readonly FactNeed[], fetch: () => Promise<T>): Promise<T> => {
+      try {
+        needs.forEach(mark);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      return fetch();
+    };
     return {
-      stat: (path) => (mark({ kind: 'stat', path }), this.stat(path)),
-      content: (path) => (mark({ kind: 'content', path }), this.content(path)),
-      service: (unit) => (mark({ kind: 'service', unit }), this.service(unit)),
-      packages: () => (mark({ kind: 'packages' }), this.packages()),
-      accounts: () => (mark({ kind: 'accounts' }), this.accounts()),
+      stat: (path) => read([{ kind: 'stat', path }], () => this.stat(path)),
+      content: (path) => read([{ kind: 'content', path }], () => this.content(path)),
+      service: (unit) => read([{ kind: 'service', unit }], () => this.service(unit)),
+      packages: () => read([{ kind: 'packages' }], () => this.packages()),
+      accounts: () => read([{ kind: 'accounts' }], () => this.accounts()),
       os: () => this.os(), // never changes during a run
-      fact: (def) => (mark({ kind: 'fact', def }), this.fact(def)),
-      prefetch: (needs) => (needs.forEach(mark), this.prefetch(needs)),
+      fact: (def) => read([{ kind: 'fact', def }], () => this.fact(def)),
+      prefetch: (needs) => read(needs, () => this.prefetch(needs)),
     };
   }
 

@@ -212,7 +212,7 @@ export class Engine {
   }
 
   private async readAheadFor(ahead: ReadAhead, host: string, role: Role): Promise<void> {
-    const facts = this.state(host).facts.ahead();
+    const facts = this.state(host).facts.ahead(() => ahead.stopped);
     const tasks = await role.tasks(this.hostContext(host, facts));
     if (Array.isArray(tasks)) return facts.prefetch(needsOf((tasks as Task[]).flat()));
     // A generator: walked to its end as if every operation found its target state (what read-ahead bets on),
