@@ -50,7 +50,7 @@ export function parseServiceQuery(units: readonly string[], stdout: string): Map
   return result;
 }
 
-export type ServiceAction = 'start' | 'stop' | 'restart' | 'reload' | 'enable' | 'disable' | 'try-restart';
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'reload' | 'reload-or-restart' | 'enable' | 'disable' | 'try-restart';
 
 export function buildServiceAction(action: ServiceAction, unit: string): string {
   return `systemctl ${action} -- ${quote(unitName(unit))}`;

@@ -53,7 +53,11 @@ export function service(options: ServiceOptions): Operation {
       }
       const running = RUNNING.has(st.activeState);
       if (state === 'started' && !running) {
-        await ctx.change({ cmd: buildServiceAction('start', unit) });
+        // With a restart or reload pending, the start is one that also applies it should the unit run by now: another
+        // agent (the runtime fence, a promote hook) may start it between the read above and this command, and a plain
+        // start of a running unit does nothing, so it would go on with what it read before this role's changes.
+        const pending = ctx.pendingAction(unit);
+        await ctx.change({ cmd: buildServiceAction(pending === 'restart' ? 'restart' : pending === 'reload' ? 'reload-or-restart' : 'start', unit) });
         ctx.started(unit);
         done.push('started');
       } else if (state === 'stopped' && running) {

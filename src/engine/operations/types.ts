@@ -65,6 +65,8 @@ export interface OpContext {
   sleep(ms: number): Promise<void>;
   /** Services started or restarted by this operation (so pending restarts are not repeated). */
   started(service: string): void;
+  /** The restart or reload a change of this role has notified for the unit and that has not run yet. */
+  pendingAction(service: string): 'restart' | 'reload' | undefined;
 }
 
 export interface Operation {

@@ -369,7 +369,7 @@ export class Engine {
     await st.facts.prefetch(needsOf(ops)).catch(() => undefined);
   }
 
-  private context(host: string, records: CommandRecord[], startedAt: Map<string, number>): OpContext {
+  private context(host: string, records: CommandRecord[], startedAt: Map<string, number>, pending?: ReadonlyMap<string, Pending>): OpContext {
     const st = this.state(host);
     const run = async (cmd: Cmd, probe: boolean) => {
       this.refuseSecretArguments(cmd);
@@ -402,6 +402,12 @@ export class Engine {
       probe: (cmd) => run(cmd, true),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       started: (service) => startedAt.set(unitName(service), ++this.seq),
+      pendingAction: (service) => {
+        const unit = unitName(service);
+        const p = pending?.get(unit);
+        // Already satisfied by a (re)start since the notification.
+        return p && (startedAt.get(unit) ?? 0) < p.seq ? p.action : undefined;
+      },
     };
   }
 
@@ -419,7 +425,7 @@ export class Engine {
     const records: CommandRecord[] = [];
     let report: Report;
     try {
-      report = await op.apply(this.context(host, records, startedAt));
+      report = await op.apply(this.context(host, records, startedAt, pending));
     } catch (e) {
       const r = this.failure(stage, host, role, op.name, op.kind, e, records, t0);
       this.state(host).failed = r.error;

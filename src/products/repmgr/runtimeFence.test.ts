@@ -234,6 +234,14 @@ describe('runtimeFenceScript', () => {
     expect(r.marker).toMatch(/beta runs as primary on a newer timeline/);
   });
 
+  it('leaves the PgBouncer it stopped to deploy once a newer primary exists: rejoined, the node does not start it on a file that points at itself', () => {
+    const stopped = step({ local: 'f 1 on', peers: { beta: 'f 2 off', gamma: STANDBY, omega: 'f 1 off' }, now: 1030, lastMajority: 1000, fenced: 'fenced at x: y\npgbouncer stopped\n' });
+    expect(stopped.marker).toBe('fenced at x: y\npgbouncer left stopped: deploy starts it for the new primary\n');
+    const rejoined = step({ local: 't 0 on', peers: {}, now: 1100, lastMajority: 1030, fenced: stopped.marker });
+    expect(rejoined.systemctl).toEqual([]);
+    expect(rejoined.marker).toBeUndefined();
+  });
+
   it('never takes the witness, which runs out of recovery, for a primary', () => {
     const r = step({ local: PRIMARY_TL1, peers: { beta: STANDBY, gamma: STANDBY, omega: 'f 7 off' }, now: 1000, lastMajority: 990 });
     expect(r.systemctl).toEqual([]);

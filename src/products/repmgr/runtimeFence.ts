@@ -253,6 +253,8 @@ step() {
   done
   if [ -n "$newer" ]; then
     [ -f "$MARKER" ] || fence "$newer runs as primary on a newer timeline"
+    # Its PgBouncer points here: once rejoined, lifting the fence must not start it on that file; deploy writes the new primary's and starts it.
+    sed -i 's/^pgbouncer stopped$/pgbouncer left stopped: deploy starts it for the new primary/' "$MARKER"
     say "stopping Postgres on $ME:$newer runs as primary on a newer timeline; m1 deploy rejoins $ME as its standby"
     systemctl stop ${POSTGRES_SERVICE}
     ${notifyFromShell('fence_stop', '"$ME"')}

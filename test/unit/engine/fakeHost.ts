@@ -20,11 +20,11 @@ export function fakeHost(name = 'h') {
         .join('\n'),
     };
   });
-  c.on(/^systemctl (start|stop|restart|reload|enable|disable|try-restart) -- /, (cmd) => {
+  c.on(/^systemctl (start|stop|restart|reload|reload-or-restart|enable|disable|try-restart) -- /, (cmd) => {
     const [, action, unit] = /^systemctl (\S+) -- (\S+)/.exec(cmd)!;
     const s = services.get(unit!);
     if (!s) return { code: 5, stderr: `Failed to ${action} ${unit}: Unit ${unit} not found.\n` };
-    if (action === 'start' || action === 'restart') s.active = 'active';
+    if (action === 'start' || action === 'restart' || action === 'reload-or-restart') s.active = 'active';
     if (action === 'stop') s.active = 'inactive';
     if (action === 'enable') s.file = 'enabled';
     if (action === 'disable') s.file = 'disabled';

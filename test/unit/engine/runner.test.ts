@@ -38,8 +38,31 @@ describe('handlers', () => {
       service({ service: 'pg', state: 'started' }),
       command({ cmd: 'false', unless: 'true', notify: restart('other') }),
     ]);
-    expect(h.connector.ran(/^systemctl (restart|start)/)).toEqual(['systemctl start -- pg.service']);
+    // A restart, not a start: the same on a stopped unit, and right on one that something else started meanwhile.
+    expect(h.connector.ran(/^systemctl (restart|start)/)).toEqual(['systemctl restart -- pg.service']);
     expect(r.results.at(-1)).toMatchObject({ status: 'ok', message: 'pg.service was (re)started after the change' });
+  });
+  it('a start with a reload pending reloads a unit that another agent started after it was read (the fence lifting PgBouncer)', async () => {
+    const h = fakeHost();
+    h.services.set('bouncer.service', { active: 'inactive', file: 'enabled' });
+    let armed = false;
+    h.connector.on(/^write targets$/, () => ((armed = true), {}));
+    // Read as stopped after the change; it starts, on the old file, right after that read and before this role's start.
+    h.connector.on(
+      (cmd) => armed && cmd.startsWith('systemctl show'),
+      () => {
+        armed = false;
+        h.services.get('bouncer.service')!.active = 'active';
+        return { stdout: 'Id=bouncer.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\nNeedDaemonReload=no\n' };
+      },
+    );
+    const r = await runOps(h.connector, [
+      service({ service: 'bouncer', enabled: true }),
+      command({ cmd: 'write targets', notify: reload('bouncer') }),
+      service({ service: 'bouncer', state: 'started' }),
+    ]);
+    expect(h.connector.ran(/^systemctl (start|reload|reload-or-restart|restart) /)).toEqual(['systemctl reload-or-restart -- bouncer.service']);
+    expect(r.results.at(-1)).toMatchObject({ message: 'bouncer.service was (re)started after the change' });
   });
   it('flushHandlers runs them mid-role', async () => {
     const h = fakeHost();
