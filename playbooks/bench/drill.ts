@@ -14,6 +14,7 @@
  *   M1_BENCH_FM=repmgr|patroni|all (default all)   M1_BENCH_RUNS (default 3)
  *   M1_BENCH_DRILL_S (fault duration, default 60)   M1_BENCH_QUIET_S (default 600)
  *   M1_BENCH_BUSY (busy processes during the quiet run, default: the number of cores)
+ *   M1_BENCH_SCENARIOS (comma-separated, default crash-primary,partition-primary)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -40,9 +41,18 @@ const RUNS = Math.max(1, Number(process.env['M1_BENCH_RUNS'] ?? 3));
 const DRILL_S = Math.max(20, Number(process.env['M1_BENCH_DRILL_S'] ?? 60));
 const QUIET_S = Math.max(0, Number(process.env['M1_BENCH_QUIET_S'] ?? 600));
 const BUSY = Math.max(0, Number(process.env['M1_BENCH_BUSY'] ?? availableParallelism()));
-const SCENARIOS: readonly Scenario[] = ['crash-primary', 'partition-primary'];
+const BENCHED: readonly Scenario[] = ['crash-primary', 'partition-primary'];
+const SCENARIOS = benchedScenarios(process.env['M1_BENCH_SCENARIOS']);
 const TABLE = 'm1_bench_quiet';
 const log = (s: string) => process.stderr.write(`bench:drill: ${s}\n`);
+
+function benchedScenarios(wanted: string | undefined): readonly Scenario[] {
+  if (!wanted) return BENCHED;
+  const list = wanted.split(',').map((s) => s.trim()) as Scenario[];
+  const unknown = list.filter((s) => !BENCHED.includes(s));
+  if (unknown.length) throw new Error(`M1_BENCH_SCENARIOS: ${unknown.join(', ')} is not benched here (${BENCHED.join(', ')})`);
+  return list;
+}
 
 type Fm = 'repmgr' | 'patroni';
 
