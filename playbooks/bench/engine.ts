@@ -17,6 +17,7 @@ import { runInNewContext } from 'node:vm';
 import { configureClusterDir } from '../../src/architectures/configure.js';
 import { loadCluster } from '../../src/config/load.js';
 import type { Inventory } from '../../src/inventory/inventory.js';
+import { cpuSplit, sampleCpu, type CpuSplit } from './cpuSplit.js';
 import { deprovisionCluster, provisionCluster } from '../../src/platforms/index.js';
 import { connectorsFromInventory } from '../../src/engine/connectors/fromInventory.js';
 import { command } from '../../src/engine/operations/command.js';
@@ -80,7 +81,7 @@ export async function timedRun(
   inventory: Inventory,
   playbook: Playbook,
   options: { forks?: number } = {},
-): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number; /** heap + external memory per connection, KiB */ rssPerConnectionKb: number }> {
+): Promise<{ ms: number; connectMs: number; result: RunResult; commands: number; /** heap + external memory per connection, KiB */ rssPerConnectionKb: number; cpu: CpuSplit }> {
   const connectors = connectorsFromInventory(dir, inventory);
   let commands = 0;
   for (const c of connectors.values()) {
@@ -95,6 +96,7 @@ export async function timedRun(
     return m.heapUsed + m.external;
   };
   const before = held();
+  const cpuBefore = sampleCpu();
   const t = performance.now();
   await Promise.all([...connectors.values()].map((c) => c.connect()));
   const connectMs = Math.round(performance.now() - t);
@@ -104,8 +106,9 @@ export async function timedRun(
   const measuredMs = performance.now() - measuring;
   const result = await runPlaybook(playbook, { connectors, ...(options.forks !== undefined ? { forks: options.forks } : {}) });
   const ms = Math.round(performance.now() - t - measuredMs);
+  const cpu = cpuSplit(cpuBefore, sampleCpu());
   await Promise.all([...connectors.values()].map((c) => c.close()));
-  return { ms, connectMs, result, commands, rssPerConnectionKb };
+  return { ms, connectMs, result, commands, rssPerConnectionKb, cpu };
 }
 
 export function totals(r: RunResult) {
