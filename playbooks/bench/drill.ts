@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HostError, RefusedError } from '../../src/errors.js';
+import { HostError, RefusedError, UsageError } from '../../src/errors.js';
 import { quote } from '../../src/engine/index.js';
 import { hasRole, type Cluster } from '../../src/inventory/cluster.js';
 import { readSecret } from '../../src/secrets/index.js';
@@ -50,7 +50,7 @@ function benchedScenarios(wanted: string | undefined): readonly Scenario[] {
   if (!wanted) return BENCHED;
   const list = wanted.split(',').map((s) => s.trim()) as Scenario[];
   const unknown = list.filter((s) => !BENCHED.includes(s));
-  if (unknown.length) throw new Error(`M1_BENCH_SCENARIOS: ${unknown.join(', ')} is not benched here (${BENCHED.join(', ')})`);
+  if (unknown.length) throw new UsageError(`M1_BENCH_SCENARIOS: ${unknown.join(', ')} is not benched here (${BENCHED.join(', ')})`);
   return list;
 }
 
