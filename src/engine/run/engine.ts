@@ -65,6 +65,11 @@ interface Pending {
   seq: number;
 }
 
+/** Whether the unit was (re)started after the notification: that start already applied the change. */
+function startedSince(p: Pending, unit: string, startedAt: ReadonlyMap<string, number>): boolean {
+  return (startedAt.get(unit) ?? 0) > p.seq;
+}
+
 const STDERR_TAIL_LINES = 5;
 
 function tail(text: string, lines = STDERR_TAIL_LINES): string {
@@ -405,8 +410,7 @@ export class Engine {
       pendingAction: (service) => {
         const unit = unitName(service);
         const p = pending?.get(unit);
-        // Already satisfied by a (re)start since the notification.
-        return p && (startedAt.get(unit) ?? 0) < p.seq ? p.action : undefined;
+        return p && !startedSince(p, unit, startedAt) ? p.action : undefined;
       },
     };
   }
@@ -459,7 +463,7 @@ export class Engine {
       const t0 = performance.now();
       this.reporter.taskStart?.(host, role, name);
       const op: Operation = { kind: 'handler', name, when: true, notify: [], needs: () => [], apply: async () => ({ status: 'ok' }) };
-      if ((startedAt.get(unit) ?? 0) > p.seq) {
+      if (startedSince(p, unit, startedAt)) {
         last = this.result(stage, host, role, op, 'ok', [], t0, { status: 'ok', message: `${unit} was (re)started after the change` });
         record(last);
         continue;
