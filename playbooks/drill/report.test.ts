@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drillExitCode, renderDrill, unreportedLoss, type DrillReport } from './report.js';
+import { drillExitCode, FOLLOW_WITHIN_S, lateEntryPoints, renderDrill, unreportedLoss, type DrillReport } from './report.js';
 
 const ok: DrillReport = {
   scenario: 'crash-primary',
@@ -46,5 +46,21 @@ describe('drill report', () => {
     expect(unreportedLoss({ acked_lost_xids: ['1057'], rewound_xids: null })).toEqual(['1057']);
     expect(renderDrill({ ...ok, rewound_xids: ['1057', '1060'] })).toMatch(/^lost writes not in the rewind report +none$/m);
     expect(renderDrill({ ...ok, acked_lost: 0, acked_lost_xids: [] })).not.toContain('lost writes not in');
+  });
+
+  it('an entry point on a surviving host is late when it followed more than the documented bound after the promotion, or never', () => {
+    const r = {
+      promote_s: 15,
+      entry_points: [
+        { host: 'struck', port: 6432, follow_s: null },
+        { host: 'b', port: 6432, follow_s: 16.4 },
+        { host: 'c', port: 6432, follow_s: 15 + FOLLOW_WITHIN_S + 0.1 },
+        { host: 'd', port: 5433, follow_s: 0 },
+        { host: 'e', port: 6432, follow_s: null },
+      ],
+    };
+    expect(lateEntryPoints(r, 'struck').map((e) => e.host)).toEqual(['c', 'e']);
+    expect(lateEntryPoints(r, 'struck', 10).map((e) => e.host)).toEqual(['e']);
+    expect(lateEntryPoints({ ...r, promote_s: null }, 'struck').map((e) => e.host)).toEqual(['b', 'c', 'd', 'e']);
   });
 });

@@ -43,6 +43,26 @@ export function unreportedLoss(r: Pick<DrillReport, 'acked_lost_xids' | 'rewound
   return r.acked_lost_xids.filter((x) => !named.has(x));
 }
 
+/**
+ * The documented bound: every entry point on a surviving host sends its
+ * clients to the new primary within this many seconds of the promotion
+ * (repmgr's promote_command repoints each PgBouncer; HAProxy's checks of
+ * Patroni's REST API rise). Measured 1.1-2.0 s on this machine.
+ */
+export const FOLLOW_WITHIN_S = 5;
+
+/**
+ * The entry points, on hosts other than the struck one (whose PgBouncer is
+ * dead or fenced), that did not follow within `withinS` of the promotion (all
+ * of them when nothing was promoted). One that never failed (follow_s 0)
+ * followed in time.
+ */
+export function lateEntryPoints(r: Pick<DrillReport, 'promote_s' | 'entry_points'>, struck: string | undefined, withinS = FOLLOW_WITHIN_S): EntryPointFollow[] {
+  const survivors = r.entry_points.filter((e) => e.host !== struck);
+  if (r.promote_s === null) return survivors;
+  return survivors.filter((e) => e.follow_s === null || e.follow_s > r.promote_s! + withinS);
+}
+
 const sec = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} s`);
 
 export function renderDrill(r: DrillReport): string {

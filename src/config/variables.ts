@@ -367,7 +367,7 @@ export const VARIABLES = {
     default: true,
     meaning: 'a primary that sees fewer than a majority of the voters (data nodes and witness, three or more) stops taking writes before repmgr can promote another (m1-fence.service)',
   }),
-  repmgr_fence_after: int({ scope: 'cluster', min: 2, max: 60, default: 5, unit: 's', meaning: 'seconds without a majority before the primary fences itself (keep it well below the 10 s of outage repmgrd rides out before it fails over)' }),
+  repmgr_fence_after: int({ scope: 'cluster', min: 2, max: 60, default: 5, unit: 's', meaning: 'seconds without a majority before the primary fences itself (keep it well below the 12 s of outage repmgrd rides out before it fails over)' }),
   repmgr_restore_from_barman: bool({ scope: 'host', default: false, meaning: 'restore_command fetches WAL from Barman on standbys (each start and promotion asks Barman)' }),
   repmgr_use_slots: bool({ scope: 'host', default: true, meaning: 'standbys stream through replication slots (use_replication_slots)' }),
   repmgr_failover: oneOf(['automatic', 'manual'], { scope: 'host', default: 'automatic', meaning: 'whether repmgrd promotes a standby by itself' }),
@@ -381,7 +381,7 @@ export const VARIABLES = {
   repmgr_priority: int({ scope: 'host', min: -1, default: -1, meaning: 'promotion priority (0: never promoted; -1: repmgr\'s default, 100)' }),
   repmgr_monitor_interval_secs: int({ scope: 'host', min: 1, default: 2, unit: 's', meaning: 'how often repmgrd checks its upstream' }),
   repmgr_reconnect_attempts: int({ scope: 'host', min: 1, default: 3, meaning: 'failed checks of the primary before a failover' }),
-  repmgr_reconnect_interval: int({ scope: 'host', min: 1, default: 2, unit: 's', meaning: 'seconds between those checks' }),
+  repmgr_reconnect_interval: int({ scope: 'host', min: 1, default: 3, unit: 's', meaning: 'seconds between those checks' }),
 
   // EFM
   efm_version: custom(

@@ -16,13 +16,14 @@
  * ping, 2 s for it to fail, 3 x 2 + 2 x 4 = 14 s of attempts, 0.1 s of
  * election, 2.2-3.7 s in `standby promote` before pg_promote():
  *   TPA (6 attempts, 10 s apart, 2 s timeout): 2 + 6 x 2 + 5 x 10 = 64 s of checks: over 60 s.
- *   m1  (3 attempts,  2 s apart, 2 s timeout): 2 + 3 x 2 + 2 x 2 = 12 s of checks, + up to 2 s
- *   until the failing ping, + 2-4 s of election and `standby promote`: about 15-18 s.
+ *   m1  (3 attempts,  3 s apart, 2 s timeout): 2 + 3 x 2 + 2 x 3 = 14 s of checks, + up to 2 s
+ *   until the failing ping, + 2-4 s of election and `standby promote`: about 17-20 s.
  * 2 s is the least connect_timeout libpq takes (a 1 is read as 2). The checks
- * span 10 s from the failing ping to the start of the last try (which still
+ * span 12 s from the failing ping to the start of the last try (which still
  * gets through when the network returns within its first second): an outage
- * shorter than about 10 s fails over never, a slow primary only when four
- * connections in a row take over 2 s each. The quiet run of `npm run
+ * shorter than about 12 s fails over never (a 10 s blip with 2 s to spare;
+ * 2 s apart would leave none), a slow primary only when four connections in
+ * a row take over 2 s each. The quiet run of `npm run
  * bench:drill` (10 minutes of writes, every core busy) checks that no failover
  * comes without a fault.
  */

@@ -17,7 +17,7 @@ import { databasesTarget } from '../../../src/products/pgbouncer/databases.js';
 import { provisionConfiguredCluster, type ProvisionedTestCluster } from '../../support/provisioned.js';
 import { asPostgres, eventually, leakedSecrets, m1, recapOf, runLogs, sql, storedSecrets, type CliRun } from '../support/m1.js';
 import { healPartitionCommand, partitionCommand } from '../../../playbooks/drill/faults.js';
-import { unreportedLoss, type DrillReport } from '../../../playbooks/drill/report.js';
+import { FOLLOW_WITHIN_S, lateEntryPoints, unreportedLoss, type DrillReport } from '../../../playbooks/drill/report.js';
 import { e2eClusterName } from '../../support/testCluster.js';
 import { clientPsql, SESSION_QUERY } from '../support/verifiedClient.js';
 
@@ -144,14 +144,14 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     return out;
   }
 
-  it('an 8 s network blip on the primary (repmgrd rides out an outage shorter than about 10 s): it fences itself (local INSERT refused), lifts the fence by itself, no failover, writes through every PgBouncer resume', async () => {
+  it('a 10 s network blip on the primary (repmgrd rides out an outage shorter than about 12 s): it fences itself (local INSERT refused), lifts the fence by itself, no failover, writes through every PgBouncer resume', async () => {
     const others = c.inventory.hosts.filter((h) => h.name !== primary).map((h) => h.address);
     expect((await c.ssh(primary, 'systemctl is-active m1-fence')).stdout.trim()).toBe('active');
     const cut = await c.ssh(primary, partitionCommand(others));
     expect(cut.code, cut.stderr).toBe(0);
     const t0 = Date.now();
     let fencedAt: number | undefined;
-    while (Date.now() - t0 < 8_000) {
+    while (Date.now() - t0 < 10_000) {
       if (fencedAt === undefined && !(await localWriteCommits(primary))) fencedAt = Date.now() - t0;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -159,7 +159,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(healed.code, healed.stderr).toBe(0);
     const healedAt = Date.now();
     console.log(`blip: fenced ${fencedAt} ms after the cut`);
-    expect(fencedAt, 'the primary fenced itself within the 8 s blip').toBeDefined();
+    expect(fencedAt, 'the primary fenced itself within the 10 s blip').toBeDefined();
     expect(await eventually(() => localWriteCommits(primary), 20_000, 250)).toBe(true);
     console.log(`blip: writable again ${Date.now() - healedAt} ms after the heal`);
     // journald files the service's stdout on its own time: on a loaded machine a line can take seconds.
@@ -203,7 +203,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect((await m1('status', c.dir)).out).not.toContain('keeps WAL a rewind discarded');
     const others = report.entry_points.filter((e) => e.host !== primary);
     expect(others.length).toBeGreaterThan(0);
-    for (const e of others) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();
+    expect(lateEntryPoints(report, primary), `every other PgBouncer sends its clients to the new primary within ${FOLLOW_WITHIN_S} s of the promotion`).toEqual([]);
     const [now] = await livePrimaries();
     expect(now).toBeDefined();
     expect(now).not.toBe(primary);
@@ -293,6 +293,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect(report.promote_s).not.toBeNull();
     expect(report.promote_s!).toBeLessThanOrEqual(30);
     expect(report.healthy_after).toBe(true);
+    expect(lateEntryPoints(report, primary), `every other PgBouncer sends its clients to the new primary within ${FOLLOW_WITHIN_S} s of the promotion`).toEqual([]);
     const [now] = await livePrimaries();
     expect(now).toBeDefined();
     expect(now).not.toBe(primary);
