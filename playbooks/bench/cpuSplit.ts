@@ -33,3 +33,13 @@ export function cpuSplit(before: CpuSample, after: CpuSample): CpuSplit {
   const machine = after.machineMs - before.machineMs;
   return { m1_cpu_ms: Math.round(m1), others_cpu_ms: Math.max(0, Math.round(machine - m1)) };
 }
+
+/**
+ * The least wall time a run could have taken on `cores` cores given the CPU
+ * it used (m1's and everything else's): a run that kept every core busy
+ * cannot go faster without using less CPU.
+ */
+export function leastWallMs(split: CpuSplit, cores: number): number {
+  if (!Number.isInteger(cores) || cores < 1) throw new RangeError(`cores: ${cores}`);
+  return Math.round((split.m1_cpu_ms + split.others_cpu_ms) / cores);
+}
