@@ -7,7 +7,7 @@ const ok: DrillReport = {
   detect_s: 0.3,
   promote_s: 14.2,
   fence_s: null,
-  entry_points: [{ host: 'b', port: 6432, follow_s: 15.1 }],
+  entry_points: [{ host: 'b', port: 6432, follow_s: 15.1, reached_s: 15.1 }],
   acked_writes: 180,
   acked_lost: 2,
   acked_lost_xids: ['1057', '1060'],
@@ -36,6 +36,7 @@ describe('drill report', () => {
     expect(t).toMatch(/^promoted +14\.2 s$/m);
     expect(t).toMatch(/^fenced +-$/m);
     expect(t).toMatch(/^entry point b:6432 +follows at 15\.1 s$/m);
+    expect(renderDrill({ ...ok, entry_points: [{ host: 'b', port: 6432, follow_s: 40.2, reached_s: 15.1 }] })).toMatch(/^entry point b:6432 +follows at 40\.2 s \(first on the new primary at 15\.1 s\)$/m);
     expect(t).toMatch(/^rewound transactions +not reported$/m);
     expect(t).toMatch(/^lost writes not in the rewind report +1057, 1060$/m);
   });
@@ -48,15 +49,15 @@ describe('drill report', () => {
     expect(renderDrill({ ...ok, acked_lost: 0, acked_lost_xids: [] })).not.toContain('lost writes not in');
   });
 
-  it('an entry point on a surviving host is late when it followed more than the documented bound after the promotion, or never', () => {
+  it('an entry point on a surviving host is late when it first sent a client to the new primary more than the documented bound after the promotion, or never', () => {
     const r = {
       promote_s: 15,
       entry_points: [
-        { host: 'struck', port: 6432, follow_s: null },
-        { host: 'b', port: 6432, follow_s: 16.4 },
-        { host: 'c', port: 6432, follow_s: 15 + FOLLOW_WITHIN_S + 0.1 },
-        { host: 'd', port: 5433, follow_s: 0 },
-        { host: 'e', port: 6432, follow_s: null },
+        { host: 'struck', port: 6432, follow_s: null, reached_s: null },
+        { host: 'b', port: 6432, follow_s: 48.9, reached_s: 16.4 },
+        { host: 'c', port: 6432, follow_s: 15 + FOLLOW_WITHIN_S + 0.1, reached_s: 15 + FOLLOW_WITHIN_S + 0.1 },
+        { host: 'd', port: 5433, follow_s: 0, reached_s: 0 },
+        { host: 'e', port: 6432, follow_s: null, reached_s: null },
       ],
     };
     expect(lateEntryPoints(r, 'struck').map((e) => e.host)).toEqual(['c', 'e']);

@@ -47,20 +47,21 @@ export function unreportedLoss(r: Pick<DrillReport, 'acked_lost_xids' | 'rewound
  * The documented bound: every entry point on a surviving host sends its
  * clients to the new primary within this many seconds of the promotion
  * (repmgr's promote_command repoints each PgBouncer; HAProxy's checks of
- * Patroni's REST API rise). Measured 1.1-2.0 s on this machine.
+ * Patroni's REST API rise): its `reached_s`. Measured 1.1-2.0 s on this
+ * machine.
  */
 export const FOLLOW_WITHIN_S = 5;
 
 /**
  * The entry points, on hosts other than the struck one (whose PgBouncer is
- * dead or fenced), that did not follow within `withinS` of the promotion (all
- * of them when nothing was promoted). One that never failed (follow_s 0)
- * followed in time.
+ * dead or fenced), that did not send a client to the new primary within
+ * `withinS` of the promotion (all of them when nothing was promoted). One
+ * that never failed (reached_s 0) did.
  */
 export function lateEntryPoints(r: Pick<DrillReport, 'promote_s' | 'entry_points'>, struck: string | undefined, withinS = FOLLOW_WITHIN_S): EntryPointFollow[] {
   const survivors = r.entry_points.filter((e) => e.host !== struck);
   if (r.promote_s === null) return survivors;
-  return survivors.filter((e) => e.follow_s === null || e.follow_s > r.promote_s! + withinS);
+  return survivors.filter((e) => e.reached_s === null || e.reached_s > r.promote_s! + withinS);
 }
 
 const sec = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)} s`);
@@ -71,7 +72,10 @@ export function renderDrill(r: DrillReport): string {
     ['detected', sec(r.detect_s)],
     ['fenced', sec(r.fence_s)],
     ['promoted', sec(r.promote_s)],
-    ...r.entry_points.map((e): [string, string] => [`entry point ${e.host}:${e.port}`, e.follow_s === null ? 'never worked again' : `follows at ${sec(e.follow_s)}`]),
+    ...r.entry_points.map((e): [string, string] => [
+      `entry point ${e.host}:${e.port}`,
+      e.follow_s === null ? 'never worked again' : `follows at ${sec(e.follow_s)}${e.reached_s !== null && e.reached_s < e.follow_s ? ` (first on the new primary at ${sec(e.reached_s)})` : ''}`,
+    ]),
     ['acknowledged writes', String(r.acked_writes)],
     ['acknowledged, then lost', String(r.acked_lost)],
     ['rewound transactions', r.rewound_xids === null ? 'not reported' : r.rewound_xids.join(', ') || 'none'],

@@ -50,8 +50,8 @@ describe('drill timeline', () => {
     expect(t.fence_s).toBeNull();
     expect(t.split_brain_s).toBe(0);
     expect(t.entry_points).toEqual([
-      { host: 'c', port: 6432, follow_s: 13 },
-      { host: 'h', port: 5433, follow_s: 0 },
+      { host: 'c', port: 6432, follow_s: 13, reached_s: 13 },
+      { host: 'h', port: 5433, follow_s: 0, reached_s: 0 },
     ]);
     // 5 before the fault and 36 after the promotion (13.0 .. 20.0 s, 200 ms apart).
     expect(t.acked_writes).toBe(5 + 36);
@@ -90,6 +90,19 @@ describe('drill timeline', () => {
     expect(t.entry_points[0]!.follow_s).toBe(4);
     const dead = computeTimeline(base({ entryPoints: [{ host: 'a', port: 6432, kind: 'write', attempts: [{ atMs: 100, ok: false }] }] }));
     expect(dead.entry_points[0]!.follow_s).toBeNull();
+  });
+
+  it('one late failure (a client timing out on a loaded machine) moves follow_s, not reached_s: when clients first got to the new primary', () => {
+    const samples = [...every250('a', -500, 20_000, (t) => (t < 0 ? 'writable' : 'unreachable')), ...every250('b', -500, 20_000, (t) => (t < 12_000 ? 'read-only' : 'writable'))];
+    const late = (x: number) => (x < 0 ? 'a' : x < 13_000 || (x >= 17_000 && x < 17_200) ? undefined : 'b');
+    const t = computeTimeline(base({ samples, entryPoints: [{ host: 'c', port: 6432, kind: 'write', attempts: writes(-1000, 20_000, late) }] }));
+    expect(t.promote_s).toBe(12);
+    expect(t.entry_points).toEqual([{ host: 'c', port: 6432, follow_s: 17.2, reached_s: 13 }]);
+    // A write the old primary acknowledged after the promotion is not the new primary's: not reached by it.
+    const stale = computeTimeline(base({ samples, entryPoints: [{ host: 'c', port: 6432, kind: 'write', attempts: writes(-1000, 20_000, (x) => (x < 14_000 ? 'a' : 'b')) }] }));
+    expect(stale.entry_points[0]!.reached_s).toBe(14);
+    const never = computeTimeline(base({ samples, entryPoints: [{ host: 'c', port: 6432, kind: 'write', attempts: writes(-1000, 20_000, (x) => (x < 0 ? 'a' : undefined)) }] }));
+    expect(never.entry_points[0]).toMatchObject({ follow_s: null, reached_s: null });
   });
 
   it('a crashed replica: detected, nothing promoted', () => {

@@ -59,6 +59,12 @@ export interface EntryPointFollow {
   port: number;
   /** From the fault until every attempt through it succeeded (writes: on the final primary); 0: never failed; null: never did. */
   follow_s: number | null;
+  /**
+   * From the fault until the first attempt through it, from the promotion on, that succeeded (writes: on the final
+   * primary): when it first sent a client to the new primary. 0: never failed; null: no attempt did. A late failure
+   * (a client's timeout on a loaded machine) moves follow_s, not this.
+   */
+  reached_s: number | null;
 }
 
 export interface Timeline {
@@ -126,6 +132,14 @@ function followMs(log: EntryPointLog, primary: string | undefined): number | und
   return Math.max(0, from);
 }
 
+/** The first good attempt at or after `fromMs` (the promotion); 0 when every attempt succeeded. */
+function reachedMs(log: EntryPointLog, primary: string | undefined, fromMs: number | undefined): number | undefined {
+  const good = (a: Attempt) => a.ok && (log.kind === 'read' || (primary !== undefined && a.server === primary));
+  if (log.attempts.length > 0 && log.attempts.every(good)) return 0;
+  if (fromMs === undefined) return undefined;
+  return [...log.attempts].sort((a, b) => a.atMs - b.atMs).find((a) => a.atMs >= fromMs && good(a))?.atMs;
+}
+
 export function computeTimeline(input: TimelineInput): Timeline {
   const hosts = byHost(input.samples);
   const after = (h: string) => (hosts.get(h) ?? []).filter((x) => x.atMs >= 0);
@@ -142,7 +156,12 @@ export function computeTimeline(input: TimelineInput): Timeline {
     detect_s: s(detect),
     promote_s: s(promote),
     fence_s: s(fence),
-    entry_points: input.entryPoints.map((e) => ({ host: e.host, port: e.port, follow_s: s(followMs(e, input.primaryAfter)) })),
+    entry_points: input.entryPoints.map((e) => ({
+      host: e.host,
+      port: e.port,
+      follow_s: s(followMs(e, input.primaryAfter)),
+      reached_s: s(reachedMs(e, input.primaryAfter, promote)),
+    })),
     acked_writes: input.entryPoints.filter((e) => e.kind === 'write').reduce((n, e) => n + e.attempts.filter((a) => a.ok).length, 0),
     split_brain_s: s(overlapMs(writableIntervals(input.samples, input.maxSampleGapMs, input.endMs)))!,
   };
