@@ -36,7 +36,9 @@ const ROOT = join(tmpdir(), 'm1-bench');
 const IMAGE = process.env['M1_BENCH_IMAGE'] ?? 'm1/debian-packages:bookworm';
 const NOOP_RUNS = 3;
 /** How long the idle cluster is watched before the no-ops, to say what its own services use. */
-const IDLE_SAMPLE_MS = 3000;
+const IDLE_SAMPLE_MS = 5000;
+/** How long the cluster is left alone after its first deploy before that and the no-ops. */
+const SETTLE_MS = 20_000;
 const log = (s: string) => process.stderr.write(`bench:deploy: ${s}\n`);
 
 function stages(o: DeployOutcome) {
@@ -128,7 +130,9 @@ async function bench(name: string, options: RawConfigureOptions, prepare: { extr
     log(`${name}: first deploy${prepare.freshHosts ? '' : ' (provision included)'}`);
     const first = await deployCluster(dir, { write, tty: false });
     if (first.exitCode !== 0) throw new HostError(`${name}: first deploy failed: ${first.result.failures.join('; ') || first.summary}`);
-    // What the idle cluster itself uses (its services, the fence's checks): part of every run's CPU below.
+    // The first deploy's after-effects (the first backup's WAL, checkpoints, repmgrd's first rounds) settle first;
+    // then what the idle cluster itself uses (its services, the fence's checks): part of every run's CPU below.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const idle0 = sampleCpu();
     await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
     const idle = cpuSplit(idle0, sampleCpu());
