@@ -47,7 +47,7 @@ export function unreportedLoss(r: Pick<DrillReport, 'acked_lost_xids' | 'rewound
  * The documented bound: every entry point on a surviving host sends its
  * clients to the new primary within this many seconds of the promotion
  * (repmgr's promote_command repoints each PgBouncer; HAProxy's checks of
- * Patroni's REST API rise): its `reached_s`. Measured 1.1-2.0 s on this
+ * Patroni's REST API rise): its `reached_s`. Measured 1.1-2.7 s on this
  * machine.
  */
 export const FOLLOW_WITHIN_S = 5;
