@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTIFY_PATH } from '../notify/notify.js';
 import { DATA_DIR } from '../postgres/layout.js';
-import { nodeStateSql, FENCE_ARMED_MARKER, FENCE_ASK_CUT_OFF_S, FENCE_ASK_EVERY_S, FENCED_MARKER, FENCE_PLANNED_OUT, FENCE_STATE_DIR, majorityOf, plannedOutCommand, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
+import { nodeStateSql, FENCE_ARMED_MARKER, FENCED_MARKER, FENCE_PLANNED_OUT, FENCE_STATE_DIR, majorityOf, plannedOutCommand, runtimeFenceScript, votersOf, type RuntimeFenceInput } from './runtimeFence.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,8 +38,6 @@ interface World {
   clusterState?: string;
   /** The data directory's postgresql.auto.conf. */
   autoConf?: string;
-  /** Run the script's loop (not `once`) until its first sleep, which is logged. */
-  loop?: boolean;
 }
 
 /**
@@ -73,8 +71,6 @@ function step(w: World, input = INPUT) {
     ['#!/bin/sh', `echo "$*" >> ${d}/systemctl.log`, `[ "$1 $2 $3" = "is-active --quiet pgbouncer" ] && { [ -f ${d}/pgbouncer-active ]; exit $?; }`, 'exit 0'].join('\n'),
   );
   writeFileSync(join(bin, 'pg_controldata'), `#!/bin/sh\ncat ${d}/controldata 2>/dev/null\n`, { mode: 0o755 });
-  // The loop's first sleep ends the script: one step, then the pause it chose.
-  writeFileSync(join(bin, 'sleep'), `#!/bin/sh\necho "$1" >> ${d}/sleep.log\nkill -TERM $PPID\n`, { mode: 0o755 });
   if (w.clusterState !== undefined) writeFileSync(join(d, 'controldata'), `pg_control version number:            1300\nDatabase cluster state:               ${w.clusterState}\npg_control last modified:             Mon Dec  7 05:00:00 2026\n`);
   const data = join(d, 'data');
   mkdirSync(data);
@@ -105,7 +101,7 @@ function step(w: World, input = INPUT) {
     .replaceAll(FENCE_STATE_DIR, state)
     .replaceAll(NOTIFY_PATH, join(bin, 'm1-notify'))
     .replace('now() { date +%s; }', `now() { cat ${d}/now; }`);
-  const r = spawnSync('sh', w.loop ? ['-s'] : ['-s', 'once'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` }, timeout: 20_000 });
+  const r = spawnSync('sh', ['-s', 'once'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` }, timeout: 20_000 });
   const read = (f: string) => (existsSync(join(d, f)) ? readFileSync(join(d, f), 'utf8') : '');
   return {
     code: r.status,
@@ -118,7 +114,6 @@ function step(w: World, input = INPUT) {
     armed: existsSync(armed),
     notified: read('notify.log').split('\n').filter(Boolean),
     lastMajority: Number(readFileSync(join(state, 'last-majority'), 'utf8')),
-    sleeps: read('sleep.log').split('\n').filter(Boolean),
   };
 }
 
@@ -144,17 +139,6 @@ describe('runtimeFenceScript', () => {
     expect(r.systemctl).toEqual([]);
     expect(r.marker).toBeUndefined();
     expect(r.lastMajority).toBe(1000);
-  });
-
-  it(`asks its voters every ${FENCE_ASK_EVERY_S} s while it sees a majority, every ${FENCE_ASK_CUT_OFF_S} s once it does not; a standby checks itself each second`, () => {
-    const healthy = step({ local: PRIMARY_TL1, peers: { beta: STANDBY, gamma: STANDBY, omega: 'f 1 off' }, now: 1000, lastMajority: 998, loop: true });
-    expect(healthy.psql.filter((c) => c.includes('host=')).length, 'one question to each voter').toBe(3);
-    expect(healthy.sleeps).toEqual(['2']);
-    const cut = step({ local: PRIMARY_TL1, peers: { beta: 'down', gamma: 'down', omega: 'down' }, now: 1002, lastMajority: 1000, loop: true });
-    expect(cut.sleeps).toEqual(['0.3']);
-    const standby = step({ local: STANDBY, peers: {}, now: 1000, clusterState: 'in archive recovery', loop: true });
-    expect(standby.psql).toEqual([]);
-    expect(standby.sleeps).toEqual(['1']);
   });
 
   it('a primary cut off for less than `after` seconds is not fenced yet', () => {

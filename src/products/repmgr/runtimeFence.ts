@@ -4,8 +4,8 @@
  *
  * repmgrd promotes a standby about 14-20 s after it lost its primary
  * (repmgrConf.ts), and nothing in repmgr stops the old primary, which goes on
- * taking writes wherever clients still reach it. So every FENCE_ASK_EVERY_S
- * seconds, while this node runs as primary, the fence asks the other voters (the cluster's other
+ * taking writes wherever clients still reach it. So every second, while this
+ * node runs as primary, the fence asks the other voters (the cluster's other
  * data nodes and its witness) for their recovery state and timeline, each
  * bounded by connect_timeout and `timeout`. Seeing fewer than a majority of
  * the voters (itself counted) for `after` seconds, it fences the node, well
@@ -80,18 +80,6 @@ export function plannedOutCommand(nodes: readonly string[], seconds = PLANNED_OU
 export const FENCE_VOTER_CONNECT_S = 2;
 export const FENCE_VOTER_TIMEOUT_S = 3;
 
-/**
- * Seconds between a primary's checks while it sees a majority: 2, not 1.
- * Each check is a TLS login with SCRAM to every other voter: each second, on
- * a cluster of 9 data nodes, it cost the primary a fifth of a core. Fencing
- * `after` seconds past the last check that saw a majority, the fence now
- * comes 3-5 s after a cut instead of 4-5 s; once a check misses the majority
- * the fence asks every 0.3 s (FENCE_ASK_CUT_OFF_S), and a standby's loop,
- * which asks nobody, still runs each second.
- */
-export const FENCE_ASK_EVERY_S = 2;
-export const FENCE_ASK_CUT_OFF_S = 0.3;
-
 export interface RuntimeFenceInput {
   version: PostgresVersion;
   /** This host. */
@@ -145,7 +133,7 @@ export function runtimeFenceScript(f: RuntimeFenceInput): string {
   const peer = `${repmgrDsn('$1')} connect_timeout=${FENCE_VOTER_CONNECT_S}`;
   return `#!/bin/sh
 # Written by m1: the runtime fence of ${f.me} (${FENCE_SERVICE}.service, as root).
-# While ${f.me} runs as primary, it asks the other voters every ${FENCE_ASK_EVERY_S} s; seeing
+# While ${f.me} runs as primary, it asks the other voters every second; seeing
 # fewer than ${majorityOf(voters)} of the ${voters} voters (itself counted) for ${f.after} s, it fences:
 # Postgres refuses writes and PgBouncer stops. See roles/repmgr/README.md.
 set -u
@@ -223,7 +211,6 @@ quiet_standby() {
 
 step() {
   t=$(now)
-  pause=1
   if quiet_standby; then
     echo "$t" > "$STATE/last-majority"
     return 0
@@ -275,7 +262,6 @@ step() {
   fi
   if [ "$seen" -ge "$majority" ]; then
     rm -f "$STATE/cut-off"
-    pause=${FENCE_ASK_EVERY_S}
     echo "$t" > "$STATE/last-majority"
     [ -f "$ARMED" ] || { touch "$ARMED" && say "armed on $ME: $seen of $voters voters answer"; }
     if [ -f "$MARKER" ]; then
@@ -306,7 +292,7 @@ if [ "\${1:-}" = once ]; then step; exit 0; fi
 while :; do
   step
   # Cut off: ask again sooner, the fence must act well before repmgr's failover.
-  if [ -f "$STATE/cut-off" ]; then sleep ${FENCE_ASK_CUT_OFF_S}; else sleep "$pause"; fi
+  if [ -f "$STATE/cut-off" ]; then sleep 0.3; else sleep 1; fi
 done
 `;
 }
