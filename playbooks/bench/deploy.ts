@@ -227,8 +227,9 @@ async function main(): Promise<void> {
   for (const fm of chosen) Object.assign(out, await BENCHES[fm](common));
   if (out['default'] && out['large']) {
     const large = out['large'] as Record<string, unknown>;
-    const ratio = noopMedian(large) / noopMedian(out['default'] as Record<string, unknown>);
-    const targetMs = Math.round(1.5 * noopMedian(out['default'] as Record<string, unknown>));
+    const defaultMs = noopMedian(out['default'] as Record<string, unknown>);
+    const ratio = noopMedian(large) / defaultMs;
+    const targetMs = Math.round(1.5 * defaultMs);
     const least = median((large['noop_redeploy'] as { cpu: { least_wall_ms: number[] } }).cpu.least_wall_ms) ?? NaN;
     out['large_vs_default'] = {
       noop_redeploy_ratio: Math.round(ratio * 100) / 100,

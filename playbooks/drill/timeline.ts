@@ -119,9 +119,14 @@ export function overlapMs(intervals: Map<string, [number, number][]>): number {
   return total;
 }
 
+/** An attempt that did what the entry point is for: any answer for reads, an answer from `primary` for writes. */
+function goodAttempt(log: EntryPointLog, primary: string | undefined): (a: Attempt) => boolean {
+  return (a) => a.ok && (log.kind === 'read' || (primary !== undefined && a.server === primary));
+}
+
 /** The time from which every attempt succeeded (and, for writes, on `primary`); 0 when that held from the fault on. */
 function followMs(log: EntryPointLog, primary: string | undefined): number | undefined {
-  const good = (a: Attempt) => a.ok && (log.kind === 'read' || (primary !== undefined && a.server === primary));
+  const good = goodAttempt(log, primary);
   const xs = [...log.attempts].sort((a, b) => a.atMs - b.atMs);
   let from: number | undefined;
   for (const a of xs) {
@@ -134,7 +139,7 @@ function followMs(log: EntryPointLog, primary: string | undefined): number | und
 
 /** The first good attempt at or after `fromMs` (the promotion); 0 when every attempt succeeded. */
 function reachedMs(log: EntryPointLog, primary: string | undefined, fromMs: number | undefined): number | undefined {
-  const good = (a: Attempt) => a.ok && (log.kind === 'read' || (primary !== undefined && a.server === primary));
+  const good = goodAttempt(log, primary);
   if (log.attempts.length > 0 && log.attempts.every(good)) return 0;
   if (fromMs === undefined) return undefined;
   return [...log.attempts].sort((a, b) => a.atMs - b.atMs).find((a) => a.atMs >= fromMs && good(a))?.atMs;

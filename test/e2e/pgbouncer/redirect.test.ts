@@ -203,6 +203,7 @@ describe('scenario 2: PgBouncer on every data node follows the primary', () => {
     expect((await m1('status', c.dir)).out).not.toContain('keeps WAL a rewind discarded');
     const others = report.entry_points.filter((e) => e.host !== primary);
     expect(others.length).toBeGreaterThan(0);
+    for (const e of others) expect(e.follow_s, JSON.stringify(e)).not.toBeNull();
     expect(lateEntryPoints(report, primary), `every other PgBouncer sends its clients to the new primary within ${FOLLOW_WITHIN_S} s of the promotion`).toEqual([]);
     const [now] = await livePrimaries();
     expect(now).toBeDefined();
